@@ -1,0 +1,110 @@
+"""Orders, skipped orders and the cost model every estimate uses.
+
+Cost model (one implementation, used by the planner, the paper exchange's
+estimates and the tests): an order's notional is amount × price at the
+snapshot price; its fee is notional × fee_rate and its slippage notional ×
+slippage_bps / 10,000. A sell adds notional − fee − slippage to the quote
+balance of its venue, a buy takes notional + fee + slippage from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+Side = Literal["buy", "sell"]
+SkipReason = Literal[
+    "below_min_trade", "below_min_notional", "below_min_amount", "missing_price",
+    "stale_price", "frozen_asset", "wallet_only", "insufficient_quote",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CostModel:
+    """Fee and slippage as fractions of notional."""
+
+    fee_rate: float
+    slippage: float
+
+    @property
+    def rate(self) -> float:
+        return self.fee_rate + self.slippage
+
+    def fee(self, notional: float) -> float:
+        return notional * self.fee_rate
+
+    def slip(self, notional: float) -> float:
+        return notional * self.slippage
+
+
+@dataclass(frozen=True, slots=True)
+class MarketRule:
+    """A market's lot size and minimums (ccxt `precision.amount`, `limits`)."""
+
+    amount_step: float | None = None
+    min_amount: float | None = None
+    min_cost: float | None = None
+
+    def floor(self, amount: float) -> float:
+        """Truncate to the lot size, as ccxt's amount_to_precision does."""
+        return _to_step(amount, self.amount_step, math.floor)
+
+    def ceil(self, amount: float) -> float:
+        return _to_step(amount, self.amount_step, math.ceil)
+
+
+def _to_step(amount: float, step: float | None, rounding: object) -> float:
+    if not step:
+        return amount
+    ticks = amount / step
+    nearest = round(ticks)
+    # a value within a billionth of a tick is that tick: 0.3 / 0.1 is 2.9999999999999996
+    if abs(ticks - nearest) < 1e-9:
+        return nearest * step
+    if rounding is math.floor:
+        return math.floor(ticks) * step
+    return math.ceil(ticks) * step
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One order of a plan, with its estimated costs."""
+
+    venue: str
+    symbol: str
+    asset: str
+    side: Side
+    amount: float
+    price: float
+    notional: float
+    fee: float
+    slippage: float
+    reduce_only: bool = False
+
+    @property
+    def is_futures(self) -> bool:
+        return ":" in self.symbol
+
+    @property
+    def quote_delta(self) -> float:
+        """Change of the venue's quote balance when the order fills as estimated."""
+        if self.is_futures:
+            return -(self.fee + self.slippage)
+        if self.side == "sell":
+            return self.notional - self.fee - self.slippage
+        return -(self.notional + self.fee + self.slippage)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An order the plan would have placed and did not, with the reason."""
+
+    asset: str
+    side: Side
+    notional: float
+    reason: SkipReason
+    detail: str
+    venue: str | None = None
+    symbol: str | None = None
+    amount: float | None = None

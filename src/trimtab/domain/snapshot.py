@@ -1,0 +1,140 @@
+"""What the user holds at one instant: balances, positions, prices, funding.
+
+Field names follow ccxt (`contracts`, `contractSize`, `markPrice`, unified
+symbols such as `BTC/USDT:USDT`) so that the ccxt adapter fills the same
+model that a hand-written JSON snapshot does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+WALLET = "wallet"
+DEFAULT_FUNDING_INTERVAL_HOURS = 8.0
+
+PositivePrice = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Frozen(BaseModel):
+    """Base for snapshot models: frozen, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PriceQuote(Frozen):
+    """A price and the time it was observed (the snapshot's time if absent)."""
+
+    price: PositivePrice
+    timestamp: AwareDatetime | None = None
+
+
+class Balance(Frozen):
+    """Units of one asset on one venue (`wallet` for off-exchange holdings)."""
+
+    venue: str = Field(min_length=1)
+    asset: str = Field(min_length=1)
+    amount: Amount
+
+
+class Position(Frozen):
+    """A futures position as ccxt reports it."""
+
+    venue: str = Field(min_length=1)
+    symbol: str = Field(min_length=1, description="Unified symbol, e.g. BTC/USDT:USDT.")
+    side: Literal["long", "short"]
+    contracts: Amount
+    contract_size: PositivePrice = Field(1.0, alias="contractSize")
+    mark_price: PositivePrice = Field(alias="markPrice")
+    entry_price: PositivePrice | None = Field(None, alias="entryPrice")
+    leverage: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+
+    @field_validator("symbol")
+    @classmethod
+    def _is_derivative_symbol(cls, symbol: str) -> str:
+        if ":" not in symbol or "/" not in symbol:
+            raise ValueError(f"'{symbol}' is not a ccxt derivative symbol like BTC/USDT:USDT")
+        return symbol
+
+    @property
+    def base(self) -> str:
+        return self.symbol.split("/", 1)[0]
+
+    @property
+    def settle(self) -> str:
+        return self.symbol.split(":", 1)[1].split("-", 1)[0]
+
+    @property
+    def inverse(self) -> bool:
+        """Inverse contracts settle in the base coin and have a fixed quote value."""
+        return self.settle == self.base
+
+    @property
+    def notional(self) -> float:
+        """Unsigned notional in quote currency (ccxt's definition)."""
+        if self.inverse:
+            return self.contracts * self.contract_size
+        return self.contracts * self.contract_size * self.mark_price
+
+    @property
+    def signed_notional(self) -> float:
+        return self.notional if self.side == "long" else -self.notional
+
+
+class FundingRate(Frozen):
+    """A perpetual's funding rate per interval (positive: longs pay shorts)."""
+
+    rate: Annotated[float, Field(allow_inf_nan=False, ge=-1, le=1)]
+    interval_hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] = (
+        DEFAULT_FUNDING_INTERVAL_HOURS)
+
+    @property
+    def per_day(self) -> float:
+        return self.rate * 24.0 / self.interval_hours
+
+
+class Snapshot(Frozen):
+    """Holdings, positions and market data at `as_of`."""
+
+    as_of: AwareDatetime
+    prices: dict[str, PriceQuote] = Field(default_factory=dict)
+    balances: tuple[Balance, ...] = ()
+    positions: tuple[Position, ...] = ()
+    funding_rates: dict[str, FundingRate] = Field(default_factory=dict)
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _bare_prices(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: {"price": v} if isinstance(v, int | float) else v for k, v in value.items()}
+        return value
+
+    @field_validator("funding_rates", mode="before")
+    @classmethod
+    def _bare_rates(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: {"rate": v} if isinstance(v, int | float) else v for k, v in value.items()}
+        return value
+
+    def price_time(self, asset: str) -> datetime:
+        quote = self.prices[asset]
+        return quote.timestamp if quote.timestamp is not None else self.as_of
+
+    def holdings(self) -> dict[str, float]:
+        """Total units per asset over every venue and the wallet."""
+        out: dict[str, float] = defaultdict(float)
+        for b in self.balances:
+            out[b.asset] += b.amount
+        return dict(out)
+
+    def by_venue(self, asset: str) -> dict[str, float]:
+        """Units of one asset per venue, wallet included."""
+        out: dict[str, float] = defaultdict(float)
+        for b in self.balances:
+            if b.asset == asset:
+                out[b.venue] += b.amount
+        return dict(out)

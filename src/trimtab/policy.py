@@ -1,0 +1,222 @@
+"""The policy file: what the user wants, validated strictly.
+
+Every model is frozen and rejects unknown keys so that a typo in a policy
+file is an error instead of a silently ignored setting. A profile is a
+preset that the file's own keys override (see `resolve_profile`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+WEIGHT_SUM_TOLERANCE = 1e-9
+
+Weight = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+BandKind = Literal["absolute", "relative", "either"]
+ProfileName = Literal["conservative", "moderate", "aggressive"]
+Mode = Literal["alert", "propose", "auto"]
+Scope = Literal["all", "breached"]
+
+
+class Strict(BaseModel):
+    """Base for policy models: frozen, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BandSpec(Strict):
+    """One band rule; `either` needs both widths, the others need `width`."""
+
+    kind: BandKind = Field(description="absolute: ± points of portfolio; relative: ± fraction "
+                           "of the target; either: breached when outside either band.")
+    width: NonNegative | None = Field(None, description="Band width for absolute or relative.")
+    absolute_width: NonNegative | None = Field(None, description="Absolute width for `either`.")
+    relative_width: NonNegative | None = Field(None, description="Relative width for `either`.")
+
+    @model_validator(mode="after")
+    def _widths_match_kind(self) -> BandSpec:
+        if self.kind == "either":
+            if self.absolute_width is None or self.relative_width is None:
+                raise ValueError("kind 'either' needs absolute_width and relative_width")
+            if self.width is not None:
+                raise ValueError("kind 'either' takes absolute_width and relative_width, not width")
+        elif self.width is None:
+            raise ValueError(f"kind '{self.kind}' needs width")
+        elif self.absolute_width is not None or self.relative_width is not None:
+            raise ValueError(f"kind '{self.kind}' takes width, not absolute_width/relative_width")
+        return self
+
+
+class Bands(BandSpec):
+    """The default band, with per-asset or per-sleeve overrides."""
+
+    overrides: dict[str, BandSpec] = Field(
+        default_factory=dict, description="Band rules for named assets or sleeves.")
+
+    def for_subject(self, subject: str) -> BandSpec:
+        """The band rule that applies to an asset or sleeve."""
+        return self.overrides.get(subject, self)
+
+
+class Sleeve(Strict):
+    """A named group of assets with a weight of its own."""
+
+    weight: Weight = Field(description="The sleeve's weight of spot value.")
+    members: dict[str, Weight] = Field(description="Weights within the sleeve; they sum to 1.")
+
+    @field_validator("members")
+    @classmethod
+    def _members_sum_to_one(cls, members: dict[str, float]) -> dict[str, float]:
+        if not members:
+            raise ValueError("a sleeve needs at least one member")
+        total = math.fsum(members.values())
+        if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+            raise ValueError(f"member weights sum to {total:.10g}, not 1")
+        return members
+
+
+class Futures(Strict):
+    """Limits on the futures layer and how hedges are proposed."""
+
+    max_multiple: NonNegative = Field(
+        2.5, description="Cap on gross futures notional / spot value.")
+    hedge_ratio: Weight = Field(
+        0.5, description="Share of an overweight the hedge alternative shorts.")
+    funding_horizon_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        30.0, description="Horizon over which a hedge's funding cost is shown.")
+
+
+class Costs(Strict):
+    """Trading cost assumptions used to estimate every order."""
+
+    fee_rate: Annotated[float, Field(ge=0, lt=0.1, allow_inf_nan=False)] = Field(
+        0.001, description="Fee as a fraction of traded notional.")
+    slippage_bps: Annotated[float, Field(ge=0, lt=1000, allow_inf_nan=False)] = Field(
+        5.0, description="Estimated slippage in basis points of traded notional.")
+    min_trade: NonNegative = Field(
+        10.0, description="Orders below this quote notional are skipped.")
+
+
+class Policy(Strict):
+    """A complete, validated policy (after a profile has been applied)."""
+
+    quote: str = Field("USDT", min_length=1, description="Valuation currency and cash leg.")
+    profile: ProfileName | None = Field(None, description="Preset the other keys override.")
+    rebalance_to: Literal["target", "band-edge"] | Weight = Field(
+        "target", description="target, band-edge, or the fraction of the band to stop at.")
+    scope: Scope = Field("all", description="all: every asset back; breached: only breached ones.")
+    frozen: tuple[str, ...] = Field((), description="Assets never traded (still weighed).")
+    mode: Mode = Field("propose", description="alert, propose (confirm first) or auto.")
+    max_price_age: NonNegative = Field(
+        60.0, description="Seconds a price may lag the snapshot time before it counts as stale.")
+    targets: dict[str, Weight] = Field(default_factory=dict, description="Asset weights.")
+    sleeves: dict[str, Sleeve] = Field(default_factory=dict, description="Named asset groups.")
+    bands: Bands = Field(default_factory=lambda: Bands(kind="relative", width=0.2))
+    futures: Futures = Field(default_factory=Futures)
+    costs: Costs = Field(default_factory=Costs)
+    tactical: dict[str, NonNegative] = Field(
+        default_factory=dict, description="Units per asset kept outside the core allocation.")
+
+    @model_validator(mode="after")
+    def _allocation_is_complete(self) -> Policy:
+        if not self.targets and not self.sleeves:
+            raise ValueError("targets: give [targets] or [sleeves.NAME] (or a profile)")
+        for name, sleeve in self.sleeves.items():
+            for member in sleeve.members:
+                if member in self.targets:
+                    raise ValueError(f"sleeves.{name}.members.{member}: also listed in [targets]")
+                if name in self.targets:
+                    raise ValueError(f"sleeves.{name}: a sleeve and an asset share the name")
+        total = math.fsum([*self.targets.values(), *(s.weight for s in self.sleeves.values())])
+        if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
+            raise ValueError(f"targets: weights and sleeve weights sum to {total:.10g}, not 1")
+        return self
+
+    @property
+    def fraction(self) -> float:
+        """Where inside the band a rebalance stops: 0 at the target, 1 at the edge."""
+        if self.rebalance_to == "target":
+            return 0.0
+        if self.rebalance_to == "band-edge":
+            return 1.0
+        return float(self.rebalance_to)
+
+    def asset_targets(self) -> dict[str, float]:
+        """Target weight of every asset, sleeves expanded."""
+        out = dict(self.targets)
+        for sleeve in self.sleeves.values():
+            for member, w in sleeve.members.items():
+                out[member] = out.get(member, 0.0) + sleeve.weight * w
+        return out
+
+    def sleeve_of(self) -> dict[str, str]:
+        """Asset → name of the sleeve it belongs to."""
+        return {m: name for name, s in self.sleeves.items() for m in s.members}
+
+
+PROFILES: dict[str, dict[str, Any]] = {
+    "conservative": {
+        "targets": {"USDT": 0.20},
+        "sleeves": {"core": {"weight": 0.70, "members": {"BTC": 0.6, "ETH": 0.4}},
+                    "alts": {"weight": 0.10, "members": {"SOL": 0.5, "AVAX": 0.25, "LINK": 0.25}}},
+        "bands": {"kind": "either", "absolute_width": 0.05, "relative_width": 0.25},
+        "futures": {"max_multiple": 1.5},
+    },
+    "moderate": {
+        "targets": {"USDT": 0.30},
+        "sleeves": {"core": {"weight": 0.50, "members": {"BTC": 0.6, "ETH": 0.4}},
+                    "alts": {"weight": 0.20, "members": {"SOL": 0.5, "AVAX": 0.25, "LINK": 0.25}}},
+        "bands": {"kind": "relative", "width": 0.20},
+        "futures": {"max_multiple": 2.5},
+    },
+    "aggressive": {
+        "targets": {"USDT": 0.10},
+        "sleeves": {"core": {"weight": 0.30, "members": {"BTC": 0.6, "ETH": 0.4}},
+                    "alts": {"weight": 0.60, "members": {"SOL": 0.5, "AVAX": 0.25, "LINK": 0.25}}},
+        "bands": {"kind": "relative", "width": 0.30},
+        "futures": {"max_multiple": 4.0},
+    },
+}
+
+ALLOCATION_KEYS = ("targets", "sleeves")
+
+
+def resolve_profile(raw: dict[str, Any]) -> dict[str, Any]:
+    """Merge a policy mapping over its profile preset.
+
+    Tables merge key by key, except the allocation: a file that gives
+    `targets` or `sleeves` replaces the preset's allocation as a whole,
+    because mixing two allocations would not sum to 1.
+    """
+    name = raw.get("profile")
+    if name is None:
+        return raw
+    if name not in PROFILES:
+        choices = ", ".join(PROFILES)
+        raise ValueError(f"profile: unknown profile '{name}' (choose one of {choices})")
+    base = dict(PROFILES[name])
+    if any(key in raw for key in ALLOCATION_KEYS):
+        for key in ALLOCATION_KEYS:
+            base.pop(key, None)
+    return _deep_merge(base, raw)
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        replaces = key == "overrides" or (key == "bands" and isinstance(value, dict)
+                                           and "kind" in value)
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not replaces:
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def build_policy(raw: dict[str, Any]) -> Policy:
+    """Validate a raw policy mapping (profile applied) into a Policy."""
+    return Policy.model_validate(resolve_profile(raw))

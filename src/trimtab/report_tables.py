@@ -1,0 +1,151 @@
+"""Human output of a check: rich tables for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from trimtab.domain.analysis import Analysis
+from trimtab.domain.planner import Plan
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:.2f}%"
+
+
+def money(x: float | None) -> str:
+    return "–" if x is None else f"{x:,.2f}"
+
+
+def price(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:,.2f}" if abs(x) >= 1 else f"{x:.6g}"
+
+
+def render_check(console: Console, analysis: Analysis, plan: Plan) -> None:
+    console.print(allocation_table(analysis))
+    if analysis.sleeves:
+        console.print(sleeve_table(analysis))
+    for part in futures_parts(analysis):
+        console.print(part)
+    console.print(triggers_text(analysis))
+    console.print(plan_group(plan, analysis.quote))
+
+
+def allocation_table(analysis: Analysis) -> Table:
+    t = Table(title=f"Allocation — spot value {analysis.spot_value:,.2f} {analysis.quote}",
+              title_justify="left")
+    for col in ("asset", "sleeve", "value", "weight", "target", "band", "drift",
+                "alert low", "alert high", "status"):
+        t.add_column(col, justify="left" if col in ("asset", "sleeve", "status") else "right")
+    for a in analysis.assets:
+        status = Text("BREACHED", style="bold red") if a.breached else Text("ok", style="green")
+        notes = [n for n, on in (("frozen", a.frozen), ("untargeted", a.asset in
+                 analysis.untargeted), ("wallet", a.wallet_units > 0)) if on]
+        if notes:
+            status.append(" (" + ", ".join(notes) + ")", style="dim")
+        t.add_row(a.asset, a.sleeve or "", money(a.value), pct(a.weight), pct(a.target),
+                  f"{pct(a.band.low)}–{pct(a.band.high)}", f"{a.drift * 100:+.2f} pp",
+                  price(a.alert_low), price(a.alert_high), status)
+    return t
+
+
+def sleeve_table(analysis: Analysis) -> Table:
+    t = Table(title="Sleeves", title_justify="left")
+    for col in ("sleeve", "members", "value", "weight", "target", "band", "status"):
+        t.add_column(col)
+    for s in analysis.sleeves:
+        t.add_row(s.name, ", ".join(s.members), money(s.value), pct(s.weight),
+                  pct(s.band.target), f"{pct(s.band.low)}–{pct(s.band.high)}",
+                  Text("BREACHED", style="bold red") if s.breached else Text("ok", "green"))
+    return t
+
+
+def futures_parts(analysis: Analysis) -> Iterable[RenderableType]:
+    f = analysis.futures
+    if analysis.tactical:
+        tac = ", ".join(f"{h.units:g} {h.asset} ({money(h.value)})" for h in analysis.tactical)
+        yield Text(f"Tactical (outside the allocation): {tac}")
+    if not f.positions:
+        return
+    style = "bold red" if f.breached else "green"
+    yield Text.assemble("Futures: gross notional ", money(f.gross_notional), " = ",
+                        (f"{f.multiple:.2f}×", style), f" spot value (cap {f.max_multiple:.2f}×);"
+                        f" funding {money(f.funding_per_day)} {analysis.quote}/day")
+    t = Table(title="Positions", title_justify="left")
+    for col in ("venue", "symbol", "side", "contracts", "notional", "funding rate", "funding/day"):
+        t.add_column(col)
+    for p in f.positions:
+        t.add_row(p.position.venue, p.position.symbol, p.position.side,
+                  f"{p.position.contracts:g}", money(p.notional),
+                  "–" if p.funding_rate is None else f"{p.funding_rate * 100:.4f}%",
+                  money(p.funding_per_day))
+    yield t
+    yield Text("Net exposure (spot + futures): " + ", ".join(
+        f"{a} {money(v)}" for a, v in f.net_exposure.items()))
+
+
+def triggers_text(analysis: Analysis) -> Text:
+    if not analysis.triggers:
+        return Text("No trigger fired: every weight is inside its band.", style="green")
+    out = Text("Triggers fired:\n", style="bold")
+    for t in analysis.triggers:
+        out.append(f"  • [{t.kind}] {t.message}\n", style="yellow")
+    return out
+
+
+def plan_group(plan: Plan, quote: str) -> RenderableType:
+    if plan.refused:
+        return Text("Plan refused:\n" + "\n".join(f"  • {r}" for r in plan.refused),
+                    style="bold red")
+    parts: list[RenderableType] = []
+    if plan.orders:
+        parts.append(orders_table(plan, quote))
+    elif not plan.skipped:
+        parts.append(Text("Plan: nothing to trade."))
+    if plan.skipped:
+        t = Table(title="Skipped", title_justify="left")
+        for col in ("asset", "side", "notional", "reason", "detail"):
+            t.add_column(col)
+        for s in plan.skipped:
+            t.add_row(s.asset, s.side, money(s.notional), s.reason, s.detail)
+        parts.append(t)
+    if plan.hedges:
+        parts.append(hedges_table(plan, quote))
+    for r in plan.residual:
+        parts.append(Text(f"Stays outside its band after the plan: {r.subject} at "
+                          f"{r.weight:.4g} (band {r.low:.4g}–{r.high:.4g}): {r.reason}",
+                          style="yellow"))
+    return Group(*parts)
+
+
+def orders_table(plan: Plan, quote: str) -> Table:
+    t = Table(title=f"Plan — {len(plan.orders)} orders, fees {money(plan.fees)} + slippage "
+              f"{money(plan.slippage)} {quote} on turnover {money(plan.turnover)}",
+              title_justify="left")
+    for col in ("#", "venue", "symbol", "side", "amount", "price", "notional", "fee",
+                "slippage", "reduce only"):
+        t.add_column(col, justify="right" if col not in ("venue", "symbol", "side") else "left")
+    for i, o in enumerate(plan.orders, 1):
+        t.add_row(str(i), o.venue, o.symbol, Text(o.side, "red" if o.side == "sell" else "green"),
+                  f"{o.amount:.8g}", price(o.price), money(o.notional), money(o.fee),
+                  money(o.slippage), "yes" if o.reduce_only else "")
+    return t
+
+
+def hedges_table(plan: Plan, quote: str) -> Table:
+    t = Table(title="Hedge alternative (short a perpetual instead of selling)",
+              title_justify="left")
+    for col in ("asset", "venue", "symbol", "contracts", "notional", "open cost",
+                "funding over horizon", "cost of selling", "multiple after"):
+        t.add_column(col)
+    for h in plan.hedges:
+        funding = "unknown rate" if h.funding_cost is None else money(h.funding_cost)
+        t.add_row(h.asset, h.venue, h.symbol, f"{h.contracts:.6g}", money(h.notional),
+                  money(h.open_cost), f"{funding} ({h.horizon_days:g} d)", money(h.sell_cost),
+                  Text(f"{h.multiple_after:.2f}×", "red" if h.exceeds_cap else ""))
+    return t

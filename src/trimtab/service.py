@@ -1,0 +1,35 @@
+"""The service layer the front ends call: CLI today, watch and web later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from trimtab.domain.analysis import Analysis, SnapshotError, analyse
+from trimtab.domain.planner import Plan, make_plan
+from trimtab.domain.snapshot import Snapshot
+from trimtab.files import InputError, load_policy, load_snapshot
+from trimtab.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    policy: Policy
+    snapshot: Snapshot
+    analysis: Analysis
+    plan: Plan
+
+
+def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0) -> CheckResult:
+    """Analyse a snapshot under a policy and plan the correction."""
+    policy = load_policy(policy_path)
+    snapshot = load_snapshot(snapshot_path)
+    try:
+        analysis = analyse(snapshot, policy)
+    except SnapshotError as exc:
+        raise InputError(f"{snapshot_path}: {exc}") from None
+    if cash_flow < 0 and -cash_flow > analysis.spot_value:
+        raise InputError(f"--withdraw: {-cash_flow:,.2f} is more than the spot value "
+                         f"{analysis.spot_value:,.2f} {policy.quote}")
+    return CheckResult(policy, snapshot, analysis, make_plan(snapshot, policy, analysis,
+                                                             cash_flow=cash_flow))
