@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from math import fsum, inf, isfinite
 
 from trimtab.domain.bands import Band, band_for
 from trimtab.domain.futures import FuturesExposure, futures_exposure
@@ -118,10 +119,11 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
     values = {a: sum(v.values()) * prices.get(a, 0.0) for a, v in core_units.items()}
     spot_value = sum(values.values())
     targets = policy.asset_targets()
-    names = list(targets) + sorted(a for a in core_units if a not in targets)
+    held = {a for a, v in core_units.items() if sum(v.values()) > 0}
+    names = list(targets) + sorted(held - set(targets))
     assets = tuple(
         _asset_state(a, core_units.get(a, {}), prices.get(a), spot_value, targets.get(a, 0.0),
-                     policy)
+                     policy, fsum(v for k, v in values.items() if k != a))
         for a in names)
     sleeves = tuple(_sleeve_state(name, assets, policy) for name in policy.sleeves)
     futures = futures_exposure(snapshot, policy.futures.max_multiple, spot_value, values)
@@ -177,14 +179,16 @@ def split_tactical(snapshot: Snapshot, policy: Policy
 
 
 def _asset_state(asset: str, venue_units: Mapping[str, float], price: float | None,
-                 spot_value: float, target: float, policy: Policy) -> AssetState:
+                 spot_value: float, target: float, policy: Policy, rest: float) -> AssetState:
+    """One asset's state; `rest` is the value of everything else, summed (not
+    subtracted from the total) so that alert prices keep their precision."""
     units = sum(venue_units.values())
     value = units * (price or 0.0)
     weight = value / spot_value if spot_value > 0 else 0.0
     band = band_for(target, policy.bands.for_subject(asset))
     low, high = (None, None)
     if asset != policy.quote and price is not None:
-        low, high = alert_prices(units, spot_value - value, band)
+        low, high = alert_prices(units, rest, band)
     return AssetState(asset, units, price, value, weight, band,
                       sleeve=policy.sleeve_of().get(asset), frozen=asset in policy.frozen,
                       venue_units=dict(venue_units), alert_low=low, alert_high=high)
@@ -203,7 +207,8 @@ def alert_prices(units: float, rest: float, band: Band) -> tuple[float | None, f
     def solve(bound: float) -> float | None:
         if bound <= 0.0 or bound >= 1.0:
             return None
-        return bound * rest / (units * (1.0 - bound))
+        price = bound * rest / (units * (1.0 - bound)) if units * (1.0 - bound) > 0 else inf
+        return price if isfinite(price) else None
 
     return solve(band.low), solve(band.high)
 

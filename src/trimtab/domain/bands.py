@@ -3,6 +3,10 @@
 A weight is breached when it lies strictly outside [low, high]; the bounds
 are clipped to [0, 1]. `either` keeps the narrower of the two bands (the
 5/25 rule: breached when either band is breached).
+
+"Strictly outside" is read up to BREACH_EPSILON, far below any real drift:
+a rebalance to the band edge, or a zero-width band, lands on the bound up
+to floating-point rounding, and that rounding must not re-fire the trigger.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from trimtab.policy import BandSpec
+
+BREACH_EPSILON = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +27,7 @@ class Band:
     high: float
 
     def breached(self, weight: float) -> bool:
-        return weight < self.low or weight > self.high
+        return weight < self.low - BREACH_EPSILON or weight > self.high + BREACH_EPSILON
 
     def inner(self, fraction: float) -> Band:
         """The band shrunk toward the target: fraction 0 is the target, 1 the band itself."""

@@ -88,9 +88,13 @@ class Order:
 
     @property
     def quote_delta(self) -> float:
-        """Change of the venue's quote balance when the order fills as estimated."""
+        """Change of the venue's spot quote balance when the order fills as estimated.
+
+        Futures costs are paid from the futures margin account, which is not
+        a spot balance, so a futures order leaves spot balances alone.
+        """
         if self.is_futures:
-            return -(self.fee + self.slippage)
+            return 0.0
         if self.side == "sell":
             return self.notional - self.fee - self.slippage
         return -(self.notional + self.fee + self.slippage)

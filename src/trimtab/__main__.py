@@ -1,0 +1,3 @@
+from trimtab.cli import app
+
+app(prog_name="trimtab")
