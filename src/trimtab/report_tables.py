@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -13,7 +14,15 @@ from trimtab.domain.planner import Plan
 
 
 def pct(x: float) -> str:
-    return f"{x * 100:.2f}%"
+    return f"{x * 100:.1f}%"
+
+
+def table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
+    """A compact table that still reads in an 80-column terminal."""
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in columns:
+        t.add_column(col, justify="right" if col in right else "left")
+    return t
 
 
 def money(x: float | None) -> str:
@@ -37,29 +46,26 @@ def render_check(console: Console, analysis: Analysis, plan: Plan) -> None:
 
 
 def allocation_table(analysis: Analysis) -> Table:
-    t = Table(title=f"Allocation — spot value {analysis.spot_value:,.2f} {analysis.quote}",
-              title_justify="left")
-    for col in ("asset", "sleeve", "value", "weight", "target", "band", "drift",
-                "alert low", "alert high", "status"):
-        t.add_column(col, justify="left" if col in ("asset", "sleeve", "status") else "right")
+    t = table(f"Allocation — spot value {analysis.spot_value:,.2f} {analysis.quote}",
+              "asset", "value", "weight", "target", "band", "alert low", "alert high",
+              "status", right=("value", "weight", "target", "band", "alert low", "alert high"))
     for a in analysis.assets:
-        status = Text("BREACHED", style="bold red") if a.breached else Text("ok", style="green")
-        notes = [n for n, on in (("frozen", a.frozen), ("untargeted", a.asset in
-                 analysis.untargeted), ("wallet", a.wallet_units > 0)) if on]
-        if notes:
-            status.append(" (" + ", ".join(notes) + ")", style="dim")
-        t.add_row(a.asset, a.sleeve or "", money(a.value), pct(a.weight), pct(a.target),
-                  f"{pct(a.band.low)}–{pct(a.band.high)}", f"{a.drift * 100:+.2f} pp",
-                  price(a.alert_low), price(a.alert_high), status)
+        status = Text("BREACH", style="bold red") if a.breached else Text("ok", style="green")
+        marks = "".join(m for m, on in (("*", a.wallet_units > 0), ("!", a.frozen),
+                                        ("?", a.asset in analysis.untargeted)) if on)
+        t.add_row(a.asset + marks, f"{a.value:,.0f}", pct(a.weight), pct(a.target),
+                  f"{a.band.low * 100:.1f}–{pct(a.band.high)}", price(a.alert_low),
+                  price(a.alert_high), status)
+    t.caption = "* partly in a wallet (never traded)  ! frozen  ? not in the targets"
+    t.caption_justify = "left"
     return t
 
 
 def sleeve_table(analysis: Analysis) -> Table:
-    t = Table(title="Sleeves", title_justify="left")
-    for col in ("sleeve", "members", "value", "weight", "target", "band", "status"):
-        t.add_column(col)
+    t = table("Sleeves", "sleeve", "members", "value", "weight", "target", "band", "status",
+              right=("value", "weight", "target", "band"))
     for s in analysis.sleeves:
-        t.add_row(s.name, ", ".join(s.members), money(s.value), pct(s.weight),
+        t.add_row(s.name, ", ".join(s.members), f"{s.value:,.0f}", pct(s.weight),
                   pct(s.band.target), f"{pct(s.band.low)}–{pct(s.band.high)}",
                   Text("BREACHED", style="bold red") if s.breached else Text("ok", "green"))
     return t
@@ -76,9 +82,8 @@ def futures_parts(analysis: Analysis) -> Iterable[RenderableType]:
     yield Text.assemble("Futures: gross notional ", money(f.gross_notional), " = ",
                         (f"{f.multiple:.2f}×", style), f" spot value (cap {f.max_multiple:.2f}×);"
                         f" funding {money(f.funding_per_day)} {analysis.quote}/day")
-    t = Table(title="Positions", title_justify="left")
-    for col in ("venue", "symbol", "side", "contracts", "notional", "funding rate", "funding/day"):
-        t.add_column(col)
+    t = table("Positions", "venue", "symbol", "side", "contracts", "notional", "funding rate",
+              "funding/day", right=("contracts", "notional", "funding rate", "funding/day"))
     for p in f.positions:
         t.add_row(p.position.venue, p.position.symbol, p.position.side,
                   f"{p.position.contracts:g}", money(p.notional),
@@ -108,9 +113,8 @@ def plan_group(plan: Plan, quote: str) -> RenderableType:
     elif not plan.skipped:
         parts.append(Text("Plan: nothing to trade."))
     if plan.skipped:
-        t = Table(title="Skipped", title_justify="left")
-        for col in ("asset", "side", "notional", "reason", "detail"):
-            t.add_column(col)
+        t = table("Skipped", "asset", "side", "notional", "reason", "detail",
+                  right=("notional",))
         for s in plan.skipped:
             t.add_row(s.asset, s.side, money(s.notional), s.reason, s.detail)
         parts.append(t)
@@ -124,28 +128,24 @@ def plan_group(plan: Plan, quote: str) -> RenderableType:
 
 
 def orders_table(plan: Plan, quote: str) -> Table:
-    t = Table(title=f"Plan — {len(plan.orders)} orders, fees {money(plan.fees)} + slippage "
+    t = table(f"Plan — {len(plan.orders)} orders, fees {money(plan.fees)} + slippage "
               f"{money(plan.slippage)} {quote} on turnover {money(plan.turnover)}",
-              title_justify="left")
-    for col in ("#", "venue", "symbol", "side", "amount", "price", "notional", "fee",
-                "slippage", "reduce only"):
-        t.add_column(col, justify="right" if col not in ("venue", "symbol", "side") else "left")
-    for i, o in enumerate(plan.orders, 1):
-        t.add_row(str(i), o.venue, o.symbol, Text(o.side, "red" if o.side == "sell" else "green"),
-                  f"{o.amount:.8g}", price(o.price), money(o.notional), money(o.fee),
+              "venue", "symbol", "side", "amount", "notional", "fee", "slip", "reduce",
+              right=("amount", "notional", "fee", "slip"))
+    for o in plan.orders:
+        t.add_row(o.venue, o.symbol, Text(o.side, "red" if o.side == "sell" else "green"),
+                  f"{o.amount:.6g}", money(o.notional), money(o.fee),
                   money(o.slippage), "yes" if o.reduce_only else "")
     return t
 
 
 def hedges_table(plan: Plan, quote: str) -> Table:
-    t = Table(title="Hedge alternative (short a perpetual instead of selling)",
-              title_justify="left")
-    for col in ("asset", "venue", "symbol", "contracts", "notional", "open cost",
-                "funding over horizon", "cost of selling", "multiple after"):
-        t.add_column(col)
+    t = table("Hedge alternative: short a perpetual instead of selling", "asset", "symbol",
+              "contracts", "notional", "open cost", "funding", "vs selling", "multiple",
+              right=("contracts", "notional", "open cost", "funding", "vs selling", "multiple"))
     for h in plan.hedges:
-        funding = "unknown rate" if h.funding_cost is None else money(h.funding_cost)
-        t.add_row(h.asset, h.venue, h.symbol, f"{h.contracts:.6g}", money(h.notional),
-                  money(h.open_cost), f"{funding} ({h.horizon_days:g} d)", money(h.sell_cost),
+        funding = "n/a" if h.funding_cost is None else money(h.funding_cost)
+        t.add_row(h.asset, h.symbol, f"{h.contracts:.6g}", money(h.notional),
+                  money(h.open_cost), f"{funding} /{h.horizon_days:g}d", money(h.sell_cost),
                   Text(f"{h.multiple_after:.2f}×", "red" if h.exceeds_cap else ""))
     return t

@@ -84,8 +84,10 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
     if analysis.futures.breached:
         more, more_skipped = futures_reductions(analysis, policy, factory, targets.net_value)
         orders, skipped = orders + more, skipped + more_skipped
-    hedges = tuple(h for a, over in targets.overweights(analysis).items()
-                   if (h := hedge_for(a, over, snapshot, policy, analysis, costs)) is not None)
+    hedges = tuple(sorted(
+        (h for a, over in targets.overweights(analysis).items()
+         if (h := hedge_for(a, over, snapshot, policy, analysis, costs)) is not None),
+        key=lambda h: -h.notional))
     plan = Plan(orders, skipped, hedges, cash_flows=flows)
     return replace(plan, residual=residuals(snapshot, policy, plan))
 
