@@ -88,6 +88,55 @@ class Futures(Strict):
         0.5, description="Share of an overweight the hedge alternative shorts.")
     funding_horizon_days: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
         30.0, description="Horizon over which a hedge's funding cost is shown.")
+    max_margin_ratio: Weight = Field(
+        0.8, description="Margin trigger: maintenance margin / margin balance above this.")
+    min_liquidation_distance: Weight = Field(
+        0.10, description="Margin trigger: a position's liquidation price closer than this "
+        "fraction of its mark price.")
+    max_funding_apr: NonNegative = Field(
+        0.20, description="Funding trigger: annualised funding cost of a hedge (a short on "
+        "an asset held spot) above this fraction of its notional.")
+
+
+class Schedule(Strict):
+    """A calendar trigger: when to look, and what to do then."""
+
+    every: Literal["daily", "weekly", "monthly", "quarterly"] | None = Field(
+        None, description="Plain-word schedule (at 00:00 UTC; weekly on Monday, monthly on "
+        "the 1st, quarterly on Jan/Apr/Jul/Oct 1st).")
+    cron: str | None = Field(None, description="Five-field cron expression in UTC, e.g. "
+                             "'0 8 * * 1' for Mondays at 08:00.")
+    action: Literal["review", "rebalance"] = Field(
+        "review", description="review: analyse, report and notify; rebalance: plan, then act "
+        "according to mode.")
+
+    @model_validator(mode="after")
+    def _one_of_every_or_cron(self) -> Schedule:
+        if (self.every is None) == (self.cron is None):
+            raise ValueError("give either every or cron")
+        if self.cron is not None and len(self.cron.split()) != 5:
+            raise ValueError(f"cron '{self.cron}' needs five fields: minute hour day month "
+                             "weekday")
+        return self
+
+    @property
+    def cron_expression(self) -> str:
+        """The schedule as a five-field cron expression."""
+        return self.cron or WORD_SCHEDULES[self.every or "daily"]
+
+
+WORD_SCHEDULES = {"daily": "0 0 * * *", "weekly": "0 0 * * mon", "monthly": "0 0 1 * *",
+                  "quarterly": "0 0 1 1,4,7,10 *"}
+
+
+class Alerts(Strict):
+    """When a trigger that stays fired is notified again."""
+
+    cooldown: Annotated[float, Field(ge=0, allow_inf_nan=False)] = Field(
+        86_400.0, description="Seconds before a trigger that stays fired is notified again.")
+    worse_by: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        0.5, description="Notify again before the cooldown when the trigger's severity grows "
+        "by this fraction (0.5: half as bad again).")
 
 
 class Costs(Strict):
@@ -120,6 +169,11 @@ class Policy(Strict):
     costs: Costs = Field(default_factory=Costs)
     tactical: dict[str, NonNegative] = Field(
         default_factory=dict, description="Units per asset kept outside the core allocation.")
+    check_interval: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        300.0, description="Seconds between threshold checks in `trimtab watch`.")
+    schedules: tuple[Schedule, ...] = Field(
+        (), description="Calendar triggers ([[schedules]] tables).")
+    alerts: Alerts = Field(default_factory=Alerts)
 
     @model_validator(mode="after")
     def _allocation_is_complete(self) -> Policy:

@@ -41,6 +41,15 @@ def check_document(analysis: Analysis, plan: Plan) -> dict[str, Any]:
                            "side": p.position.side, "contracts": p.position.contracts,
                            "notional": p.notional, "funding_rate": p.funding_rate,
                            "funding_per_day": p.funding_per_day} for p in f.positions],
+            "margin": [{"venue": m.position.venue, "symbol": m.position.symbol,
+                        "margin_ratio": m.margin_ratio, "liquidation_price": m.liquidation_price,
+                        "liquidation_estimated": m.liquidation_estimated,
+                        "liquidation_distance": m.liquidation_distance}
+                       for m in analysis.margin],
+            "hedge_funding": [{"venue": h.position.venue, "symbol": h.position.symbol,
+                               "cost_apr": h.cost_apr, "basis_apr": h.basis_apr,
+                               "alternative": h.alternative.symbol if h.alternative else None}
+                              for h in analysis.hedge_funding],
         },
         **plan_document(plan),
     }

@@ -82,13 +82,18 @@ def futures_parts(analysis: Analysis) -> Iterable[RenderableType]:
     yield Text.assemble("Futures: gross notional ", money(f.gross_notional), " = ",
                         (f"{f.multiple:.2f}×", style), f" spot value (cap {f.max_multiple:.2f}×);"
                         f" funding {money(f.funding_per_day)} {analysis.quote}/day")
-    t = table("Positions", "venue", "symbol", "side", "contracts", "notional", "funding rate",
-              "funding/day", right=("contracts", "notional", "funding rate", "funding/day"))
-    for p in f.positions:
+    t = table("Positions", "venue", "symbol", "side", "contracts", "notional", "funding",
+              "per day", "liquidation", right=("contracts", "notional", "funding", "per day",
+                                               "liquidation"))
+    for p, m in zip(f.positions, analysis.margin, strict=True):
+        liq = "–" if m.liquidation_price is None else (
+            f"{price(m.liquidation_price)}{'~' if m.liquidation_estimated else ''}")
         t.add_row(p.position.venue, p.position.symbol, p.position.side,
                   f"{p.position.contracts:g}", money(p.notional),
                   "–" if p.funding_rate is None else f"{p.funding_rate * 100:.4f}%",
-                  money(p.funding_per_day))
+                  money(p.funding_per_day), liq)
+    t.caption = "~ estimated from margin and maintenance rate"
+    t.caption_justify = "left"
     yield t
     yield Text("Net exposure (spot + futures): " + ", ".join(
         f"{a} {money(v)}" for a, v in f.net_exposure.items()))

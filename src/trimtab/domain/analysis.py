@@ -12,7 +12,9 @@ from datetime import timedelta
 from math import fsum, inf, isfinite
 
 from trimtab.domain.bands import Band, band_for
+from trimtab.domain.funding import HedgeFunding, funding_triggers, hedge_funding
 from trimtab.domain.futures import FuturesExposure, futures_exposure
+from trimtab.domain.margin import MarginHealth, margin_health, margin_triggers
 from trimtab.domain.snapshot import WALLET, Snapshot
 from trimtab.domain.triggers import Trigger, spot_triggers
 from trimtab.policy import Policy
@@ -100,6 +102,8 @@ class Analysis:
     triggers: tuple[Trigger, ...]
     stale_prices: tuple[str, ...] = ()
     untargeted: tuple[str, ...] = ()
+    margin: tuple[MarginHealth, ...] = ()
+    hedge_funding: tuple[HedgeFunding, ...] = ()
 
     @property
     def triggered(self) -> bool:
@@ -129,13 +133,19 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
     futures = futures_exposure(snapshot, policy.futures.max_multiple, spot_value, values)
     tactical = tuple(TacticalHolding(a, u, u * prices.get(a, 0.0))
                      for a, u in tactical_units.items() if u > 0)
+    margin = tuple(margin_health(p.position) for p in futures.positions)
+    hedges = hedge_funding(snapshot, {a for a, v in values.items() if v > 0})
+    limits = policy.futures
+    triggers = (spot_triggers([(a.asset, a) for a in assets], [(s.name, s) for s in sleeves])
+                + futures.triggers()
+                + margin_triggers(margin, limits.max_margin_ratio, limits.min_liquidation_distance)
+                + funding_triggers(hedges, limits.max_funding_apr))
     return Analysis(
         quote=policy.quote, spot_value=spot_value, assets=assets, sleeves=sleeves,
-        tactical=tactical, futures=futures,
-        triggers=spot_triggers([(a.asset, a) for a in assets], [(s.name, s) for s in sleeves])
-        + futures.triggers(),
+        tactical=tactical, futures=futures, triggers=triggers,
         stale_prices=stale_prices(snapshot, policy, [a for a in names if a in prices]),
-        untargeted=tuple(a for a in names if a not in targets))
+        untargeted=tuple(a for a in names if a not in targets), margin=margin,
+        hedge_funding=hedges)
 
 
 def valid_prices(snapshot: Snapshot, policy: Policy) -> dict[str, float]:

@@ -52,6 +52,14 @@ class Position(Frozen):
     mark_price: PositivePrice = Field(alias="markPrice")
     entry_price: PositivePrice | None = Field(None, alias="entryPrice")
     leverage: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    margin_mode: Literal["cross", "isolated"] | None = Field(None, alias="marginMode")
+    collateral: Amount | None = Field(None, description="Margin balance backing the position.")
+    initial_margin: Amount | None = Field(None, alias="initialMargin")
+    maintenance_margin: Amount | None = Field(None, alias="maintenanceMargin")
+    maintenance_margin_rate: Annotated[float, Field(ge=0, lt=1)] | None = Field(
+        None, alias="maintenanceMarginPercentage")
+    liquidation_price: Amount | None = Field(None, alias="liquidationPrice")
+    margin_ratio: Amount | None = Field(None, alias="marginRatio")
 
     @field_validator("symbol")
     @classmethod
@@ -85,6 +93,19 @@ class Position(Frozen):
         return self.notional if self.side == "long" else -self.notional
 
 
+class DatedFuture(Frozen):
+    """A dated future a hedge could move to (quoted with its expiry)."""
+
+    venue: str = Field(min_length=1)
+    symbol: str = Field(min_length=1, description="Unified symbol, e.g. BTC/USDT:USDT-250328.")
+    mark_price: PositivePrice = Field(alias="markPrice")
+    expiry: AwareDatetime
+
+    @property
+    def base(self) -> str:
+        return self.symbol.split("/", 1)[0]
+
+
 class FundingRate(Frozen):
     """A perpetual's funding rate per interval (positive: longs pay shorts)."""
 
@@ -105,6 +126,7 @@ class Snapshot(Frozen):
     balances: tuple[Balance, ...] = ()
     positions: tuple[Position, ...] = ()
     funding_rates: dict[str, FundingRate] = Field(default_factory=dict)
+    dated_futures: tuple[DatedFuture, ...] = ()
 
     @field_validator("prices", mode="before")
     @classmethod
