@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from builders import policy, snapshot
 
+from builders import policy, snapshot
 from trimtab.domain.alerting import due
 from trimtab.domain.analysis import analyse
 from trimtab.domain.margin import estimate_liquidation_price
