@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from builders import policy, snapshot
 
+from builders import policy, snapshot
 from trimtab.domain.analysis import analyse
 from trimtab.domain.planner import make_plan
 from trimtab.notify import SMS_LENGTH, Notifier, compose, mask
@@ -23,7 +23,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Any] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -47,7 +47,7 @@ def webhook() -> Iterator[tuple[int, list[dict[str, Any]]]]:
     received: list[dict[str, Any]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers["Content-Length"])
             received.append(json.loads(self.rfile.read(length)))
             self.send_response(200)

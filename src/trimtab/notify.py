@@ -106,7 +106,7 @@ class Notifier:
 
     def targets(self) -> tuple[str, ...]:
         """The targets with their credentials masked: safe to log and journal."""
-        return tuple(s.url(privacy=True) for s in self._apprise)
+        return tuple(s.url(privacy=True) for s in self._apprise)  # type: ignore[no-untyped-call]
 
     def send(self, message: Message) -> Delivery:
         """Deliver to every target, retrying with exponential backoff; never raises."""
@@ -118,7 +118,7 @@ class Notifier:
                 if self._apprise.notify(title=message.title, body=message.body):
                     return Delivery(True, attempt, self.targets())
                 error = "a target refused the message or could not be reached"
-            except Exception as exc:  # noqa: BLE001 - a plugin bug must not stop the loop
+            except Exception as exc:
                 error = f"{type(exc).__name__} while sending"
             if attempt < self._retries:
                 self._sleep(self._backoff * 2 ** (attempt - 1))
