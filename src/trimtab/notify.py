@@ -118,7 +118,7 @@ class Notifier:
                 if self._apprise.notify(title=message.title, body=message.body):
                     return Delivery(True, attempt, self.targets())
                 error = "a target refused the message or could not be reached"
-            except Exception as exc:
+            except Exception as exc:  # a plugin bug must not stop the watch loop
                 error = f"{type(exc).__name__} while sending"
             if attempt < self._retries:
                 self._sleep(self._backoff * 2 ** (attempt - 1))

@@ -1,0 +1,112 @@
+"""The watch loop's decisions on a replay clock, with a hand-written in-memory journal."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from builders import policy, snapshot
+from trimtab.domain.alerting import Key, Notified
+from trimtab.domain.analysis import Analysis
+from trimtab.domain.planner import Plan
+from trimtab.domain.snapshot import Snapshot
+from trimtab.domain.triggers import Trigger
+from trimtab.notify import Delivery, Message
+from trimtab.watch import ReplayClock, Watcher
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class MemoryJournal:
+    checks: list[tuple[datetime, str, tuple[str, ...]]] = field(default_factory=list)
+    notes: list[tuple[datetime, Message, Delivery]] = field(default_factory=list)
+    memory: dict[Key, Notified] = field(default_factory=dict)
+    last: datetime | None = None
+
+    def last_check(self) -> datetime | None:
+        return self.last
+
+    def alert_memory(self) -> dict[Key, Notified]:
+        return dict(self.memory)
+
+    def record_check(self, at: datetime, analysis: Analysis | None, fired: tuple[Trigger, ...],
+                     notified: tuple[Trigger, ...], decision: str,
+                     memory: dict[Key, Notified]) -> None:
+        self.checks.append((at, decision, tuple(f"{t.kind}:{t.subject}" for t in notified)))
+        self.memory = memory
+        if analysis is not None:
+            self.last = at
+
+    def record_notification(self, at: datetime, message: Message, delivery: Delivery) -> None:
+        self.notes.append((at, message, delivery))
+
+
+@dataclass
+class Market:
+    """Prices that move with the replay clock; the holdings never change."""
+
+    clock: ReplayClock
+    btc: dict[datetime, float]
+    fail_between: tuple[datetime, datetime] | None = None
+    proposed: list[Plan] = field(default_factory=list)
+
+    def snapshot(self) -> Snapshot:
+        now = self.clock.now()
+        if self.fail_between and self.fail_between[0] <= now < self.fail_between[1]:
+            raise ConnectionError("venue unreachable")
+        price = [p for t, p in sorted(self.btc.items()) if t <= now][-1]
+        return snapshot({"BTC": price}, {"BTC": 0.1, "USDT": 5_000.0},
+                        as_of=now.isoformat())
+
+    def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan) -> str:
+        self.proposed.append(plan)
+        return f"plan-{len(self.proposed)}"
+
+    def execute(self, snap: Snapshot, analysis: Analysis, plan: Plan) -> str:
+        raise AssertionError("mode propose never executes")
+
+
+def run(prices: dict[datetime, float], days: int, **extra: object):
+    clock = ReplayClock(START)
+    market = Market(clock, prices, **extra)  # type: ignore[arg-type]
+    journal = MemoryJournal()
+    pol = policy({"BTC": 0.5, "USDT": 0.5}, check_interval=3_600.0,
+                 schedules=[{"every": "weekly"}], alerts={"cooldown": 86_400 * 30})
+    sent: list[Message] = []
+    watcher = Watcher(pol, market, journal, clock,
+                      send=lambda m: sent.append(m) or Delivery(True, 1, ("json://x",)))
+    watcher.run(until=START + timedelta(days=days))
+    return journal, market, sent
+
+
+def test_a_breach_that_persists_notifies_once_and_proposes_one_plan():
+    # BTC jumps on day 2 from 50,000 (in band) to 70,000 (58 %) and stays there
+    prices = {START: 50_000.0, START + timedelta(days=2): 70_000.0}
+    journal, market, sent = run(prices, days=5)
+    breaches = [c for c in journal.checks if "threshold:BTC" in c[2]]
+    assert len(breaches) == 1
+    assert breaches[0][0] == START + timedelta(days=2)
+    assert breaches[0][1] == "proposed plan-1"
+    assert len(market.proposed) == 1
+    assert any("trimtab approve plan-1" in m.body for m in sent)
+    assert len(journal.checks) == 5 * 24 + 1  # hourly checks, the last at the end
+
+
+def test_weekly_review_is_recorded_on_mondays():
+    journal, _, _ = run({START: 50_000.0}, days=14)
+    reviews = [c for c in journal.checks if any(n.startswith("calendar:") for n in c[2])]
+    assert [c[0] for c in reviews] == [datetime(2026, 1, 5, tzinfo=UTC),
+                                       datetime(2026, 1, 12, tzinfo=UTC)]
+    assert all(c[1] == "review" for c in reviews)
+
+
+def test_an_outage_backs_off_notifies_once_when_stale_and_recovers_without_restart():
+    outage = (START + timedelta(hours=2), START + timedelta(hours=5))
+    journal, _, sent = run({START: 50_000.0}, days=1, fail_between=outage)
+    failed = [c for c in journal.checks if c[1].startswith("outage")]
+    gaps = [(b[0] - a[0]).total_seconds() for a, b in itertools.pairwise(failed)]
+    assert gaps[:4] == [5.0, 10.0, 20.0, 40.0]
+    assert [m.title for m in sent] == ["trimtab: market data stale", "trimtab: market data back"]
+    assert journal.checks[-1][1] == "none"
