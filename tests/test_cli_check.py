@@ -135,3 +135,13 @@ def test_help_explains_every_option() -> None:
     assert result.returncode == 0
     for option in ("--policy", "--snapshot", "--json", "--deposit", "--withdraw"):
         assert option in result.stdout
+
+
+def test_alerts_json_gives_the_prices_that_reach_each_band_edge() -> None:
+    result = trimtab("alerts", "-p", str(EXAMPLES / "moderate.toml"),
+                     "-s", str(EXAMPLES / "snapshot-spot.json"), "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert {r["asset"] for r in doc["alerts"]} == {"BTC", "ETH", "SOL", "AVAX", "LINK"}
+    for row in doc["alerts"]:
+        assert row["alert_low"] < row["price"] * 10 and row["alert_low"] < row["alert_high"]

@@ -13,7 +13,7 @@ from rich.console import Console
 from trimtab import service
 from trimtab.files import InputError
 from trimtab.report_json import check_document
-from trimtab.report_tables import render_check
+from trimtab.report_tables import alert_table, render_check
 
 app = typer.Typer(
     help="trimtab keeps a crypto portfolio at its target allocation: it measures drift "
@@ -69,6 +69,36 @@ def check(
     console.print(f"[bold]trimtab check[/] — {snapshot} at {result.snapshot.as_of.isoformat()}"
                   f", policy {policy}")
     render_check(console, result.analysis, result.plan)
+
+
+@app.command()
+def alerts(
+    policy: PolicyOption,
+    snapshot: Annotated[Path, typer.Option(
+        "--snapshot", "-s", help="Snapshot file (JSON) with the holdings and prices.",
+        dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Alert prices to set on an exchange: where each asset would leave its band.
+
+    For every asset, "alert low" and "alert high" are the prices at which its
+    weight would reach the bottom or the top of its band with every other price
+    held. Set them as price alerts on the exchange to hear about a breach even
+    when trimtab is not running.
+    """
+    try:
+        result = service.check(policy, snapshot)
+    except InputError as exc:
+        fail(str(exc))
+    rows = [{"asset": a.asset, "price": a.price, "weight": a.weight, "low": a.band.low,
+             "high": a.band.high, "alert_low": a.alert_low, "alert_high": a.alert_high}
+            for a in result.analysis.assets if a.asset != result.policy.quote]
+    if as_json:
+        sys.stdout.write(json.dumps({"as_of": result.snapshot.as_of.isoformat(),
+                                     "quote": result.policy.quote, "alerts": rows},
+                                    indent=2) + "\n")
+        return
+    Console().print(alert_table(result.analysis))
 
 
 @app.callback()

@@ -154,3 +154,17 @@ def hedges_table(plan: Plan, quote: str) -> Table:
                   money(h.open_cost), f"{funding} /{h.horizon_days:g}d", money(h.sell_cost),
                   Text(f"{h.multiple_after:.2f}×", "red" if h.exceeds_cap else ""))
     return t
+
+
+def alert_table(analysis: Analysis) -> Table:
+    """Alert Low / Alert High per asset, the prices to set on an exchange."""
+    t = table(f"Alert prices ({analysis.quote}), all other prices held", "asset", "price",
+              "weight", "band", "alert low", "alert high",
+              right=("price", "weight", "band", "alert low", "alert high"))
+    for a in analysis.assets:
+        if a.asset == analysis.quote:
+            continue
+        t.add_row(a.asset, price(a.price), pct(a.weight),
+                  f"{a.band.low * 100:.1f}–{pct(a.band.high)}", price(a.alert_low),
+                  price(a.alert_high))
+    return t
