@@ -1,0 +1,91 @@
+"""The dashboard: FastAPI routes over a DashboardSource, server-rendered with Jinja2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from trimtab.report_json import check_document
+from trimtab.web.auth import COOKIE, Access
+from trimtab.web.charts import history_lines
+from trimtab.web.source import DashboardSource, Decision
+
+HERE = Path(__file__).parent
+
+
+def create_app(source: DashboardSource, access: Access, *, read_only: bool = False) -> FastAPI:
+    """The dashboard app; every route needs the access token."""
+    app = FastAPI(title="trimtab", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(access.require)])
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["pct"] = lambda x: "–" if x is None else f"{x * 100:.1f}%"
+    templates.env.filters["money"] = lambda x: "–" if x is None else f"{x:,.2f}"
+    templates.env.filters["zip"] = zip
+    templates.env.globals["history_lines"] = history_lines
+
+    @app.get("/", response_class=HTMLResponse)
+    def dashboard(request: Request) -> HTMLResponse:
+        response = templates.TemplateResponse(request, "dashboard.html", _page(
+            source, access, read_only))
+        if request.query_params.get("token"):
+            response.set_cookie(COOKIE, access.token, httponly=True, samesite="strict")
+        return response
+
+    @app.get("/api/state")
+    def state() -> JSONResponse:
+        current = source.current()
+        return JSONResponse({"as_of": current.as_of.isoformat(), "read_only": read_only,
+                             **check_document(current.analysis, current.plan),
+                             "plans": [_plan_json(p) for p in source.plans()],
+                             "events": source.events()}, headers={"Cache-Control": "no-store"})
+
+    @app.post("/plans/{plan_id}/approve")
+    def approve(plan_id: str, request: Request,
+                csrf: Annotated[str | None, Form()] = None) -> Any:
+        return _decide(request, access, csrf, read_only, lambda: source.approve(plan_id))
+
+    @app.post("/plans/{plan_id}/reject")
+    def reject(plan_id: str, request: Request,
+               csrf: Annotated[str | None, Form()] = None) -> Any:
+        return _decide(request, access, csrf, read_only, lambda: source.reject(plan_id))
+
+    @app.get("/reports/{name}")
+    def report(name: str) -> FileResponse:
+        for path in source.reports():
+            if path.name == name:
+                return FileResponse(path)
+        raise HTTPException(404, f"no report named {name}")
+
+    return app
+
+
+def _page(source: DashboardSource, access: Access, read_only: bool) -> dict[str, Any]:
+    current = source.current()
+    return {"current": current, "analysis": current.analysis, "plan": current.plan,
+            "plans": source.plans(), "events": source.events(),
+            "history": source.weight_history(), "reports": source.reports(),
+            "csrf": access.csrf, "read_only": read_only}
+
+
+def _decide(request: Request, access: Access, csrf: str | None, read_only: bool,
+            action: Any) -> Any:
+    access.require_csrf(request, csrf)
+    if read_only:
+        raise HTTPException(403, "the dashboard runs with --read-only: no plan can be approved")
+    decision: Decision = action()
+    if "application/json" in request.headers.get("accept", ""):
+        status = 404 if decision.outcome == "unknown-plan" else 200
+        return JSONResponse(decision.__dict__, status_code=status)
+    return RedirectResponse(f"/?decided={decision.plan_id}&outcome={decision.outcome}",
+                            status_code=303)
+
+
+def _plan_json(plan: Any) -> dict[str, Any]:
+    return {"id": plan.id, "created_at": plan.created_at.isoformat(), "status": plan.status,
+            "orders": plan.orders, "reason": plan.reason, "waiting": plan.waiting}
