@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
 Side = Literal["buy", "sell"]
@@ -47,24 +48,29 @@ class MarketRule:
     min_cost: float | None = None
 
     def floor(self, amount: float) -> float:
-        """Truncate to the lot size, as ccxt's amount_to_precision does."""
-        return _to_step(amount, self.amount_step, math.floor)
+        """Truncate to the lot size exactly as ccxt's amount_to_precision does.
+
+        ccxt truncates the decimal text of the amount (`repr`), so decimal
+        arithmetic on that text gives the same lot count: 0.3 with a 0.1 step
+        is 3 lots, and 1.99999999998 with a step of 1 is one lot, not two.
+        """
+        if not self.amount_step:
+            return amount
+        step = Decimal(repr(self.amount_step))
+        lots = (Decimal(repr(amount)) / step).to_integral_value(rounding=ROUND_FLOOR)
+        return float(lots * step)
 
     def ceil(self, amount: float) -> float:
-        return _to_step(amount, self.amount_step, math.ceil)
-
-
-def _to_step(amount: float, step: float | None, rounding: object) -> float:
-    if not step:
-        return amount
-    ticks = amount / step
-    nearest = round(ticks)
-    # a value within a billionth of a tick is that tick: 0.3 / 0.1 is 2.9999999999999996
-    if abs(ticks - nearest) < 1e-9:
-        return nearest * step
-    if rounding is math.floor:
-        return math.floor(ticks) * step
-    return math.ceil(ticks) * step
+        """Round up to the lot size; within a billionth of a tick counts as that tick."""
+        step = self.amount_step
+        if not step:
+            return amount
+        ticks = amount / step
+        nearest = round(ticks)
+        # 0.3 / 0.1 is 2.9999999999999996: a value that close to a tick is that tick
+        if abs(ticks - nearest) < 1e-9:
+            return nearest * step
+        return math.ceil(ticks) * step
 
 
 @dataclass(frozen=True, slots=True)

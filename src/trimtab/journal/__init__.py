@@ -1,0 +1,1 @@
+"""The journal: everything trimtab saw, planned, sent and heard back, never deleted."""

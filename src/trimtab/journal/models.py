@@ -1,0 +1,156 @@
+"""SQLAlchemy models of the journal.
+
+Amounts that went to or came from a venue are stored as the exact decimal
+strings that were sent or reported, never as floats: a journal must be able
+to say precisely what was ordered. Documents (snapshot, analysis, plan) are
+JSON text, because their shape follows the domain and is read back whole.
+Rows are added and updated, never deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_VERSION = 1
+
+ORDER_STATES = ("pending-submit", "open", "partially-filled", "filled", "cancelled",
+                "rejected", "unknown")
+UNRESOLVED_STATES = ("pending-submit", "unknown")
+LIVE_STATES = ("pending-submit", "unknown", "open", "partially-filled")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every journal table (paper exchange tables included)."""
+
+
+class SchemaVersion(Base):
+    """One row per schema version the journal was upgraded to."""
+
+    __tablename__ = "schema_version"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SnapshotRow(Base):
+    __tablename__ = "snapshots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+    as_of: Mapped[datetime]
+    venues: Mapped[str] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(Text)
+
+
+class AnalysisRow(Base):
+    __tablename__ = "analyses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    triggered: Mapped[bool]
+    document: Mapped[str] = mapped_column(Text)
+
+
+class PlanRow(Base):
+    """A plan and what became of it: planned, refused, executing, done, stopped."""
+
+    __tablename__ = "plans"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    analysis_id: Mapped[int | None] = mapped_column(ForeignKey("analyses.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    document: Mapped[str] = mapped_column(Text)
+
+
+class OrderRow(Base):
+    """One order leg: written as an intent (pending-submit) before it is sent."""
+
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_order_id: Mapped[str] = mapped_column(String(64), unique=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"))
+    leg: Mapped[int]
+    venue: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(64))
+    side: Mapped[str] = mapped_column(String(4))
+    amount: Mapped[str] = mapped_column(String(40), doc="exactly as sent")
+    reduce_only: Mapped[bool] = mapped_column(default=False)
+    plan_price: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))
+    venue_order_id: Mapped[str | None] = mapped_column(String(64))
+    filled: Mapped[str] = mapped_column(String(40), default="0")
+    average: Mapped[str | None] = mapped_column(String(40))
+    fee: Mapped[str | None] = mapped_column(String(40))
+    fee_currency: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class FillRow(Base):
+    """An increase of an order's filled amount, as the venue reported it."""
+
+    __tablename__ = "fills"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    amount: Mapped[str] = mapped_column(String(40))
+    price: Mapped[str | None] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EventRow(Base):
+    """Something execution decided or noticed: a refusal, a stop, a foreign order."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    plan_id: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class NotificationRow(Base):
+    """A notification sent (or attempted) to the user."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    channel: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    delivered: Mapped[bool] = mapped_column(default=False)
+
+
+class PaperBalanceRow(Base):
+    """Units of one asset held on one paper account."""
+
+    __tablename__ = "paper_balances"
+    __table_args__ = (UniqueConstraint("account", "asset"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    asset: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[str] = mapped_column(String(40))
+
+
+class PaperOrderRow(Base):
+    """An order the paper exchange accepted, as a real venue would keep it."""
+
+    __tablename__ = "paper_orders"
+    __table_args__ = (UniqueConstraint("account", "client_order_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    client_order_id: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(64))
+    side: Mapped[str] = mapped_column(String(4))
+    amount: Mapped[str] = mapped_column(String(40))
+    filled: Mapped[str] = mapped_column(String(40))
+    average: Mapped[str | None] = mapped_column(String(40))
+    fee: Mapped[str] = mapped_column(String(40))
+    fee_currency: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

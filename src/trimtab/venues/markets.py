@@ -1,0 +1,79 @@
+"""ccxt market metadata: recorded market files and the MarketRule they imply.
+
+A market file is a ccxt `markets` object (symbol → unified market), as ccxt's
+own static test fixtures store them. `offline_exchange` loads one into a ccxt
+instance without network, so that `amount_to_precision` and the limits are
+ccxt's own, the same code that runs against the live exchange.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import ccxt
+
+from trimtab.domain.orders import MarketRule
+from trimtab.venues.base import Market
+
+# Market files that state precision as a number of decimals instead of a step.
+DECIMAL_PLACES_FILES = frozenset({"binance", "binanceusdm", "binancecoinm"})
+BUNDLED_MARKETS = Path(__file__).resolve().parent.parent / "data" / "markets"
+
+
+def read_market_file(path: Path) -> dict[str, dict[str, Any]]:
+    """The markets of a recorded file, keyed by unified symbol."""
+    markets: dict[str, dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return markets
+
+
+def offline_exchange(exchange_id: str, markets: Mapping[str, Mapping[str, Any]],
+                     config: Mapping[str, Any] | None = None) -> Any:
+    """A ccxt exchange with `markets` loaded and no network call made.
+
+    The recorded files omit keys that ccxt fills in when it parses markets
+    itself (`linear`, `inverse`, `contractSize` on spot markets), so every
+    market is laid over ccxt's own empty market structure first.
+    """
+    exchange = getattr(ccxt, exchange_id)(dict(config or {}))
+    if exchange_id in DECIMAL_PLACES_FILES:
+        exchange.precisionMode = ccxt.DECIMAL_PLACES
+    blank = exchange.safe_market_structure()
+    exchange.set_markets([{**blank, **m} for m in markets.values()])
+    return exchange
+
+
+def amount_step(exchange: Any, market: Mapping[str, Any]) -> float | None:
+    """The lot size as a step, whatever ccxt precision mode the exchange uses."""
+    precision = (market.get("precision") or {}).get("amount")
+    if precision is None:
+        return None
+    if exchange.precisionMode == ccxt.DECIMAL_PLACES:
+        return float(10.0 ** -int(precision))
+    return float(precision)
+
+
+def market_of(exchange: Any, market: Mapping[str, Any]) -> Market:
+    """trimtab's view of one ccxt market: currencies and the MarketRule."""
+    limits = market.get("limits") or {}
+    return Market(
+        symbol=market["symbol"], base=market["base"], quote=market["quote"],
+        rule=MarketRule(amount_step=amount_step(exchange, market),
+                        min_amount=_number((limits.get("amount") or {}).get("min")),
+                        min_cost=_number((limits.get("cost") or {}).get("min"))),
+        contract=bool(market.get("contract")))
+
+
+def markets_of(exchange: Any) -> dict[str, Market]:
+    """Every market the exchange has loaded, as trimtab Markets."""
+    return {symbol: market_of(exchange, m) for symbol, m in exchange.markets.items()}
+
+
+def _number(value: Any) -> float | None:
+    # ccxt leaves a missing limit as None; 0 means "no minimum" too
+    if value is None:
+        return None
+    number = float(value)
+    return number if number > 0 else None

@@ -1,0 +1,69 @@
+"""The journal on a real SQLite file: schema version, exact amounts, nothing deleted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from trimtab.journal.models import SCHEMA_VERSION, OrderRow, PlanRow, SchemaVersion
+from trimtab.journal.store import JournalError, journal_url, open_journal
+
+
+def test_a_new_journal_records_its_schema_version(tmp_path: Path) -> None:
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    with journal.session() as session:
+        assert list(session.scalars(select(SchemaVersion.version))) == [SCHEMA_VERSION]
+
+
+def test_reopening_keeps_one_version_row(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    open_journal(url)
+    journal = open_journal(url)
+    with journal.session() as session:
+        assert len(list(session.scalars(select(SchemaVersion)))) == 1
+
+
+def test_a_newer_journal_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    journal = open_journal(url)
+    journal.add(SchemaVersion(version=SCHEMA_VERSION + 1))
+    with pytest.raises(JournalError, match=r"newer trimtab.*upgrade trimtab"):
+        open_journal(url)
+
+
+def test_a_foreign_database_is_not_taken_for_a_journal(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    with create_engine(url).begin() as conn:
+        conn.execute(text("CREATE TABLE customers (id INTEGER)"))
+    with pytest.raises(JournalError, match="not a trimtab journal"):
+        open_journal(url)
+
+
+def test_the_url_comes_from_the_option_then_the_environment() -> None:
+    env = {"TRIMTAB_JOURNAL": "sqlite:///from-env.sqlite"}
+    assert journal_url("sqlite:///opt.sqlite", env) == "sqlite:///opt.sqlite"
+    assert journal_url(None, env) == "sqlite:///from-env.sqlite"
+
+
+def test_a_bad_url_is_a_one_line_error_without_the_password() -> None:
+    with pytest.raises(JournalError) as info:
+        open_journal("nodriver+x://user:hunter2@host/db")
+    assert "hunter2" not in str(info.value)
+
+
+def test_order_amounts_are_kept_exactly_as_sent(tmp_path: Path) -> None:
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    snapshot_id, _ = journal.record_document(datetime(2025, 1, 31, tzinfo=UTC), "paper",
+                                             {}, {}, False)
+    journal.add(PlanRow(id="p1", snapshot_id=snapshot_id, analysis_id=None, status="planned",
+                        reason=None, document="{}"))
+    journal.add(OrderRow(client_order_id="ttp1x001", plan_id="p1", leg=1, venue="paper",
+                         symbol="BTC/USDT", side="buy", amount="0.10000001",
+                         plan_price="102405.02", state="pending-submit"))
+    journal.update_order("ttp1x001", state="filled", filled="0.10000001", average="102456.2")
+    [(plan, orders, _)] = journal.recent()
+    assert plan.id == "p1" and orders[0].amount == "0.10000001"
+    assert orders[0].filled == "0.10000001" and orders[0].state == "filled"

@@ -1,0 +1,91 @@
+"""A hand-written fake of Binance's REST server, answering with recorded payloads.
+
+It replaces ccxt's `fetch` (the HTTP call), so ccxt itself signs the request,
+parses the recorded response and raises its own exceptions: what the adapter
+sees is what ccxt really produces. Faults are queued per route.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from trimtab.venues.ccxt_venue import CcxtVenue
+from trimtab.venues.credentials import Credentials
+from trimtab.venues.markets import offline_exchange, read_market_file
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ccxt"
+RESPONSES = json.loads((FIXTURES / "response" / "binance.json").read_text())["methods"]
+KEY, SECRET = "fake-key-7f3a", "fake-secret-91c2"
+
+
+def recorded(method: str, index: int = 0) -> Any:
+    return copy.deepcopy(RESPONSES[method][index]["httpResponse"])
+
+
+class FakeBinance:
+    """Routes (method, path) to recorded payloads; keeps the orders it accepted."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
+        self.faults: dict[str, list[Exception]] = {}
+        self.after_accept: list[Exception] = []
+        self.orders: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, url: str, method: str = "GET", headers: Any = None,
+                 body: Any = None) -> Any:
+        parsed = urlparse(url)
+        query = parse_qs(parsed.query or (body or ""))
+        self.requests.append((method, parsed.path, query))
+        route = f"{method} {parsed.path}"
+        if self.faults.get(route):
+            raise self.faults[route].pop(0)
+        return self._answer(route, query)
+
+    def posts(self) -> int:
+        return sum(1 for m, p, _ in self.requests if m == "POST" and p == "/api/v3/order")
+
+    def _answer(self, route: str, query: dict[str, list[str]]) -> Any:
+        if route == "POST /api/v3/order":
+            return self._accept(query)
+        if route == "GET /api/v3/order":
+            return self._lookup(query)
+        if route == "GET /api/v3/account":
+            return recorded("fetchBalance")
+        if route == "GET /api/v3/ticker/24hr":
+            return recorded("fetchTicker")
+        if route == "GET /api/v3/openOrders":
+            return recorded("fetchOpenOrders")
+        raise AssertionError(f"the fake Binance has no route {route}")
+
+    def _accept(self, query: dict[str, list[str]]) -> Any:
+        order = recorded("fetchOrder")  # a filled spot market order, as Binance returns it
+        order.update(symbol=query["symbol"][0], side=query["side"][0],
+                     clientOrderId=query["newClientOrderId"][0],
+                     origQty=query["quantity"][0], executedQty=query["quantity"][0],
+                     orderId=str(1000 + len(self.orders)))
+        self.orders[order["clientOrderId"]] = order
+        if self.after_accept:
+            raise self.after_accept.pop(0)
+        return order
+
+    def _lookup(self, query: dict[str, list[str]]) -> Any:
+        client_id = query.get("origClientOrderId", [""])[0]
+        if client_id in self.orders:
+            return self.orders[client_id]
+        if "orderId" in query:
+            return recorded("fetchOrder")
+        import ccxt
+        raise ccxt.OrderNotFound('binance {"code":-2013,"msg":"Order does not exist."}')
+
+
+def binance_venue(fake: FakeBinance | None = None) -> tuple[CcxtVenue, FakeBinance]:
+    """A CcxtVenue on ccxt's binance with the recorded markets and a fake server."""
+    markets = read_market_file(FIXTURES / "markets" / "binance.json")
+    exchange = offline_exchange("binance", markets, {"apiKey": KEY, "secret": SECRET})
+    fake = fake or FakeBinance()
+    exchange.fetch = fake
+    return CcxtVenue(exchange, "binance", Credentials({"apiKey": KEY, "secret": SECRET})), fake
