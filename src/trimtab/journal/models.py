@@ -154,3 +154,29 @@ class PaperOrderRow(Base):
     fee_currency: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WatchCheckRow(Base):
+    """One check of `trimtab watch`: what fired, what was notified, what was decided."""
+
+    __tablename__ = "watch_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    ok: Mapped[bool] = mapped_column(doc="False when no snapshot could be taken")
+    spot_value: Mapped[str | None] = mapped_column(String(40))
+    weights: Mapped[str | None] = mapped_column(Text, doc="JSON {asset: weight}")
+    fired: Mapped[str] = mapped_column(Text, doc="JSON list of triggers")
+    notified: Mapped[str] = mapped_column(Text, doc="JSON list of 'kind:subject'")
+    decision: Mapped[str] = mapped_column(Text)
+
+
+class AlertMemoryRow(Base):
+    """The last notification of a trigger that is still fired (hysteresis state)."""
+
+    __tablename__ = "alert_memory"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    severity: Mapped[float]
+    active: Mapped[bool] = mapped_column(default=True, doc="False once the condition cleared")
