@@ -24,6 +24,7 @@ from trimtab.domain.triggers import Trigger
 from trimtab.notify import Delivery, Message, compose
 from trimtab.policy import Policy
 from trimtab.schedules import calendar_triggers, next_fire
+from trimtab.venues.errors import VenueError
 
 ACTING_KINDS = ("threshold", "leverage")
 RETRY_FIRST = 5.0
@@ -145,7 +146,7 @@ class Watcher:
         calendar = calendar_triggers(self.policy.schedules, since, now)
         try:
             snapshot = self.actions.snapshot()
-        except Exception as exc:  # any venue failure: the loop must outlive an outage
+        except (VenueError, OSError) as exc:  # the loop must outlive a venue outage
             return self._outage(now, calendar, exc)
         self._recovered(now)
         analysis = analyse(snapshot, self.policy)
