@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from trimtab.report_json import check_document
@@ -22,7 +21,7 @@ def create_app(source: DashboardSource, access: Access, *, read_only: bool = Fal
     """The dashboard app; every route needs the access token."""
     app = FastAPI(title="trimtab", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(access.require)])
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    static = {p.name: p for p in (HERE / "static").iterdir()}
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["pct"] = lambda x: "–" if x is None else f"{x * 100:.1f}%"
     templates.env.filters["money"] = lambda x: "–" if x is None else f"{x:,.2f}"
@@ -54,6 +53,12 @@ def create_app(source: DashboardSource, access: Access, *, read_only: bool = Fal
     def reject(plan_id: str, request: Request,
                csrf: Annotated[str | None, Form()] = None) -> Any:
         return _decide(request, access, csrf, read_only, lambda: source.reject(plan_id))
+
+    @app.get("/static/{name}")
+    def asset(name: str) -> FileResponse:  # a route, not a mount, so the token applies too
+        if name not in static:
+            raise HTTPException(404, f"no static file {name}")
+        return FileResponse(static[name])
 
     @app.get("/reports/{name}")
     def report(name: str) -> FileResponse:

@@ -1,0 +1,80 @@
+"""The dashboard's routes through FastAPI's test client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import TOKEN, journal_with_plan
+from trimtab.web.app import create_app
+from trimtab.web.auth import Access, AuthConfigError
+
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def client(tmp_path: Path, read_only: bool = False) -> tuple[TestClient, list[str]]:
+    source = journal_with_plan(tmp_path / "journal.sqlite")
+    executed: list[str] = []
+    source.execute = lambda plan_id, orders: executed.append(plan_id) or "done"
+    app = create_app(source, Access(TOKEN, False), read_only=read_only)
+    return TestClient(app, base_url="http://127.0.0.1"), executed
+
+
+def test_every_route_needs_the_token(tmp_path: Path) -> None:
+    c, _ = client(tmp_path)
+    for path in ("/", "/api/state", "/static/dashboard.css", "/reports/x.html"):
+        assert c.get(path).status_code == 401, path
+    assert c.get("/api/state", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert c.get("/api/state", headers=BEARER).status_code == 200
+
+
+def test_the_token_in_the_url_becomes_a_strict_httponly_cookie(tmp_path: Path) -> None:
+    c, _ = client(tmp_path)
+    response = c.get(f"/?token={TOKEN}")
+    assert response.status_code == 200
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert c.get("/api/state").status_code == 200  # the cookie carries on
+
+
+def test_state_json_has_the_analysis_and_the_waiting_plan(tmp_path: Path) -> None:
+    c, _ = client(tmp_path)
+    state = c.get("/api/state", headers=BEARER).json()
+    assert state["triggered"] is True
+    assert {a["asset"] for a in state["assets"] if a["breached"]} == {"BTC", "USDT"}
+    assert [p["id"] for p in state["plans"] if p["waiting"]] == ["plan-1"]
+
+
+def test_approve_needs_csrf_and_same_origin(tmp_path: Path) -> None:
+    c, executed = client(tmp_path)
+    csrf = Access(TOKEN, False).csrf
+    json_ = {**BEARER, "Accept": "application/json"}
+    assert c.post("/plans/plan-1/approve", headers=json_).status_code == 403
+    assert c.post("/plans/plan-1/approve", data={"csrf": "forged"},
+                  headers=json_).status_code == 403
+    evil = {**json_, "Origin": "http://evil.example"}
+    assert c.post("/plans/plan-1/approve", data={"csrf": csrf}, headers=evil).status_code == 403
+    assert executed == []
+    answer = c.post("/plans/plan-1/approve", data={"csrf": csrf}, headers=json_)
+    assert answer.json()["outcome"] == "executed" and executed == ["plan-1"]
+    again = c.post("/plans/plan-1/approve", data={"csrf": csrf}, headers=json_)
+    assert again.json()["outcome"] == "already-decided" and executed == ["plan-1"]
+    assert c.post("/plans/nope/approve", data={"csrf": csrf}, headers=json_).status_code == 404
+
+
+def test_read_only_mode_approves_nothing(tmp_path: Path) -> None:
+    c, executed = client(tmp_path, read_only=True)
+    csrf = Access(TOKEN, False).csrf
+    page = c.get("/", headers=BEARER).text
+    assert "read-only" in page and "Approve and execute" not in page
+    response = c.post("/plans/plan-1/approve", data={"csrf": csrf}, headers=BEARER)
+    assert response.status_code == 403 and executed == []
+
+
+def test_binding_beyond_loopback_needs_a_configured_token() -> None:
+    with pytest.raises(AuthConfigError, match="TRIMTAB_WEB_TOKEN"):
+        Access.for_host("0.0.0.0", None)
+    assert Access.for_host("127.0.0.1", None).generated
+    assert Access.for_host("0.0.0.0", "s3cret").token == "s3cret"
