@@ -125,6 +125,22 @@ class Journal:
             if reason is not None:
                 row.reason = reason
 
+    def unfinished_plan(self) -> str | None:
+        """The latest executed plan if it did not finish (crashed or stopped), else None.
+
+        A plan left `executing` belongs to a process that died: it is marked
+        `interrupted` here, so the journal says what happened to it.
+        """
+        with self.session() as session:
+            latest = session.scalars(select(PlanRow).where(PlanRow.status.in_(
+                ("executing", "stopped", "interrupted", "done")))
+                .order_by(PlanRow.created_at.desc()).limit(1)).first()
+            if latest is None or latest.status == "done":
+                return None
+            if latest.status == "executing":
+                latest.status = "interrupted"
+            return latest.id
+
     def recent(self, limit: int = 10) -> list[tuple[PlanRow, list[OrderRow], list[EventRow]]]:
         """The latest plans, newest first, each with its orders and events."""
         with self.session() as session:
