@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -34,6 +35,7 @@ class FakeBinance:
         self.faults: dict[str, list[Exception]] = {}
         self.after_accept: list[Exception] = []
         self.orders: dict[str, dict[str, Any]] = {}
+        self.live_prices: dict[str, float] = {}  # symbol id -> last price, stamped now
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -56,7 +58,7 @@ class FakeBinance:
         if route == "GET /api/v3/account":
             return recorded("fetchBalance")
         if route == "GET /api/v3/ticker/24hr":
-            return recorded("fetchTicker")
+            return self._ticker(query)
         if route == "GET /api/v3/openOrders":
             return recorded("fetchOpenOrders")
         raise AssertionError(f"the fake Binance has no route {route}")
@@ -71,6 +73,14 @@ class FakeBinance:
         if self.after_accept:
             raise self.after_accept.pop(0)
         return order
+
+    def _ticker(self, query: dict[str, list[str]]) -> Any:
+        ticker = recorded("fetchTicker")
+        symbol = query.get("symbol", ["BTCUSDT"])[0]
+        if symbol in self.live_prices:  # the recorded payload, re-stamped as a live answer
+            ticker.update(symbol=symbol, lastPrice=str(self.live_prices[symbol]),
+                          closeTime=str(int(time.time() * 1000)))
+        return ticker
 
     def _lookup(self, query: dict[str, list[str]]) -> Any:
         client_id = query.get("origClientOrderId", [""])[0]
