@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -67,8 +67,10 @@ def rebalance(
     console = Console(stderr=as_json)
     try:
         prepared = service.prepare(options, console.print)
-    except (InputError, VenueError) as exc:
+    except InputError as exc:
         fail(str(exc))
+    except VenueError as exc:
+        venue_failure(exc)
     plan, refused = prepared.plan, [*prepared.plan.refused, *prepared.problems]
     if not as_json:
         render_check(console, prepared.analysis, plan)
@@ -81,7 +83,10 @@ def rebalance(
         _finish(console, as_json, prepared.plan_id, "declined", None, [], None)
         return
     execution = service.execute(prepared, options, console.print)
-    after = service.after(prepared)
+    try:
+        after = service.after(prepared)
+    except VenueError as exc:
+        venue_failure(exc)
     if not as_json:
         console.print(execution_table(execution))
         console.print(before_after_table(prepared.analysis, after))
@@ -89,6 +94,13 @@ def rebalance(
     _finish(console, as_json, prepared.plan_id, status, execution, [], after)
     if execution.stop:
         raise typer.Exit(1)
+
+
+def venue_failure(exc: VenueError) -> NoReturn:
+    """A venue failed outside an order (the journal says what was sent): one line, exit 1."""
+    Console(stderr=True).print(f"[bold red]venue error:[/] {exc}", highlight=False,
+                               soft_wrap=True)
+    raise typer.Exit(1)
 
 
 def _idle_status(refused: list[str], has_orders: bool, dry_run: bool, mode: str) -> str:

@@ -100,3 +100,21 @@ def test_killed_between_two_orders_a_rerun_completes_without_duplicates(
 def _states(journal: str) -> list[str]:
     with open_journal(journal).session() as session:
         return list(session.scalars(select(OrderRow.state).order_by(OrderRow.id)))
+
+
+def test_mode_alert_never_executes(tmp_path: Path) -> None:
+    policy = tmp_path / "alert.toml"
+    policy.write_text('profile = "moderate"\nmode = "alert"\n')
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    code, out, _ = run("rebalance", "--policy", str(policy), "--paper-prices",
+                       "history:2025-01-31", "--paper-start", str(START), "--journal", journal,
+                       "--yes", "--json")
+    assert code == 0 and json.loads(out)["status"] == "alert_only"
+    with open_journal(journal).session() as session:
+        assert session.scalar(select(func.count()).select_from(PaperOrderRow)) == 0
+
+
+def test_an_unknown_venue_is_one_line_naming_it(tmp_path: Path) -> None:
+    code, _, err = run("rebalance", "--policy", str(POLICY), "--venue", "notanexchange",
+                       "--journal", f"sqlite:///{tmp_path / 'j.sqlite'}")
+    assert code == 2 and "notanexchange" in err and err.count("\n") == 1

@@ -133,9 +133,9 @@ class Journal:
         """
         with self.session() as session:
             latest = session.scalars(select(PlanRow).where(PlanRow.status.in_(
-                ("executing", "stopped", "interrupted", "done")))
+                ("executing", "stopped", "interrupted", "done", "nothing_to_do")))
                 .order_by(PlanRow.created_at.desc()).limit(1)).first()
-            if latest is None or latest.status == "done":
+            if latest is None or latest.status in ("done", "nothing_to_do"):
                 return None
             if latest.status == "executing":
                 latest.status = "interrupted"
