@@ -84,7 +84,8 @@ class Executor:
                 break
             result.orders.append(outcome)
             turnover += outcome.filled * (outcome.average or 0.0)
-            if outcome.status in ("rejected", "unknown", "open", "partially-filled"):
+            if outcome.status in ("rejected", "unknown", "open", "partially-filled",
+                                  "cancelled"):
                 result.stop = Stop(outcome.status, outcome.reason or f"order {outcome.status}")
                 break
         if result.stop is not None:
@@ -158,9 +159,24 @@ class Executor:
             return self._result(cid, order, amount, "rejected", str(exc))
         row = self.journal.update_order(cid, **order_changes(sent))
         if row.state in ("open", "partially-filled"):
-            row = self.journal.update_order(cid)
-            self.reconciler.resolve(row, at_start=False)
+            self._cancel_rest(cid, order.symbol, venue)
         return self._result(cid, order, amount, None, None)
+
+    def _cancel_rest(self, cid: str, symbol: str, venue: Venue) -> None:
+        """A market order still open after a lookup: cancel the rest, never re-send it.
+
+        The fill so far is journaled; the run then stops and the next run
+        plans what is left from a fresh snapshot.
+        """
+        row = self.journal.update_order(cid)
+        if self.reconciler.resolve(row, at_start=False) not in ("open", "partially-filled"):
+            return
+        row = self.journal.update_order(cid)
+        if row.venue_order_id is not None:
+            self.backoff.call(partial(venue.cancel_order, row.venue_order_id, symbol))
+        if self.reconciler.resolve(row, at_start=False) == "cancelled":
+            self.journal.update_order(cid, reason=f"filled {row.filled} of {row.amount}; the "
+                                      "rest was cancelled and is re-planned on the next run")
 
     def _result(self, cid: str, order: Order, amount: str, state: str | None,
                 reason: str | None) -> OrderResult:

@@ -7,6 +7,7 @@ wraps the paper exchange and injects the failures a real venue produces.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ class FaultyVenue:
         self.insufficient_at: set[int] = set()
         self.rate_limited_reads = 0
         self.placements = 0
+        self.partial_at: set[int] = set()
+        self.open_orders: dict[str, VenueOrder] = {}  # client id -> partly filled, open
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self.inner, attr)
@@ -73,8 +76,35 @@ class FaultyVenue:
         self.placements += 1
         if self.placements in self.insufficient_at:
             raise InsufficientFunds(self.name, "create_order", "Account has insufficient balance")
+        if self.placements in self.partial_at:
+            return self._partial(symbol, side, amount, client_order_id)
         order = self.inner.create_order(symbol, side, amount, client_order_id,
                                         reduce_only=reduce_only)
         if self.placements in self.timeout_after_accept:
             raise OutcomeUnknown(self.name, "create_order", "RequestTimeout: read timed out")
         return order
+
+    def _partial(self, symbol: str, side: Side, amount: str, client_order_id: str
+                 ) -> VenueOrder:
+        """Half fills (really, on the paper account); the rest stays open until cancelled."""
+        half = self.inner.amount_to_precision(symbol, float(amount) / 2)
+        filled = self.inner.create_order(symbol, side, half, client_order_id)
+        order = replace(filled, id=f"open-{client_order_id}", amount=float(amount),
+                        status="open")
+        self.open_orders[client_order_id] = order
+        return order
+
+    def fetch_order(self, symbol: str, *, order_id: str | None = None,
+                    client_order_id: str | None = None) -> VenueOrder | None:
+        for cid, order in self.open_orders.items():
+            if order_id == order.id or client_order_id == cid:
+                return order
+        return self.inner.fetch_order(symbol, order_id=order_id,
+                                      client_order_id=client_order_id)
+
+    def cancel_order(self, order_id: str, symbol: str) -> VenueOrder | None:
+        for cid, order in self.open_orders.items():
+            if order.id == order_id:
+                self.open_orders[cid] = replace(order, status="canceled")
+                return self.open_orders[cid]
+        return None

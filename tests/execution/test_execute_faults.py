@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from trimtab.domain.analysis import Analysis, analyse
 from trimtab.domain.planner import Plan, make_plan
 from trimtab.files import parse_policy
-from trimtab.journal.models import EventRow, OrderRow, PaperOrderRow, PlanRow
+from trimtab.journal.models import EventRow, FillRow, OrderRow, PaperOrderRow, PlanRow
 from trimtab.journal.store import Journal
 from trimtab.policy import Policy
 from trimtab.venues.retry import Backoff
@@ -154,3 +154,23 @@ def test_a_buy_is_sized_from_the_quote_actually_available(tmp_path: Path) -> Non
     buy = result.orders[-1]
     assert float(buy.amount) < next(o.amount for o in plan.orders if o.side == "buy")
     assert venue.fetch_balances().total.get("USDT", 0.0) >= 0.0
+
+
+def test_a_partial_fill_is_recorded_and_the_rest_cancelled_then_replanned(
+        tmp_path: Path) -> None:
+    journal, paper, _ = world(tmp_path)
+    venue = FaultyVenue(paper)
+    venue.partial_at = {1}
+    pol = policy()
+    plan, _ = plan_and_journal(journal, venue, pol, "p1")
+    result = executor(journal, venue, pol).run("p1", plan.orders)
+    assert result.stop is not None and result.stop.code == "cancelled"
+    [first] = result.orders
+    assert first.status == "cancelled" and 0 < first.filled < float(first.amount)
+    assert venue.placements == 1  # the rest was not sent again
+    with journal.session() as session:
+        row = session.scalars(select(OrderRow)).one()
+        assert "re-planned" in (row.reason or "")
+        assert session.scalar(select(func.count()).select_from(FillRow)) == 1
+    replan, _ = plan_and_journal(journal, paper, pol, "p2")
+    assert replan.orders and replan.orders[0].side == "sell"  # the remainder, re-planned
