@@ -92,7 +92,13 @@ class Reconciler:
         known = self.journal.known_client_ids()
         out = []
         for venue in self.venues.values():
-            for order in self.backoff.call(venue.fetch_open_orders):
+            try:
+                open_orders = self.backoff.call(venue.fetch_open_orders)
+            except VenueError as exc:  # reported, not fatal: the journal's own rows are resolved
+                self.journal.event("scan_failed", f"cannot list open orders on {venue.name} "
+                                   f"to look for unknown trimtab orders: {exc}")
+                continue
+            for order in open_orders:
                 cid = order.client_order_id or ""
                 if cid.startswith(CLIENT_ID_PREFIX) and cid not in known:
                     message = (f"open order {cid} ({order.symbol}) on {venue.name} carries "

@@ -36,6 +36,7 @@ class FakeBinance:
         self.after_accept: list[Exception] = []
         self.orders: dict[str, dict[str, Any]] = {}
         self.live_prices: dict[str, float] = {}  # symbol id -> last price, stamped now
+        self.open_client_id: str | None = None  # rewrites the recorded open order's id
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -60,7 +61,10 @@ class FakeBinance:
         if route == "GET /api/v3/ticker/24hr":
             return self._ticker(query)
         if route == "GET /api/v3/openOrders":
-            return recorded("fetchOpenOrders")
+            orders = recorded("fetchOpenOrders")
+            if self.open_client_id:
+                orders[0]["clientOrderId"] = self.open_client_id
+            return orders
         raise AssertionError(f"the fake Binance has no route {route}")
 
     def _accept(self, query: dict[str, list[str]]) -> Any:
