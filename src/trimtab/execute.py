@@ -151,7 +151,7 @@ class Executor:
                                       reduce_only=order.reduce_only)
         except OutcomeUnknown as exc:
             self.journal.update_order(cid, state="unknown", reason=str(exc))
-            row = self.journal.update_order(cid)
+            row = self.journal.order(cid)
             state = self.reconciler.resolve(row, at_start=False)
             return self._result(cid, order, amount, state, str(exc))
         except VenueError as exc:
@@ -168,10 +168,10 @@ class Executor:
         The fill so far is journaled; the run then stops and the next run
         plans what is left from a fresh snapshot.
         """
-        row = self.journal.update_order(cid)
+        row = self.journal.order(cid)
         if self.reconciler.resolve(row, at_start=False) not in ("open", "partially-filled"):
             return
-        row = self.journal.update_order(cid)
+        row = self.journal.order(cid)
         if row.venue_order_id is not None:
             self.backoff.call(partial(venue.cancel_order, row.venue_order_id, symbol))
         if self.reconciler.resolve(row, at_start=False) == "cancelled":
@@ -180,7 +180,7 @@ class Executor:
 
     def _result(self, cid: str, order: Order, amount: str, state: str | None,
                 reason: str | None) -> OrderResult:
-        row = self.journal.update_order(cid)
+        row = self.journal.order(cid)
         return OrderResult(cid, order.venue, order.symbol, order.side, amount,
                            state or row.state, float(row.filled or 0),
                            float(row.average) if row.average else None,

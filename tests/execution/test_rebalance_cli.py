@@ -118,3 +118,27 @@ def test_an_unknown_venue_is_one_line_naming_it(tmp_path: Path) -> None:
     code, _, err = run("rebalance", "--policy", str(POLICY), "--venue", "notanexchange",
                        "--journal", f"sqlite:///{tmp_path / 'j.sqlite'}")
     assert code == 2 and "notanexchange" in err and err.count("\n") == 1
+
+
+def test_wallet_holdings_are_weighed_and_never_traded(tmp_path: Path) -> None:
+    wallet = tmp_path / "wallet.json"
+    wallet.write_text('{"BTC": 0.2}')
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    code, out, _ = run(*args(journal, "--holdings", str(wallet), "--yes", "--json"))
+    document = json.loads(out)
+    assert code == 0 and document["status"] == "done"
+    assert all(o["venue"] == "paper" for o in document["orders"])
+    btc_sold = sum(float(o["amount"]) for o in document["orders"]
+                   if o["symbol"] == "BTC/USDT" and o["side"] == "sell")
+    assert btc_sold > 0.085  # more BTC is overweight once the wallet's 0.2 BTC counts
+
+
+def test_the_kill_switch_file_stops_before_any_order(tmp_path: Path) -> None:
+    kill = tmp_path / "KILL"
+    kill.write_text("")
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    result = CliRunner().invoke(app, args(journal, "--yes", "--json"),
+                                env={"TRIMTAB_KILL_FILE": str(kill)})
+    document = json.loads(result.stdout)
+    assert result.exit_code == 1 and document["status"] == "stopped"
+    assert document["stop"]["code"] == "kill_switch" and document["orders"] == []

@@ -104,6 +104,10 @@ class Journal:
             session.expunge(row)
         return row
 
+    def order(self, client_order_id: str) -> OrderRow:
+        """The journal row of one order, as it is now."""
+        return self.update_order(client_order_id)
+
     def live_orders(self, venue: str | None = None) -> list[OrderRow]:
         """Orders not yet in a final state (pending-submit, unknown, open, partially filled)."""
         query = select(OrderRow).where(OrderRow.state.in_(LIVE_STATES))
