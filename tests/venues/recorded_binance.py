@@ -19,7 +19,8 @@ from trimtab.venues.credentials import Credentials
 from trimtab.venues.markets import offline_exchange, read_market_file
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ccxt"
-RESPONSES = json.loads((FIXTURES / "response" / "binance.json").read_text())["methods"]
+RECORDED = json.loads((FIXTURES / "response" / "binance.json").read_text())
+RESPONSES = RECORDED["methods"]
 KEY, SECRET = "fake-key-7f3a", "fake-secret-91c2"
 
 
@@ -60,6 +61,8 @@ class FakeBinance:
             return recorded("fetchBalance")
         if route == "GET /api/v3/ticker/24hr":
             return self._ticker(query)
+        if route == "GET /fapi/v3/positionRisk":
+            return recorded("fetchPositions", 0)
         if route == "GET /api/v3/openOrders":
             orders = recorded("fetchOpenOrders")
             if self.open_client_id:
@@ -100,6 +103,7 @@ def binance_venue(fake: FakeBinance | None = None) -> tuple[CcxtVenue, FakeBinan
     """A CcxtVenue on ccxt's binance with the recorded markets and a fake server."""
     markets = read_market_file(FIXTURES / "markets" / "binance.json")
     exchange = offline_exchange("binance", markets, {"apiKey": KEY, "secret": SECRET})
+    exchange.options.update(copy.deepcopy(RECORDED["options"]))  # as ccxt's own static tests
     fake = fake or FakeBinance()
     exchange.fetch = fake
     return CcxtVenue(exchange, "binance", Credentials({"apiKey": KEY, "secret": SECRET})), fake
