@@ -101,6 +101,16 @@ def alerts(
     Console().print(alert_table(result.analysis))
 
 
+def _register_execution_commands() -> None:
+    # in their own module (cli_execution.py), which imports this one's helpers
+    from trimtab import cli_execution
+    app.command("rebalance")(cli_execution.rebalance)
+    app.command("journal")(cli_execution.journal_command)
+
+
+_register_execution_commands()
+
+
 @app.callback()
 def main() -> None:
     """trimtab: rule-based rebalancing for crypto portfolios."""

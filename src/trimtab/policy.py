@@ -150,6 +150,20 @@ class Costs(Strict):
         10.0, description="Orders below this quote notional are skipped.")
 
 
+class Execution(Strict):
+    """Caps on what one `trimtab rebalance` run may send, and how reads are retried."""
+
+    max_order_notional: NonNegative | None = Field(
+        None, description="Largest notional (quote units) of one order; a larger one stops "
+        "the run before it is sent. None: no cap.")
+    max_turnover: NonNegative | None = Field(
+        None, description="Largest total notional one run may trade; the run stops before "
+        "an order that would pass it. None: no cap.")
+    read_attempts: Annotated[int, Field(ge=1, le=20)] = Field(
+        5, description="Tries of a failing read (exponential backoff with jitter) before the "
+        "run stops. Orders are never re-sent.")
+
+
 class Policy(Strict):
     """A complete, validated policy (after a profile has been applied)."""
 
@@ -162,11 +176,15 @@ class Policy(Strict):
     mode: Mode = Field("propose", description="alert, propose (confirm first) or auto.")
     max_price_age: NonNegative = Field(
         60.0, description="Seconds a price may lag the snapshot time before it counts as stale.")
+    max_price_move: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+        0.02, description="Largest relative move of a price between plan and execution; a "
+        "larger move stops execution before the order.")
     targets: dict[str, Weight] = Field(default_factory=dict, description="Asset weights.")
     sleeves: dict[str, Sleeve] = Field(default_factory=dict, description="Named asset groups.")
     bands: Bands = Field(default_factory=lambda: Bands(kind="relative", width=0.2))
     futures: Futures = Field(default_factory=Futures)
     costs: Costs = Field(default_factory=Costs)
+    execution: Execution = Field(default_factory=Execution)
     tactical: dict[str, NonNegative] = Field(
         default_factory=dict, description="Units per asset kept outside the core allocation.")
     check_interval: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -18,7 +19,8 @@ from trimtab.venues.credentials import Credentials
 from trimtab.venues.markets import offline_exchange, read_market_file
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ccxt"
-RESPONSES = json.loads((FIXTURES / "response" / "binance.json").read_text())["methods"]
+RECORDED = json.loads((FIXTURES / "response" / "binance.json").read_text())
+RESPONSES = RECORDED["methods"]
 KEY, SECRET = "fake-key-7f3a", "fake-secret-91c2"
 
 
@@ -34,6 +36,8 @@ class FakeBinance:
         self.faults: dict[str, list[Exception]] = {}
         self.after_accept: list[Exception] = []
         self.orders: dict[str, dict[str, Any]] = {}
+        self.live_prices: dict[str, float] = {}  # symbol id -> last price, stamped now
+        self.open_client_id: str | None = None  # rewrites the recorded open order's id
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -56,9 +60,14 @@ class FakeBinance:
         if route == "GET /api/v3/account":
             return recorded("fetchBalance")
         if route == "GET /api/v3/ticker/24hr":
-            return recorded("fetchTicker")
+            return self._ticker(query)
+        if route == "GET /fapi/v3/positionRisk":
+            return recorded("fetchPositions", 0)
         if route == "GET /api/v3/openOrders":
-            return recorded("fetchOpenOrders")
+            orders = recorded("fetchOpenOrders")
+            if self.open_client_id:
+                orders[0]["clientOrderId"] = self.open_client_id
+            return orders
         raise AssertionError(f"the fake Binance has no route {route}")
 
     def _accept(self, query: dict[str, list[str]]) -> Any:
@@ -71,6 +80,14 @@ class FakeBinance:
         if self.after_accept:
             raise self.after_accept.pop(0)
         return order
+
+    def _ticker(self, query: dict[str, list[str]]) -> Any:
+        ticker = recorded("fetchTicker")
+        symbol = query.get("symbol", ["BTCUSDT"])[0]
+        if symbol in self.live_prices:  # the recorded payload, re-stamped as a live answer
+            ticker.update(symbol=symbol, lastPrice=str(self.live_prices[symbol]),
+                          closeTime=str(int(time.time() * 1000)))
+        return ticker
 
     def _lookup(self, query: dict[str, list[str]]) -> Any:
         client_id = query.get("origClientOrderId", [""])[0]
@@ -86,6 +103,7 @@ def binance_venue(fake: FakeBinance | None = None) -> tuple[CcxtVenue, FakeBinan
     """A CcxtVenue on ccxt's binance with the recorded markets and a fake server."""
     markets = read_market_file(FIXTURES / "markets" / "binance.json")
     exchange = offline_exchange("binance", markets, {"apiKey": KEY, "secret": SECRET})
+    exchange.options.update(copy.deepcopy(RECORDED["options"]))  # as ccxt's own static tests
     fake = fake or FakeBinance()
     exchange.fetch = fake
     return CcxtVenue(exchange, "binance", Credentials({"apiKey": KEY, "secret": SECRET})), fake

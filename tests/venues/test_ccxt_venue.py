@@ -135,3 +135,13 @@ def test_secrets_never_reach_an_error_message() -> None:
         venue.fetch_balances()
     assert KEY not in str(info.value) and SECRET not in str(info.value)
     assert "***" in str(info.value)
+
+
+def test_a_recorded_linear_position_becomes_a_domain_position() -> None:
+    venue, fake = binance_venue()
+    [position] = venue.fetch_positions()
+    assert position.venue == "binance" and position.symbol == "BTC/USDT:USDT"
+    assert position.side == "long" and position.contracts == pytest.approx(0.009)
+    assert position.mark_price == pytest.approx(67502.68519858)
+    assert position.notional == pytest.approx(0.009 * 67502.68519858)
+    assert [p for _, p, _ in fake.requests] == ["/fapi/v3/positionRisk"]

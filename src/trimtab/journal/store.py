@@ -104,6 +104,10 @@ class Journal:
             session.expunge(row)
         return row
 
+    def order(self, client_order_id: str) -> OrderRow:
+        """The journal row of one order, as it is now."""
+        return self.update_order(client_order_id)
+
     def live_orders(self, venue: str | None = None) -> list[OrderRow]:
         """Orders not yet in a final state (pending-submit, unknown, open, partially filled)."""
         query = select(OrderRow).where(OrderRow.state.in_(LIVE_STATES))
@@ -124,6 +128,22 @@ class Journal:
             row.status = status
             if reason is not None:
                 row.reason = reason
+
+    def unfinished_plan(self) -> str | None:
+        """The latest executed plan if it did not finish (crashed or stopped), else None.
+
+        A plan left `executing` belongs to a process that died: it is marked
+        `interrupted` here, so the journal says what happened to it.
+        """
+        with self.session() as session:
+            latest = session.scalars(select(PlanRow).where(PlanRow.status.in_(
+                ("executing", "stopped", "interrupted", "done", "nothing_to_do")))
+                .order_by(PlanRow.created_at.desc()).limit(1)).first()
+            if latest is None or latest.status in ("done", "nothing_to_do"):
+                return None
+            if latest.status == "executing":
+                latest.status = "interrupted"
+            return latest.id
 
     def recent(self, limit: int = 10) -> list[tuple[PlanRow, list[OrderRow], list[EventRow]]]:
         """The latest plans, newest first, each with its orders and events."""

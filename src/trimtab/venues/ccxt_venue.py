@@ -50,6 +50,9 @@ class CcxtVenue:
         self.name = name or exchange.id
         self.credentials = credentials or Credentials({})
         exchange.options["maxRetriesOnFailure"] = 0
+        # the start-up scan for unknown trimtab orders lists open orders of every symbol
+        # once per run: Binance's stricter rate limit for that is accepted, not an error
+        exchange.options["warnOnFetchOpenOrdersWithoutSymbol"] = False
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -1,0 +1,62 @@
+"""The journal and a whole rebalance on a real PostgreSQL server.
+
+Runs when TRIMTAB_TEST_POSTGRES_URL names a server where the user may create
+databases (e.g. postgresql+psycopg://postgres@localhost/postgres); each test
+gets a database of its own, dropped afterwards by the test, not by trimtab.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from trimtab.cli import app
+from trimtab.journal.models import SCHEMA_VERSION, SchemaVersion
+from trimtab.journal.store import open_journal
+
+ADMIN_URL = os.environ.get("TRIMTAB_TEST_POSTGRES_URL")
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(not ADMIN_URL, reason="TRIMTAB_TEST_POSTGRES_URL not set")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    assert ADMIN_URL is not None
+    name = f"trimtab_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_a_postgres_journal_is_created_with_its_schema_version(postgres_url: str) -> None:
+    journal = open_journal(postgres_url)
+    with journal.session() as session:
+        assert session.get(SchemaVersion, SCHEMA_VERSION) is not None
+    journal.engine.dispose()
+
+
+def test_the_rebalance_loop_runs_on_postgres(postgres_url: str) -> None:
+    argv = ["rebalance", "--policy", str(ROOT / "examples" / "moderate.toml"),
+            "--paper-prices", "history:2025-01-31", "--paper-start",
+            str(ROOT / "examples" / "paper-start.json"), "--journal", postgres_url,
+            "--yes", "--json"]
+    first = CliRunner().invoke(app, argv)
+    assert first.exit_code == 0, first.stderr
+    assert json.loads(first.stdout)["status"] == "done"
+    second = CliRunner().invoke(app, argv)
+    assert json.loads(second.stdout)["status"] == "nothing_to_do"
