@@ -106,6 +106,10 @@ def _register_execution_commands() -> None:
     from trimtab import cli_execution
     app.command("rebalance")(cli_execution.rebalance)
     app.command("journal")(cli_execution.journal_command)
+    from trimtab import cli_watch
+    app.command("watch")(cli_watch.watch)
+    app.command("approve")(cli_watch.approve)
+    app.command("reject")(cli_watch.reject)
 
 
 _register_execution_commands()

@@ -27,7 +27,7 @@ from trimtab.report_json import check_document
 from trimtab.venues.base import Venue
 from trimtab.venues.errors import VenueError
 from trimtab.venues.paper import PaperCosts, PaperVenue
-from trimtab.venues.prices import PriceSourceError, parse_source
+from trimtab.venues.prices import PriceSource, PriceSourceError, parse_source
 from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import market_rules, take_snapshot
 
@@ -47,6 +47,7 @@ class Options:
     holdings: Path | None = None
     dry_run: bool = False
     environ: Mapping[str, str] | None = None
+    prices: PriceSource | None = None  # overrides paper_prices (a replay's moving prices)
 
 
 @dataclass
@@ -74,7 +75,7 @@ def prepare(options: Options, progress: Progress = lambda _m: None) -> Prepared:
         raise InputError(str(exc)) from None
     backoff = Backoff(attempts=policy.execution.read_attempts)
     wallet = _read_amounts(options.holdings, "--holdings") if options.holdings else {}
-    venues = _venues(options, policy, journal, progress)
+    venues = open_venues(options, policy, journal, progress)
     problems = Reconciler(journal, venues, backoff).unresolved(at_start=True)
     snapshot = take_snapshot(list(venues.values()), policy.quote,
                              set(policy.asset_targets()), backoff, wallet)
@@ -88,7 +89,7 @@ def prepare(options: Options, progress: Progress = lambda _m: None) -> Prepared:
     plan = make_plan(snapshot, policy, analysis, rebalance=True if resumes else None,
                      markets=market_rules(list(venues.values()), backoff))
     plan_id = uuid.uuid4().hex[:12]
-    _journal_plan(journal, plan_id, snapshot, analysis, plan, options.dry_run, problems)
+    journal_plan(journal, plan_id, snapshot, analysis, plan, options.dry_run, problems)
     return Prepared(policy, journal, venues, backoff, snapshot, analysis, plan, plan_id,
                     problems, wallet)
 
@@ -113,8 +114,9 @@ def after(prepared: Prepared) -> Analysis:
     return analysis
 
 
-def _venues(options: Options, policy: Policy, journal: Journal, progress: Progress
-            ) -> dict[str, Venue]:
+def open_venues(options: Options, policy: Policy, journal: Journal, progress: Progress
+                ) -> dict[str, Venue]:
+    """The venues named in the options (the paper one funded if new), by name."""
     out: dict[str, Venue] = {}
     for name in options.venues:
         try:
@@ -134,8 +136,8 @@ def _paper(options: Options, policy: Policy, journal: Journal, progress: Progres
     start = _read_amounts(options.paper_start, "--paper-start") if options.paper_start else {}
     costs = PaperCosts(policy.costs.fee_rate, policy.costs.slippage_bps / 10_000)
     assets = tuple(sorted(set(policy.asset_targets()) | set(start)))
-    venue = PaperVenue(journal, parse_source(options.paper_prices, policy.quote), costs,
-                       quote=policy.quote, assets=assets)
+    prices = options.prices or parse_source(options.paper_prices, policy.quote)
+    venue = PaperVenue(journal, prices, costs, quote=policy.quote, assets=assets)
     if venue.is_empty():
         if not start:
             raise InputError("--paper-start: the paper account is empty; give a JSON file of "
@@ -145,6 +147,11 @@ def _paper(options: Options, policy: Policy, journal: Journal, progress: Progres
     elif start:
         progress("paper account already funded; --paper-start ignored")
     return venue
+
+
+def read_wallet(path: Path | None) -> dict[str, float]:
+    """Off-exchange holdings from `--holdings` (empty without the option)."""
+    return _read_amounts(path, "--holdings") if path else {}
 
 
 def _read_amounts(path: Path, option: str) -> dict[str, float]:
@@ -160,14 +167,16 @@ def _read_amounts(path: Path, option: str) -> dict[str, float]:
     return {str(a): float(u) for a, u in raw.items()}
 
 
-def _journal_plan(journal: Journal, plan_id: str, snapshot: Snapshot, analysis: Analysis,
-                  plan: Plan, dry_run: bool, problems: list[str]) -> None:
+def journal_plan(journal: Journal, plan_id: str, snapshot: Snapshot, analysis: Analysis,
+                 plan: Plan, dry_run: bool, problems: list[str], status: str | None = None
+                 ) -> None:
+    """Journal a plan with its snapshot and analysis (status derived unless given)."""
     document = check_document(analysis, plan)
     snapshot_id, analysis_id = journal.record_document(
         snapshot.as_of, ",".join(sorted({b.venue for b in snapshot.balances})),
         snapshot.model_dump(mode="json", by_alias=True), document, analysis.triggered)
-    status = ("refused" if plan.refused or problems else "nothing_to_do" if not plan.orders
-              else "dry-run" if dry_run else "planned")
+    status = status or ("refused" if plan.refused or problems else "nothing_to_do"
+                        if not plan.orders else "dry-run" if dry_run else "planned")
     reason = "; ".join([*plan.refused, *problems]) or None
     journal.add(PlanRow(id=plan_id, snapshot_id=snapshot_id, analysis_id=analysis_id,
                         status=status, reason=reason,

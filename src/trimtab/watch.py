@@ -11,13 +11,14 @@ restart resumes from the journal.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from trimtab.domain.alerting import Key, Notified, due
 from trimtab.domain.analysis import Analysis, analyse
+from trimtab.domain.orders import MarketRule
 from trimtab.domain.planner import Plan, make_plan
 from trimtab.domain.snapshot import Snapshot
 from trimtab.domain.triggers import Trigger
@@ -83,6 +84,8 @@ class Actions(Protocol):
     """The loop's hands: where snapshots come from and where plans go."""
 
     def snapshot(self) -> Snapshot: ...
+
+    def markets(self) -> Mapping[tuple[str, str], MarketRule]: ...
 
     def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str: ...
 
@@ -165,7 +168,8 @@ class Watcher:
         acting = any(t.kind in ACTING_KINDS for t in notified)
         if not (scheduled or acting):
             return ("review" if calendar else "none"), None
-        plan = make_plan(snapshot, self.policy, analysis, rebalance=True if scheduled else None)
+        plan = make_plan(snapshot, self.policy, analysis, rebalance=True if scheduled else None,
+                         markets=self.actions.markets())
         if plan.refused:
             return "refused: " + "; ".join(plan.refused), plan
         if not plan.orders:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from builders import policy, snapshot
 from trimtab.domain.alerting import Key, Notified
 from trimtab.domain.analysis import Analysis
+from trimtab.domain.orders import MarketRule
 from trimtab.domain.planner import Plan
 from trimtab.domain.snapshot import Snapshot
 from trimtab.domain.triggers import Trigger
@@ -59,6 +60,9 @@ class Market:
         price = [p for t, p in sorted(self.btc.items()) if t <= now][-1]
         return snapshot({"BTC": price}, {"BTC": 0.1, "USDT": 5_000.0},
                         as_of=now.isoformat())
+
+    def markets(self) -> dict[tuple[str, str], MarketRule]:
+        return {}
 
     def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan) -> str:
         self.proposed.append(plan)

@@ -1,0 +1,81 @@
+"""Four months of real daily closes replayed through `trimtab watch` on the paper exchange.
+
+The test works out, with its own few lines over the bundled CSV, which days
+a monthly review falls on and on which days each asset leaves its band; the
+journal must hold exactly those reviews and those breach notifications.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRICES = ROOT / "src" / "trimtab" / "data" / "paper_prices.csv"
+START, END = date(2024, 1, 1), date(2024, 4, 30)
+UNITS = {"BTC": 0.25, "ETH": 4.0, "USDT": 6_000.0}
+TARGETS = {"BTC": 0.5, "ETH": 0.3, "USDT": 0.2}
+WIDTH = 0.10
+
+POLICY = f"""
+mode = "alert"
+[targets]
+BTC = 0.5
+ETH = 0.3
+USDT = 0.2
+[bands]
+kind = "relative"
+width = {WIDTH}
+[[schedules]]
+every = "monthly"
+action = "review"
+[alerts]
+cooldown = 1e12
+worse_by = 1e12
+"""
+
+
+def expected() -> tuple[list[date], set[tuple[date, str]]]:
+    closes = {date.fromisoformat(r["date"]): r for r in csv.DictReader(PRICES.open())}
+    reviews, breaches, was = [], set(), set()
+    day = START
+    while day <= END:
+        row = closes[day - timedelta(days=1)]  # at 00:00 the last close is yesterday's
+        values = {a: u * (1.0 if a == "USDT" else float(row[a])) for a, u in UNITS.items()}
+        total = sum(values.values())
+        now = {a for a, v in values.items()
+               if not TARGETS[a] * (1 - WIDTH) <= v / total <= TARGETS[a] * (1 + WIDTH)}
+        breaches |= {(day, a) for a in now - was}
+        was = now
+        if day.day == 1 and day != START:
+            reviews.append(day)
+        day += timedelta(days=1)
+    return reviews, breaches
+
+
+def test_the_journal_holds_exactly_the_reviews_and_breaches_of_the_history(tmp_path: Path):
+    policy, start = tmp_path / "policy.toml", tmp_path / "start.json"
+    policy.write_text(POLICY)
+    start.write_text(json.dumps(UNITS))
+    journal = tmp_path / "journal.sqlite"
+    result = subprocess.run(
+        [sys.executable, "-m", "trimtab", "watch", "-p", str(policy), "--paper-start",
+         str(start), "--journal", f"sqlite:///{journal}", "--replay", f"{START}..{END}"],
+        capture_output=True, text=True, timeout=300, env={"PATH": "", "COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(journal) as db:
+        checks = db.execute("select at, notified from watch_checks where ok").fetchall()
+        notes = db.execute("select count(*) from notifications").fetchone()[0]
+    notified = [(date.fromisoformat(at[:10]), n) for at, raw in checks for n in json.loads(raw)]
+    reviews, breaches = expected()
+    assert len(checks) == (END - START).days + 1
+    assert sorted(d for d, n in notified if n.startswith("calendar:")) == reviews
+    got = {(d, n.split(":", 1)[1]) for d, n in notified if n.startswith("threshold:")}
+    assert got == breaches
+    assert len(breaches) >= 3, "the window should hold several breaches to be a real test"
+    assert notes == len({d for d, _ in notified})  # one message per check that notified
