@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: paper_positions
 
 ORDER_STATES = ("pending-submit", "open", "partially-filled", "filled", "cancelled",
                 "rejected", "unknown")
@@ -154,3 +154,15 @@ class PaperOrderRow(Base):
     fee_currency: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PaperPositionRow(Base):
+    """A paper perpetual position: signed contracts (negative: short) and entry price."""
+
+    __tablename__ = "paper_positions"
+    __table_args__ = (UniqueConstraint("account", "symbol"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(64))
+    contracts: Mapped[str] = mapped_column(String(40))
+    entry_price: Mapped[str] = mapped_column(String(40))
