@@ -82,6 +82,12 @@ def rebalance(
         prepared.journal.set_plan(prepared.plan_id, "declined")
         _finish(console, as_json, prepared.plan_id, "declined", None, [], None)
         return
+    _execute(console, as_json, prepared, options)
+
+
+def _execute(console: Console, as_json: bool, prepared: service.Prepared,
+             options: service.Options) -> None:
+    """Send the confirmed plan, then show what was done and where the portfolio stands."""
     execution = service.execute(prepared, options, console.print)
     try:
         after = service.after(prepared)

@@ -135,7 +135,7 @@ def _ccxt(name: str, environ: Mapping[str, str] | None) -> Venue:
 def _paper(options: Options, policy: Policy, journal: Journal, progress: Progress) -> Venue:
     start = _read_amounts(options.paper_start, "--paper-start") if options.paper_start else {}
     costs = PaperCosts(policy.costs.fee_rate, policy.costs.slippage_bps / 10_000)
-    assets = tuple(sorted(set(policy.asset_targets()) | set(start)))
+    assets = tuple(sorted(set(policy.asset_targets()) | {a for a in start if ":" not in a}))
     prices = options.prices or parse_source(options.paper_prices, policy.quote)
     venue = PaperVenue(journal, prices, costs, quote=policy.quote, assets=assets)
     if venue.is_empty():
@@ -162,7 +162,9 @@ def _read_amounts(path: Path, option: str) -> dict[str, float]:
     if not isinstance(raw, dict):
         raise InputError(f"{option}: {path}: expected an object of asset → amount")
     for asset, amount in raw.items():
-        if not isinstance(amount, int | float) or isinstance(amount, bool) or amount < 0:
+        short_allowed = ":" in str(asset)  # a perpetual: negative contracts are a short
+        if not isinstance(amount, int | float) or isinstance(amount, bool) or (
+                amount < 0 and not short_allowed):
             raise InputError(f"{option}: {path}: {asset}: amount must be a number ≥ 0")
     return {str(a): float(u) for a, u in raw.items()}
 

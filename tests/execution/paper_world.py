@@ -12,9 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from trimtab.domain.analysis import Analysis, analyse
 from trimtab.domain.orders import Side
+from trimtab.domain.planner import Plan, make_plan
 from trimtab.execute import Executor
 from trimtab.files import parse_policy
+from trimtab.journal.models import PlanRow
 from trimtab.journal.store import Journal, open_journal
 from trimtab.policy import Policy
 from trimtab.venues.base import VenueOrder
@@ -22,6 +25,7 @@ from trimtab.venues.errors import InsufficientFunds, OutcomeUnknown, Retryable
 from trimtab.venues.paper import PaperCosts, PaperVenue
 from trimtab.venues.prices import FixedPrices
 from trimtab.venues.retry import Backoff
+from trimtab.venues.snapshots import market_rules, take_snapshot
 
 AS_OF = datetime(2025, 1, 31, tzinfo=UTC)
 PRICES = {"BTC": 100_000.0, "ETH": 3_000.0}
@@ -47,6 +51,19 @@ def world(tmp_path: Path, prices: Mapping[str, float] = PRICES,
 def executor(journal: Journal, venue: Any, pol: Policy, **environ: str) -> Executor:
     return Executor(journal, {"paper": venue}, pol, Backoff(sleep=lambda _: None),
                     environ=dict(environ))
+
+
+def plan_and_journal(journal: Journal, venue: Any, pol: Policy, plan_id: str
+                     ) -> tuple[Plan, Analysis]:
+    """Plan from the venue's snapshot and journal the plan, as `prepare` does."""
+    backoff = Backoff(sleep=lambda _: None)
+    snapshot = take_snapshot([venue], "USDT", set(pol.asset_targets()), backoff)
+    analysis = analyse(snapshot, pol)
+    plan = make_plan(snapshot, pol, analysis, markets=market_rules([venue], backoff))
+    snap_id, ana_id = journal.record_document(snapshot.as_of, "paper", {}, {}, True)
+    journal.add(PlanRow(id=plan_id, snapshot_id=snap_id, analysis_id=ana_id, status="planned",
+                        reason=None, document="{}"))
+    return plan, analysis
 
 
 class FaultyVenue:

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from paper_world import FaultyVenue, executor, policy, world
+from paper_world import FaultyVenue, executor, plan_and_journal, policy, world
 from sqlalchemy import func, select
 
-from trimtab.domain.analysis import Analysis, analyse
-from trimtab.domain.planner import Plan, make_plan
 from trimtab.files import parse_policy
 from trimtab.journal.models import EventRow, FillRow, OrderRow, PaperOrderRow, PlanRow
 from trimtab.journal.store import Journal
-from trimtab.policy import Policy
-from trimtab.venues.retry import Backoff
-from trimtab.venues.snapshots import market_rules, take_snapshot
-
-
-def plan_and_journal(journal: Journal, venue: Any, pol: Policy, plan_id: str
-                     ) -> tuple[Plan, Analysis]:
-    """Plan from the venue's snapshot and journal the plan, as `prepare` does."""
-    backoff = Backoff(sleep=lambda _: None)
-    snapshot = take_snapshot([venue], "USDT", set(pol.asset_targets()), backoff)
-    analysis = analyse(snapshot, pol)
-    plan = make_plan(snapshot, pol, analysis, markets=market_rules([venue], backoff))
-    snap_id, ana_id = journal.record_document(snapshot.as_of, "paper", {}, {}, True)
-    journal.add(PlanRow(id=plan_id, snapshot_id=snap_id, analysis_id=ana_id, status="planned",
-                        reason=None, document="{}"))
-    return plan, analysis
 
 
 def count(journal: Journal, model: type, *where: object) -> int:

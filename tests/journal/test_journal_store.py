@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
 
 from trimtab.journal.models import SCHEMA_VERSION, OrderRow, PlanRow, SchemaVersion
 from trimtab.journal.store import JournalError, journal_url, open_journal
@@ -67,3 +67,18 @@ def test_order_amounts_are_kept_exactly_as_sent(tmp_path: Path) -> None:
     [(plan, orders, _)] = journal.recent()
     assert plan.id == "p1" and orders[0].amount == "0.10000001"
     assert orders[0].filled == "0.10000001" and orders[0].state == "filled"
+
+
+def test_a_version_1_journal_is_upgraded_in_place(tmp_path: Path) -> None:
+    from trimtab.journal.models import Base
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = create_engine(url)
+    Base.metadata.create_all(engine, tables=[t for t in Base.metadata.sorted_tables
+                                             if t.name != "paper_positions"])
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO schema_version (version, applied_at) "
+                          "VALUES (1, '2026-01-01 00:00:00')"))
+    journal = open_journal(url)
+    with journal.session() as session:
+        assert list(session.scalars(select(SchemaVersion.version))) == [1, SCHEMA_VERSION]
+    assert "paper_positions" in inspect(journal.engine).get_table_names()

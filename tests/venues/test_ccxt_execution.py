@@ -86,3 +86,17 @@ def test_a_recorded_ticker_a_year_old_is_refused_as_stale(tmp_path: Path) -> Non
     result = executor.run("abc123", (order,))
     assert result.stop is not None and result.stop.code == "stale_price"
     assert fake.posts() == 0
+
+
+def test_a_key_in_a_venue_error_never_reaches_the_journal(tmp_path: Path) -> None:
+    from recorded_binance import KEY, SECRET
+    venue, fake = binance_venue()
+    fake.live_prices["LTCUSDT"] = LTC
+    fake.faults["POST /api/v3/order"] = [
+        ccxt.AuthenticationError(f"binance key {KEY} rejected (secret {SECRET})")]
+    journal = journal_with_plan(tmp_path)
+    Executor(journal, {"binance": venue}, POLICY, Backoff(sleep=lambda _: None)).run(
+        "abc123", (sell_ltc(0.5),))
+    dump = "\n".join(journal.engine.raw_connection().driver_connection.iterdump())
+    assert "rejected (secret ***)" in dump
+    assert KEY not in dump and SECRET not in dump

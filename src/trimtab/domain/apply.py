@@ -24,12 +24,14 @@ def apply_orders(snapshot: Snapshot, orders: Iterable[Order], quote: str,
         units[(b.venue, b.asset)] += b.amount
     positions = list(snapshot.positions)
     for order in orders:
-        units[(order.venue, quote)] += order.quote_delta
         if order.is_futures:
             positions = [_reduce(p, order) for p in positions]
-        else:
-            sign = 1.0 if order.side == "buy" else -1.0
-            units[(order.venue, order.asset)] += sign * order.amount
+            # costs beyond the venue's spot quote come out of futures margin
+            units[(order.venue, quote)] = max(0.0, units[(order.venue, quote)] + order.quote_delta)
+            continue
+        units[(order.venue, quote)] += order.quote_delta
+        sign = 1.0 if order.side == "buy" else -1.0
+        units[(order.venue, order.asset)] += sign * order.amount
     for venue, amount in cash_flows:
         units[(venue, quote)] += amount
     balances = tuple(Balance(venue=v, asset=a, amount=_non_negative(v, a, u))

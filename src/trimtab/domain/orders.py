@@ -96,11 +96,14 @@ class Order:
     def quote_delta(self) -> float:
         """Change of the venue's spot quote balance when the order fills as estimated.
 
-        Futures costs are paid from the futures margin account, which is not
-        a spot balance, so a futures order leaves spot balances alone.
+        A futures order's costs are charged to the venue's quote balance, as
+        on a unified account (and the paper exchange): the conservative
+        reading, since costs paid from a separate margin wallet only leave
+        more spot value. Where the spot quote cannot cover them, `apply`
+        takes the rest from margin.
         """
         if self.is_futures:
-            return 0.0
+            return -(self.fee + self.slippage)
         if self.side == "sell":
             return self.notional - self.fee - self.slippage
         return -(self.notional + self.fee + self.slippage)

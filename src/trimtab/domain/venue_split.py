@@ -136,15 +136,16 @@ def futures_reductions(analysis: Analysis, policy: Policy,
                        ) -> tuple[tuple[Order, ...], tuple[Skipped, ...]]:
     """Reduce-only orders cutting every position in proportion to its notional.
 
-    The cut r solves gross·(1 − r) = m·spot, where spot is the spot value
-    the plan's spot orders leave (futures fees come out of margin, not spot).
+    The cut r solves gross·(1 − r) = m·(spot − cost·gross·r), where spot is
+    the spot value the plan's spot orders leave: the cap still holds after
+    the reductions' own costs, even when they are paid from spot quote.
     Contracts round up to the lot size (never past the position), so
     rounding cannot leave the cap breached.
     """
     gross, cap = analysis.futures.gross_notional, policy.futures.max_multiple
     if gross <= cap * spot_after:
         return (), ()
-    cut = (gross - cap * spot_after) / gross
+    cut = (gross - cap * spot_after) / (gross * (1.0 - cap * factory.costs.rate))
     cut = min(1.0, max(0.0, cut))
     orders: list[Order] = []
     skipped: list[Skipped] = []

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: paper_positions
 
 ORDER_STATES = ("pending-submit", "open", "partially-filled", "filled", "cancelled",
                 "rejected", "unknown")
@@ -180,3 +180,15 @@ class AlertMemoryRow(Base):
     at: Mapped[datetime]
     severity: Mapped[float]
     active: Mapped[bool] = mapped_column(default=True, doc="False once the condition cleared")
+
+
+class PaperPositionRow(Base):
+    """A paper perpetual position: signed contracts (negative: short) and entry price."""
+
+    __tablename__ = "paper_positions"
+    __table_args__ = (UniqueConstraint("account", "symbol"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(64))
+    contracts: Mapped[str] = mapped_column(String(40))
+    entry_price: Mapped[str] = mapped_column(String(40))

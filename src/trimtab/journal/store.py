@@ -37,7 +37,9 @@ from trimtab.journal.models import (
 
 ENV_JOURNAL = "TRIMTAB_JOURNAL"
 # Upgrades from version N to N + 1 (tables new in N + 1 are created by create_all).
-UPGRADES: dict[int, Callable[[Engine], None]] = {}
+UPGRADES: dict[int, Callable[[Engine], None]] = {
+    1: lambda _engine: None,  # 2 only adds paper_positions
+}
 
 
 class JournalError(Exception):

@@ -7,7 +7,9 @@ policy's fee in the quote currency. Precision and minimums are ccxt's own,
 from the bundled market file of the imitated exchange; an asset that file
 lacks (SOL, AVAX, LINK in the Binance file) gets a market with eight
 decimals and the minimum notional of the file's BTC market, stated here so
-that nothing about it is hidden.
+that nothing about it is hidden. The file's linear perpetuals trade too:
+positions are kept per symbol and reduce-only orders may only shrink them
+(see `paper_book.py`).
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from sqlalchemy import select
 
 from trimtab.domain.orders import Side
 from trimtab.domain.snapshot import FundingRate, Position
-from trimtab.journal.models import PaperBalanceRow, PaperOrderRow
+from trimtab.journal.models import PaperBalanceRow, PaperOrderRow, PaperPositionRow
 from trimtab.journal.store import Journal
 from trimtab.venues.base import Balances, Market, Ticker, VenueOrder
-from trimtab.venues.errors import InsufficientFunds, Rejected
+from trimtab.venues.errors import Rejected
 from trimtab.venues.markets import BUNDLED_MARKETS, markets_of, offline_exchange, read_market_file
+from trimtab.venues.paper_book import adjust, position, settle_contract, settle_spot
 from trimtab.venues.prices import PriceSource
 
 SYNTHETIC_DECIMALS = 8
@@ -53,7 +56,9 @@ class PaperVenue:
         self.quote = quote
         recorded = read_market_file(BUNDLED_MARKETS / f"{imitates}.json")
         spot = {s: m for s, m in recorded.items() if m.get("type") == "spot"}
-        self.exchange = offline_exchange(imitates, {**spot, **_synthetic(spot, assets, quote)})
+        perps = {s: m for s, m in recorded.items() if m.get("swap") and m.get("linear")}
+        self.exchange = offline_exchange(imitates, {**spot, **perps,
+                                                    **_synthetic(spot, assets, quote)})
 
     def now(self) -> datetime:
         return self.prices.now()
@@ -70,10 +75,21 @@ class PaperVenue:
                 PaperBalanceRow.account == self.name).limit(1)).first() is None
 
     def fund(self, amounts: Mapping[str, float]) -> None:
-        """Deposit starting balances (only ever added to, like a real deposit)."""
+        """Deposit starting balances; a perpetual symbol opens a position at today's price.
+
+        `{"USDT": 10000, "BTC/USDT:USDT": -0.5}` deposits 10,000 USDT and
+        opens a 0.5-contract short, as if it had been traded before.
+        """
         with self.journal.session() as session:
             for asset, amount in amounts.items():
-                _adjust(session, self.name, asset, Decimal(repr(float(amount))))
+                units = Decimal(repr(float(amount)))
+                if ":" not in asset:
+                    adjust(session, self.name, asset, units)
+                    continue
+                market = self._market(asset)
+                row = position(session, self.name, asset)
+                row.contracts = str(Decimal(row.contracts) + units)
+                row.entry_price = str(self._fill_price(market["base"], "buy", 0.0))
 
     def fetch_balances(self) -> Balances:
         with self.journal.session() as session:
@@ -91,18 +107,34 @@ class PaperVenue:
         return out
 
     def fetch_positions(self) -> list[Position]:
-        return []  # the paper exchange trades spot only
+        with self.journal.session() as session:
+            rows = list(session.scalars(select(PaperPositionRow).where(
+                PaperPositionRow.account == self.name)))
+            held = [(r.symbol, float(r.contracts), float(r.entry_price)) for r in rows]
+        out = []
+        for symbol, contracts, entry in held:
+            market = self.exchange.markets.get(symbol)
+            quoted = self.prices.price(market["base"]) if market else None
+            if contracts == 0 or market is None or quoted is None:
+                continue
+            out.append(Position.model_validate({
+                "venue": self.name, "symbol": symbol, "side": "long" if contracts > 0
+                else "short", "contracts": abs(contracts),
+                "contractSize": float(market.get("contractSize") or 1),
+                "markPrice": quoted[0], "entryPrice": entry or None}))
+        return out
 
     def fetch_funding_rates(self, symbols: list[str]) -> Mapping[str, FundingRate]:
-        return {}
+        return {}  # no funding history is bundled: hedges show an unknown funding cost
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
                      reduce_only: bool = False) -> VenueOrder:
-        market = self._market(symbol, reduce_only)
+        market = self._market(symbol)
         units = Decimal(amount)
-        price = self._fill_price(market["base"], side)
-        cost = units * price
-        self._check_limits(symbol, market, amount, units, cost)
+        price = self._fill_price(market["base"], side, self.costs.slippage)
+        size = Decimal(repr(float(market.get("contractSize") or 1)))
+        cost = units * price * (size if market.get("contract") else 1)
+        self._check_limits(symbol, amount, units, cost)
         fee = cost * Decimal(repr(self.costs.fee_rate))
         with self.journal.session() as session:
             if session.scalars(select(PaperOrderRow).where(
@@ -110,7 +142,11 @@ class PaperVenue:
                     PaperOrderRow.client_order_id == client_order_id)).first():
                 raise Rejected(self.name, "create_order", f"duplicate client order id "
                                f"{client_order_id}")
-            self._settle(session, market, side, units, cost, fee)
+            if market.get("contract"):
+                settle_contract(session, self.name, market, side, units, price, fee,
+                                reduce_only)
+            else:
+                settle_spot(session, self.name, market, side, units, cost, fee)
             row = PaperOrderRow(account=self.name, client_order_id=client_order_id,
                                 symbol=symbol, side=side, amount=amount, filled=amount,
                                 average=str(price), fee=str(fee), fee_currency=self.quote,
@@ -143,21 +179,20 @@ class PaperVenue:
     def cancel_order(self, order_id: str, symbol: str) -> VenueOrder | None:
         return self.fetch_order(symbol, order_id=order_id)  # nothing stays open to cancel
 
-    def _market(self, symbol: str, reduce_only: bool) -> Any:
-        if reduce_only or symbol not in self.exchange.markets:
+    def _market(self, symbol: str) -> Any:
+        if symbol not in self.exchange.markets:
             raise Rejected(self.name, "create_order", f"{symbol}: the paper exchange has no "
-                           "such spot market")
+                           "such market")
         return self.exchange.markets[symbol]
 
-    def _fill_price(self, base: str, side: Side) -> Decimal:
+    def _fill_price(self, base: str, side: Side, slippage: float) -> Decimal:
         quoted = self.prices.price(base)
         if quoted is None:
             raise Rejected(self.name, "create_order", f"no price for {base}")
-        slip = self.costs.slippage if side == "buy" else -self.costs.slippage
+        slip = slippage if side == "buy" else -slippage
         return Decimal(repr(quoted[0] * (1.0 + slip)))
 
-    def _check_limits(self, symbol: str, market: Any, amount: str, units: Decimal,
-                      cost: Decimal) -> None:
+    def _check_limits(self, symbol: str, amount: str, units: Decimal, cost: Decimal) -> None:
         rule = markets_of(self.exchange)[symbol].rule
         if units <= 0 or Decimal(self.amount_to_precision(symbol, float(units))) != units:
             raise Rejected(self.name, "create_order", f"{symbol}: amount {amount} is not a "
@@ -168,21 +203,6 @@ class PaperVenue:
         if rule.min_cost is not None and cost < Decimal(repr(rule.min_cost)):
             raise Rejected(self.name, "create_order", f"{symbol}: notional {cost:.2f} under "
                            f"the minimum {rule.min_cost:g}")
-
-    def _settle(self, session: Any, market: Any, side: Side, units: Decimal, cost: Decimal,
-                fee: Decimal) -> None:
-        base, quote = market["base"], market["quote"]
-        if side == "buy":
-            need = cost + fee
-            if _balance(session, self.name, quote) < need:
-                raise InsufficientFunds(self.name, "create_order", f"needs {need:.2f} {quote}")
-            _adjust(session, self.name, quote, -need)
-            _adjust(session, self.name, base, units)
-        else:
-            if _balance(session, self.name, base) < units:
-                raise InsufficientFunds(self.name, "create_order", f"needs {units} {base}")
-            _adjust(session, self.name, base, -units)
-            _adjust(session, self.name, quote, cost - fee)
 
 
 def _synthetic(spot: Mapping[str, Any], assets: tuple[str, ...], quote: str
@@ -202,21 +222,6 @@ def _synthetic(spot: Mapping[str, Any], assets: tuple[str, ...], quote: str
                                   "cost": dict(model["limits"]["cost"])},
                        "taker": model.get("taker"), "maker": model.get("maker")}
     return out
-
-
-def _balance(session: Any, account: str, asset: str) -> Decimal:
-    row = session.scalars(select(PaperBalanceRow).where(
-        PaperBalanceRow.account == account, PaperBalanceRow.asset == asset)).first()
-    return Decimal(row.amount) if row else Decimal(0)
-
-
-def _adjust(session: Any, account: str, asset: str, delta: Decimal) -> None:
-    row = session.scalars(select(PaperBalanceRow).where(
-        PaperBalanceRow.account == account, PaperBalanceRow.asset == asset)).first()
-    if row is None:
-        session.add(PaperBalanceRow(account=account, asset=asset, amount=str(delta)))
-    else:
-        row.amount = str(Decimal(row.amount) + delta)
 
 
 def _order(row: PaperOrderRow) -> VenueOrder:
