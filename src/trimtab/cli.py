@@ -110,6 +110,8 @@ def _register_execution_commands() -> None:
     app.command("watch")(cli_watch.watch)
     app.command("approve")(cli_watch.approve)
     app.command("reject")(cli_watch.reject)
+    from trimtab import cli_serve
+    app.command("serve")(cli_serve.serve)
 
 
 _register_execution_commands()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
@@ -13,21 +12,27 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import update
 
-from builders import policy, snapshot
+from builders import policy
 from trimtab.domain.analysis import analyse
 from trimtab.domain.orders import Order
 from trimtab.domain.planner import make_plan
-from trimtab.journal.models import PlanRow, SnapshotRow
+from trimtab.journal.models import PlanRow
 from trimtab.journal.store import open_journal
-from trimtab.report_json import plan_document
+from trimtab.venues.paper import PaperCosts, PaperVenue
+from trimtab.venues.prices import FixedPrices
+from trimtab.venues.retry import Backoff
+from trimtab.watch_service import VenueActions
 from trimtab.web.app import create_app
 from trimtab.web.auth import Access
 from trimtab.web.journal_source import JournalSource
 
 TOKEN = "test-token-0123456789"
-POLICY = policy({"BTC": 0.5, "ETH": 0.3, "USDT": 0.2})
-SNAP = snapshot({"BTC": 58_000.0, "ETH": 2_700.0}, {"BTC": 0.1, "ETH": 1.0, "USDT": 1_500.0})
+POLICY = policy({"BTC": 0.5, "ETH": 0.3, "USDT": 0.2},
+                costs={"fee_rate": 0.001, "slippage_bps": 5, "min_trade": 10})
+PRICES = {"BTC": 58_000.0, "ETH": 2_700.0}
+START = {"BTC": 0.1, "ETH": 1.0, "USDT": 1_500.0}  # BTC 58 %, ETH 27 %, USDT 15 %
 
 
 @dataclass
@@ -44,13 +49,19 @@ def free_port() -> int:
 
 
 def journal_with_plan(path: Path) -> JournalSource:
+    """A paper account whose BTC is over its band, and the plan watch proposed for it."""
     journal = open_journal(f"sqlite:///{path}")
-    snap = journal.add(SnapshotRow(as_of=datetime(2026, 1, 31, tzinfo=UTC), venues="paper",
-                                   document="{}"))
-    plan = make_plan(SNAP, POLICY, analyse(SNAP, POLICY))
-    journal.add(PlanRow(id="plan-1", snapshot_id=snap.id, status="proposed",
-                        document=json.dumps(plan_document(plan))))
-    return JournalSource(POLICY, journal, lambda: SNAP, lambda pid, orders: "")
+    venue = PaperVenue(journal, FixedPrices(PRICES, datetime(2025, 1, 31, tzinfo=UTC)),
+                       PaperCosts(0.001, 0.0005), assets=("BTC", "ETH"))
+    venue.fund(START)
+    actions = VenueActions(POLICY, journal, {"paper": venue}, Backoff(sleep=lambda _: None))
+    snap = actions.snapshot()
+    analysis = analyse(snap, POLICY)
+    plan = make_plan(snap, POLICY, analysis, markets=actions.markets())
+    plan_id = actions.propose(snap, analysis, plan)
+    with journal.session() as session:  # a readable id for the tests
+        session.execute(update(PlanRow).where(PlanRow.id == plan_id).values(id="plan-1"))
+    return JournalSource(POLICY, journal, actions.snapshot, actions.execute_plan)
 
 
 @pytest.fixture
@@ -58,10 +69,12 @@ def dashboard(tmp_path: Path) -> Iterator[Dashboard]:
     source = journal_with_plan(tmp_path / "journal.sqlite")
     board = Dashboard("", source)
 
+    real = source.execute
+
     def execute(plan_id: str, orders: tuple[Order, ...]) -> str:
         board.executed.append((plan_id, orders))
-        time.sleep(0.3)  # a real execution takes a moment: a second click lands meanwhile
-        return f"{len(orders)} orders filled"
+        time.sleep(0.3)  # give a second click the time to land while the first executes
+        return real(plan_id, orders)
 
     source.execute = execute
     port = free_port()

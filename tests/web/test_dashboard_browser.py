@@ -54,6 +54,12 @@ def test_a_double_click_on_approve_executes_the_plan_once(browser: Any,
     other.wait_for_function(outcome)
     assert other.locator("#plan-plan-1").get_attribute("data-outcome") == "already-decided"
     assert [pid for pid, _ in dashboard.executed] == ["plan-1"]
+    with dashboard.source.journal.engine.connect() as db:  # each order once, all filled
+        orders = db.exec_driver_sql("select client_order_id, state from orders").all()
+        fills = db.exec_driver_sql("select count(*) from paper_orders").scalar_one()
+    assert len(orders) == fills == 2 and {s for _, s in orders} == {"filled"}
+    page.reload()
+    assert "breached" not in (page.locator('tr[data-asset="BTC"]').get_attribute("class") or "")
     page.screenshot(path=str(artifacts / "dashboard-approved.png"), full_page=True)
 
 

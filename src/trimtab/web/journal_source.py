@@ -119,7 +119,8 @@ class JournalSource:
     def _view(plan: PlanRow, orders: Any) -> PlanView:
         document = json.loads(plan.document)
         rows = [{"venue": o.venue, "symbol": o.symbol, "side": o.side, "amount": o.amount,
-                 "notional": None, "fee": float(o.fee) if o.fee else None, "slippage": None,
+                 "notional": float(o.filled) * float(o.average) if o.average else None,
+                 "fee": float(o.fee) if o.fee else None, "slippage": None,
                  "status": o.state, "filled": o.filled} for o in orders]
         return PlanView(plan.id, _aware(plan.created_at), plan.status, document,
                         rows or document.get("orders", []), plan.reason)
