@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit chromium clean
+.PHONY: demo watch serve test lint typecheck unit chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,20 @@ demo: $(VENV)/.installed
 	echo "--- the same command again: nothing left to do" && \
 	$(DEMO_REBALANCE) --journal "$$journal" && \
 	$(BIN)/trimtab journal --journal "$$journal"
+
+# `trimtab watch` on the paper exchange: the bundled closes of Jan-Jun 2024 replayed with
+# a jumping clock (monthly review, quarterly rebalance, band breaches), in a fresh journal.
+WATCH_JOURNAL ?= sqlite:///$(CURDIR)/build/watch-journal.sqlite
+watch: $(VENV)/.installed
+	@mkdir -p build && rm -f build/watch-journal.sqlite*
+	$(BIN)/trimtab watch --policy examples/moderate.toml --paper-start examples/paper-start.json \
+	  --journal "$(WATCH_JOURNAL)" --replay 2024-01-01..2024-06-30
+
+# The dashboard over the journal `make watch` left (run that first to see history and a
+# plan waiting for approval); prints the URL with its access token.
+serve: $(VENV)/.installed
+	$(BIN)/trimtab serve --policy examples/moderate.toml --journal "$(WATCH_JOURNAL)" \
+	  --paper-start examples/paper-start.json --paper-prices history:2024-06-29
 
 test: lint typecheck unit
 

@@ -137,6 +137,9 @@ class Alerts(Strict):
     worse_by: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
         0.5, description="Notify again before the cooldown when the trigger's severity grows "
         "by this fraction (0.5: half as bad again).")
+    rearm: Weight = Field(
+        0.25, description="A cleared band trigger notifies again only once the weight has come "
+        "back inside the band by this fraction of its half-width (no storms at an edge).")
 
 
 class Costs(Strict):

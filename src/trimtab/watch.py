@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from trimtab.domain.alerting import Key, Notified, due
+from trimtab.domain.alerting import Key, Notified, due, near_edges
 from trimtab.domain.analysis import Analysis, analyse
 from trimtab.domain.orders import MarketRule
 from trimtab.domain.planner import Plan, make_plan
@@ -154,7 +154,8 @@ class Watcher:
         self._recovered(now)
         analysis = analyse(snapshot, self.policy)
         fired = calendar + analysis.triggers
-        notified, memory = due(fired, self.journal.alert_memory(), now, self.policy.alerts)
+        near = near_edges(analysis, self.policy.alerts.rearm)
+        notified, memory = due(fired, self.journal.alert_memory(), now, self.policy.alerts, near)
         decision, plan = self._decide(snapshot, analysis, calendar, notified)
         if notified:
             self._notify(now, compose(notified, analysis, plan, _next_step(decision)))

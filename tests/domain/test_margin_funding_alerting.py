@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from builders import policy, snapshot
-from trimtab.domain.alerting import due
+from trimtab.domain.alerting import due, near_edges
 from trimtab.domain.analysis import analyse
 from trimtab.domain.margin import estimate_liquidation_price
 from trimtab.domain.snapshot import Position
@@ -119,3 +119,20 @@ def test_it_resets_when_the_condition_clears():
     assert memory == {}
     sent, _ = due([breach(0.57)], memory, T0 + timedelta(minutes=2), ALERTS)
     assert len(sent) == 1
+
+
+def test_a_weight_hovering_at_the_edge_notifies_once_and_rearms_well_inside():
+    pol = policy({"BTC": 0.5, "USDT": 0.5}, bands={"kind": "absolute", "width": 0.05},
+                 alerts={"cooldown": 1e9, "rearm": 0.25})
+    memory: dict = {}
+    sent_at = []
+    # weights 55.5 % (out), 54.8 % (in, near the edge), 55.6 % (out), 52 % (well in), 56 % (out)
+    for minute, btc in enumerate((0.555, 0.548, 0.556, 0.52, 0.56)):
+        snap = snapshot({"BTC": 100.0}, {"BTC": btc * 100, "USDT": (1 - btc) * 10_000})
+        analysis = analyse(snap, pol)
+        fired = [t for t in analysis.triggers if t.subject == "BTC"]
+        sent, memory = due(fired, memory, T0 + timedelta(minutes=minute), pol.alerts,
+                           near_edges(analysis, pol.alerts.rearm))
+        if sent:
+            sent_at.append(minute)
+    assert sent_at == [0, 4]

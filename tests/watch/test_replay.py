@@ -1,7 +1,8 @@
 """Four months of real daily closes replayed through `trimtab watch` on the paper exchange.
 
 The test works out, with its own few lines over the bundled CSV, which days
-a monthly review falls on and on which days each asset leaves its band; the
+a monthly review falls on and on which days each asset leaves its band (and
+has re-armed since its last notification by coming back well inside); the
 journal must hold exactly those reviews and those breach notifications.
 """
 
@@ -21,6 +22,7 @@ START, END = date(2024, 1, 1), date(2024, 4, 30)
 UNITS = {"BTC": 0.25, "ETH": 4.0, "USDT": 6_000.0}
 TARGETS = {"BTC": 0.5, "ETH": 0.3, "USDT": 0.2}
 WIDTH = 0.10
+REARM = 0.25
 
 POLICY = f"""
 mode = "alert"
@@ -37,21 +39,25 @@ action = "review"
 [alerts]
 cooldown = 1e12
 worse_by = 1e12
+rearm = {REARM}
 """
 
 
 def expected() -> tuple[list[date], set[tuple[date, str]]]:
     closes = {date.fromisoformat(r["date"]): r for r in csv.DictReader(PRICES.open())}
-    reviews, breaches, was = [], set(), set()
+    reviews, breaches, disarmed = [], set(), set()
     day = START
     while day <= END:
         row = closes[day - timedelta(days=1)]  # at 00:00 the last close is yesterday's
         values = {a: u * (1.0 if a == "USDT" else float(row[a])) for a, u in UNITS.items()}
         total = sum(values.values())
-        now = {a for a, v in values.items()
-               if not TARGETS[a] * (1 - WIDTH) <= v / total <= TARGETS[a] * (1 + WIDTH)}
-        breaches |= {(day, a) for a in now - was}
-        was = now
+        for asset, value in values.items():
+            off = abs(value / total - TARGETS[asset]) / (TARGETS[asset] * WIDTH)  # 1 = edge
+            if off > 1 and asset not in disarmed:
+                breaches.add((day, asset))
+                disarmed.add(asset)
+            elif off <= 1 - REARM:  # back well inside the band: the next breach notifies
+                disarmed.discard(asset)
         if day.day == 1 and day != START:
             reviews.append(day)
         day += timedelta(days=1)

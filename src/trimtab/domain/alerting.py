@@ -3,16 +3,20 @@
 A trigger that stays fired is notified once, then again only after the
 policy's cooldown or when its severity has grown by `worse_by` (0.5: half
 as bad again); when its condition clears it is forgotten, so the next
-breach notifies at once. Calendar triggers are events and always notify.
-No alert storms: a price that hovers at a band edge notifies once.
+breach notifies at once. "Clears" means with hysteresis: a weight must come
+back inside its band by `rearm` of the band's half-width (a multiple under
+its cap by as much) before the trigger is forgotten, so that a price that
+hovers at a band edge notifies once, not at every crossing. Calendar
+triggers are events and always notify.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from trimtab.domain.analysis import Analysis
 from trimtab.domain.triggers import Trigger
 from trimtab.policy import Alerts
 
@@ -45,11 +49,28 @@ def severity(trigger: Trigger) -> float:
     return 0.0
 
 
+def near_edges(analysis: Analysis, rearm: float) -> set[Key]:
+    """Triggers not fired now but not yet re-armed: still within `rearm` of their edge."""
+    near = {("threshold", a.asset) for a in analysis.assets
+            if not a.breached and a.band.breached_within(a.weight, rearm)}
+    near |= {("threshold", s.name) for s in analysis.sleeves
+             if not s.breached and s.band.breached_within(s.weight, rearm)}
+    f = analysis.futures
+    if not f.breached and f.multiple > f.max_multiple * (1.0 - rearm):
+        near.add(("leverage", "futures"))
+    return near
+
+
 def due(triggers: Iterable[Trigger], memory: Mapping[Key, Notified], now: datetime,
-        alerts: Alerts) -> tuple[tuple[Trigger, ...], dict[Key, Notified]]:
-    """The triggers to notify now, and the memory to keep for the next check."""
+        alerts: Alerts, near: Collection[Key] = ()
+        ) -> tuple[tuple[Trigger, ...], dict[Key, Notified]]:
+    """The triggers to notify now, and the memory to keep for the next check.
+
+    `near` names cleared triggers still too close to their edge to be
+    forgotten (see `near_edges`); their memory is kept as it is.
+    """
     notify: list[Trigger] = []
-    kept: dict[Key, Notified] = {}
+    kept: dict[Key, Notified] = {k: v for k, v in memory.items() if k in near}
     for trigger in triggers:
         if trigger.kind == "calendar":
             notify.append(trigger)

@@ -29,6 +29,10 @@ class Band:
     def breached(self, weight: float) -> bool:
         return weight < self.low - BREACH_EPSILON or weight > self.high + BREACH_EPSILON
 
+    def breached_within(self, weight: float, margin: float) -> bool:
+        """Whether the weight lies outside the band shrunk by `margin` of each half-width."""
+        return self.inner(1.0 - margin).breached(weight)
+
     def inner(self, fraction: float) -> Band:
         """The band shrunk toward the target: fraction 0 is the target, 1 the band itself."""
         return Band(self.target,

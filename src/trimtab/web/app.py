@@ -73,7 +73,7 @@ def create_app(source: DashboardSource, access: Access, *, read_only: bool = Fal
 def _page(source: DashboardSource, access: Access, read_only: bool) -> dict[str, Any]:
     current = source.current()
     return {"current": current, "analysis": current.analysis, "plan": current.plan,
-            "plans": source.plans(), "events": source.events(),
+            "plans": source.plans(limit=10), "events": source.events(limit=15),
             "history": source.weight_history(), "reports": source.reports(),
             "csrf": access.csrf, "read_only": read_only}
 

@@ -57,8 +57,7 @@ class JournalSource:
                                     .order_by(NotificationRow.id.desc()).limit(limit)).all()
             events = session.scalars(select(EventRow).order_by(EventRow.id.desc())
                                      .limit(limit)).all()
-            rows = [(_aware(n.at), "notified" if n.delivered else "notification failed",
-                     n.message.split("\n", 1)[0]) for n in notes]
+            rows = [(_aware(n.at), _delivery(n), n.message.split("\n", 1)[0]) for n in notes]
             rows += [(_aware(e.at), e.kind, e.message) for e in events]
         rows.sort(key=lambda r: r[0], reverse=True)
         return [{"at": f"{at:%Y-%m-%d %H:%M}", "kind": kind, "detail": detail}
@@ -124,6 +123,12 @@ class JournalSource:
                  "status": o.state, "filled": o.filled} for o in orders]
         return PlanView(plan.id, _aware(plan.created_at), plan.status, document,
                         rows or document.get("orders", []), plan.reason)
+
+
+def _delivery(note: NotificationRow) -> str:
+    if note.delivered:
+        return f"notified ({note.channel})"
+    return "journaled only (no target)" if not note.channel else "notification failed"
 
 
 def _aware(at: datetime) -> datetime:
