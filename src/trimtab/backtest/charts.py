@@ -119,3 +119,13 @@ def _annotate(ax: Any, table: pd.DataFrame) -> None:
         for c in range(len(table.columns)):
             value = table.iat[r, c]
             ax.text(c, r, f"{value:.3g}", ha="center", va="center", fontsize=7, color="white")
+
+
+def write_heatmap(table: pd.DataFrame, directory: Path, metric: str) -> list[Path]:
+    """sweep.png (the metric over band × schedule) and sweep.csv (every figure)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    grid = table.pivot(index="band", columns="schedule", values=metric)
+    grid = grid.loc[list(dict.fromkeys(table["band"])), list(dict.fromkeys(table["schedule"]))]
+    csv = directory / "sweep.csv"
+    table.to_csv(csv, index=False)
+    return [heatmap_png(grid, directory / "sweep.png", metric), csv]

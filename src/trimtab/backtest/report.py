@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import pandas as pd
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
+
+Starter = Callable[[int, int], Callable[[int], None]]
 
 ROWS = [
     ("final value", "final_value", "{:,.2f}"), ("total return", "total_return", "{:.1%}"),
@@ -45,3 +51,40 @@ def render_backtest(console: Console, doc: dict[str, Any]) -> None:
     cagr = "–" if extra["cagr"] is None else f"{extra['cagr']:+.2%} a year"
     console.print(f"rebalancing premium over holding: {extra['final_value']:+,.2f} "
                   f"({extra['relative']:+.1%}), CAGR {cagr}")
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Starter]:
+    """A rich progress bar over configurations; `start(bands, schedules)` returns the ticker."""
+    with Progress(transient=True, disable=not enabled) as progress:
+
+        def start(n_bands: int, n_schedules: int) -> Callable[[int], None]:
+            task = progress.add_task(f"sweeping {n_bands * n_schedules} configurations",
+                                     total=n_bands)
+            return lambda done: progress.advance(task, done)
+
+        yield start
+
+
+def render_sweep(console: Console, table: pd.DataFrame, hold: dict[str, Any], metric: str,
+                 top: int = 15) -> None:
+    """The best configurations by `metric`, with holding's figure for comparison."""
+    ranked = table.sort_values(metric, ascending=False, na_position="last").head(top)
+    out = Table(title=f"best {len(ranked)} of {len(table)} by {metric}")
+    columns = ["band", "schedule", metric, "final_value", "cagr", "max_drawdown",
+               "rebalances", "fees"]
+    for col in dict.fromkeys(columns):
+        out.add_column(col, justify="left" if col in ("band", "schedule") else "right")
+    for _, row in ranked.iterrows():
+        out.add_row(*[_fmt(row[c]) for c in dict.fromkeys(columns)])
+    console.print(out)
+    console.print(f"holding: {metric} {_fmt(hold.get(metric))}, final value "
+                  f"{hold['final_value']:,.2f}, CAGR {hold['cagr']:.2%}")
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+    return str(value)

@@ -6,6 +6,7 @@ becomes one `InputError` with a one-line message, as everywhere in trimtab.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,3 +76,39 @@ def document(result: BacktestResult, capital: float, data_path: Path | None) -> 
         "band": result.use_band,
         "data": str(data_path) if data_path else "bundled",
     }
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    """Figures for every band × schedule, and holding for reference."""
+
+    table: pd.DataFrame
+    hold: dict[str, Any]
+
+
+def sweep(policy_path: Path, data_path: Path | None, capital: float, bands: str,
+          schedules: str, scheduler: str | None = None, fill_limit: int = 0,
+          progress: Callable[[int, int], Callable[[int], None]] | None = None) -> SweepReport:
+    """Every band of `bands` × every schedule of `schedules` (see sweep.py for the syntax).
+
+    `progress(total)` may return a callback that is told how many
+    configurations each finished step covered.
+    """
+    from trimtab.backtest import sweep as sw
+
+    policy = load_policy(policy_path)
+    prices = load_data(data_path, fill_limit)
+    try:
+        choices = sw.parse_bands(bands)
+        plan = [parse_schedule(s) for s in schedules.split(",") if s.strip()]
+        grid = sw.build_grid(prices, policy, capital, choices, plan)
+        hold = run_backtest(prices, policy, capital, record=False).hold
+    except (sw.SweepError, BacktestError) as exc:
+        raise InputError(str(exc)) from None
+    chunk = max(1, min(8, len(choices)))
+    tick = progress(len(choices), len(plan)) if progress else None
+    stats = (sw.run_dask(grid, chunk, scheduler, tick) if scheduler
+             else sw.run_local(grid, chunk, tick))
+    index = pd.DatetimeIndex(prices.index)
+    return SweepReport(sw.table(stats, choices, plan, index, capital),
+                       figures(hold.stats, index, capital))
