@@ -74,7 +74,7 @@ def _kernel_step(policy: Policy, units: np.ndarray, prices: dict[str, float]
     asset_out = np.zeros(len(assets), dtype=np.bool_)
     sleeve_out = np.zeros(inputs.sleeve_bands.shape[1], dtype=np.bool_)
     out = k.breaches(units, price, value, inputs.bands, inputs.sleeve_of, inputs.sleeve_bands,
-                     asset_out, sleeve_out)
+                     asset_out, sleeve_out, np.zeros(sleeve_out.size))
     after = units.copy()
     tally = np.zeros(5)
     if out:

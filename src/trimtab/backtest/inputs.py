@@ -67,9 +67,16 @@ def price_matrix(prices: pd.DataFrame, assets: tuple[str, ...], quote: str) -> A
         have = ", ".join(map(str, prices.columns))
         raise BacktestError(f"the price data has no column for {', '.join(missing)} "
                             f"(it has {have}); add it or remove it from the policy")
-    columns = [prices[a].to_numpy(dtype=np.float64) if a != quote
-               else np.ones(len(prices)) for a in assets]
-    return np.ascontiguousarray(np.column_stack(columns))
+    held = [a for a in assets if a != quote]
+    # select only when needed: a view of the file's own columns saves a copy of the data
+    frame = prices if list(prices.columns) == held else prices[held]
+    block = frame.to_numpy(dtype=np.float64)
+    close = np.empty((len(prices), len(assets)))
+    q = assets.index(quote)
+    close[:, :q] = block[:, :q]
+    close[:, q] = 1.0
+    close[:, q + 1:] = block[:, q:]
+    return close
 
 
 def band_rows(bands: list[Band], fraction: float) -> Array:

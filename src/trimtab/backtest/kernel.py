@@ -56,11 +56,15 @@ def portfolio_value(units: Array, price: Array) -> float:
 
 @njit(cache=True)
 def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
-             sleeve_bands: Array, asset_out: Array, sleeve_out: Array) -> bool:
-    """The domain's breach rule: a weight strictly outside [low, high], for assets and sleeves."""
+             sleeve_bands: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array) -> bool:
+    """The domain's breach rule: a weight strictly outside [low, high], for assets and sleeves.
+
+    `sleeve_w` is scratch space (one float per sleeve), passed in so that the
+    per-bar test allocates nothing.
+    """
     any_out = False
     n_sleeves = sleeve_bands.shape[1]
-    sleeve_w = np.zeros(n_sleeves)
+    sleeve_w[:] = 0.0
     for i in range(units.size):
         w = units[i] * price[i] / value if value > 0 else 0.0
         asset_out[i] = w < bands[LOW, i] or w > bands[HIGH, i]
@@ -138,6 +142,7 @@ def simulate(close: Array, looks: Array, bands: Array, sleeve_of: Array, sleeve_
     units[int(params[P_QUOTE])] = params[P_CAPITAL]
     asset_out = np.zeros(n, dtype=np.bool_)
     sleeve_out = np.zeros(sleeve_bands.shape[1], dtype=np.bool_)
+    sleeve_w = np.zeros(sleeve_bands.shape[1])
     tally = np.zeros(5)
     stats = np.zeros(N_STATS)
     use_band = params[P_USE_BAND] != 0.0
@@ -145,7 +150,8 @@ def simulate(close: Array, looks: Array, bands: Array, sleeve_of: Array, sleeve_
     for t in range(n_bars):
         price = close[t]
         value = portfolio_value(units, price)
-        out = breaches(units, price, value, bands, sleeve_of, sleeve_bands, asset_out, sleeve_out)
+        out = breaches(units, price, value, bands, sleeve_of, sleeve_bands, asset_out, sleeve_out,
+                       sleeve_w)
         stats[S_OUTSIDE] += out
         if looks[t] and (out or not use_band) and value > 0:
             orders = tally[T_ORDERS]

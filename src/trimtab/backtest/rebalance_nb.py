@@ -105,9 +105,13 @@ def solve_deltas(h: Array, value: float, bands: Array, sleeve_of: Array, sleeve_
     rate = params[P_FEE] + params[P_SLIP]
     net = value
     deltas = np.zeros(h.size)
-    for _ in range(ITERATIONS):
-        desired = desired_weights(h / net, bands, sleeve_of, sleeve_bands, movable,
-                                  sleeve_scope, params)
+    desired = desired_weights(h / net, bands, sleeve_of, sleeve_bands, movable, sleeve_scope,
+                              params)
+    for iteration in range(ITERATIONS):
+        # rebalancing to target, desired weights do not depend on the weights: reuse them
+        if iteration > 0 and params[P_FRACTION] != 0.0:
+            desired = desired_weights(h / net, bands, sleeve_of, sleeve_bands, movable,
+                                      sleeve_scope, params)
         turnover = 0.0
         for i in range(h.size):
             deltas[i] = desired[i] * net - h[i] if movable[i] else 0.0
