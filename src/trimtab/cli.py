@@ -117,6 +117,109 @@ def _register_execution_commands() -> None:
 _register_execution_commands()
 
 
+DataOption = Annotated[Path | None, typer.Option(
+    "--data", "-d", help="Closes (CSV or Parquet; wide: a time column and one column per "
+    "asset, or long: timestamp, asset, close). Default: the bundled daily history.",
+    dir_okay=False)]
+ScheduleOption = Annotated[str, typer.Option(
+    help="When the rule looks: none (every bar), weekly, monthly, quarterly or every:N bars.")]
+FillOption = Annotated[int, typer.Option(
+    "--fill-limit", help="Forward-fill gaps of at most this many bars (default: refuse gaps).",
+    min=0)]
+
+
+@app.command()
+def backtest(
+    policy: PolicyOption,
+    data: DataOption = None,
+    capital: Annotated[float, typer.Option(help="Starting cash in the quote currency.",
+                                           min=0.01)] = 10_000.0,
+    schedule: ScheduleOption = "none",
+    calendar: Annotated[bool, typer.Option(
+        "--calendar", help="Trade at every look whatever the band (calendar rebalancing); "
+        "by default a look trades only when a band is breached.")] = False,
+    fill_limit: FillOption = 0,
+    charts: Annotated[Path | None, typer.Option(
+        help="Write backtest.png and backtest.html (equity vs hold, weights and bands, "
+        "drawdown) into this folder.", file_okay=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Replay the policy over price history and compare it with holding.
+
+    Starts with CAPITAL in the quote currency and buys the targets at the first
+    bar's close (the first rebalance); then follows the policy's bands, costs and
+    rebalance_to at each bar's close. Exit status 0, or 2 for invalid input.
+    """
+    from trimtab.backtest import service as bt_service
+
+    try:
+        report = bt_service.backtest(policy, data, capital, schedule, not calendar, fill_limit)
+    except InputError as exc:
+        fail(str(exc))
+    if charts is not None:
+        from trimtab.backtest.charts import write_charts
+
+        write_charts(report.result, charts, f"{policy.name} on {report.document['data']}")
+    if as_json:
+        sys.stdout.write(json.dumps(report.document, indent=2) + "\n")
+        return
+    from trimtab.backtest.report import render_backtest
+
+    render_backtest(Console(), report.document)
+
+
+@app.command()
+def sweep(
+    policy: PolicyOption,
+    data: DataOption = None,
+    capital: Annotated[float, typer.Option(help="Starting cash in the quote currency.",
+                                           min=0.01)] = 10_000.0,
+    bands: Annotated[str, typer.Option(
+        help="Band grid: kind:start..stop:step or kind:width (kind relative or absolute), "
+        "or off (trade at every look), comma-separated.")] = "off,relative:0.05..0.50:0.05",
+    schedules: Annotated[str, typer.Option(
+        help="Comma-separated schedules: none (every bar), weekly, monthly, quarterly, "
+        "every:N.")] = "none,weekly,monthly,quarterly",
+    metric: Annotated[str, typer.Option(help="Figure to rank by and map: sharpe, cagr, "
+                                        "final_value, max_drawdown, ...")] = "sharpe",
+    scheduler: Annotated[str | None, typer.Option(
+        help="dask scheduler address, or 'local' for a local dask cluster; default: numba "
+        "threads in this process.")] = None,
+    fill_limit: FillOption = 0,
+    heatmap: Annotated[Path | None, typer.Option(
+        help="Write sweep.png (heatmap of --metric) and sweep.csv into this folder.",
+        file_okay=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Backtest every band width × schedule and rank them against holding.
+
+    With a band, a schedule's look trades only when the band is breached (none:
+    threshold rebalancing; monthly: the opportunistic hybrid); with `off` every
+    look trades (calendar rebalancing). Exit status 0, or 2 for invalid input.
+    """
+    from trimtab.backtest import service as bt_service
+    from trimtab.backtest.report import progress_bar, render_sweep
+
+    with progress_bar(enabled=not as_json) as start:
+        try:
+            report = bt_service.sweep(policy, data, capital, bands, schedules, scheduler,
+                                      fill_limit, start)
+        except InputError as exc:
+            fail(str(exc))
+    if metric not in report.table.columns:
+        fail(f"--metric: unknown figure '{metric}'; choose one of "
+             f"{', '.join(c for c in report.table.columns if c not in ('band', 'schedule'))}")
+    if heatmap is not None:
+        from trimtab.backtest.charts import write_heatmap
+
+        write_heatmap(report.table, heatmap, metric)
+    if as_json:
+        rows = report.table.to_dict(orient="records")
+        sys.stdout.write(json.dumps({"configs": rows, "hold": report.hold}, indent=2) + "\n")
+        return
+    render_sweep(Console(width=max(Console().width, 120)), report.table, report.hold, metric)
+
+
 @app.callback()
 def main() -> None:
     """trimtab: rule-based rebalancing for crypto portfolios."""

@@ -1,0 +1,79 @@
+"""One backtest: a policy replayed over a price table, with holding as the baseline.
+
+The portfolio starts with `capital` in the quote currency and buys the
+targets at the first bar's close; that buy is the first rebalance. Holding
+is the same initial buy (same costs) and nothing after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from trimtab.backtest import kernel as k
+from trimtab.backtest.inputs import Convention, KernelInputs, build_inputs
+from trimtab.backtest.schedule import Schedule
+from trimtab.policy import Policy
+
+Array = npt.NDArray[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What one pass of the kernel produced."""
+
+    stats: Array
+    equity: pd.Series
+    units: pd.DataFrame | None
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    """The policy's run, the holding baseline and what they were run on."""
+
+    policy: Run
+    hold: Run
+    inputs: KernelInputs
+    index: pd.DatetimeIndex
+    schedule: Schedule
+    use_band: bool
+
+
+def run_inputs(inputs: KernelInputs, index: pd.DatetimeIndex, looks: Array,
+               record: bool = True) -> Run:
+    """Call the kernel once; with `record`, keep the equity curve and holdings path."""
+    n_bars, n = inputs.close.shape
+    equity = np.zeros(n_bars if record else 1)
+    path = np.zeros((n_bars, n) if record else (1, n))
+    stats = k.simulate(inputs.close, looks, inputs.bands, inputs.sleeve_of, inputs.sleeve_bands,
+                       inputs.tradable, inputs.params, equity, path)
+    if not record:
+        return Run(stats, pd.Series(dtype=float), None)
+    return Run(stats, pd.Series(equity, index=index, name="equity"),
+               pd.DataFrame(path, index=index, columns=list(inputs.assets)))
+
+
+def hold_inputs(inputs: KernelInputs) -> KernelInputs:
+    """The same inputs with the band switched off: used with a single look at bar 0."""
+    params = inputs.params.copy()
+    params[k.P_USE_BAND] = 0.0
+    return replace(inputs, params=params)
+
+
+def run_backtest(prices: pd.DataFrame, policy: Policy, capital: float = 10_000.0,
+                 schedule: Schedule | None = None, use_band: bool = True,
+                 convention: Convention = "trimtab", record: bool = True) -> BacktestResult:
+    """The policy and holding over `prices` (validated closes, see data.py)."""
+    schedule = schedule or Schedule("none")
+    index = pd.DatetimeIndex(prices.index)
+    inputs = build_inputs(prices, policy, capital, convention, use_band)
+    looks = schedule.looks(index)
+    start_only = np.zeros(len(index), dtype=np.bool_)
+    start_only[0] = True
+    return BacktestResult(run_inputs(inputs, index, looks, record),
+                          run_inputs(hold_inputs(inputs), index, start_only, record),
+                          inputs, index, schedule, use_band)

@@ -1,0 +1,132 @@
+"""From a policy and a price table to the kernel's arrays.
+
+This is where the domain's rules enter the backtest: every band bound is
+computed by `domain.bands.band_for` and `Band.inner`, never restated, so a
+band means the same thing in a backtest as in `trimtab check`. Columns are
+the policy's assets in the order of `Policy.asset_targets()` (the order the
+domain sums weights in), with the quote currency priced at 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from trimtab.backtest.kernel import BT, N_PARAMS, P_CAPITAL, P_MODEL, P_USE_BAND, TRIMTAB, VECTORBT
+from trimtab.backtest.rebalance_nb import (
+    HIGH,
+    LOW,
+    P_FEE,
+    P_FRACTION,
+    P_MIN_TRADE,
+    P_QUOTE,
+    P_SCOPE_ALL,
+    P_SLIP,
+)
+from trimtab.domain.bands import Band, band_for
+from trimtab.policy import Bands, BandSpec, Policy
+
+Array = npt.NDArray[Any]
+Convention = Literal["trimtab", "bt", "vectorbt"]
+MODELS = {"trimtab": TRIMTAB, "bt": BT, "vectorbt": VECTORBT}
+
+
+class BacktestError(ValueError):
+    """The policy and the data do not fit together; the message says how."""
+
+
+@dataclass(frozen=True, slots=True)
+class KernelInputs:
+    """Everything `kernel.simulate` needs, in its array layout."""
+
+    assets: tuple[str, ...]
+    close: Array
+    bands: Array
+    sleeve_of: Array
+    sleeve_bands: Array
+    tradable: Array
+    params: Array
+
+
+def asset_order(policy: Policy) -> tuple[str, ...]:
+    """The policy's assets in domain order, the quote last if it has no target."""
+    names = list(policy.asset_targets())
+    if policy.quote not in names:
+        names.append(policy.quote)
+    return tuple(names)
+
+
+def price_matrix(prices: pd.DataFrame, assets: tuple[str, ...], quote: str) -> Array:
+    """Closes in column order, the quote at 1; a policy asset missing from the data is an error."""
+    missing = [a for a in assets if a != quote and a not in prices.columns]
+    if missing:
+        have = ", ".join(map(str, prices.columns))
+        raise BacktestError(f"the price data has no column for {', '.join(missing)} "
+                            f"(it has {have}); add it or remove it from the policy")
+    held = [a for a in assets if a != quote]
+    # select only when needed: a view of the file's own columns saves a copy of the data
+    frame = prices if list(prices.columns) == held else prices[held]
+    block = frame.to_numpy(dtype=np.float64)
+    close = np.empty((len(prices), len(assets)))
+    q = assets.index(quote)
+    close[:, :q] = block[:, :q]
+    close[:, q] = 1.0
+    close[:, q + 1:] = block[:, q:]
+    return close
+
+
+def band_rows(bands: list[Band], fraction: float) -> Array:
+    """Rows TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH for a list of domain bands."""
+    inner = [b.inner(fraction) for b in bands]
+    rows = [[b.target for b in bands], [b.low for b in bands], [b.high for b in bands],
+            [b.low for b in inner], [b.high for b in inner]]
+    return np.array(rows, dtype=np.float64).reshape(5, len(bands))
+
+
+def policy_bands(policy: Policy, assets: tuple[str, ...], override: BandSpec | None = None
+                 ) -> tuple[Array, Array]:
+    """Asset and sleeve band rows; `override` replaces every band (a sweep's setting)."""
+    targets = policy.asset_targets()
+    rules: Bands | BandSpec = override or policy.bands
+
+    def spec(subject: str) -> BandSpec:
+        return rules.for_subject(subject) if isinstance(rules, Bands) else rules
+
+    asset_bands = [band_for(targets.get(a, 0.0), spec(a)) for a in assets]
+    sleeve_bands = [band_for(s.weight, spec(name)) for name, s in policy.sleeves.items()]
+    rows = band_rows(asset_bands, policy.fraction)
+    if policy.quote not in targets:
+        # A quote without a target is only the cash leg: its rounding dust (1e-12 of
+        # the value after a to-target trade) must not fire a trigger at every bar.
+        rows[LOW, assets.index(policy.quote)] = -np.inf
+        rows[HIGH, assets.index(policy.quote)] = np.inf
+    return rows, band_rows(sleeve_bands, policy.fraction)
+
+
+def build_inputs(prices: pd.DataFrame, policy: Policy, capital: float,
+                 convention: Convention = "trimtab", use_band: bool = True,
+                 override: BandSpec | None = None) -> KernelInputs:
+    """Arrays for one policy on one price table."""
+    assets = asset_order(policy)
+    close = price_matrix(prices, assets, policy.quote)
+    bands, sleeve_bands = policy_bands(policy, assets, override)
+    sleeve_names = list(policy.sleeves)
+    member_of = policy.sleeve_of()
+    sleeve_of = np.array([sleeve_names.index(member_of[a]) if a in member_of else -1
+                          for a in assets], dtype=np.int64)
+    tradable = np.array([a != policy.quote and a not in policy.frozen for a in assets])
+    params = np.zeros(N_PARAMS)
+    params[P_FRACTION] = policy.fraction
+    params[P_SCOPE_ALL] = policy.scope == "all"
+    params[P_FEE] = policy.costs.fee_rate
+    params[P_SLIP] = policy.costs.slippage_bps / 10_000
+    params[P_MIN_TRADE] = policy.costs.min_trade
+    params[P_QUOTE] = assets.index(policy.quote)
+    params[P_MODEL] = MODELS[convention]
+    params[P_CAPITAL] = capital
+    params[P_USE_BAND] = use_band
+    return KernelInputs(assets, close, bands, sleeve_of, sleeve_bands, tradable, params)

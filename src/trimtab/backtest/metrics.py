@@ -1,0 +1,86 @@
+"""Performance figures from the kernel's summary statistics.
+
+Everything is computed from the accumulators `kernel.simulate` keeps on the
+fly (return moments, deepest drawdown and its bars), so a sweep that never
+stores an equity curve reports the same figures as a single backtest.
+Conventions: returns are simple bar returns; annualisation uses the bar
+length of the data with crypto's 365-day year; Sharpe and Sortino assume a
+zero risk-free rate; max drawdown is negative (−0.42 = 42 % below the peak).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from trimtab.backtest import kernel as k
+
+Array = npt.NDArray[Any]
+YEAR = pd.Timedelta(days=365)
+
+
+def bars_per_year(index: pd.DatetimeIndex) -> float:
+    """How many bars of this data make a 365-day year."""
+    step = index.to_series().diff().median()
+    return float(YEAR / step)
+
+
+def figures(stats: Array, index: pd.DatetimeIndex, capital: float) -> dict[str, Any]:
+    """The metrics of one run, JSON-ready (floats, ints, ISO dates)."""
+    n = len(index)
+    per_year = bars_per_year(index)
+    final = float(stats[k.S_FINAL])
+    years = (n - 1) / per_year
+    mean, std, down = _moments(stats, n)
+    return {
+        "final_value": final,
+        "total_return": final / capital - 1.0,
+        "cagr": (final / capital) ** (1.0 / years) - 1.0 if years > 0 and final > 0 else None,
+        "volatility": std * math.sqrt(per_year),
+        "sharpe": mean / std * math.sqrt(per_year) if std > 0 else None,
+        "sortino": mean / down * math.sqrt(per_year) if down > 0 else None,
+        "max_drawdown": float(stats[k.S_MAX_DD]),
+        "max_drawdown_peak": _date(index, stats[k.S_PEAK_BAR]),
+        "max_drawdown_trough": _date(index, stats[k.S_TROUGH_BAR]),
+        "rebalances": int(stats[k.S_REBALANCES]),
+        "orders": int(stats[k.S_ORDERS]),
+        "skipped_orders": int(stats[k.S_SKIPPED]),
+        "fees": float(stats[k.S_FEES]),
+        "slippage": float(stats[k.S_SLIP]),
+        "turnover": float(stats[k.S_TURNOVER]),
+        "time_outside_band": float(stats[k.S_OUTSIDE]) / n,
+    }
+
+
+def premium(policy: dict[str, Any], hold: dict[str, Any]) -> dict[str, Any]:
+    """The rebalancing premium: what the policy earned over holding."""
+    cagr = None
+    if policy["cagr"] is not None and hold["cagr"] is not None:
+        cagr = policy["cagr"] - hold["cagr"]
+    return {"final_value": policy["final_value"] - hold["final_value"],
+            "relative": policy["final_value"] / hold["final_value"] - 1.0, "cagr": cagr}
+
+
+def _moments(stats: Array, n: int) -> tuple[float, float, float]:
+    """Mean, sample standard deviation and downside deviation of the bar returns."""
+    count = n - 1
+    if count < 2:
+        return 0.0, 0.0, 0.0
+    mean = stats[k.S_SUM_R] / count
+    var = max(0.0, (stats[k.S_SUM_R2] - count * mean * mean) / (count - 1))
+    down = math.sqrt(stats[k.S_SUM_DOWN2] / count)
+    return float(mean), math.sqrt(var), down
+
+
+def _date(index: pd.DatetimeIndex, bar: float) -> str:
+    return str(pd.Timestamp(index[int(bar)]).isoformat())
+
+
+def drawdown(equity: pd.Series) -> pd.Series:
+    """Fraction below the running peak at every bar (for charts)."""
+    values = equity.to_numpy()
+    return pd.Series(values / np.maximum.accumulate(values) - 1.0, index=equity.index)

@@ -1,0 +1,186 @@
+"""The domain's rebalance rule restated in numba for the backtest kernel.
+
+This is `domain.sizing.spot_targets` (desired weights of the post-cost value,
+found by the same fixed-point iteration) followed by
+`domain.venue_split.spot_orders` for a single venue: sells first, largest
+drift first; buys most underweight first, each limited to the quote on hand;
+orders under `min_trade` skipped; trades under 1e-9 of the value ignored as
+dust. Band bounds are not recomputed here: the caller passes the bounds that
+`domain.bands.band_for` and `Band.inner` produced. A property test
+(tests/backtest/test_domain_agreement.py) holds this file equal to the domain
+on random portfolios, because a rule must have one meaning.
+
+Array layout (see `inputs.py`): `bands[row, asset]` with rows TARGET, LOW,
+HIGH, INNER_LOW, INNER_HIGH; `sleeve_bands[row, sleeve]` likewise;
+`sleeve_of[asset]` is the asset's sleeve or -1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+Array = npt.NDArray[Any]
+
+TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH = 0, 1, 2, 3, 4
+ITERATIONS = 8  # domain.sizing.ITERATIONS
+CONVERGED = 1e-13  # relative tolerance of domain.sizing._solve
+DUST = 1e-9  # domain.venue_split.DUST
+
+# indices of the cost-and-rule parameter vector
+P_FRACTION, P_SCOPE_ALL, P_FEE, P_SLIP, P_MIN_TRADE, P_QUOTE = 0, 1, 2, 3, 4, 5
+# indices of the per-rebalance tally
+T_FEES, T_SLIP, T_TURNOVER, T_ORDERS, T_SKIPPED = 0, 1, 2, 3, 4
+
+
+@njit(cache=True)
+def smallest_step(start: float, slope: float, low: float, high: float) -> float:
+    """domain.targets.smallest_step: least λ in [0, 1] with start + λ·slope in [low, high]."""
+    if low <= start <= high:
+        return 0.0
+    edge = high if start > high else low
+    if slope == 0.0 or (edge - start) / slope < 0.0:
+        return 1.0
+    return min(1.0, (edge - start) / slope)
+
+
+@njit(cache=True)
+def _pull(desired: Array, targets: Array, moving: Array, base: float, sign: float,
+          low: float, high: float) -> None:
+    """Move the `moving` assets toward their targets until base + sign·Σ desired is in band."""
+    total = 0.0
+    slope = 0.0
+    for i in range(moving.size):
+        if moving[i]:
+            total += desired[i]
+            slope += targets[i] - desired[i]
+    step = smallest_step(base + sign * total, sign * slope, low, high)
+    for i in range(moving.size):
+        if moving[i]:
+            desired[i] += step * (targets[i] - desired[i])
+
+
+@njit(cache=True)
+def desired_weights(w: Array, bands: Array, sleeve_of: Array, sleeve_bands: Array,
+                    movable: Array, sleeve_scope: Array, params: Array) -> Array:
+    """domain.targets.desired_weights for the movable assets (others keep their weight)."""
+    n = w.size
+    desired = w.copy()
+    for i in range(n):
+        if movable[i]:
+            desired[i] = min(max(w[i], bands[INNER_LOW, i]), bands[INNER_HIGH, i])
+    if params[P_FRACTION] == 0.0:
+        return desired
+    for s in range(sleeve_bands.shape[1]):
+        if not sleeve_scope[s]:
+            continue
+        moving = np.zeros(n, dtype=np.bool_)
+        fixed = 0.0
+        for i in range(n):
+            if sleeve_of[i] == s:
+                if movable[i]:
+                    moving[i] = True
+                else:
+                    fixed += w[i]
+        _pull(desired, bands[TARGET], moving, fixed, 1.0,
+              sleeve_bands[INNER_LOW, s], sleeve_bands[INNER_HIGH, s])
+    quote = int(params[P_QUOTE])
+    if params[P_SCOPE_ALL] != 0.0:
+        fixed = 0.0
+        for i in range(n):
+            if not movable[i] and i != quote:
+                fixed += w[i]
+        _pull(desired, bands[TARGET], movable, 1.0 - fixed, -1.0,
+              bands[INNER_LOW, quote], bands[INNER_HIGH, quote])
+    return desired
+
+
+@njit(cache=True)
+def solve_deltas(h: Array, value: float, bands: Array, sleeve_of: Array, sleeve_bands: Array,
+                 movable: Array, sleeve_scope: Array, params: Array) -> Array:
+    """domain.sizing._solve: quote value to trade per asset, weights of the post-cost value."""
+    rate = params[P_FEE] + params[P_SLIP]
+    net = value
+    deltas = np.zeros(h.size)
+    desired = desired_weights(h / net, bands, sleeve_of, sleeve_bands, movable, sleeve_scope,
+                              params)
+    for iteration in range(ITERATIONS):
+        # rebalancing to target, desired weights do not depend on the weights: reuse them
+        if iteration > 0 and params[P_FRACTION] != 0.0:
+            desired = desired_weights(h / net, bands, sleeve_of, sleeve_bands, movable,
+                                      sleeve_scope, params)
+        turnover = 0.0
+        for i in range(h.size):
+            deltas[i] = desired[i] * net - h[i] if movable[i] else 0.0
+            turnover += abs(deltas[i])
+        new_net = value - rate * turnover
+        if abs(new_net - net) <= CONVERGED * value:
+            break
+        net = new_net
+    return deltas
+
+
+@njit(cache=True)
+def _sell(i: int, value: float, units: Array, price: Array, params: Array, tally: Array) -> None:
+    """domain.venue_split._sell on one venue: sell `value` of asset i into the quote."""
+    take = min(value / price[i], units[i])
+    notional = take * price[i]
+    if take <= 0.0 or notional < params[P_MIN_TRADE]:
+        tally[T_SKIPPED] += 1
+        return
+    fee = notional * params[P_FEE]
+    slip = notional * params[P_SLIP]
+    units[int(params[P_QUOTE])] += notional - fee - slip
+    units[i] -= take
+    _count(tally, notional, fee, slip)
+
+
+@njit(cache=True)
+def _buy(i: int, value: float, units: Array, price: Array, params: Array, floor: float,
+         tally: Array) -> None:
+    """domain.venue_split._buy on one venue: spend at most the quote on hand."""
+    quote = int(params[P_QUOTE])
+    rate = params[P_FEE] + params[P_SLIP]
+    need = value * (1.0 + rate)
+    spend = min(need, units[quote])
+    if need - spend > floor:
+        tally[T_SKIPPED] += 1  # the rest is insufficient_quote
+    if spend <= floor:
+        return
+    amount = spend / (1.0 + rate) / price[i]
+    notional = amount * price[i]
+    if amount <= 0.0 or notional < params[P_MIN_TRADE]:
+        tally[T_SKIPPED] += 1
+        return
+    fee = notional * params[P_FEE]
+    slip = notional * params[P_SLIP]
+    units[quote] += -(notional + fee + slip)
+    units[i] += amount
+    _count(tally, notional, fee, slip)
+
+
+@njit(cache=True)
+def _count(tally: Array, notional: float, fee: float, slip: float) -> None:
+    tally[T_FEES] += fee
+    tally[T_SLIP] += slip
+    tally[T_TURNOVER] += notional
+    tally[T_ORDERS] += 1
+
+
+@njit(cache=True)
+def execute(deltas: Array, w: Array, units: Array, price: Array, value: float, bands: Array,
+            params: Array, tally: Array) -> None:
+    """domain.venue_split.spot_orders on one venue: sells by drift, then buys."""
+    floor = DUST * max(value, 1.0)
+    order = np.argsort(-(w - bands[TARGET]), kind="mergesort")  # stable, like sorted()
+    for k in range(order.size):
+        i = order[k]
+        if deltas[i] < -floor:
+            _sell(i, -deltas[i], units, price, params, tally)
+    for k in range(order.size - 1, -1, -1):
+        i = order[k]
+        if deltas[i] > floor:
+            _buy(i, deltas[i], units, price, params, floor, tally)

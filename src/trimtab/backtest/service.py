@@ -1,0 +1,114 @@
+"""What `trimtab backtest` does, without the command line: load, run, measure.
+
+Bad input (a policy, a data file, a schedule, an asset the data lacks)
+becomes one `InputError` with a one-line message, as everywhere in trimtab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trimtab.backtest.data import DataError, bundled_prices, load_prices
+from trimtab.backtest.engine import BacktestResult, run_backtest
+from trimtab.backtest.inputs import BacktestError
+from trimtab.backtest.metrics import figures, premium
+from trimtab.backtest.schedule import Schedule, ScheduleError
+from trimtab.files import InputError, load_policy
+from trimtab.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestReport:
+    """A backtest's result and its figures, ready for JSON, tables and charts."""
+
+    policy: Policy
+    result: BacktestResult
+    document: dict[str, Any]
+
+
+def load_data(data_path: Path | None, fill_limit: int = 0) -> pd.DataFrame:
+    """The user's closes, or the bundled daily history when no file is given."""
+    try:
+        return bundled_prices() if data_path is None else load_prices(data_path, fill_limit)
+    except DataError as exc:
+        raise InputError(str(exc)) from None
+
+
+def parse_schedule(text: str) -> Schedule:
+    try:
+        return Schedule.parse(text)
+    except ScheduleError as exc:
+        raise InputError(f"--schedule: {exc}") from None
+
+
+def backtest(policy_path: Path, data_path: Path | None = None, capital: float = 10_000.0,
+             schedule: str = "none", use_band: bool = True, fill_limit: int = 0
+             ) -> BacktestReport:
+    """Replay the policy over the data and measure it against holding."""
+    policy = load_policy(policy_path)
+    prices = load_data(data_path, fill_limit)
+    try:
+        result = run_backtest(prices, policy, capital, parse_schedule(schedule), use_band)
+    except BacktestError as exc:
+        raise InputError(f"{data_path or 'bundled data'}: {exc}") from None
+    return BacktestReport(policy, result, document(result, capital, data_path))
+
+
+def document(result: BacktestResult, capital: float, data_path: Path | None) -> dict[str, Any]:
+    """The JSON object `trimtab backtest --json` prints."""
+    ours = figures(result.policy.stats, result.index, capital)
+    hold = figures(result.hold.stats, result.index, capital)
+    return {
+        **ours,
+        "hold": hold,
+        "premium": premium(ours, hold),
+        "capital": capital,
+        "start": result.index[0].isoformat(),
+        "end": result.index[-1].isoformat(),
+        "bars": len(result.index),
+        "assets": list(result.inputs.assets),
+        "schedule": result.schedule.name,
+        "band": result.use_band,
+        "data": str(data_path) if data_path else "bundled",
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    """Figures for every band × schedule, and holding for reference."""
+
+    table: pd.DataFrame
+    hold: dict[str, Any]
+
+
+def sweep(policy_path: Path, data_path: Path | None, capital: float, bands: str,
+          schedules: str, scheduler: str | None = None, fill_limit: int = 0,
+          progress: Callable[[int, int], Callable[[int], None]] | None = None) -> SweepReport:
+    """Every band of `bands` × every schedule of `schedules` (see sweep.py for the syntax).
+
+    `progress(total)` may return a callback that is told how many
+    configurations each finished step covered.
+    """
+    from trimtab.backtest import sweep as sw
+
+    policy = load_policy(policy_path)
+    prices = load_data(data_path, fill_limit)
+    try:
+        choices = sw.parse_bands(bands)
+        plan = [parse_schedule(s) for s in schedules.split(",") if s.strip()]
+        grid = sw.build_grid(prices, policy, capital, choices, plan)
+        hold = run_backtest(prices, policy, capital, record=False).hold
+    except (sw.SweepError, BacktestError) as exc:
+        raise InputError(str(exc)) from None
+    chunk = max(1, min(8, len(choices)))
+    tick = progress(len(choices), len(plan)) if progress else None
+    stats = (sw.run_dask(grid, chunk, scheduler, tick) if scheduler
+             else sw.run_local(grid, chunk, tick))
+    index = pd.DatetimeIndex(prices.index)
+    return SweepReport(sw.table(stats, choices, plan, index, capital),
+                       figures(hold.stats, index, capital))

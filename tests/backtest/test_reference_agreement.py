@@ -1,0 +1,61 @@
+"""The numba kernel equals the plain-Python reference loop to 1e-9."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from tests.backtest.conftest import EQUAL, WITH_QUOTE, make_policy
+from tests.backtest.reference import RefPolicy, run_reference
+from trimtab.backtest.engine import run_backtest
+from trimtab.backtest.schedule import Schedule
+
+CAPITAL = 10_000.0
+CASES = [
+    # (targets, band, fee, slippage bps, every N bars, band on)
+    (EQUAL, {"kind": "relative", "width": 0.10}, 0.0, 0.0, 1, True),
+    (EQUAL, {"kind": "relative", "width": 0.05}, 0.001, 0.0, 1, True),
+    (EQUAL, {"kind": "absolute", "width": 0.02}, 0.001, 5.0, 1, True),
+    (WITH_QUOTE, {"kind": "relative", "width": 0.15}, 0.0025, 10.0, 1, True),
+    (WITH_QUOTE, {"kind": "absolute", "width": 0.03}, 0.001, 5.0, 7, True),
+    (WITH_QUOTE, {"kind": "relative", "width": 0.10}, 0.001, 5.0, 30, False),
+]
+
+
+def _reference(prices: pd.DataFrame, targets: dict[str, float], band: dict[str, Any],
+               fee: float, slip_bps: float, every: int, band_on: bool) -> dict[str, float]:
+    names = [a for a in targets if a != "USDT"]
+    closes = [[*row, 1.0] for row in prices[names].itertuples(index=False)]
+    weights = [targets[a] for a in names] + [targets.get("USDT", 0.0)]
+    policy = RefPolicy(weights, band["kind"] if band_on else "off", band["width"], fee,
+                       slip_bps / 10_000, every, quote_has_target="USDT" in targets)
+    return run_reference(closes, policy, CAPITAL)
+
+
+@pytest.mark.parametrize(("targets", "band", "fee", "slip", "every", "band_on"), CASES)
+def test_kernel_matches_the_reference_loop(prices: pd.DataFrame, targets: dict[str, float],
+                                           band: dict[str, Any], fee: float, slip: float,
+                                           every: int, band_on: bool) -> None:
+    policy = make_policy(targets, band, fee=fee, slippage_bps=slip)
+    result = run_backtest(prices, policy, CAPITAL, Schedule.parse(f"every:{every}"),
+                          use_band=band_on, record=False)
+    ref = _reference(prices, targets, band, fee, slip, every, band_on)
+    stats = result.policy.stats
+    assert ref["rebalances"] > 3
+    assert stats[1] == ref["rebalances"]
+    assert stats[0] == pytest.approx(ref["final_value"], rel=1e-9)
+    assert stats[2] == pytest.approx(ref["fees"], rel=1e-9, abs=1e-9)
+    assert stats[3] == pytest.approx(ref["slippage"], rel=1e-9, abs=1e-9)
+
+
+def test_holding_is_one_initial_buy(prices: pd.DataFrame) -> None:
+    policy = make_policy(EQUAL, fee=0.001)
+    result = run_backtest(prices, policy, CAPITAL, record=True)
+    first, last = prices.iloc[0], prices.iloc[-1]
+    spend = CAPITAL / (1 + 0.001)  # all of it, fees on top
+    expected = sum(0.2 * spend / first[a] * last[a] for a in EQUAL)
+    assert result.hold.stats[1] == 1
+    assert result.hold.stats[0] == pytest.approx(expected, rel=1e-12)
+    assert result.hold.equity.iloc[-1] == pytest.approx(expected, rel=1e-12)
