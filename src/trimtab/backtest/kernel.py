@@ -35,6 +35,7 @@ from trimtab.backtest.rebalance_nb import (
     execute,
     solve_deltas,
 )
+from trimtab.domain.bands import BREACH_EPSILON
 
 Array = npt.NDArray[Any]
 TRIMTAB, BT, VECTORBT = 0, 1, 2  # fee conventions (P_MODEL)
@@ -57,7 +58,8 @@ def portfolio_value(units: Array, price: Array) -> float:
 @njit(cache=True)
 def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
              sleeve_bands: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array) -> bool:
-    """The domain's breach rule: a weight strictly outside [low, high], for assets and sleeves.
+    """The domain's breach rule: a weight strictly outside [low, high] (up to the domain's
+    BREACH_EPSILON), for assets and sleeves.
 
     `sleeve_w` is scratch space (one float per sleeve), passed in so that the
     per-bar test allocates nothing.
@@ -67,12 +69,13 @@ def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: 
     sleeve_w[:] = 0.0
     for i in range(units.size):
         w = units[i] * price[i] / value if value > 0 else 0.0
-        asset_out[i] = w < bands[LOW, i] or w > bands[HIGH, i]
+        asset_out[i] = w < bands[LOW, i] - BREACH_EPSILON or w > bands[HIGH, i] + BREACH_EPSILON
         any_out = any_out or asset_out[i]
         if n_sleeves and sleeve_of[i] >= 0:
             sleeve_w[sleeve_of[i]] += w
     for s in range(n_sleeves):
-        sleeve_out[s] = sleeve_w[s] < sleeve_bands[LOW, s] or sleeve_w[s] > sleeve_bands[HIGH, s]
+        sleeve_out[s] = (sleeve_w[s] < sleeve_bands[LOW, s] - BREACH_EPSILON
+                         or sleeve_w[s] > sleeve_bands[HIGH, s] + BREACH_EPSILON)
         any_out = any_out or sleeve_out[s]
     return any_out
 
