@@ -16,6 +16,7 @@ from trimtab.domain.analysis import Analysis
 from trimtab.execute import Execution
 from trimtab.files import InputError
 from trimtab.journal.store import JournalError, open_journal
+from trimtab.journal.watch_log import WatchLog
 from trimtab.report_rebalance import (
     before_after_table,
     execution_table,
@@ -141,12 +142,24 @@ def _finish(console: Console, as_json: bool, plan_id: str, status: str, executio
 
 def journal_command(
     journal: JournalOption = None,
-    limit: Annotated[int, typer.Option(help="How many recent plans.", min=1)] = 10,
+    limit: Annotated[int, typer.Option(help="How many recent plans (or checks).", min=1)] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    watch: Annotated[bool, typer.Option(
+        "--watch", help="The watch history instead: checks, what fired, what was notified, "
+        "what was decided.")] = False,
 ) -> None:
     """Recent plans, newest first, with their orders and the reasons runs stopped."""
     try:
-        recent = open_journal(journal).recent(limit)
+        opened = open_journal(journal)
+        if watch:
+            from trimtab.report_watch import render_watch_history, watch_document
+            checks = WatchLog(opened).history(limit)
+            if as_json:
+                sys.stdout.write(json.dumps(watch_document(checks), indent=2) + "\n")
+            else:
+                render_watch_history(Console(), checks)
+            return
+        recent = opened.recent(limit)
     except JournalError as exc:
         fail(str(exc))
     if as_json:

@@ -60,3 +60,20 @@ def test_a_failed_notification_is_recorded_with_its_error(tmp_path: Path):
         delivered, message = conn.exec_driver_sql(
             "select delivered, message from notifications").one()
     assert delivered == 0 and "not delivered after 3 attempt(s): refused" in message
+
+
+def test_trimtab_journal_watch_lists_the_checks(tmp_path: Path):
+    import json as json_
+    import subprocess
+    import sys
+    url = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    pol, analysis = breached_analysis()
+    log = WatchLog(open_journal(url))
+    notified, memory = due(analysis.triggers, {}, T0, pol.alerts)
+    log.record_check(T0, analysis, analysis.triggers, notified, "alert only", memory)
+    out = subprocess.run([sys.executable, "-m", "trimtab", "journal", "--watch", "--journal",
+                          url, "--json"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    [check] = json_.loads(out.stdout)
+    assert check["notified"] == ["threshold:BTC", "threshold:USDT"]
+    assert check["decision"] == "alert only" and check["weights"]["BTC"] > 0.55
