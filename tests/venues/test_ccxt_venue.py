@@ -145,3 +145,21 @@ def test_a_recorded_linear_position_becomes_a_domain_position() -> None:
     assert position.mark_price == pytest.approx(67502.68519858)
     assert position.notional == pytest.approx(0.009 * 67502.68519858)
     assert [p for _, p, _ in fake.requests] == ["/fapi/v3/positionRisk"]
+
+
+def test_the_recorded_position_carries_ccxt_margin_fields_into_the_margin_trigger() -> None:
+    from trimtab.domain.margin import margin_health, margin_triggers
+
+    venue, _ = binance_venue()
+    [position] = venue.fetch_positions()
+    parsed = venue.exchange.fetch_positions()[0]  # ccxt's own parse of the same payload
+    assert position.margin_mode == parsed["marginMode"] == "cross"
+    assert position.liquidation_price == pytest.approx(float(parsed["liquidationPrice"]))
+    assert position.maintenance_margin == pytest.approx(float(parsed["maintenanceMargin"]))
+    assert position.margin_ratio == pytest.approx(float(parsed["marginRatio"]))
+    health = margin_health(position)
+    assert not health.liquidation_estimated
+    expected = (position.mark_price - position.liquidation_price) / position.mark_price
+    assert health.liquidation_distance == pytest.approx(expected)
+    [fired] = margin_triggers((health,), max_ratio=0.8, min_distance=0.10)
+    assert fired.kind == "margin" and "estimated" not in fired.message

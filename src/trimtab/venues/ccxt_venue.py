@@ -200,7 +200,17 @@ def _position(venue: str, raw: Mapping[str, Any]) -> Position:
         "contracts": float(raw["contracts"]), "contractSize": float(raw.get("contractSize") or 1),
         "markPrice": float(raw["markPrice"]),
         "entryPrice": _float(raw.get("entryPrice")) or None,
-        "leverage": _float(raw.get("leverage")) or None})
+        "leverage": _float(raw.get("leverage")) or None,
+        # the margin fields the margin trigger reads; a missing liquidation price is
+        # estimated by the domain (and labelled an estimate)
+        "marginMode": raw.get("marginMode") if raw.get("marginMode") in MARGIN_MODES else None,
+        **{key: value for key in MARGIN_FIELDS
+           if (value := _float(raw.get(key))) is not None and value >= 0}})
+
+
+MARGIN_MODES = ("cross", "isolated")
+MARGIN_FIELDS = ("collateral", "initialMargin", "maintenanceMargin",
+                 "maintenanceMarginPercentage", "liquidationPrice", "marginRatio")
 
 
 def _funding(raw: Mapping[str, Any]) -> FundingRate:
