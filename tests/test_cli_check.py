@@ -145,3 +145,18 @@ def test_alerts_json_gives_the_prices_that_reach_each_band_edge() -> None:
     assert {r["asset"] for r in doc["alerts"]} == {"BTC", "ETH", "SOL", "AVAX", "LINK"}
     for row in doc["alerts"]:
         assert row["alert_low"] < row["price"] * 10 and row["alert_low"] < row["alert_high"]
+
+
+def test_alerts_without_a_snapshot_read_the_paper_account(tmp_path: Path) -> None:
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    empty = trimtab("alerts", "-p", str(EXAMPLES / "moderate.toml"), "--journal", journal)
+    assert empty.returncode == 2 and "--paper-start" in empty.stderr
+    funded = trimtab("watch", "-p", str(EXAMPLES / "moderate.toml"), "--journal", journal,
+                     "--paper-start", str(EXAMPLES / "paper-start.json"), "--once")
+    assert funded.returncode == 0, funded.stderr
+    result = trimtab("alerts", "-p", str(EXAMPLES / "moderate.toml"), "--journal", journal,
+                     "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    btc = next(r for r in doc["alerts"] if r["asset"] == "BTC")
+    assert btc["alert_low"] < btc["price"] < btc["alert_high"] or btc["weight"] > btc["high"]

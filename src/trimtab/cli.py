@@ -74,9 +74,16 @@ def check(
 @app.command()
 def alerts(
     policy: PolicyOption,
-    snapshot: Annotated[Path, typer.Option(
-        "--snapshot", "-s", help="Snapshot file (JSON) with the holdings and prices.",
-        dir_okay=False)],
+    snapshot: Annotated[Path | None, typer.Option(
+        "--snapshot", "-s", help="Snapshot file (JSON). Without it, a snapshot is taken from "
+        "the venues (the paper exchange by default).", dir_okay=False)] = None,
+    venue: Annotated[list[str] | None, typer.Option(
+        "--venue", help="Venues to snapshot when no --snapshot is given (default paper).")
+    ] = None,
+    journal: Annotated[str | None, typer.Option(
+        "--journal", help="Journal URL (holds the paper account).")] = None,
+    paper_prices: Annotated[str, typer.Option(help="Paper prices, as for rebalance.")
+                            ] = "history:2025-02-10",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Alert prices to set on an exchange: where each asset would leave its band.
@@ -87,7 +94,9 @@ def alerts(
     when trimtab is not running.
     """
     try:
-        result = service.check(policy, snapshot)
+        result = (service.check(policy, snapshot) if snapshot is not None
+                  else service.check_venues(policy, tuple(venue or ["paper"]), journal,
+                                            paper_prices))
     except InputError as exc:
         fail(str(exc))
     rows = [{"asset": a.asset, "price": a.price, "weight": a.weight, "low": a.band.low,

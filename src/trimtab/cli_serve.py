@@ -16,8 +16,7 @@ from trimtab.cli_watch import HoldingsOption, PaperPricesOption, PaperStartOptio
 from trimtab.files import InputError, load_policy
 from trimtab.journal.store import JournalError, open_journal
 from trimtab.venues.errors import VenueError
-from trimtab.venues.retry import Backoff
-from trimtab.watch_service import VenueActions
+from trimtab.watch_service import open_actions
 from trimtab.web.auth import Access, AuthConfigError
 
 ENV_TOKEN = "TRIMTAB_WEB_TOKEN"
@@ -59,14 +58,11 @@ def serve(
         opened_journal = open_journal(journal)
         options = service.Options(policy, tuple(venue or [service.PAPER]), journal,
                                   paper_prices, paper_start, holdings)
-        venues = service.open_venues(options, pol, opened_journal, console.print)
+        actions = open_actions(options, pol, opened_journal, console.print)
     except (AuthConfigError, InputError, JournalError) as exc:
         fail(str(exc))
     except VenueError as exc:
         venue_failure(exc)
-    actions = VenueActions(pol, opened_journal, venues, Backoff(
-        attempts=pol.execution.read_attempts), service.read_wallet(holdings),
-        progress=console.print)
     source = JournalSource(pol, opened_journal, actions.snapshot, actions.execute_plan, reports)
     shown = access.token if access.generated else f"${ENV_TOKEN}"
     console.print(f"trimtab dashboard: http://{host}:{port}/?token={shown}"

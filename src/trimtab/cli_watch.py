@@ -25,9 +25,8 @@ from trimtab.notify import Delivery, Message, Notifier
 from trimtab.policy import Policy
 from trimtab.replay import ReplayPrices
 from trimtab.venues.errors import VenueError
-from trimtab.venues.retry import Backoff
 from trimtab.watch import ReplayClock, SystemClock, TickReport, Watcher
-from trimtab.watch_service import VenueActions
+from trimtab.watch_service import open_actions
 from trimtab.watch_status import status_line
 
 VenueOption = Annotated[list[str] | None, typer.Option(
@@ -113,10 +112,7 @@ def _build(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
     clock: ReplayClock | SystemClock = ReplayClock(replay.start) if replay else SystemClock(stop)
     options = service.Options(policy_path, venues, journal_url, paper_prices, paper_start,
                               holdings, prices=ReplayPrices(clock) if replay else None)
-    opened = service.open_venues(options, policy, journal, console.print)
-    wallet = service.read_wallet(holdings)
-    actions = VenueActions(policy, journal, opened, Backoff(
-        attempts=policy.execution.read_attempts), wallet, progress=console.print)
+    actions = open_actions(options, policy, journal, console.print)
     watcher = Watcher(policy, actions, WatchLog(journal), clock, _sender(console), stop=stop)
     return watcher, replay.end if replay else None
 
@@ -172,10 +168,7 @@ def decide(plan_id: str, approve: bool, policy_path: Path, venues: tuple[str, ..
     policy: Policy = load_policy(policy_path)
     journal = _journal(journal_url)
     options = service.Options(policy_path, venues, journal_url, paper_prices, None, holdings)
-    opened = service.open_venues(options, policy, journal, console.print)
-    actions = VenueActions(policy, journal, opened, Backoff(
-        attempts=policy.execution.read_attempts), service.read_wallet(holdings),
-        progress=console.print)
+    actions = open_actions(options, policy, journal, console.print)
     source = JournalSource(policy, journal, actions.snapshot, actions.execute_plan)
     decision = source.approve(plan_id) if approve else source.reject(plan_id)
     console.print(f"plan {plan_id}: {decision.outcome}: {decision.message}")

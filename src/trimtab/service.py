@@ -33,3 +33,22 @@ def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0) -> Che
                          f"{analysis.spot_value:,.2f} {policy.quote}")
     return CheckResult(policy, snapshot, analysis, make_plan(snapshot, policy, analysis,
                                                              cash_flow=cash_flow))
+
+
+def check_venues(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
+                 paper_prices: str) -> CheckResult:
+    """Analyse a snapshot taken from the venues (the paper exchange by default)."""
+    from trimtab.journal.store import JournalError, open_journal
+    from trimtab.rebalance import Options
+    from trimtab.venues.errors import VenueError
+    from trimtab.watch_service import open_actions
+
+    policy = load_policy(policy_path)
+    try:
+        actions = open_actions(Options(policy_path, venues, journal_url, paper_prices),
+                               policy, open_journal(journal_url))
+        snapshot = actions.snapshot()
+        analysis = analyse(snapshot, policy)
+    except (JournalError, VenueError, SnapshotError) as exc:
+        raise InputError(str(exc)) from None
+    return CheckResult(policy, snapshot, analysis, make_plan(snapshot, policy, analysis))

@@ -23,7 +23,7 @@ from trimtab.execute import Executor, Progress
 from trimtab.journal.models import PlanRow
 from trimtab.journal.store import Journal
 from trimtab.policy import Policy
-from trimtab.rebalance import journal_plan
+from trimtab.rebalance import Options, journal_plan, open_venues, read_wallet
 from trimtab.venues.base import Venue
 from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import market_rules, take_snapshot
@@ -77,3 +77,12 @@ class VenueActions:
             return (f"stopped after {filled} of {len(orders)} orders: "
                     f"{execution.stop.code}: {execution.stop.message}")
         return f"{filled} of {len(orders)} orders filled"
+
+
+def open_actions(options: Options, policy: Policy, journal: Journal,
+                 progress: Progress = lambda _message: None) -> VenueActions:
+    """The venues named in `options`, opened (a new paper account funded) and wrapped."""
+    venues = open_venues(options, policy, journal, progress)
+    return VenueActions(policy, journal, venues,
+                        Backoff(attempts=policy.execution.read_attempts),
+                        read_wallet(options.holdings), options.environ, progress)
