@@ -154,6 +154,8 @@ def _run(watcher: Watcher, until: datetime | None, console: Console, live: bool)
     else:
         with Live(console=console, auto_refresh=False, transient=False) as screen:
             def show(report: TickReport, nxt: datetime | None) -> None:
+                if report.notified or report.decision not in ("none", "outage"):
+                    screen.console.print(status_line(report, None))  # events stay on screen
                 screen.update(status_line(report, nxt), refresh=True)
             watcher.on_tick = show
             watcher.run(until)

@@ -19,7 +19,8 @@ def status_line(report: TickReport, next_review: datetime | None) -> Text:
         line.append(f"{a.spot_value:,.0f} {a.quote}  ")
         for asset in a.assets:
             style = "bold red" if asset.breached else "green"
-            line.append(f"{asset.asset} {asset.weight:.1%}", style=style)
+            mark = "!" if asset.breached else ""  # readable without colour too
+            line.append(f"{asset.asset} {asset.weight:.1%}{mark}", style=style)
             line.append(f" [{asset.band.low:.0%}–{asset.band.high:.0%}]  ", style="dim")
         if a.futures.positions:
             style = "bold red" if a.futures.breached else "green"
