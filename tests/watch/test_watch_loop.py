@@ -114,3 +114,18 @@ def test_an_outage_backs_off_notifies_once_when_stale_and_recovers_without_resta
     assert gaps[:4] == [5.0, 10.0, 20.0, 40.0]
     assert [m.title for m in sent] == ["trimtab: market data stale", "trimtab: market data back"]
     assert journal.checks[-1][1] == "none"
+
+
+def test_the_status_line_shows_weights_against_bands_and_the_next_review():
+    from trimtab.domain.analysis import analyse
+    from trimtab.watch import TickReport
+    from trimtab.watch_status import status_line
+
+    pol = policy({"BTC": 0.5, "USDT": 0.5})
+    analysis = analyse(snapshot({"BTC": 70_000.0}, {"BTC": 0.1, "USDT": 5_000.0}), pol)
+    text = status_line(TickReport(START, analysis, decision="proposed p1"),
+                       datetime(2026, 2, 1, tzinfo=UTC)).plain
+    assert "BTC 58.3%! [45%–55%]" in text and "USDT 41.7%! [45%–55%]" in text
+    assert "proposed p1" in text and "next review 2026-02-01 00:00" in text
+    outage = status_line(TickReport(START, None, decision="outage", error="timeout"), None)
+    assert "no data (timeout)" in outage.plain
