@@ -141,7 +141,7 @@ def sweep(
         "threads in this process.")] = None,
     fill_limit: FillOption = 0,
     heatmap: Annotated[Path | None, typer.Option(
-        help="Write sweep.png (heatmap of --metric) and sweep.csv into this folder.",
+        help="Write sweep.png and sweep.html (heatmap of --metric) and sweep.csv here.",
         file_okay=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
