@@ -23,7 +23,7 @@ def weights(result: BacktestResult) -> pd.DataFrame:
     units = result.policy.units
     if units is None:
         raise ValueError("charts need a recorded run (record=True)")
-    values = units * result.inputs.close
+    values = units * result.inputs.full_close()
     return values.div(values.sum(axis=1), axis=0)
 
 
