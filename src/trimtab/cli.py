@@ -106,10 +106,13 @@ def backtest(
     """
     from trimtab.backtest import service as bt_service
 
-    try:
-        report = bt_service.backtest(policy, data, capital, schedule, not calendar, fill_limit)
-    except InputError as exc:
-        fail(str(exc))
+    # a spinner on stderr: the first run after installing compiles the kernel (~15 s)
+    with Console(stderr=True).status("backtesting (the first run compiles the kernel)"):
+        try:
+            report = bt_service.backtest(policy, data, capital, schedule, not calendar,
+                                         fill_limit)
+        except InputError as exc:
+            fail(str(exc))
     if charts is not None:
         from trimtab.backtest.charts import write_charts
 
