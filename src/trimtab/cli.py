@@ -161,10 +161,13 @@ def backtest(
     """
     from trimtab.backtest import service as bt_service
 
-    try:
-        report = bt_service.backtest(policy, data, capital, schedule, not calendar, fill_limit)
-    except InputError as exc:
-        fail(str(exc))
+    # a spinner on stderr: the first run after installing compiles the kernel (~15 s)
+    with Console(stderr=True).status("backtesting (the first run compiles the kernel)"):
+        try:
+            report = bt_service.backtest(policy, data, capital, schedule, not calendar,
+                                         fill_limit)
+        except InputError as exc:
+            fail(str(exc))
     if charts is not None:
         from trimtab.backtest.charts import write_charts
 
@@ -196,7 +199,7 @@ def sweep(
         "threads in this process.")] = None,
     fill_limit: FillOption = 0,
     heatmap: Annotated[Path | None, typer.Option(
-        help="Write sweep.png (heatmap of --metric) and sweep.csv into this folder.",
+        help="Write sweep.png and sweep.html (heatmap of --metric) and sweep.csv here.",
         file_okay=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:

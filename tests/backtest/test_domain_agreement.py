@@ -69,7 +69,7 @@ def _kernel_step(policy: Policy, units: np.ndarray, prices: dict[str, float]
     assets = asset_order(policy)
     frame = pd.DataFrame({a: [prices[a]] for a in assets if a != policy.quote})
     inputs = build_inputs(frame, policy, capital=0.0)
-    price = inputs.close[0]
+    price = inputs.full_close()[0]
     value = k.portfolio_value(units, price)
     asset_out = np.zeros(len(assets), dtype=np.bool_)
     sleeve_out = np.zeros(inputs.sleeve_bands.shape[1], dtype=np.bool_)

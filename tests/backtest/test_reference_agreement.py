@@ -59,3 +59,14 @@ def test_holding_is_one_initial_buy(prices: pd.DataFrame) -> None:
     assert result.hold.stats[1] == 1
     assert result.hold.stats[0] == pytest.approx(expected, rel=1e-12)
     assert result.hold.equity.iloc[-1] == pytest.approx(expected, rel=1e-12)
+
+
+def test_band_edge_and_fractions_trade_less_than_rebalancing_to_target(
+        prices: pd.DataFrame) -> None:
+    """rebalance_to moves breached weights only part of the way back, so turnover falls."""
+    turnover = {}
+    for to in ("target", 0.5, "band-edge"):
+        policy = make_policy(WITH_QUOTE, {"kind": "relative", "width": 0.2}, fee=0.001,
+                             rebalance_to=to)
+        turnover[to] = run_backtest(prices, policy, CAPITAL, record=False).policy.stats[4]
+    assert turnover["target"] > turnover[0.5] > turnover["band-edge"] > 0

@@ -64,3 +64,4 @@ def test_sweep_command_ranks_configurations_and_writes_a_heatmap(tmp_path: Path)
     assert {"band", "schedule", "sharpe", "final_value"} <= set(doc["configs"][0])
     assert doc["hold"]["rebalances"] == 1
     assert (tmp_path / "sweep.png").stat().st_size > 5_000
+    assert "plotly" in (tmp_path / "sweep.html").read_text(encoding="utf-8")[:200_000]

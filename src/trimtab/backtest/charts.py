@@ -23,7 +23,7 @@ def weights(result: BacktestResult) -> pd.DataFrame:
     units = result.policy.units
     if units is None:
         raise ValueError("charts need a recorded run (record=True)")
-    values = units * result.inputs.close
+    values = units * result.inputs.full_close()
     return values.div(values.sum(axis=1), axis=0)
 
 
@@ -122,10 +122,23 @@ def _annotate(ax: Any, table: pd.DataFrame) -> None:
 
 
 def write_heatmap(table: pd.DataFrame, directory: Path, metric: str) -> list[Path]:
-    """sweep.png (the metric over band × schedule) and sweep.csv (every figure)."""
+    """sweep.png and sweep.html (the metric over band × schedule) and sweep.csv (all figures)."""
     directory.mkdir(parents=True, exist_ok=True)
     grid = table.pivot(index="band", columns="schedule", values=metric)
     grid = grid.loc[list(dict.fromkeys(table["band"])), list(dict.fromkeys(table["schedule"]))]
     csv = directory / "sweep.csv"
     table.to_csv(csv, index=False)
-    return [heatmap_png(grid, directory / "sweep.png", metric), csv]
+    return [heatmap_png(grid, directory / "sweep.png", metric),
+            heatmap_html(grid, directory / "sweep.html", metric), csv]
+
+
+def heatmap_html(grid: pd.DataFrame, path: Path, metric: str) -> Path:
+    """The same heatmap as an interactive plotly page."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Heatmap(z=grid.to_numpy(dtype=float), x=[str(c) for c in grid.columns],
+                               y=[str(r) for r in grid.index], colorbar={"title": metric},
+                               texttemplate="%{z:.3g}"))
+    fig.update_layout(title=f"{metric} by band × schedule", yaxis={"autorange": "reversed"})
+    fig.write_html(path, include_plotlyjs=True)
+    return path

@@ -46,11 +46,11 @@ class BacktestResult:
 def run_inputs(inputs: KernelInputs, index: pd.DatetimeIndex, looks: Array,
                record: bool = True) -> Run:
     """Call the kernel once; with `record`, keep the equity curve and holdings path."""
-    n_bars, n = inputs.close.shape
+    n_bars, n = inputs.held.shape[0], len(inputs.assets)
     equity = np.zeros(n_bars if record else 1)
     path = np.zeros((n_bars, n) if record else (1, n))
-    stats = k.simulate(inputs.close, looks, inputs.bands, inputs.sleeve_of, inputs.sleeve_bands,
-                       inputs.tradable, inputs.params, equity, path)
+    stats = k.simulate(inputs.held, inputs.held_cols, looks, inputs.bands, inputs.sleeve_of,
+                       inputs.sleeve_bands, inputs.tradable, inputs.params, equity, path)
     if not record:
         return Run(stats, pd.Series(dtype=float), None)
     return Run(stats, pd.Series(equity, index=index, name="equity"),

@@ -44,12 +44,19 @@ class KernelInputs:
     """Everything `kernel.simulate` needs, in its array layout."""
 
     assets: tuple[str, ...]
-    close: Array
+    held: Array  # closes of the non-quote assets (bars × assets − 1), often a view of the data
+    held_cols: Array  # position of each `held` column among `assets`
     bands: Array
     sleeve_of: Array
     sleeve_bands: Array
     tradable: Array
     params: Array
+
+    def full_close(self) -> Array:
+        """Closes of every asset in `assets` order, the quote at 1 (for charts and tests)."""
+        close = np.ones((self.held.shape[0], len(self.assets)))
+        close[:, self.held_cols] = self.held
+        return close
 
 
 def asset_order(policy: Policy) -> tuple[str, ...]:
@@ -60,23 +67,22 @@ def asset_order(policy: Policy) -> tuple[str, ...]:
     return tuple(names)
 
 
-def price_matrix(prices: pd.DataFrame, assets: tuple[str, ...], quote: str) -> Array:
-    """Closes in column order, the quote at 1; a policy asset missing from the data is an error."""
+def held_closes(prices: pd.DataFrame, assets: tuple[str, ...], quote: str
+                ) -> tuple[Array, Array]:
+    """Closes of the non-quote assets and their positions; a missing asset is an error.
+
+    No copy when the data's columns are already the policy's assets in order:
+    the kernel reads the frame's own memory and prices the quote at 1 itself.
+    """
     missing = [a for a in assets if a != quote and a not in prices.columns]
     if missing:
         have = ", ".join(map(str, prices.columns))
         raise BacktestError(f"the price data has no column for {', '.join(missing)} "
                             f"(it has {have}); add it or remove it from the policy")
     held = [a for a in assets if a != quote]
-    # select only when needed: a view of the file's own columns saves a copy of the data
     frame = prices if list(prices.columns) == held else prices[held]
-    block = frame.to_numpy(dtype=np.float64)
-    close = np.empty((len(prices), len(assets)))
-    q = assets.index(quote)
-    close[:, :q] = block[:, :q]
-    close[:, q] = 1.0
-    close[:, q + 1:] = block[:, q:]
-    return close
+    cols = np.array([assets.index(a) for a in held], dtype=np.int64)
+    return frame.to_numpy(dtype=np.float64), cols
 
 
 def band_rows(bands: list[Band], fraction: float) -> Array:
@@ -112,7 +118,7 @@ def build_inputs(prices: pd.DataFrame, policy: Policy, capital: float,
                  override: BandSpec | None = None) -> KernelInputs:
     """Arrays for one policy on one price table."""
     assets = asset_order(policy)
-    close = price_matrix(prices, assets, policy.quote)
+    held, held_cols = held_closes(prices, assets, policy.quote)
     bands, sleeve_bands = policy_bands(policy, assets, override)
     sleeve_names = list(policy.sleeves)
     member_of = policy.sleeve_of()
@@ -129,4 +135,5 @@ def build_inputs(prices: pd.DataFrame, policy: Policy, capital: float,
     params[P_MODEL] = MODELS[convention]
     params[P_CAPITAL] = capital
     params[P_USE_BAND] = use_band
-    return KernelInputs(assets, close, bands, sleeve_of, sleeve_bands, tradable, params)
+    return KernelInputs(assets, held, held_cols, bands, sleeve_of, sleeve_bands, tradable,
+                        params)

@@ -66,11 +66,14 @@ def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: 
     """
     any_out = False
     n_sleeves = sleeve_bands.shape[1]
-    sleeve_w[:] = 0.0
+    for s in range(n_sleeves):
+        sleeve_w[s] = 0.0
+    scale = value if value > 0 else np.inf  # no value: every weight is 0
     for i in range(units.size):
-        w = units[i] * price[i] / value if value > 0 else 0.0
-        asset_out[i] = w < bands[LOW, i] - BREACH_EPSILON or w > bands[HIGH, i] + BREACH_EPSILON
-        any_out = any_out or asset_out[i]
+        w = units[i] * price[i] / scale
+        out = w < bands[LOW, i] - BREACH_EPSILON or w > bands[HIGH, i] + BREACH_EPSILON
+        asset_out[i] = out
+        any_out |= out
         if n_sleeves and sleeve_of[i] >= 0:
             sleeve_w[sleeve_of[i]] += w
     for s in range(n_sleeves):
@@ -125,6 +128,8 @@ def _track(stats: Array, t: int, value: float, previous: float, peak: float,
         stats[S_SUM_R2] += r * r
         if r < 0.0:
             stats[S_SUM_DOWN2] += r * r
+    if value >= peak * (1.0 + stats[S_MAX_DD]) * (1.0 + 1e-12):
+        return  # certainly not a deeper drawdown: spare the division
     drawdown = value / peak - 1.0
     if drawdown < stats[S_MAX_DD]:
         stats[S_MAX_DD] = drawdown
@@ -133,14 +138,18 @@ def _track(stats: Array, t: int, value: float, previous: float, peak: float,
 
 
 @njit(cache=True)
-def simulate(close: Array, looks: Array, bands: Array, sleeve_of: Array, sleeve_bands: Array,
-             tradable: Array, params: Array, equity: Array, path: Array) -> Array:
+def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_of: Array,
+             sleeve_bands: Array, tradable: Array, params: Array, equity: Array,
+             path: Array) -> Array:
     """Run one policy over all bars; returns the summary statistics (S_* indices).
 
-    `equity` (n_bars) and `path` (n_bars × n_assets, units after each bar)
-    are filled when they have that many rows; pass 1-row arrays to skip them.
+    `held` has the closes of every asset but the quote, which is priced at 1;
+    `held_cols` says where each of its columns goes. `equity` (n_bars) and
+    `path` (n_bars × n_assets, units after each bar) are filled when they
+    have that many rows; pass 1-row arrays to skip them.
     """
-    n_bars, n = close.shape
+    n_bars, n = held.shape[0], held_cols.size + 1
+    price = np.ones(n)
     units = np.zeros(n)
     units[int(params[P_QUOTE])] = params[P_CAPITAL]
     asset_out = np.zeros(n, dtype=np.bool_)
@@ -151,7 +160,8 @@ def simulate(close: Array, looks: Array, bands: Array, sleeve_of: Array, sleeve_
     use_band = params[P_USE_BAND] != 0.0
     previous, peak, peak_bar = params[P_CAPITAL], params[P_CAPITAL], 0
     for t in range(n_bars):
-        price = close[t]
+        for j in range(held_cols.size):
+            price[held_cols[j]] = held[t, j]
         value = portfolio_value(units, price)
         out = breaches(units, price, value, bands, sleeve_of, sleeve_bands, asset_out, sleeve_out,
                        sleeve_w)
@@ -178,8 +188,9 @@ def simulate(close: Array, looks: Array, bands: Array, sleeve_of: Array, sleeve_
 
 
 @njit(cache=True, parallel=True)
-def simulate_grid(close: Array, looks: Array, bands: Array, sleeve_bands: Array,
-                  use_band: Array, sleeve_of: Array, tradable: Array, params: Array) -> Array:
+def simulate_grid(held: Array, held_cols: Array, looks: Array, bands: Array,
+                  sleeve_bands: Array, use_band: Array, sleeve_of: Array, tradable: Array,
+                  params: Array) -> Array:
     """Every (band b, schedule s) pair: bands[b], looks[s]; returns stats[b, s]."""
     n_bands, n_schedules = bands.shape[0], looks.shape[0]
     out = np.zeros((n_bands, n_schedules, N_STATS))
@@ -189,6 +200,6 @@ def simulate_grid(close: Array, looks: Array, bands: Array, sleeve_bands: Array,
         b, s = k // n_schedules, k % n_schedules
         p = params.copy()
         p[P_USE_BAND] = use_band[b]
-        out[b, s] = simulate(close, looks[s], bands[b], sleeve_of, sleeve_bands[b], tradable, p,
-                             none, no_path)
+        out[b, s] = simulate(held, held_cols, looks[s], bands[b], sleeve_of, sleeve_bands[b],
+                             tradable, p, none, no_path)
     return out

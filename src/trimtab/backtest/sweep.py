@@ -107,7 +107,7 @@ def build_grid(prices: pd.DataFrame, policy: Policy, capital: float,
 def run_chunk(grid: Grid, start: int, stop: int) -> Array:
     """Statistics for bands start..stop × every schedule (one dask task, or one local step)."""
     b = grid.base
-    return k.simulate_grid(b.close, grid.looks, grid.bands[start:stop],
+    return k.simulate_grid(b.held, b.held_cols, grid.looks, grid.bands[start:stop],
                            grid.sleeve_bands[start:stop], grid.use_band[start:stop],
                            b.sleeve_of, b.tradable, b.params)
 
