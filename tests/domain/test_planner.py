@@ -208,3 +208,18 @@ def test_withdrawal_sells_only_overweights():
     assert {o.side for o in plan.orders} == {"sell"}
     after = apply_orders(snap, plan.orders, "USDT", plan.cash_flows)
     assert analyse(after, pol).spot_value == pytest.approx(9_000.0)
+
+
+def test_a_quote_without_a_target_is_only_the_cash_leg():
+    # no USDT target and none held: band-edge and fractional plans still work,
+    # and the cash left over by fees never counts as a breach
+    pol = policy({"BTC": 0.6, "ETH": 0.4}, rebalance_to="band-edge", costs=COSTS)
+    snap = snapshot(PRICES, {"BTC": 0.2, "ETH": 1.0})  # 80 % / 20 %
+    plan = make_plan(snap, pol)
+    assert [o.side for o in plan.orders] == ["sell", "buy"]
+    after = analyse(apply_orders(snap, plan.orders, "USDT"), pol)
+    assert not after.triggered  # the fee dust left in USDT is no breach
+    # without cash, BTC at its 66 % edge would leave ETH at 34 %, below its 36 % edge:
+    # the quote's floor pulls both to their targets
+    assert after.asset("BTC").weight == pytest.approx(0.6, abs=1e-9)
+    assert after.asset("USDT").units == pytest.approx(0.0, abs=1e-6)

@@ -196,6 +196,8 @@ def _asset_state(asset: str, venue_units: Mapping[str, float], price: float | No
     value = units * (price or 0.0)
     weight = value / spot_value if spot_value > 0 else 0.0
     band = band_for(target, policy.bands.for_subject(asset))
+    if asset == policy.quote and asset not in policy.asset_targets():
+        band = Band(0.0, 0.0, 1.0)  # an untargeted quote is only the cash leg: never breached
     low, high = (None, None)
     if asset != policy.quote and price is not None:
         low, high = alert_prices(units, rest, band)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from trimtab.domain.analysis import Analysis, AssetState
+from trimtab.domain.bands import Band
 from trimtab.domain.orders import CostModel, Side, Skipped
 from trimtab.domain.targets import (
     Allocation,
@@ -65,7 +66,8 @@ def _solve(analysis: Analysis, costs: CostModel, cash_flow: float, movable: set[
     for _ in range(ITERATIONS):
         weights = {a: v / net for a, v in values.items()}
         desired = rule(weights, net)
-        deltas = {a: desired[a] * net - values[a] for a in movable}
+        # sorted: a set's order changes between processes, and so would the sums' last digits
+        deltas = {a: desired[a] * net - values[a] for a in sorted(movable)}
         new_net = gross - costs.rate * sum(abs(d) for d in deltas.values())
         if abs(new_net - net) <= 1e-13 * gross:
             break
@@ -100,7 +102,8 @@ def _untouchable(asset: AssetState, policy: Policy, value: float) -> Skipped:
 
 
 def _rebalance_rule(analysis: Analysis, policy: Policy, movable: set[str]) -> Rule:
-    bands = {a.asset: a.band for a in analysis.assets}
+    # a quote neither targeted nor held still bounds the plan: its weight cannot go below 0
+    bands = {policy.quote: Band(0.0, 0.0, 1.0), **{a.asset: a.band for a in analysis.assets}}
     sleeves = {s.name: (s.band, s.members) for s in analysis.sleeves}
     in_scope = {s.name for s in analysis.sleeves if policy.scope == "all" or s.breached}
 
