@@ -78,3 +78,18 @@ def test_binding_beyond_loopback_needs_a_configured_token() -> None:
         Access.for_host("0.0.0.0", None)
     assert Access.for_host("127.0.0.1", None).generated
     assert Access.for_host("0.0.0.0", "s3cret").token == "s3cret"
+
+
+def test_backtest_reports_in_the_folder_open_from_the_page(tmp_path: Path) -> None:
+    source = journal_with_plan(tmp_path / "journal.sqlite")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "backtest.html").write_text("<html>equity vs hold</html>")
+    (reports / "notes.txt").write_text("not a report")
+    source.reports_dir = reports
+    c = TestClient(create_app(source, Access(TOKEN, False)), base_url="http://127.0.0.1")
+    page = c.get("/", headers=BEARER).text
+    assert 'href="/reports/backtest.html"' in page and "notes.txt" not in page
+    assert "equity vs hold" in c.get("/reports/backtest.html", headers=BEARER).text
+    assert c.get("/reports/notes.txt", headers=BEARER).status_code == 404
+    assert c.get("/reports/..%2Fjournal.sqlite", headers=BEARER).status_code == 404
