@@ -160,3 +160,15 @@ def test_alerts_without_a_snapshot_read_the_paper_account(tmp_path: Path) -> Non
     doc = json.loads(result.stdout)
     btc = next(r for r in doc["alerts"] if r["asset"] == "BTC")
     assert btc["alert_low"] < btc["price"] < btc["alert_high"] or btc["weight"] > btc["high"]
+
+
+def test_light_commands_do_not_import_the_venue_layer() -> None:
+    # `trimtab backtest` must start fast: ccxt, SQLAlchemy and FastAPI stay unimported
+    probe = ("import sys; sys.argv = ['trimtab', 'backtest']; import trimtab.cli; "
+             "print(sorted(m for m in ('ccxt', 'sqlalchemy', 'fastapi') if m in sys.modules))")
+    light = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           timeout=120)
+    assert light.stdout.strip() == "[]", light.stderr
+    full = subprocess.run([sys.executable, "-c", probe.replace("'backtest'", "'watch'")],
+                          capture_output=True, text=True, timeout=120)
+    assert "ccxt" in full.stdout

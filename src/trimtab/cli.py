@@ -110,20 +110,26 @@ def alerts(
     Console().print(alert_table(result.analysis))
 
 
-def _register_execution_commands() -> None:
-    # in their own module (cli_execution.py), which imports this one's helpers
-    from trimtab import cli_execution
+# Commands defined in this module need neither ccxt, SQLAlchemy nor FastAPI; the venue
+# commands do, and importing those costs about a second. They are registered unless the
+# command line names one of this module's own commands, so that `trimtab backtest` starts
+# fast while `trimtab --help` still lists everything.
+LIGHT_COMMANDS = {"check", "alerts", "backtest", "sweep"}
+
+
+def _register_venue_commands(argv: list[str]) -> None:
+    if len(argv) > 1 and argv[1] in LIGHT_COMMANDS:
+        return
+    from trimtab import cli_execution, cli_serve, cli_watch
     app.command("rebalance")(cli_execution.rebalance)
     app.command("journal")(cli_execution.journal_command)
-    from trimtab import cli_watch
     app.command("watch")(cli_watch.watch)
     app.command("approve")(cli_watch.approve)
     app.command("reject")(cli_watch.reject)
-    from trimtab import cli_serve
     app.command("serve")(cli_serve.serve)
 
 
-_register_execution_commands()
+_register_venue_commands(sys.argv)
 
 
 DataOption = Annotated[Path | None, typer.Option(
