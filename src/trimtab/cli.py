@@ -148,6 +148,16 @@ def backtest(
         "--calendar", help="Trade at every look whatever the band (calendar rebalancing); "
         "by default a look trades only when a band is breached.")] = False,
     fill_limit: FillOption = 0,
+    futures: Annotated[str | None, typer.Option(
+        help="Futures overlay: perpetual positions as signed multiples of spot value, "
+        "ASSET:MULTIPLE,... (BTC:1.0,ETH:-0.5 = long BTC 1× spot value, short ETH 0.5×), "
+        "opened at the first bar, funding from the bundled Binance history (BTC, ETH). "
+        "The policy's futures.max_multiple is the leverage trigger: gross notional above it "
+        "is cut back to it.")] = None,
+    futures_band: Annotated[float | None, typer.Option(
+        "--futures-band", help="Resize the overlay to its multiples at a look when one "
+        "leaves target × (1 ± this); 0 = at every look. Default: hold the contracts "
+        "(only the leverage trigger trades them).", min=0)] = None,
     charts: Annotated[Path | None, typer.Option(
         help="Write backtest.png and backtest.html (equity vs hold, weights and bands, "
         "drawdown) into this folder.", file_okay=False)] = None,
@@ -165,7 +175,7 @@ def backtest(
     with Console(stderr=True).status("backtesting (the first run compiles the kernel)"):
         try:
             report = bt_service.backtest(policy, data, capital, schedule, not calendar,
-                                         fill_limit)
+                                         fill_limit, futures, futures_band)
         except InputError as exc:
             fail(str(exc))
     if charts is not None:
