@@ -128,7 +128,10 @@ _register_execution_commands()
 
 DataOption = Annotated[Path | None, typer.Option(
     "--data", "-d", help="Closes (CSV or Parquet; wide: a time column and one column per "
-    "asset, or long: timestamp, asset, close). Default: the bundled daily history.",
+    "asset, or long: timestamp, asset, close), or candles from an exchange, cached on disk: "
+    "ccxt:EXCHANGE:SYM/QUOTE,...:TIMEFRAME:SINCE[..UNTIL] (e.g. "
+    "ccxt:binance:BTC/USDT,ETH/USDT:1d:2023-01-01..2024-12-31; columns named by base). "
+    "Default: the bundled daily history.",
     dir_okay=False)]
 ScheduleOption = Annotated[str, typer.Option(
     help="When the rule looks: none (every bar), weekly, monthly, quarterly or every:N bars.")]

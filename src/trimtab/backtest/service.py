@@ -33,8 +33,15 @@ class BacktestReport:
 
 
 def load_data(data_path: Path | None, fill_limit: int = 0) -> pd.DataFrame:
-    """The user's closes, or the bundled daily history when no file is given."""
+    """The user's closes, or the bundled daily history when no file is given.
+
+    A `ccxt:...` argument fetches (and caches) candles from an exchange: ccxt_data.py.
+    """
     try:
+        if data_path is not None and str(data_path).startswith("ccxt:"):
+            from trimtab.backtest.ccxt_data import load_ccxt
+
+            return load_ccxt(str(data_path), fill_limit)
         return bundled_prices() if data_path is None else load_prices(data_path, fill_limit)
     except DataError as exc:
         raise InputError(str(exc)) from None
