@@ -134,7 +134,10 @@ _register_venue_commands(sys.argv)
 
 DataOption = Annotated[Path | None, typer.Option(
     "--data", "-d", help="Closes (CSV or Parquet; wide: a time column and one column per "
-    "asset, or long: timestamp, asset, close). Default: the bundled daily history.",
+    "asset, or long: timestamp, asset, close), or candles from an exchange, cached on disk: "
+    "ccxt:EXCHANGE:SYM/QUOTE,...:TIMEFRAME:SINCE[..UNTIL] (e.g. "
+    "ccxt:binance:BTC/USDT,ETH/USDT:1d:2023-01-01..2024-12-31; columns named by base). "
+    "Default: the bundled daily history.",
     dir_okay=False)]
 ScheduleOption = Annotated[str, typer.Option(
     help="When the rule looks: none (every bar), weekly, monthly, quarterly or every:N bars.")]
@@ -154,6 +157,16 @@ def backtest(
         "--calendar", help="Trade at every look whatever the band (calendar rebalancing); "
         "by default a look trades only when a band is breached.")] = False,
     fill_limit: FillOption = 0,
+    futures: Annotated[str | None, typer.Option(
+        help="Futures overlay: perpetual positions as signed multiples of spot value, "
+        "ASSET:MULTIPLE,... (BTC:1.0,ETH:-0.5 = long BTC 1× spot value, short ETH 0.5×), "
+        "opened at the first bar, funding from the bundled Binance history (BTC, ETH). "
+        "The policy's futures.max_multiple is the leverage trigger: gross notional above it "
+        "is cut back to it.")] = None,
+    futures_band: Annotated[float | None, typer.Option(
+        "--futures-band", help="Resize the overlay to its multiples at a look when one "
+        "leaves target × (1 ± this); 0 = at every look. Default: hold the contracts "
+        "(only the leverage trigger trades them).", min=0)] = None,
     charts: Annotated[Path | None, typer.Option(
         help="Write backtest.png and backtest.html (equity vs hold, weights and bands, "
         "drawdown) into this folder.", file_okay=False)] = None,
@@ -171,7 +184,7 @@ def backtest(
     with Console(stderr=True).status("backtesting (the first run compiles the kernel)"):
         try:
             report = bt_service.backtest(policy, data, capital, schedule, not calendar,
-                                         fill_limit)
+                                         fill_limit, futures, futures_band)
         except InputError as exc:
             fail(str(exc))
     if charts is not None:

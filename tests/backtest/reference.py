@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,13 @@ def post_cost_value(value: float, holdings: list[float], targets: Sequence[float
 
 
 def run_reference(closes: Sequence[Sequence[float]], policy: RefPolicy,
-                  capital: float) -> dict[str, float]:
+                  capital: float) -> dict[str, Any]:
     n = len(policy.targets)
     units = [0.0] * (n - 1) + [capital]
     fees = slippage = 0.0
     rebalances = 0
     value = capital
+    values: list[float] = []  # spot value after each bar's trades (the futures reference's input)
     for bar, prices in enumerate(closes):
         holdings = [u * p for u, p in zip(units, prices, strict=True)]
         value = sum(holdings)
@@ -58,6 +60,7 @@ def run_reference(closes: Sequence[Sequence[float]], policy: RefPolicy,
         breached = any(outside(holdings[i] / value, policy.targets[i], policy.kind, policy.width)
                        for i in checked)
         if bar % policy.every or not (breached or policy.kind == "off"):
+            values.append(value)
             continue
         new_value = post_cost_value(value, holdings, policy.targets, policy.fee + policy.slippage)
         traded = value - new_value
@@ -67,4 +70,6 @@ def run_reference(closes: Sequence[Sequence[float]], policy: RefPolicy,
         units = [t * new_value / p for t, p in zip(policy.targets, prices, strict=True)]
         value = new_value
         rebalances += 1
-    return {"final_value": value, "rebalances": rebalances, "fees": fees, "slippage": slippage}
+        values.append(value)
+    return {"final_value": value, "rebalances": rebalances, "fees": fees, "slippage": slippage,
+            "values": values}

@@ -87,3 +87,31 @@ def test_tables_and_charts_are_written(tmp_path: Path) -> None:
     assert "rebalancing premium over holding" in out
     assert (tmp_path / "backtest.png").stat().st_size > 10_000
     assert "plotly" in (tmp_path / "backtest.html").read_text(encoding="utf-8")[:200_000]
+
+
+def test_futures_overlay_on_the_bundled_history_reports_funding_and_the_trigger() -> None:
+    code, out, _ = _run("--policy", str(EXAMPLES / "moderate.toml"), "--futures",
+                        "BTC:1.0,ETH:-0.5", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    futures = doc["futures"]
+    assert futures["positions"] == {"BTC": 1.0, "ETH": -0.5}
+    assert futures["max_multiple"] == 2.5
+    assert futures["leverage_rebalances"] > 0
+    assert futures["highest_multiple"] <= 2.5 + 1e-9
+    assert futures["funding_paid"] != 0.0 and futures["fees"] > 0.0
+    assert doc["final_value"] == pytest.approx(futures["final_spot_value"] + futures["account"],
+                                               rel=1e-12)
+    assert doc["hold"]["futures"]["leverage_rebalances"] == 0
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--futures", "BTC:3"], "above the policy's futures.max_multiple"),
+    (["--futures", "SOL:1"], "no funding history for SOL"),
+    (["--futures", "BTC=1"], "is not ASSET:MULTIPLE"),
+])
+def test_bad_futures_options_are_one_line_errors(args: list[str], message: str) -> None:
+    code, _, err = _run("--policy", str(EXAMPLES / "moderate.toml"), *args)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) <= 2  # rich may wrap the one line

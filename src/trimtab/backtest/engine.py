@@ -14,7 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from trimtab.backtest import futures_nb as fnb
 from trimtab.backtest import kernel as k
+from trimtab.backtest.futures import Overlay, OverlayInputs, overlay_inputs
 from trimtab.backtest.inputs import Convention, KernelInputs, build_inputs
 from trimtab.backtest.schedule import Schedule
 from trimtab.policy import Policy
@@ -29,6 +31,8 @@ class Run:
     stats: Array
     equity: pd.Series
     units: pd.DataFrame | None
+    futures: Array | None = None  # the overlay's F_* statistics
+    exposure: pd.DataFrame | None = None  # gross notional, spot value, events per bar
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,7 @@ class BacktestResult:
     index: pd.DatetimeIndex
     schedule: Schedule
     use_band: bool
+    overlay: OverlayInputs | None = None
 
 
 def run_inputs(inputs: KernelInputs, index: pd.DatetimeIndex, looks: Array,
@@ -57,6 +62,25 @@ def run_inputs(inputs: KernelInputs, index: pd.DatetimeIndex, looks: Array,
                pd.DataFrame(path, index=index, columns=list(inputs.assets)))
 
 
+def run_overlay(inputs: KernelInputs, overlay: OverlayInputs, index: pd.DatetimeIndex,
+                looks: Array, record: bool = True) -> Run:
+    """Call the overlay's kernel once (futures_nb.simulate_overlay)."""
+    n_bars, n = inputs.held.shape[0], len(inputs.assets)
+    equity = np.zeros(n_bars if record else 1)
+    units = np.zeros((n_bars, n) if record else (1, n))
+    path = np.zeros((n_bars, 3) if record else (1, 3))
+    fstats = np.zeros(fnb.N_FSTATS)
+    stats = fnb.simulate_overlay(inputs.held, inputs.held_cols, looks, inputs.bands,
+                                 inputs.sleeve_of, inputs.sleeve_bands, inputs.tradable,
+                                 inputs.params, overlay.cols, overlay.target, overlay.funding,
+                                 overlay.fparams, equity, units, path, fstats)
+    if not record:
+        return Run(stats, pd.Series(dtype=float), None, fstats)
+    exposure = pd.DataFrame(path, index=index, columns=["gross_notional", "spot_value", "events"])
+    return Run(stats, pd.Series(equity, index=index, name="equity"),
+               pd.DataFrame(units, index=index, columns=list(inputs.assets)), fstats, exposure)
+
+
 def hold_inputs(inputs: KernelInputs) -> KernelInputs:
     """The same inputs with the band switched off: used with a single look at bar 0."""
     params = inputs.params.copy()
@@ -66,14 +90,28 @@ def hold_inputs(inputs: KernelInputs) -> KernelInputs:
 
 def run_backtest(prices: pd.DataFrame, policy: Policy, capital: float = 10_000.0,
                  schedule: Schedule | None = None, use_band: bool = True,
-                 convention: Convention = "trimtab", record: bool = True) -> BacktestResult:
-    """The policy and holding over `prices` (validated closes, see data.py)."""
+                 convention: Convention = "trimtab", record: bool = True,
+                 overlay: Overlay | None = None, funding: pd.DataFrame | None = None
+                 ) -> BacktestResult:
+    """The policy and holding over `prices` (validated closes, see data.py).
+
+    With an `overlay`, both runs carry the futures positions; holding opens
+    them at the first bar and never trades them again (no leverage trigger).
+    `funding` replaces the bundled funding history (rates per settlement).
+    """
     schedule = schedule or Schedule("none")
     index = pd.DatetimeIndex(prices.index)
     inputs = build_inputs(prices, policy, capital, convention, use_band)
     looks = schedule.looks(index)
     start_only = np.zeros(len(index), dtype=np.bool_)
     start_only[0] = True
-    return BacktestResult(run_inputs(inputs, index, looks, record),
-                          run_inputs(hold_inputs(inputs), index, start_only, record),
-                          inputs, index, schedule, use_band)
+    if overlay is None:
+        return BacktestResult(run_inputs(inputs, index, looks, record),
+                              run_inputs(hold_inputs(inputs), index, start_only, record),
+                              inputs, index, schedule, use_band)
+    ours = overlay_inputs(overlay, policy, inputs.assets, index, funding)
+    held = replace(ours, fparams=ours.fparams.copy())
+    held.fparams[fnb.F_TRIGGER] = 0.0
+    return BacktestResult(run_overlay(inputs, ours, index, looks, record),
+                          run_overlay(hold_inputs(inputs), held, index, start_only, record),
+                          inputs, index, schedule, use_band, ours)

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from trimtab.backtest import futures_nb as fnb
 from trimtab.backtest import kernel as k
 
 Array = npt.NDArray[Any]
@@ -53,6 +54,33 @@ def figures(stats: Array, index: pd.DatetimeIndex, capital: float) -> dict[str, 
         "slippage": float(stats[k.S_SLIP]),
         "turnover": float(stats[k.S_TURNOVER]),
         "time_outside_band": float(stats[k.S_OUTSIDE]) / n,
+    }
+
+
+def futures_figures(fstats: Array | None, assets: tuple[str, ...], target: Array,
+                    fparams: Array) -> dict[str, Any]:
+    """The overlay's figures: what funding and trading it cost and how often the cap bit.
+
+    `funding_paid` is positive when the positions paid funding on balance
+    (negative: received); `account` is price P/L − funding − fees − slippage,
+    already inside `final_value`.
+    """
+    f = np.zeros(fnb.N_FSTATS) if fstats is None else fstats
+    band = float(fparams[fnb.F_BAND])
+    return {
+        "positions": {a: float(m) for a, m in zip(assets, target, strict=True)},
+        "max_multiple": float(fparams[fnb.F_CAP]),
+        "resize_band": None if band < 0 else band,
+        "funding_paid": float(f[fnb.F_FUNDING]),
+        "fees": float(f[fnb.F_FEES]),
+        "slippage": float(f[fnb.F_SLIPPAGE]),
+        "turnover": float(f[fnb.F_TURNOVER]),
+        "price_pnl": float(f[fnb.F_PNL]),
+        "account": float(f[fnb.F_ACCOUNT]),
+        "leverage_rebalances": int(f[fnb.F_LEVERAGE]),
+        "resizes": int(f[fnb.F_RESIZES]),
+        "final_spot_value": float(f[fnb.F_SPOT]),
+        "highest_multiple": float(f[fnb.F_MAX_MULTIPLE]),
     }
 
 

@@ -47,10 +47,35 @@ def render_backtest(console: Console, doc: dict[str, Any]) -> None:
     for label, key, fmt in ROWS:
         table.add_row(label, _cell(doc, key, fmt), _cell(doc["hold"], key, fmt))
     console.print(table)
+    if "futures" in doc:
+        render_futures(console, doc["futures"], doc["hold"]["futures"])
     extra = doc["premium"]
     cagr = "–" if extra["cagr"] is None else f"{extra['cagr']:+.2%} a year"
     console.print(f"rebalancing premium over holding: {extra['final_value']:+,.2f} "
                   f"({extra['relative']:+.1%}), CAGR {cagr}")
+
+
+FUTURES_ROWS = [
+    ("funding paid (− received)", "funding_paid", "{:,.2f}"), ("futures fees", "fees", "{:,.2f}"),
+    ("futures slippage", "slippage", "{:,.2f}"), ("futures turnover", "turnover", "{:,.2f}"),
+    ("price P/L", "price_pnl", "{:,.2f}"), ("futures account", "account", "{:,.2f}"),
+    ("leverage-trigger rebalances", "leverage_rebalances", "{:,}"),
+    ("resizes to target", "resizes", "{:,}"), ("final spot value", "final_spot_value", "{:,.2f}"),
+    ("highest multiple", "highest_multiple", "{:.2f}×"),
+]
+
+
+def render_futures(console: Console, ours: dict[str, Any], hold: dict[str, Any]) -> None:
+    """The overlay's figures; the account is already inside the final values above."""
+    positions = ", ".join(f"{a} {m:+g}×" for a, m in ours["positions"].items())
+    table = Table(title=f"futures overlay: {positions} of spot value, cap "
+                        f"{ours['max_multiple']:g}×")
+    table.add_column("figure")
+    table.add_column("policy", justify="right")
+    table.add_column("hold", justify="right")
+    for label, key, fmt in FUTURES_ROWS:
+        table.add_row(label, fmt.format(ours[key]), fmt.format(hold[key]))
+    console.print(table)
 
 
 @contextmanager

@@ -15,8 +15,9 @@ import pandas as pd
 
 from trimtab.backtest.data import DataError, bundled_prices, load_prices
 from trimtab.backtest.engine import BacktestResult, run_backtest
+from trimtab.backtest.futures import Overlay
 from trimtab.backtest.inputs import BacktestError
-from trimtab.backtest.metrics import figures, premium
+from trimtab.backtest.metrics import figures, futures_figures, premium
 from trimtab.backtest.schedule import Schedule, ScheduleError
 from trimtab.files import InputError, load_policy
 from trimtab.policy import Policy
@@ -32,8 +33,15 @@ class BacktestReport:
 
 
 def load_data(data_path: Path | None, fill_limit: int = 0) -> pd.DataFrame:
-    """The user's closes, or the bundled daily history when no file is given."""
+    """The user's closes, or the bundled daily history when no file is given.
+
+    A `ccxt:...` argument fetches (and caches) candles from an exchange: ccxt_data.py.
+    """
     try:
+        if data_path is not None and str(data_path).startswith("ccxt:"):
+            from trimtab.backtest.ccxt_data import load_ccxt
+
+            return load_ccxt(str(data_path), fill_limit)
         return bundled_prices() if data_path is None else load_prices(data_path, fill_limit)
     except DataError as exc:
         raise InputError(str(exc)) from None
@@ -47,13 +55,23 @@ def parse_schedule(text: str) -> Schedule:
 
 
 def backtest(policy_path: Path, data_path: Path | None = None, capital: float = 10_000.0,
-             schedule: str = "none", use_band: bool = True, fill_limit: int = 0
+             schedule: str = "none", use_band: bool = True, fill_limit: int = 0,
+             futures: str | None = None, futures_band: float | None = None
              ) -> BacktestReport:
-    """Replay the policy over the data and measure it against holding."""
+    """Replay the policy over the data and measure it against holding.
+
+    `futures` (`ASSET:MULTIPLE,...`) adds the perpetual overlay (futures.py);
+    `futures_band` resizes it to target when a multiple leaves its band.
+    """
     policy = load_policy(policy_path)
     prices = load_data(data_path, fill_limit)
     try:
-        result = run_backtest(prices, policy, capital, parse_schedule(schedule), use_band)
+        overlay = None if futures is None else Overlay.parse(futures, futures_band)
+    except BacktestError as exc:
+        raise InputError(str(exc)) from None
+    try:
+        result = run_backtest(prices, policy, capital, parse_schedule(schedule), use_band,
+                              overlay=overlay)
     except BacktestError as exc:
         raise InputError(f"{data_path or 'bundled data'}: {exc}") from None
     return BacktestReport(policy, result, document(result, capital, data_path))
@@ -63,6 +81,11 @@ def document(result: BacktestResult, capital: float, data_path: Path | None) -> 
     """The JSON object `trimtab backtest --json` prints."""
     ours = figures(result.policy.stats, result.index, capital)
     hold = figures(result.hold.stats, result.index, capital)
+    if result.overlay is not None and result.policy.futures is not None:
+        ours["futures"] = futures_figures(result.policy.futures, result.overlay.assets,
+                                          result.overlay.target, result.overlay.fparams)
+        hold["futures"] = futures_figures(result.hold.futures, result.overlay.assets,
+                                          result.overlay.target, result.overlay.fparams)
     return {
         **ours,
         "hold": hold,

@@ -66,8 +66,10 @@ def _solve(analysis: Analysis, costs: CostModel, cash_flow: float, movable: set[
     for _ in range(ITERATIONS):
         weights = {a: v / net for a, v in values.items()}
         desired = rule(weights, net)
-        # sorted: a set's order changes between processes, and so would the sums' last digits
-        deltas = {a: desired[a] * net - values[a] for a in sorted(movable)}
+        # in the analysis' (the policy's) order, never the set's: a set's order changes
+        # between processes, and so would the sums' last digits; and the order breaks ties
+        # between equal drifts in spot_orders, as it does in the backtest kernel
+        deltas = {a: desired[a] * net - values[a] for a in values if a in movable}
         new_net = gross - costs.rate * sum(abs(d) for d in deltas.values())
         if abs(new_net - net) <= 1e-13 * gross:
             break
