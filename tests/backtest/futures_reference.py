@@ -67,7 +67,7 @@ def run_futures_reference(bars: Sequence[datetime], closes: Sequence[Sequence[fl
         if resize:
             trade([overlay.targets[j] * value / prices[j] for j in range(n)], prices)
         gross = sum(abs(c * p) for c, p in zip(contracts, prices, strict=True))
-        if overlay.trigger and gross > overlay.cap * value:
+        if overlay.trigger and gross / value > overlay.cap:
             keep = overlay.cap * value / gross
             trade([c * keep for c in contracts], prices)
             leverage += 1

@@ -108,7 +108,9 @@ def test_the_cap_forces_reductions_that_never_raise_gross_notional() -> None:
     assert path is not None
     cuts = path[path["events"] == fnb.EV_LEVERAGE]
     assert len(cuts) >= 3
-    assert (cuts["gross_notional"] <= 2.5 * cuts["spot_value"] * (1 + 1e-12)).all()
+    assert (cuts["gross_notional"] / cuts["spot_value"] <= 2.5).all()  # exactly, no tolerance
+    assert result.policy.futures is not None
+    assert result.policy.futures[fnb.F_MAX_MULTIPLE] <= 2.5
     ref = _reference(prices, funding, TARGETS, 0.001, 0.0, 1, RefOverlay([2.0, 0.5], 2.5,
                                                                           fee=0.001))
     assert ref["leverage"] == len(cuts)

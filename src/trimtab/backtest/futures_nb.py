@@ -9,8 +9,8 @@ same bar as there (same helpers, same order); the overlay adds, per bar:
    8-hourly rates settled in (bar t−1, bar t] (positive: longs pay shorts);
    daily data have no intraday price, so a settlement is valued at the close
    of the bar it falls in;
-3. the leverage trigger (domain.futures: gross notional > max_multiple ×
-   spot value, strictly): every position is cut in the same proportion to
+3. the leverage trigger (domain.futures: gross notional / spot value >
+   max_multiple, strictly): every position is cut in the same proportion to
    gross = max_multiple × spot value. Its costs are paid from the futures
    account, not from spot, so the cut is the domain's futures_reductions cut
    with no cost term; it never increases gross notional;
@@ -98,6 +98,33 @@ def outside_resize_band(contracts: Array, price: Array, cols: Array, target: Arr
 
 
 @njit(cache=True)
+def multiple(gross: float, spot: float) -> float:
+    """domain.futures.exposure_multiple: gross / spot, infinite with futures but no spot."""
+    if spot > 0.0:
+        return gross / spot
+    return np.inf if gross > 0.0 else 0.0
+
+
+@njit(cache=True)
+def cut_to_cap(contracts: Array, price: Array, cols: Array, cap: float, spot: float,
+               gross: float, wanted: Array) -> None:
+    """`wanted` = every position scaled by one factor so that gross / spot ≤ `cap`.
+
+    The factor cap · spot / gross can land one rounding step above the cap;
+    it is nudged down until it does not (the domain rounds a reduction up
+    for the same reason), so that the cap holds exactly and the next bar
+    does not fire on dust.
+    """
+    keep = cap * spot / gross if spot > 0.0 else 0.0
+    for _ in range(16):
+        for j in range(cols.size):
+            wanted[j] = contracts[j] * keep
+        if multiple(gross_notional(wanted, price, cols), spot) <= cap:
+            return
+        keep = np.nextafter(keep, 0.0)
+
+
+@njit(cache=True)
 def futures_step(t: int, contracts: Array, price: Array, last: Array, cols: Array,
                  target: Array, funding: Array, spot: float, look: bool, fparams: Array,
                  fstats: Array, wanted: Array) -> int:
@@ -119,16 +146,13 @@ def futures_step(t: int, contracts: Array, price: Array, last: Array, cols: Arra
         events |= EV_RESIZE
         fstats[F_RESIZES] += t > 0
     gross, cap = gross_notional(contracts, price, cols), fparams[F_CAP]
-    if fparams[F_TRIGGER] != 0.0 and gross > cap * spot:
-        keep = cap * spot / gross if spot > 0.0 else 0.0
-        for j in range(cols.size):
-            wanted[j] = contracts[j] * keep
+    if fparams[F_TRIGGER] != 0.0 and multiple(gross, spot) > cap:  # FuturesExposure.breached
+        cut_to_cap(contracts, price, cols, cap, spot, gross, wanted)
         fstats[F_ACCOUNT] -= trade_to(contracts, wanted, price, cols, fparams, fstats)
         events |= EV_LEVERAGE
         fstats[F_LEVERAGE] += 1
-    if spot > 0.0:
-        fstats[F_MAX_MULTIPLE] = max(fstats[F_MAX_MULTIPLE],
-                                     gross_notional(contracts, price, cols) / spot)
+    fstats[F_MAX_MULTIPLE] = max(fstats[F_MAX_MULTIPLE],
+                                 multiple(gross_notional(contracts, price, cols), spot))
     return events
 
 
