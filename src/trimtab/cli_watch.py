@@ -174,7 +174,7 @@ def decide(plan_id: str, approve: bool, policy_path: Path, venues: tuple[str, ..
     source = JournalSource(policy, journal, actions.snapshot, actions.execute_plan)
     decision = source.approve(plan_id) if approve else source.reject(plan_id)
     console.print(f"plan {plan_id}: {decision.outcome}: {decision.message}")
-    if decision.outcome not in ("executed", "rejected"):
+    if decision.outcome not in ("executed", "rejected"):  # stopped, already decided, unknown
         sys.exit(1)
 
 

@@ -73,3 +73,12 @@ def test_a_rejected_plan_cannot_be_approved_and_unknown_plans_are_named(tmp_path
     assert calls == []
     [view] = source.plans()
     assert view.status == "rejected" and not view.waiting
+
+
+def test_an_approval_that_a_guard_stops_says_so(tmp_path: Path) -> None:
+    calls: list[tuple[str, tuple[Order, ...]]] = []
+    source = proposed(tmp_path, calls)
+    source.execute = lambda plan_id, orders: ("stopped after 0 of 1 orders: price_moved: "
+                                              "BTC moved 3 % since the plan")
+    decision = source.approve("p1")
+    assert decision.outcome == "stopped" and "price_moved" in decision.message

@@ -81,7 +81,9 @@ class JournalSource:
         except Exception as exc:  # the page must say what happened; the journal has the rest
             self.journal.event("approval-failed", f"{type(exc).__name__}: {exc}", plan_id)
             return Decision(plan_id, "failed", f"{type(exc).__name__}: {exc}")
-        return Decision(plan_id, "executed", message)
+        # the executor says "stopped ..." when a guard (price moved, kill switch, cap) ended it
+        return Decision(plan_id, "stopped" if message.startswith("stopped") else "executed",
+                        message)
 
     def reject(self, plan_id: str) -> Decision:
         return self._claim(plan_id, "rejected") or Decision(plan_id, "rejected",

@@ -46,7 +46,7 @@ class Decision:
     """What an approval or rejection did."""
 
     plan_id: str
-    outcome: str  # executed | rejected | already-decided | failed | unknown-plan
+    outcome: str  # executed | stopped | rejected | already-decided | failed | unknown-plan
     message: str
 
 
