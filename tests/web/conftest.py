@@ -78,7 +78,7 @@ def dashboard(tmp_path: Path) -> Iterator[Dashboard]:
 
     source.execute = execute
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(source, Access(TOKEN, False)),
+    server = uvicorn.Server(uvicorn.Config(create_app(source, Access(TOKEN, False), refresh_ms=300),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -71,3 +71,21 @@ def test_a_request_without_the_token_is_refused(browser: Any, dashboard: Dashboa
     response = page.goto(dashboard.url)
     assert response.status == 401 and "token" in page.content()
     assert dashboard.executed == []
+
+
+def test_the_page_updates_itself_and_announces_a_new_plan(browser: Any,
+                                                          dashboard: Dashboard) -> None:
+    import json
+
+    from trimtab.journal.models import PlanRow
+
+    page = browser.new_page()
+    page.goto(f"{dashboard.url}/?token={TOKEN}")
+    page.wait_for_function("document.body.dataset.refreshed !== undefined")
+    assert page.locator("#new-plan").is_hidden()
+    with dashboard.source.journal.session() as session:  # watch proposes another plan
+        first = session.get_one(PlanRow, "plan-1")
+        session.add(PlanRow(id="plan-2", snapshot_id=first.snapshot_id, status="proposed",
+                            document=json.dumps({"orders": []})))
+    page.wait_for_selector("#new-plan:not([hidden])", timeout=10_000)
+    assert "plan-2" in page.inner_text("#new-plan")

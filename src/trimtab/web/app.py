@@ -17,7 +17,8 @@ from trimtab.web.source import DashboardSource, Decision
 HERE = Path(__file__).parent
 
 
-def create_app(source: DashboardSource, access: Access, *, read_only: bool = False) -> FastAPI:
+def create_app(source: DashboardSource, access: Access, *, read_only: bool = False,
+               refresh_ms: int = 10_000) -> FastAPI:
     """The dashboard app; every route needs the access token."""
     app = FastAPI(title="trimtab", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(access.require)])
@@ -30,8 +31,8 @@ def create_app(source: DashboardSource, access: Access, *, read_only: bool = Fal
 
     @app.get("/", response_class=HTMLResponse)
     def dashboard(request: Request) -> HTMLResponse:
-        response = templates.TemplateResponse(request, "dashboard.html", _page(
-            source, access, read_only))
+        response = templates.TemplateResponse(request, "dashboard.html", {
+            **_page(source, access, read_only), "refresh_ms": refresh_ms})
         if request.query_params.get("token"):
             response.set_cookie(COOKIE, access.token, httponly=True, samesite="strict")
         return response
