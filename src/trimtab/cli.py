@@ -141,6 +141,8 @@ DataOption = Annotated[Path | None, typer.Option(
     dir_okay=False)]
 ScheduleOption = Annotated[str, typer.Option(
     help="When the rule looks: none (every bar), weekly, monthly, quarterly or every:N bars.")]
+CapitalOption = Annotated[float, typer.Option(help="Starting cash in the quote currency.",
+                                             min=0.01)]
 FillOption = Annotated[int, typer.Option(
     "--fill-limit", help="Forward-fill gaps of at most this many bars (default: refuse gaps).",
     min=0)]
@@ -150,8 +152,7 @@ FillOption = Annotated[int, typer.Option(
 def backtest(
     policy: PolicyOption,
     data: DataOption = None,
-    capital: Annotated[float, typer.Option(help="Starting cash in the quote currency.",
-                                           min=0.01)] = 10_000.0,
+    capital: CapitalOption = 10_000.0,
     schedule: ScheduleOption = "none",
     calendar: Annotated[bool, typer.Option(
         "--calendar", help="Trade at every look whatever the band (calendar rebalancing); "
@@ -203,8 +204,7 @@ def backtest(
 def sweep(
     policy: PolicyOption,
     data: DataOption = None,
-    capital: Annotated[float, typer.Option(help="Starting cash in the quote currency.",
-                                           min=0.01)] = 10_000.0,
+    capital: CapitalOption = 10_000.0,
     bands: Annotated[str, typer.Option(
         help="Band grid: kind:start..stop:step or kind:width (kind relative or absolute), "
         "or off (trade at every look), comma-separated.")] = "off,relative:0.05..0.50:0.05",
