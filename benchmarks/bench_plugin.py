@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trimtab.backtest import kernel as k
+from trimtab.backtest.kernel import spot as k
 from trimtab.backtest import sweep as sw
 from trimtab.backtest.engine import run_inputs
 from trimtab.backtest.inputs import build_inputs
 from trimtab.backtest.schedule import Schedule
-from trimtab.policy import BandSpec, Policy, build_policy
+from trimtab.domain.policy import BandSpec, Policy, build_policy
 
 
 def _policy(bench: Any) -> Policy:

@@ -1,3 +1,3 @@
-from trimtab.cli import app
+from trimtab.cli.main import app
 
 app(prog_name="trimtab")

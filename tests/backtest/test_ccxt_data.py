@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from trimtab.backtest import ccxt_data
-from trimtab.backtest.ccxt_data import CcxtSpec, load_ccxt
-from trimtab.backtest.data import DataError
-from trimtab.cli import app
+from trimtab.backtest.data import ccxt as ccxt_data
+from trimtab.backtest.data.ccxt import CcxtSpec, load_ccxt
+from trimtab.backtest.data.files import DataError
+from trimtab.cli.main import app
 
 DAY = 86_400_000
 START = int(pd.Timestamp("2024-01-01", tz="UTC").value // 1_000_000)

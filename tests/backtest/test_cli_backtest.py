@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.backtest.reference import RefPolicy, run_reference
-from trimtab.backtest.data import bundled_prices
-from trimtab.cli import app
+from trimtab.backtest.data.files import bundled_prices
+from trimtab.cli.main import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FEE_ONLY = """

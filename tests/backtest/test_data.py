@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trimtab.backtest.data import DataError, bundled_prices, load_prices
+from trimtab.backtest.data.files import DataError, bundled_prices, load_prices
 
 
 def _write(tmp_path: Path, text: str, name: str = "closes.csv") -> Path:

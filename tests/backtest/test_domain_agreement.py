@@ -16,12 +16,12 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trimtab.backtest import kernel as k
 from trimtab.backtest.inputs import asset_order, build_inputs
-from trimtab.domain.analysis import analyse
-from trimtab.domain.planner import make_plan
+from trimtab.backtest.kernel import spot as k
+from trimtab.domain.analysis.drift import analyse
+from trimtab.domain.planning.planner import make_plan
+from trimtab.domain.policy import Policy, build_policy
 from trimtab.domain.snapshot import Snapshot
-from trimtab.policy import Policy, build_policy
 
 NAMES = ("BTC", "ETH", "SOL", "AVAX")
 AS_OF = "2025-01-31T00:00:00Z"

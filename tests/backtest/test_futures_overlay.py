@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.backtest.conftest import make_policy, synthetic_prices
 from tests.backtest.futures_reference import RefOverlay, run_futures_reference
 from tests.backtest.reference import RefPolicy, run_reference
-from trimtab.backtest import futures_nb as fnb
+from tests.builders import make_policy, synthetic_prices
 from trimtab.backtest.engine import run_backtest
-from trimtab.backtest.futures import Overlay, bundled_funding
 from trimtab.backtest.inputs import BacktestError
+from trimtab.backtest.kernel import futures as fnb
+from trimtab.backtest.overlay import Overlay, bundled_funding
 from trimtab.backtest.schedule import Schedule
 
 CAPITAL = 10_000.0

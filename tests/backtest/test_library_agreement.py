@@ -13,8 +13,8 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from tests.backtest.conftest import EQUAL, make_policy, synthetic_prices
 from tests.backtest.libraries import run_bt, run_vectorbt
+from tests.builders import EQUAL, make_policy, synthetic_prices
 from trimtab.backtest.engine import run_backtest
 from trimtab.backtest.inputs import Convention
 

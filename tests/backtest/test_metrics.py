@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from tests.backtest.conftest import WITH_QUOTE, make_policy
+from tests.builders import WITH_QUOTE, make_policy
 from trimtab.backtest.engine import run_backtest
 from trimtab.backtest.metrics import drawdown, figures
 

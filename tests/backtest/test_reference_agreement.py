@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.backtest.conftest import EQUAL, WITH_QUOTE, make_policy
 from tests.backtest.reference import RefPolicy, run_reference
+from tests.builders import EQUAL, WITH_QUOTE, make_policy
 from trimtab.backtest.engine import run_backtest
 from trimtab.backtest.schedule import Schedule
 

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from tests.backtest.conftest import WITH_QUOTE, make_policy
+from tests.builders import WITH_QUOTE, make_policy
 from trimtab.backtest import sweep as sw
 from trimtab.backtest.engine import run_backtest
 from trimtab.backtest.schedule import Schedule
-from trimtab.cli import app
+from trimtab.cli.main import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SCHEDULES = [Schedule.parse(s) for s in ("none", "monthly", "every:10")]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from trimtab.domain.bands import band_for
-from trimtab.policy import BandSpec
+from trimtab.domain.policy import BandSpec
 
 
 def test_absolute_band_is_plus_minus_points_of_portfolio():

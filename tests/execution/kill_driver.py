@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 import time
 
-from trimtab.cli import app
-from trimtab.venues.paper import PaperVenue
+from trimtab.cli.main import app
+from trimtab.venues.paper.venue import PaperVenue
 
 real_create = PaperVenue.create_order
 placed = 0

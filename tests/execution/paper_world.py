@@ -12,17 +12,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trimtab.domain.analysis import Analysis, analyse
-from trimtab.domain.orders import Side
-from trimtab.domain.planner import Plan, make_plan
-from trimtab.execute import Executor
-from trimtab.files import parse_policy
+from trimtab.app.inputs import parse_policy
+from trimtab.domain.analysis.drift import Analysis, analyse
+from trimtab.domain.planning.orders import Side
+from trimtab.domain.planning.planner import Plan, make_plan
+from trimtab.domain.policy import Policy
+from trimtab.execution.executor import Executor
 from trimtab.journal.models import PlanRow
 from trimtab.journal.store import Journal, open_journal
-from trimtab.policy import Policy
-from trimtab.venues.base import VenueOrder
 from trimtab.venues.errors import InsufficientFunds, OutcomeUnknown, Retryable
-from trimtab.venues.paper import PaperCosts, PaperVenue
+from trimtab.venues.paper.venue import PaperCosts, PaperVenue
+from trimtab.venues.port import VenueOrder
 from trimtab.venues.prices import FixedPrices
 from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import market_rules, take_snapshot

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from paper_world import FaultyVenue, executor, plan_and_journal, policy, world
 from sqlalchemy import func, select
 
-from trimtab.files import parse_policy
+from tests.execution.paper_world import FaultyVenue, executor, plan_and_journal, policy, world
+from trimtab.app.inputs import parse_policy
 from trimtab.journal.models import EventRow, FillRow, OrderRow, PaperOrderRow, PlanRow
 from trimtab.journal.store import Journal
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from paper_world import executor, plan_and_journal, world
-
-from trimtab.files import parse_policy
+from tests.execution.paper_world import executor, plan_and_journal, world
+from trimtab.app.inputs import parse_policy
 
 
 def test_reduce_only_orders_bring_gross_notional_under_the_cap(tmp_path: Path) -> None:

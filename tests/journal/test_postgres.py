@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
 from trimtab.journal.models import SCHEMA_VERSION, SchemaVersion
 from trimtab.journal.store import open_journal
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import ccxt
-from recorded_binance import binance_venue
 from sqlalchemy import select
 
-from trimtab.domain.orders import Order
-from trimtab.execute import Executor
-from trimtab.files import parse_policy
+from tests.venues.recorded_binance import binance_venue
+from trimtab.app.inputs import parse_policy
+from trimtab.domain.planning.orders import Order
+from trimtab.execution.executor import Executor
 from trimtab.journal.models import EventRow, OrderRow, PlanRow
 from trimtab.journal.store import Journal, open_journal
 from trimtab.venues.retry import Backoff
@@ -89,7 +89,7 @@ def test_a_recorded_ticker_a_year_old_is_refused_as_stale(tmp_path: Path) -> Non
 
 
 def test_a_key_in_a_venue_error_never_reaches_the_journal(tmp_path: Path) -> None:
-    from recorded_binance import KEY, SECRET
+    from tests.venues.recorded_binance import KEY, SECRET
     venue, fake = binance_venue()
     fake.live_prices["LTCUSDT"] = LTC
     fake.faults["POST /api/v3/order"] = [

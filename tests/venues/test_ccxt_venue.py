@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ccxt
 import pytest
-from recorded_binance import KEY, SECRET, binance_venue
 
+from tests.venues.recorded_binance import KEY, SECRET, binance_venue
 from trimtab.venues.errors import (
     Fatal,
     InsufficientFunds,
@@ -148,7 +148,7 @@ def test_a_recorded_linear_position_becomes_a_domain_position() -> None:
 
 
 def test_the_recorded_position_carries_ccxt_margin_fields_into_the_margin_trigger() -> None:
-    from trimtab.domain.margin import margin_health, margin_triggers
+    from trimtab.domain.analysis.margin import margin_health, margin_triggers
 
     venue, _ = binance_venue()
     [position] = venue.fetch_positions()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from recorded_binance import binance_venue
 
+from tests.venues.recorded_binance import binance_venue
 from trimtab.journal.store import open_journal
-from trimtab.venues.paper import PaperCosts, PaperVenue
+from trimtab.venues.paper.venue import PaperCosts, PaperVenue
 from trimtab.venues.prices import LivePrices
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from trimtab.journal.store import open_journal
 from trimtab.venues.errors import InsufficientFunds, Rejected
-from trimtab.venues.paper import PaperCosts, PaperVenue
+from trimtab.venues.paper.venue import PaperCosts, PaperVenue
 from trimtab.venues.prices import HistoryPrices, PriceSourceError
 
 DAY = date(2025, 1, 31)

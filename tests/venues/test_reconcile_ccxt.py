@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from recorded_binance import binance_venue
 from sqlalchemy import select
 
+from tests.venues.recorded_binance import binance_venue
+from trimtab.execution.reconcile import Reconciler
 from trimtab.journal.models import EventRow, OrderRow, PlanRow
 from trimtab.journal.store import Journal, open_journal
-from trimtab.reconcile import Reconciler
 from trimtab.venues.retry import Backoff
 
 

@@ -6,15 +6,15 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from builders import policy, snapshot
-from trimtab.domain.alerting import Key, Notified
-from trimtab.domain.analysis import Analysis
-from trimtab.domain.orders import MarketRule
-from trimtab.domain.planner import Plan
+from tests.builders import policy, snapshot
+from trimtab.domain.analysis.alerting import Key, Notified
+from trimtab.domain.analysis.drift import Analysis
+from trimtab.domain.analysis.triggers import Trigger
+from trimtab.domain.planning.orders import MarketRule
+from trimtab.domain.planning.planner import Plan
 from trimtab.domain.snapshot import Snapshot
-from trimtab.domain.triggers import Trigger
-from trimtab.notify import Delivery, Message
-from trimtab.watch import ReplayClock, Watcher
+from trimtab.watch.loop import ReplayClock, Watcher
+from trimtab.watch.notify import Delivery, Message
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -117,9 +117,9 @@ def test_an_outage_backs_off_notifies_once_when_stale_and_recovers_without_resta
 
 
 def test_the_status_line_shows_weights_against_bands_and_the_next_review():
-    from trimtab.domain.analysis import analyse
-    from trimtab.watch import TickReport
-    from trimtab.watch_status import status_line
+    from trimtab.domain.analysis.drift import analyse
+    from trimtab.reports.status_line import status_line
+    from trimtab.watch.loop import TickReport
 
     pol = policy({"BTC": 0.5, "USDT": 0.5})
     analysis = analyse(snapshot({"BTC": 70_000.0}, {"BTC": 0.1, "USDT": 5_000.0}), pol)

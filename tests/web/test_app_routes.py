@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import TOKEN, journal_with_plan
+from tests.web.dashboard_world import TOKEN, journal_with_plan
 from trimtab.web.app import create_app
 from trimtab.web.auth import Access, AuthConfigError
 

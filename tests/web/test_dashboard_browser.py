@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import TOKEN, Dashboard
+from tests.web.dashboard_world import TOKEN, Dashboard
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -14,12 +14,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from trimtab.backtest import futures_nb as fnb
-from trimtab.backtest import kernel as k
-from trimtab.backtest.futures import Overlay, OverlayInputs, overlay_inputs
 from trimtab.backtest.inputs import Convention, KernelInputs, build_inputs
+from trimtab.backtest.kernel import futures as fnb
+from trimtab.backtest.kernel import spot as k
+from trimtab.backtest.overlay import Overlay, OverlayInputs, overlay_inputs
 from trimtab.backtest.schedule import Schedule
-from trimtab.policy import Policy
+from trimtab.domain.policy import Policy
 
 Array = npt.NDArray[Any]
 

@@ -16,8 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from trimtab.backtest.kernel import BT, N_PARAMS, P_CAPITAL, P_MODEL, P_USE_BAND, TRIMTAB, VECTORBT
-from trimtab.backtest.rebalance_nb import (
+from trimtab.backtest.kernel.rebalance import (
     HIGH,
     LOW,
     P_FEE,
@@ -27,8 +26,17 @@ from trimtab.backtest.rebalance_nb import (
     P_SCOPE_ALL,
     P_SLIP,
 )
+from trimtab.backtest.kernel.spot import (
+    BT,
+    N_PARAMS,
+    P_CAPITAL,
+    P_MODEL,
+    P_USE_BAND,
+    TRIMTAB,
+    VECTORBT,
+)
 from trimtab.domain.bands import Band, band_for
-from trimtab.policy import Bands, BandSpec, Policy
+from trimtab.domain.policy import Bands, BandSpec, Policy
 
 Array = npt.NDArray[Any]
 Convention = Literal["trimtab", "bt", "vectorbt"]

@@ -17,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from trimtab.backtest import futures_nb as fnb
-from trimtab.backtest import kernel as k
+from trimtab.backtest.kernel import futures as fnb
+from trimtab.backtest.kernel import spot as k
 
 Array = npt.NDArray[Any]
 YEAR = pd.Timedelta(days=365)

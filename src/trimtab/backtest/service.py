@@ -13,14 +13,14 @@ from typing import Any
 
 import pandas as pd
 
-from trimtab.backtest.data import DataError, bundled_prices, load_prices
+from trimtab.app.inputs import InputError, load_policy
+from trimtab.backtest.data.files import DataError, bundled_prices, load_prices
 from trimtab.backtest.engine import BacktestResult, run_backtest
-from trimtab.backtest.futures import Overlay
 from trimtab.backtest.inputs import BacktestError
 from trimtab.backtest.metrics import figures, futures_figures, premium
+from trimtab.backtest.overlay import Overlay
 from trimtab.backtest.schedule import Schedule, ScheduleError
-from trimtab.files import InputError, load_policy
-from trimtab.policy import Policy
+from trimtab.domain.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ def load_data(data_path: Path | None, fill_limit: int = 0) -> pd.DataFrame:
     """
     try:
         if data_path is not None and str(data_path).startswith("ccxt:"):
-            from trimtab.backtest.ccxt_data import load_ccxt
+            from trimtab.backtest.data.ccxt import load_ccxt
 
             return load_ccxt(str(data_path), fill_limit)
         return bundled_prices() if data_path is None else load_prices(data_path, fill_limit)

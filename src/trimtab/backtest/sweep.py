@@ -23,11 +23,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from trimtab.backtest import kernel as k
 from trimtab.backtest.inputs import KernelInputs, build_inputs, policy_bands
+from trimtab.backtest.kernel import spot as k
 from trimtab.backtest.metrics import figures
 from trimtab.backtest.schedule import Schedule
-from trimtab.policy import BandSpec, Policy
+from trimtab.domain.policy import BandSpec, Policy
 
 Array = npt.NDArray[Any]
 Progress = Callable[[int], None]

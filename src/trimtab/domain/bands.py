@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trimtab.policy import BandSpec
+from trimtab.domain.policy import BandSpec
 
 BREACH_EPSILON = 1e-12
 

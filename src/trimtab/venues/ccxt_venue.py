@@ -14,9 +14,8 @@ from typing import Any, TypeVar
 
 import ccxt
 
-from trimtab.domain.orders import Side
+from trimtab.domain.planning.orders import Side
 from trimtab.domain.snapshot import FundingRate, Position
-from trimtab.venues.base import Balances, Market, OrderStatus, Ticker, VenueOrder
 from trimtab.venues.credentials import Credentials, load_credentials
 from trimtab.venues.errors import (
     Fatal,
@@ -27,6 +26,7 @@ from trimtab.venues.errors import (
     VenueError,
 )
 from trimtab.venues.markets import markets_of
+from trimtab.venues.port import Balances, Market, OrderStatus, Ticker, VenueOrder
 
 T = TypeVar("T")
 

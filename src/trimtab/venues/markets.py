@@ -15,8 +15,8 @@ from typing import Any
 
 import ccxt
 
-from trimtab.domain.orders import MarketRule
-from trimtab.venues.base import Market
+from trimtab.domain.planning.orders import MarketRule
+from trimtab.venues.port import Market
 
 # Market files that state precision as a number of decimals instead of a step.
 DECIMAL_PLACES_FILES = frozenset({"binance", "binanceusdm", "binancecoinm"})

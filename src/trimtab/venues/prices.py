@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from trimtab.venues.base import Venue
+from trimtab.venues.port import Venue
 
 BUNDLED_PRICES = Path(__file__).resolve().parent.parent / "data" / "paper_prices.csv"
 

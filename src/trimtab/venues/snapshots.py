@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from trimtab.domain.orders import MarketRule
+from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.snapshot import Balance, FundingRate, Position, Snapshot
-from trimtab.venues.base import Venue
+from trimtab.venues.port import Venue
 from trimtab.venues.retry import Backoff
 
 

@@ -9,10 +9,10 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from trimtab.report_json import check_document
+from trimtab.app.read_model import DashboardSource, Decision
+from trimtab.reports.documents import check_document
 from trimtab.web.auth import COOKIE, Access
 from trimtab.web.charts import history_lines
-from trimtab.web.source import DashboardSource, Decision
 
 HERE = Path(__file__).parent
 

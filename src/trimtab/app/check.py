@@ -1,0 +1,54 @@
+"""The service layer the front ends call: CLI today, watch and web later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from trimtab.app.inputs import InputError, load_policy, load_snapshot
+from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
+from trimtab.domain.planning.planner import Plan, make_plan
+from trimtab.domain.policy import Policy
+from trimtab.domain.snapshot import Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    policy: Policy
+    snapshot: Snapshot
+    analysis: Analysis
+    plan: Plan
+
+
+def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0) -> CheckResult:
+    """Analyse a snapshot under a policy and plan the correction."""
+    policy = load_policy(policy_path)
+    snapshot = load_snapshot(snapshot_path)
+    try:
+        analysis = analyse(snapshot, policy)
+    except SnapshotError as exc:
+        raise InputError(f"{snapshot_path}: {exc}") from None
+    if cash_flow < 0 and -cash_flow > analysis.spot_value:
+        raise InputError(f"--withdraw: {-cash_flow:,.2f} is more than the spot value "
+                         f"{analysis.spot_value:,.2f} {policy.quote}")
+    return CheckResult(policy, snapshot, analysis, make_plan(snapshot, policy, analysis,
+                                                             cash_flow=cash_flow))
+
+
+def check_venues(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
+                 paper_prices: str) -> CheckResult:
+    """Analyse a snapshot taken from the venues (the paper exchange by default)."""
+    from trimtab.app.rebalance import Options
+    from trimtab.app.wiring import open_actions
+    from trimtab.journal.store import JournalError, open_journal
+    from trimtab.venues.errors import VenueError
+
+    policy = load_policy(policy_path)
+    try:
+        actions = open_actions(Options(policy_path, venues, journal_url, paper_prices),
+                               policy, open_journal(journal_url))
+        snapshot = actions.snapshot()
+        analysis = analyse(snapshot, policy)
+    except (JournalError, VenueError, SnapshotError) as exc:
+        raise InputError(str(exc)) from None
+    return CheckResult(policy, snapshot, analysis, make_plan(snapshot, policy, analysis))

@@ -1,0 +1,89 @@
+"""Reading policy and snapshot files, with one-line errors that name the field.
+
+This is the edge where bad input becomes an `InputError`: a message that
+names the file, the key and the fix, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from trimtab.domain.policy import Policy, build_policy
+from trimtab.domain.snapshot import Snapshot
+
+
+class InputError(Exception):
+    """Bad input from the user: a policy, a snapshot, a data file or an argument."""
+
+
+def load_policy(path: Path) -> Policy:
+    """A validated policy from a TOML file."""
+    text = _read(path, "policy")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    return parse_policy(raw, str(path))
+
+
+def parse_policy(raw: dict[str, Any], source: str = "policy") -> Policy:
+    try:
+        return build_policy(raw)
+    except ValidationError as exc:
+        raise InputError(f"{source}: {describe(exc)}") from None
+    except ValueError as exc:
+        raise InputError(f"{source}: {exc}") from None
+
+
+def load_snapshot(path: Path) -> Snapshot:
+    """A validated snapshot from a JSON file."""
+    text = _read(path, "snapshot")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+    return parse_snapshot(raw, str(path))
+
+
+def parse_snapshot(raw: Any, source: str = "snapshot") -> Snapshot:
+    try:
+        return Snapshot.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(f"{source}: {describe(exc)}") from None
+
+
+def _read(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the {what} file ({exc})") from None
+
+
+HINTS = {
+    "extra_forbidden": "unknown key; remove it or check its spelling",
+    "missing": "required key is missing; add it",
+}
+
+
+def describe(exc: ValidationError) -> str:
+    """The first validation error on one line: where, what, and how many more."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    where = ".".join(str(p) for p in first["loc"] if not _is_union_tag(p)) or "(top level)"
+    message = HINTS.get(first["type"]) or first["msg"].removeprefix("Value error, ")
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" \
+        if len(errors) > 1 else ""
+    return f"{where}: {message}{more}"
+
+
+def _is_union_tag(part: object) -> bool:
+    # pydantic adds the tried union member ("literal['target','band-edge']", "float") to the path
+    return isinstance(part, str) and (part.startswith(("literal[", "function-")) or part in {
+        "float", "int", "str", "constrained-float"})

@@ -1,0 +1,66 @@
+"""What the dashboard shows and does, behind one interface.
+
+The web layer only renders and routes; everything it shows comes from a
+`DashboardSource` (the journal and the venues in `trimtab serve`), and the
+one thing it does, approving or rejecting a plan, is the source's job too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from trimtab.domain.analysis.drift import Analysis
+from trimtab.domain.planning.planner import Plan
+
+
+@dataclass(frozen=True)
+class Current:
+    """The latest check: its time, analysis and plan."""
+
+    as_of: datetime
+    analysis: Analysis
+    plan: Plan
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """A journaled plan as the page lists it."""
+
+    id: str
+    created_at: datetime
+    status: str
+    document: dict[str, Any]
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    reason: str | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.status == "proposed"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an approval or rejection did."""
+
+    plan_id: str
+    outcome: str  # executed | stopped | rejected | already-decided | failed | unknown-plan
+    message: str
+
+
+class DashboardSource(Protocol):
+    def current(self) -> Current: ...
+
+    def weight_history(self, limit: int = 500) -> list[tuple[datetime, dict[str, float]]]: ...
+
+    def events(self, limit: int = 50) -> list[dict[str, Any]]: ...
+
+    def plans(self, limit: int = 20) -> list[PlanView]: ...
+
+    def approve(self, plan_id: str) -> Decision: ...
+
+    def reject(self, plan_id: str) -> Decision: ...
+
+    def reports(self) -> list[Path]: ...

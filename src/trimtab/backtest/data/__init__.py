@@ -1,0 +1,1 @@
+"""Price history for the backtest: files (CSV, Parquet) and exchange candles through ccxt."""

@@ -1,0 +1,1 @@
+"""The numba loops of the backtest: spot kernel, rebalance step, conventions, futures overlay."""

@@ -1,0 +1,1 @@
+"""The `trimtab` command line: one module per command group, imported when used."""

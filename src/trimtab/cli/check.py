@@ -1,0 +1,97 @@
+"""`trimtab check` and `trimtab alerts`: read a snapshot (or the venues), print the analysis."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from trimtab.app import check as service
+from trimtab.app.inputs import InputError
+from trimtab.cli.options import JournalOption, PolicyOption, fail
+from trimtab.reports.documents import check_document
+from trimtab.reports.tables import alert_table, render_check
+
+app = typer.Typer()
+
+
+@app.command()
+def check(
+    policy: PolicyOption,
+    snapshot: Annotated[Path, typer.Option(
+        "--snapshot", "-s", help="Snapshot file (JSON): balances per venue and wallet, "
+        "futures positions, prices and funding rates.", dir_okay=False)],
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON object (weights are fractions) instead of tables.")
+    ] = False,
+    deposit: Annotated[float, typer.Option(
+        help="Plan how to spread this many quote units of new money, buying only "
+        "underweight assets when that keeps every band.", min=0)] = 0.0,
+    withdraw: Annotated[float, typer.Option(
+        help="Plan how to raise this many quote units, selling only overweight assets "
+        "when that keeps every band.", min=0)] = 0.0,
+) -> None:
+    """Weights vs bands, triggers, alert prices and the orders that correct the drift.
+
+    Shows each asset's weight against its target and band, the triggers that
+    fired, the alert prices to set on an exchange, and the exact orders (with
+    fees and slippage) that bring the portfolio back, plus the hedge
+    alternative for each overweight. Nothing is sent anywhere: check only reads the two files.
+    Exit status: 0 when the check ran (triggered or not), 2 for invalid input.
+    """
+    if deposit and withdraw:
+        fail("--deposit and --withdraw: give one of them, not both")
+    try:
+        result = service.check(policy, snapshot, deposit - withdraw)
+    except InputError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(check_document(result.analysis, result.plan), indent=2,
+                                    default=str) + "\n")
+        return
+    console = Console()
+    console.print(f"[bold]trimtab check[/] — {snapshot} at {result.snapshot.as_of.isoformat()}"
+                  f", policy {policy}")
+    render_check(console, result.analysis, result.plan)
+
+
+@app.command()
+def alerts(
+    policy: PolicyOption,
+    snapshot: Annotated[Path | None, typer.Option(
+        "--snapshot", "-s", help="Snapshot file (JSON). Without it, a snapshot is taken from "
+        "the venues (the paper exchange by default).", dir_okay=False)] = None,
+    venue: Annotated[list[str] | None, typer.Option(
+        "--venue", help="Venues to snapshot when no --snapshot is given (default paper).")
+    ] = None,
+    journal: JournalOption = None,
+    paper_prices: Annotated[str, typer.Option(help="Paper prices, as for rebalance.")
+                            ] = "history:2025-02-10",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Alert prices to set on an exchange: where each asset would leave its band.
+
+    For every asset, "alert low" and "alert high" are the prices at which its
+    weight would reach the bottom or the top of its band with every other price
+    held. Set them as price alerts on the exchange to hear about a breach even
+    when trimtab is not running.
+    """
+    try:
+        result = (service.check(policy, snapshot) if snapshot is not None
+                  else service.check_venues(policy, tuple(venue or ["paper"]), journal,
+                                            paper_prices))
+    except InputError as exc:
+        fail(str(exc))
+    rows = [{"asset": a.asset, "price": a.price, "weight": a.weight, "low": a.band.low,
+             "high": a.band.high, "alert_low": a.alert_low, "alert_high": a.alert_high}
+            for a in result.analysis.assets if a.asset != result.policy.quote]
+    if as_json:
+        sys.stdout.write(json.dumps({"as_of": result.snapshot.as_of.isoformat(),
+                                     "quote": result.policy.quote, "alerts": rows},
+                                    indent=2) + "\n")
+        return
+    Console().print(alert_table(result.analysis))

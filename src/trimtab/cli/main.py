@@ -1,0 +1,57 @@
+"""The `trimtab` command: a group whose commands are imported only when used.
+
+Each command group lives in its own module with its own imports (the venue
+commands need ccxt and SQLAlchemy, the backtest needs numba). The group
+knows them by name and imports a module only when its command runs or
+when help is printed, so `trimtab backtest` never pays for the venue layer
+and no registration depends on `sys.argv`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+# command name -> the module whose `app` defines it, in the order `--help` lists them
+COMMANDS: dict[str, str] = {
+    "check": "trimtab.cli.check",
+    "alerts": "trimtab.cli.check",
+    "rebalance": "trimtab.cli.rebalance",
+    "journal": "trimtab.cli.rebalance",
+    "watch": "trimtab.cli.watch",
+    "approve": "trimtab.cli.watch",
+    "reject": "trimtab.cli.watch",
+    "serve": "trimtab.cli.serve",
+    "backtest": "trimtab.cli.backtest",
+    "sweep": "trimtab.cli.backtest",
+}
+
+
+class LazyGroup(TyperGroup):
+    """A typer group that imports a command's module on first use."""
+
+    # typer vendors its own click in some versions: the context and command stay untyped here
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        group = typer.main.get_group(importlib.import_module(module).app)
+        return group.get_command(ctx, cmd_name)
+
+
+app = typer.Typer(
+    cls=LazyGroup,
+    help="trimtab keeps a crypto portfolio at its target allocation: it measures drift "
+         "against bands, fires triggers and plans the trades that correct it.",
+    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+
+
+@app.callback()
+def main() -> None:
+    """trimtab: rule-based rebalancing for crypto portfolios."""

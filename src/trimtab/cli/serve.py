@@ -1,0 +1,80 @@
+"""`trimtab serve`: the dashboard over the journal and the venues."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from trimtab.app import rebalance as service
+from trimtab.app.inputs import InputError, load_policy
+from trimtab.app.wiring import open_actions
+from trimtab.cli.options import (
+    HoldingsOption,
+    JournalOption,
+    PaperPricesOption,
+    PaperStartOption,
+    PolicyOption,
+    VenueOption,
+    fail,
+    venue_failure,
+)
+from trimtab.journal.store import JournalError, open_journal
+from trimtab.venues.errors import VenueError
+from trimtab.web.auth import Access, AuthConfigError
+
+ENV_TOKEN = "TRIMTAB_WEB_TOKEN"
+app = typer.Typer()
+
+
+@app.command()
+def serve(
+    policy: PolicyOption,
+    venue: VenueOption = None,
+    journal: JournalOption = None,
+    paper_prices: PaperPricesOption = service.DEFAULT_PAPER_PRICES,
+    paper_start: PaperStartOption = None,
+    holdings: HoldingsOption = None,
+    host: Annotated[str, typer.Option(
+        help="Address to bind. Anything but loopback needs TRIMTAB_WEB_TOKEN set.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8765,
+    read_only: Annotated[bool, typer.Option(
+        "--read-only", help="Show everything, approve nothing.")] = False,
+    reports: Annotated[Path, typer.Option(
+        help="Folder of backtest reports (HTML, PNG) the page links to.", file_okay=False)
+    ] = Path("reports"),
+) -> None:
+    """Open the dashboard: drift at a glance, futures against the cap, plans to approve.
+
+    Every request needs the access token: TRIMTAB_WEB_TOKEN, or on loopback a
+    random one printed below (open the URL with ?token=...). Approving a plan
+    executes it exactly once, however often it is clicked, through the same
+    executor as `trimtab rebalance`.
+    """
+    import uvicorn
+
+    from trimtab.app.dashboard import JournalSource
+    from trimtab.web.app import create_app
+
+    console = Console()
+    try:
+        access = Access.for_host(host, os.environ.get(ENV_TOKEN))
+        pol = load_policy(policy)
+        opened_journal = open_journal(journal)
+        options = service.Options(policy, tuple(venue or [service.PAPER]), journal,
+                                  paper_prices, paper_start, holdings)
+        actions = open_actions(options, pol, opened_journal, console.print)
+    except (AuthConfigError, InputError, JournalError) as exc:
+        fail(str(exc))
+    except VenueError as exc:
+        venue_failure(str(exc))
+    source = JournalSource(pol, opened_journal, actions.snapshot, actions.execute_plan, reports)
+    shown = access.token if access.generated else f"${ENV_TOKEN}"
+    console.print(f"trimtab dashboard: http://{host}:{port}/?token={shown}"
+                  + ("  (read-only)" if read_only else ""))
+    uvicorn.run(create_app(source, access, read_only=read_only), host=host, port=port,
+                log_level="warning")

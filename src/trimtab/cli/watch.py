@@ -1,0 +1,206 @@
+"""`trimtab watch`, `trimtab approve` and `trimtab reject`: thin commands over the services."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.live import Live
+
+from trimtab.app import rebalance as service
+from trimtab.app.inputs import InputError, load_policy
+from trimtab.app.wiring import open_actions
+from trimtab.cli.options import (
+    HoldingsOption,
+    JournalOption,
+    PaperPricesOption,
+    PaperStartOption,
+    PolicyOption,
+    VenueOption,
+    fail,
+    venue_failure,
+)
+from trimtab.domain.policy import Policy
+from trimtab.journal.store import Journal, JournalError, open_journal
+from trimtab.reports.status_line import status_line
+from trimtab.venues.errors import VenueError
+from trimtab.watch.history import WatchLog
+from trimtab.watch.loop import ReplayClock, SystemClock, TickReport, Watcher
+from trimtab.watch.notify import Delivery, Message, Notifier
+from trimtab.watch.replay import ReplayPrices
+
+app = typer.Typer()
+
+
+@dataclass(frozen=True)
+class Replay:
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def parse(cls, text: str) -> Replay:
+        try:
+            first, last = (date.fromisoformat(p) for p in text.split("..", 1))
+        except ValueError:
+            raise InputError(f"--replay: '{text}' is not FROM..TO "
+                             "(e.g. 2024-01-01..2024-06-30)") from None
+        if last <= first:
+            raise InputError("--replay: TO must come after FROM")
+        return cls(datetime.combine(first, time(0), UTC), datetime.combine(last, time(0), UTC))
+
+
+@app.command()
+def watch(
+    policy: PolicyOption,
+    venue: VenueOption = None,
+    journal: JournalOption = None,
+    paper_prices: PaperPricesOption = service.DEFAULT_PAPER_PRICES,
+    paper_start: PaperStartOption = None,
+    holdings: HoldingsOption = None,
+    replay: Annotated[str | None, typer.Option(
+        help="Replay the bundled daily history FROM..TO (dates) on the paper exchange with a "
+        "clock that jumps instead of sleeping: months of checks in seconds.")] = None,
+    interval: Annotated[float | None, typer.Option(
+        help="Seconds between checks (default: the policy's check_interval; one day when "
+        "replaying daily history).", min=1)] = None,
+    once: Annotated[bool, typer.Option("--once", help="One check, then exit.")] = False,
+) -> None:
+    """Watch the portfolio: check on schedule, fire triggers, notify, plan, act per mode.
+
+    Runs until Ctrl-C or SIGTERM, which stop it between two checks, never in
+    the middle of an order; a restart resumes from the journal (alerts already
+    sent are not repeated, unfinished orders are reconciled first). Mode
+    `alert` only notifies, `propose` journals the plan for `trimtab approve ID`
+    or the dashboard, `auto` executes it. Notifications go to the apprise URLs
+    in TRIMTAB_NOTIFY (or the config file named by TRIMTAB_NOTIFY_CONFIG).
+    """
+    console = Console()
+    try:
+        watcher, until = _build(policy, tuple(venue or [service.PAPER]), journal, paper_prices,
+                                paper_start, holdings, replay, interval, console)
+    except InputError as exc:
+        fail(str(exc))
+    except VenueError as exc:
+        venue_failure(str(exc))
+    _install_stop(watcher.stop)
+    if once:
+        watcher.on_tick(watcher.tick(), None)
+        return
+    live = until is None and console.is_terminal
+    _run(watcher, until, console, live)
+
+
+def _build(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
+           paper_prices: str, paper_start: Path | None, holdings: Path | None,
+           replay_text: str | None, interval: float | None, console: Console
+           ) -> tuple[Watcher, datetime | None]:
+    policy = load_policy(policy_path)
+    replay = Replay.parse(replay_text) if replay_text else None
+    if replay is not None and venues != (service.PAPER,):
+        raise InputError("--replay: replays run on the paper exchange only")
+    if interval or replay:
+        policy = policy.model_copy(update={"check_interval": interval or 86_400.0})
+    journal = _journal(journal_url)
+    stop = threading.Event()
+    clock: ReplayClock | SystemClock = ReplayClock(replay.start) if replay else SystemClock(stop)
+    options = service.Options(policy_path, venues, journal_url, paper_prices, paper_start,
+                              holdings, prices=ReplayPrices(clock) if replay else None)
+    actions = open_actions(options, policy, journal, console.print)
+    watcher = Watcher(policy, actions, WatchLog(journal), clock, _sender(console), stop=stop)
+    return watcher, replay.end if replay else None
+
+
+def _journal(url: str | None) -> Journal:
+    try:
+        return open_journal(url)
+    except JournalError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _sender(console: Console) -> Callable[[Message], Delivery]:
+    try:
+        notifier = Notifier.from_env()
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if not notifier.configured:
+        console.print("notifications: none configured (set TRIMTAB_NOTIFY to apprise URLs); "
+                      "messages are still journaled", style="dim")
+        return lambda m: Delivery(False, 0, (), "no notification target configured")
+    console.print(f"notifications: {', '.join(notifier.targets())}", style="dim")
+    return notifier.send
+
+
+def _install_stop(stop: threading.Event) -> None:
+    """SIGINT and SIGTERM ask the loop to stop between checks, never mid-order."""
+    def handler(signum: int, _frame: object) -> None:
+        stop.set()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+
+
+def _run(watcher: Watcher, until: datetime | None, console: Console, live: bool) -> None:
+    if not live:
+        def log(report: TickReport, nxt: datetime | None) -> None:
+            console.print(status_line(report, nxt))
+        watcher.on_tick = log
+        watcher.run(until)
+    else:
+        with Live(console=console, auto_refresh=False, transient=False) as screen:
+            def show(report: TickReport, nxt: datetime | None) -> None:
+                if report.notified or report.decision not in ("none", "outage"):
+                    screen.console.print(status_line(report, None))  # events stay on screen
+                screen.update(status_line(report, nxt), refresh=True)
+            watcher.on_tick = show
+            watcher.run(until)
+    console.print("watch stopped" if watcher.stop.is_set() else "replay finished", style="dim")
+
+
+def decide(plan_id: str, approve: bool, policy_path: Path, venues: tuple[str, ...],
+           journal_url: str | None, paper_prices: str, holdings: Path | None,
+           console: Console) -> None:
+    """Approve (execute once) or reject a proposed plan from the command line."""
+    from trimtab.app.dashboard import JournalSource
+    policy: Policy = load_policy(policy_path)
+    journal = _journal(journal_url)
+    options = service.Options(policy_path, venues, journal_url, paper_prices, None, holdings)
+    actions = open_actions(options, policy, journal, console.print)
+    source = JournalSource(policy, journal, actions.snapshot, actions.execute_plan)
+    decision = source.approve(plan_id) if approve else source.reject(plan_id)
+    console.print(f"plan {plan_id}: {decision.outcome}: {decision.message}")
+    if decision.outcome not in ("executed", "rejected"):  # stopped, already decided, unknown
+        sys.exit(1)
+
+
+@app.command()
+def approve(plan_id: Annotated[str, typer.Argument(help="The plan id from the notification.")],
+            policy: PolicyOption, venue: VenueOption = None, journal: JournalOption = None,
+            paper_prices: PaperPricesOption = service.DEFAULT_PAPER_PRICES,
+            holdings: HoldingsOption = None) -> None:
+    """Execute a plan that `trimtab watch` proposed (exactly once, however often asked)."""
+    try:
+        decide(plan_id, True, policy, tuple(venue or [service.PAPER]), journal, paper_prices,
+               holdings, Console())
+    except InputError as exc:
+        fail(str(exc))
+    except VenueError as exc:
+        venue_failure(str(exc))
+
+
+@app.command()
+def reject(plan_id: Annotated[str, typer.Argument(help="The plan id to reject.")],
+           policy: PolicyOption, journal: JournalOption = None) -> None:
+    """Reject a proposed plan: it will never be executed."""
+    try:
+        decide(plan_id, False, policy, (), journal, service.DEFAULT_PAPER_PRICES, None,
+               Console())
+    except InputError as exc:
+        fail(str(exc))
+

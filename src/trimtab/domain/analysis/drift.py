@@ -1,0 +1,234 @@
+"""From a snapshot and a policy to weights, drift, bands, triggers and alert prices.
+
+Everything here is a pure function of its inputs: the live path and the
+backtester call the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from math import fsum, inf, isfinite
+
+from trimtab.domain.analysis.funding import HedgeFunding, funding_triggers, hedge_funding
+from trimtab.domain.analysis.futures import FuturesExposure, futures_exposure
+from trimtab.domain.analysis.margin import MarginHealth, margin_health, margin_triggers
+from trimtab.domain.analysis.triggers import Trigger, spot_triggers
+from trimtab.domain.bands import Band, band_for
+from trimtab.domain.policy import Policy
+from trimtab.domain.snapshot import WALLET, Snapshot
+
+
+class SnapshotError(ValueError):
+    """The snapshot cannot be analysed; the message names the field and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class AssetState:
+    """One asset of the core allocation (tactical units already removed)."""
+
+    asset: str
+    units: float
+    price: float | None
+    value: float
+    weight: float
+    band: Band
+    sleeve: str | None = None
+    frozen: bool = False
+    venue_units: Mapping[str, float] = field(default_factory=dict)
+    alert_low: float | None = None
+    alert_high: float | None = None
+
+    @property
+    def target(self) -> float:
+        return self.band.target
+
+    @property
+    def drift(self) -> float:
+        return self.weight - self.band.target
+
+    @property
+    def breached(self) -> bool:
+        return self.band.breached(self.weight)
+
+    @property
+    def wallet_units(self) -> float:
+        return self.venue_units.get(WALLET, 0.0)
+
+    @property
+    def tradable_units(self) -> float:
+        return sum(u for v, u in self.venue_units.items() if v != WALLET)
+
+
+@dataclass(frozen=True, slots=True)
+class SleeveState:
+    """A sleeve's total weight against its own band."""
+
+    name: str
+    members: tuple[str, ...]
+    value: float
+    weight: float
+    band: Band
+
+    @property
+    def drift(self) -> float:
+        return self.weight - self.band.target
+
+    @property
+    def breached(self) -> bool:
+        return self.band.breached(self.weight)
+
+
+@dataclass(frozen=True, slots=True)
+class TacticalHolding:
+    """Units kept for active trading, reported apart from the allocation."""
+
+    asset: str
+    units: float
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything a check reports; the planner's input."""
+
+    quote: str
+    spot_value: float
+    assets: tuple[AssetState, ...]
+    sleeves: tuple[SleeveState, ...]
+    tactical: tuple[TacticalHolding, ...]
+    futures: FuturesExposure
+    triggers: tuple[Trigger, ...]
+    stale_prices: tuple[str, ...] = ()
+    untargeted: tuple[str, ...] = ()
+    margin: tuple[MarginHealth, ...] = ()
+    hedge_funding: tuple[HedgeFunding, ...] = ()
+
+    @property
+    def triggered(self) -> bool:
+        return bool(self.triggers)
+
+    def asset(self, name: str) -> AssetState:
+        for a in self.assets:
+            if a.asset == name:
+                return a
+        raise KeyError(name)
+
+
+def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
+    """Weights, bands, drift, futures exposure, triggers and alert prices."""
+    prices = valid_prices(snapshot, policy)
+    core_units, tactical_units = split_tactical(snapshot, policy)
+    values = {a: sum(v.values()) * prices.get(a, 0.0) for a, v in core_units.items()}
+    spot_value = sum(values.values())
+    targets = policy.asset_targets()
+    held = {a for a, v in core_units.items() if sum(v.values()) > 0}
+    names = list(targets) + sorted(held - set(targets))
+    assets = tuple(
+        _asset_state(a, core_units.get(a, {}), prices.get(a), spot_value, targets.get(a, 0.0),
+                     policy, fsum(v for k, v in values.items() if k != a))
+        for a in names)
+    sleeves = tuple(_sleeve_state(name, assets, policy) for name in policy.sleeves)
+    futures = futures_exposure(snapshot, policy.futures.max_multiple, spot_value, values)
+    tactical = tuple(TacticalHolding(a, u, u * prices.get(a, 0.0))
+                     for a, u in tactical_units.items() if u > 0)
+    margin = tuple(margin_health(p.position) for p in futures.positions)
+    hedges = hedge_funding(snapshot, {a for a, v in values.items() if v > 0})
+    limits = policy.futures
+    triggers = (spot_triggers([(a.asset, a) for a in assets], [(s.name, s) for s in sleeves])
+                + futures.triggers()
+                + margin_triggers(margin, limits.max_margin_ratio, limits.min_liquidation_distance)
+                + funding_triggers(hedges, limits.max_funding_apr))
+    return Analysis(
+        quote=policy.quote, spot_value=spot_value, assets=assets, sleeves=sleeves,
+        tactical=tactical, futures=futures, triggers=triggers,
+        stale_prices=stale_prices(snapshot, policy, [a for a in names if a in prices]),
+        untargeted=tuple(a for a in names if a not in targets), margin=margin,
+        hedge_funding=hedges)
+
+
+def valid_prices(snapshot: Snapshot, policy: Policy) -> dict[str, float]:
+    """Prices by asset, the quote at 1; a held asset without a price is an error."""
+    prices = {a: q.price for a, q in snapshot.prices.items()}
+    prices[policy.quote] = 1.0
+    for asset, units in snapshot.holdings().items():
+        if units > 0 and asset not in prices:
+            raise SnapshotError(
+                f"prices.{asset}: no price for held asset {asset}; add a positive price for it")
+    return prices
+
+
+def stale_prices(snapshot: Snapshot, policy: Policy, assets: list[str]) -> tuple[str, ...]:
+    """Assets whose price is older than `max_price_age` at the snapshot's time."""
+    oldest = snapshot.as_of - timedelta(seconds=policy.max_price_age)
+    return tuple(a for a in assets
+                 if a != policy.quote and a in snapshot.prices and snapshot.price_time(a) < oldest)
+
+
+def split_tactical(snapshot: Snapshot, policy: Policy
+                   ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """Units per asset and venue left for the core, and the tactical units taken out.
+
+    Tactical units are taken from exchange venues first (largest holding
+    first) since they exist to be traded; at most what is held is taken.
+    """
+    core: dict[str, dict[str, float]] = {}
+    for asset in snapshot.holdings():
+        core[asset] = snapshot.by_venue(asset)
+    taken: dict[str, float] = {}
+    for asset, wanted in policy.tactical.items():
+        venues = core.get(asset, {})
+        remaining = wanted
+        for venue in sorted(venues, key=lambda v: (v == WALLET, -venues[v])):
+            cut = min(remaining, venues[venue])
+            venues[venue] -= cut
+            remaining -= cut
+        taken[asset] = wanted - remaining
+    return core, taken
+
+
+def _asset_state(asset: str, venue_units: Mapping[str, float], price: float | None,
+                 spot_value: float, target: float, policy: Policy, rest: float) -> AssetState:
+    """One asset's state; `rest` is the value of everything else, summed (not
+    subtracted from the total) so that alert prices keep their precision."""
+    units = sum(venue_units.values())
+    value = units * (price or 0.0)
+    weight = value / spot_value if spot_value > 0 else 0.0
+    band = band_for(target, policy.bands.for_subject(asset))
+    if asset == policy.quote and asset not in policy.asset_targets():
+        band = Band(0.0, 0.0, 1.0)  # an untargeted quote is only the cash leg: never breached
+    low, high = (None, None)
+    if asset != policy.quote and price is not None:
+        low, high = alert_prices(units, rest, band)
+    return AssetState(asset, units, price, value, weight, band,
+                      sleeve=policy.sleeve_of().get(asset), frozen=asset in policy.frozen,
+                      venue_units=dict(venue_units), alert_low=low, alert_high=high)
+
+
+def alert_prices(units: float, rest: float, band: Band) -> tuple[float | None, float | None]:
+    """Prices at which the weight reaches `low` and `high`, all other values held.
+
+    Solves units·p / (units·p + rest) = bound for p. A bound of 0 or 1 is
+    never crossed, and an asset that is not held or is the whole portfolio
+    has no alert price.
+    """
+    if units <= 0 or rest <= 0:
+        return None, None
+
+    def solve(bound: float) -> float | None:
+        if bound <= 0.0 or bound >= 1.0:
+            return None
+        price = bound * rest / (units * (1.0 - bound)) if units * (1.0 - bound) > 0 else inf
+        return price if isfinite(price) else None
+
+    return solve(band.low), solve(band.high)
+
+
+def _sleeve_state(name: str, assets: tuple[AssetState, ...], policy: Policy) -> SleeveState:
+    sleeve = policy.sleeves[name]
+    members = tuple(sleeve.members)
+    value = sum(a.value for a in assets if a.asset in sleeve.members)
+    weight = sum(a.weight for a in assets if a.asset in sleeve.members)
+    band = band_for(sleeve.weight, policy.bands.for_subject(name))
+    return SleeveState(name, members, value, weight, band)

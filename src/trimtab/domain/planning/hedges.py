@@ -1,0 +1,83 @@
+"""The hedge alternative: short a perpetual instead of selling an overweight.
+
+For each asset the plan sells, the alternative shorts `hedge_ratio` × the
+overweight notional on a perpetual, less the shorts already open on that
+asset (so that with the hedge in place a second check proposes none), and
+shows its funding cost over the horizon next to the cost of selling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trimtab.domain.analysis.drift import Analysis
+from trimtab.domain.analysis.futures import exposure_multiple
+from trimtab.domain.planning.orders import CostModel
+from trimtab.domain.policy import Policy
+from trimtab.domain.snapshot import WALLET, Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Hedge:
+    """A short perpetual proposed instead of selling an overweight."""
+
+    asset: str
+    venue: str
+    symbol: str
+    contracts: float
+    notional: float
+    overweight: float
+    existing_short: float
+    open_cost: float
+    funding_rate: float | None
+    funding_cost: float | None
+    horizon_days: float
+    sell_cost: float
+    multiple_after: float
+    exceeds_cap: bool
+
+
+def hedge_for(asset: str, overweight: float, snapshot: Snapshot, policy: Policy,
+              analysis: Analysis, costs: CostModel) -> Hedge | None:
+    """The hedge for an overweight (quote notional), or None when shorts cover it."""
+    shorts = [p for p in snapshot.positions
+              if p.base == asset and p.side == "short" and p.contracts > 0]
+    existing = sum(p.notional for p in shorts)
+    notional = policy.futures.hedge_ratio * overweight - existing
+    if notional <= max(policy.costs.min_trade, 1e-9 * max(analysis.spot_value, 1.0)):
+        return None
+    venue, symbol, mark, size = _perpetual(asset, snapshot, policy, analysis)
+    funding = snapshot.funding_rates.get(symbol)
+    days = policy.futures.funding_horizon_days
+    gross = analysis.futures.gross_notional + notional
+    multiple = exposure_multiple(gross, analysis.spot_value)
+    return Hedge(
+        asset=asset, venue=venue, symbol=symbol, contracts=notional / (size * mark),
+        notional=notional, overweight=overweight, existing_short=existing,
+        open_cost=costs.fee(notional) + costs.slip(notional),
+        funding_rate=None if funding is None else funding.rate,
+        funding_cost=None if funding is None else -notional * funding.per_day * days,
+        horizon_days=days, sell_cost=overweight * costs.rate,
+        multiple_after=multiple, exceeds_cap=multiple > policy.futures.max_multiple)
+
+
+def _perpetual(asset: str, snapshot: Snapshot, policy: Policy, analysis: Analysis
+               ) -> tuple[str, str, float, float]:
+    """Venue, symbol, mark price and contract size of the perpetual to short.
+
+    An open linear position on the asset names them; otherwise the
+    `ASSET/QUOTE:QUOTE` perpetual on the venue holding most of the asset.
+    """
+    for p in snapshot.positions:
+        if p.base == asset and not p.inverse:
+            return p.venue, p.symbol, p.mark_price, p.contract_size
+    state = analysis.asset(asset)
+    venues = {v: u for v, u in state.venue_units.items() if v != WALLET}
+    venue = max(venues, key=lambda v: venues[v]) if venues else _busiest_venue(snapshot)
+    price = state.price or 0.0
+    return venue, f"{asset}/{policy.quote}:{policy.quote}", price, 1.0
+
+
+def _busiest_venue(snapshot: Snapshot) -> str:
+    venues = [b.venue for b in snapshot.balances if b.venue != WALLET]
+    return max(set(venues), key=venues.count) if venues else WALLET

@@ -1,0 +1,167 @@
+"""The plan: orders that answer the triggers, with costs and what stays breached.
+
+Spot sells come first (largest drift first), then buys (most underweight
+first), each on the asset's `/quote` market at a venue that holds the asset
+(never the wallet); the quote balance is the cash leg. A leverage trigger
+adds reduce-only futures orders that bring gross notional under its cap.
+Orders below the minimum trade or the market's limits are skipped with a
+reason, never rounded up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from trimtab.domain.analysis.drift import Analysis, analyse
+from trimtab.domain.planning.apply import apply_orders
+from trimtab.domain.planning.hedges import Hedge, hedge_for
+from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Skipped
+from trimtab.domain.planning.routing import OrderFactory, futures_reductions, spot_orders
+from trimtab.domain.planning.sizing import SpotTargets, spot_targets
+from trimtab.domain.policy import Policy
+from trimtab.domain.snapshot import WALLET, Snapshot
+
+Markets = Mapping[tuple[str, str], MarketRule]
+
+
+@dataclass(frozen=True, slots=True)
+class Residual:
+    """A band (or the futures cap) that the plan leaves breached, and why."""
+
+    subject: str
+    weight: float
+    low: float
+    high: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Orders in execution order, the hedge alternatives and what was left out."""
+
+    orders: tuple[Order, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    hedges: tuple[Hedge, ...] = ()
+    residual: tuple[Residual, ...] = ()
+    refused: tuple[str, ...] = ()
+    cash_flows: tuple[tuple[str, float], ...] = field(default=())
+
+    @property
+    def fees(self) -> float:
+        return sum(o.fee for o in self.orders)
+
+    @property
+    def slippage(self) -> float:
+        return sum(o.slippage for o in self.orders)
+
+    @property
+    def turnover(self) -> float:
+        return sum(o.notional for o in self.orders)
+
+
+def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = None, *,
+              cash_flow: float = 0.0, rebalance: bool | None = None,
+              markets: Markets | None = None) -> Plan:
+    """The plan for a snapshot under a policy.
+
+    `cash_flow` (quote units, positive to deposit, negative to withdraw)
+    plans the flow even when no band is breached. `rebalance` forces (True)
+    or suppresses (False) the spot rebalance; by default it follows the
+    threshold triggers, as a calendar trigger would force it.
+    """
+    analysis = analysis or analyse(snapshot, policy)
+    refused = _refusals(snapshot, policy, analysis, cash_flow)
+    if refused:
+        return Plan(refused=refused)
+    if rebalance is None:
+        rebalance = any(t.kind == "threshold" for t in analysis.triggers)
+    costs = CostModel(policy.costs.fee_rate, policy.costs.slippage_bps / 10_000)
+    factory = OrderFactory(policy.quote, costs, policy.costs.min_trade, markets or {})
+    targets = spot_targets(analysis, policy, costs, cash_flow, rebalance)
+    flows = _cash_flow_venues(analysis, cash_flow)
+    orders, skipped = spot_orders(analysis, targets, factory, dict(flows))
+    if analysis.futures.breached:
+        more, more_skipped = futures_reductions(analysis, policy, factory, targets.net_value)
+        orders, skipped = orders + more, skipped + more_skipped
+    hedges = tuple(sorted(
+        (h for a, over in targets.overweights(analysis).items()
+         if (h := hedge_for(a, over, snapshot, policy, analysis, costs)) is not None),
+        key=lambda h: -h.notional))
+    plan = Plan(orders, skipped, hedges, cash_flows=flows)
+    return replace(plan, residual=residuals(snapshot, policy, plan))
+
+
+def _refusals(snapshot: Snapshot, policy: Policy, analysis: Analysis,
+              cash_flow: float) -> tuple[str, ...]:
+    """Reasons not to plan at all: stale prices, an impossible withdrawal."""
+    reasons = []
+    for asset in analysis.stale_prices:
+        age = (snapshot.as_of - snapshot.price_time(asset)).total_seconds()
+        reasons.append(f"stale_price: the price of {asset} is {age:.0f} s old at the snapshot "
+                       f"time (max_price_age {policy.max_price_age:g} s); refresh it")
+    if analysis.spot_value + cash_flow <= 0:
+        reasons.append("no_value: the portfolio has no spot value to rebalance")
+    return tuple(reasons)
+
+
+def _cash_flow_venues(analysis: Analysis, cash_flow: float) -> tuple[tuple[str, float], ...]:
+    """Where a deposit lands (the venue with the most quote) or a withdrawal is taken."""
+    if cash_flow == 0.0:
+        return ()
+    quote = analysis.asset(analysis.quote) if _has(analysis, analysis.quote) else None
+    venues = {v: u for v, u in (quote.venue_units.items() if quote else ()) if v != WALLET}
+    if cash_flow > 0 or not venues:
+        venue = max(venues, key=lambda v: venues[v]) if venues else _any_venue(analysis)
+        return ((venue, cash_flow),)
+    flows, remaining = [], -cash_flow
+    for venue in sorted(venues, key=lambda v: -venues[v]):
+        take = min(remaining, venues[venue])
+        if take > 0:
+            flows.append((venue, -take))
+            remaining -= take
+    if remaining > 0:  # the rest is raised by sells on the largest venue
+        venue = max(venues, key=lambda v: venues[v])
+        flows.append((venue, -remaining))
+    return tuple(flows)
+
+
+def _has(analysis: Analysis, asset: str) -> bool:
+    return any(a.asset == asset for a in analysis.assets)
+
+
+def _any_venue(analysis: Analysis) -> str:
+    for a in analysis.assets:
+        for venue in a.venue_units:
+            if venue != WALLET:
+                return venue
+    return "paper"
+
+
+def residuals(snapshot: Snapshot, policy: Policy, plan: Plan) -> tuple[Residual, ...]:
+    """Bands the plan, applied at its estimates, leaves breached, with a reason."""
+    after = analyse(apply_orders(snapshot, plan.orders, policy.quote, plan.cash_flows), policy)
+    reasons = {s.asset: s.reason for s in plan.skipped if not (s.symbol and ":" in s.symbol)}
+    out = [Residual(a.asset, a.weight, a.band.low, a.band.high,
+                    reasons.get(a.asset) or _why(a.asset, policy))
+           for a in after.assets if a.breached]
+    out += [Residual(s.name, s.weight, s.band.low, s.band.high,
+                     next((reasons[m] for m in s.members if m in reasons), "partial_rebalance"))
+            for s in after.sleeves if s.breached]
+    if after.futures.breached:
+        why = next((s.reason for s in plan.skipped if s.symbol and ":" in s.symbol),
+                   "partial_rebalance")
+        out.append(Residual("futures", after.futures.multiple, 0.0,
+                            after.futures.max_multiple, why))
+    return tuple(out)
+
+
+def _why(asset: str, policy: Policy) -> str:
+    if asset in policy.frozen:
+        return "frozen_asset"
+    if asset == policy.quote:
+        return "quote_absorbs" if policy.scope == "breached" else "cash_leg"
+    return "outside_scope" if policy.scope == "breached" else "partial_rebalance"
+
+
+__all__ = ["Markets", "Plan", "Residual", "SpotTargets", "make_plan", "residuals"]

@@ -1,0 +1,162 @@
+"""Turning desired trades into venue orders, and futures reductions.
+
+Sells are taken from the venues holding the asset (largest holding first,
+never the wallet) and credit their venue's quote balance; buys spend the
+quote available on the venue that already holds the asset first, then on
+the venue with the most quote. A buy is never sized beyond the quote a
+venue has, so a plan cannot overdraw a venue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from trimtab.domain.analysis.drift import Analysis, AssetState
+from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Side, Skipped
+from trimtab.domain.planning.sizing import SpotTargets
+from trimtab.domain.policy import Policy
+from trimtab.domain.snapshot import WALLET
+
+DUST = 1e-9  # relative size below which a trade is rounding noise, not an order
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFactory:
+    """Builds an order or the reason it cannot be placed (minimums, lot size)."""
+
+    quote: str
+    costs: CostModel
+    min_trade: float
+    markets: Mapping[tuple[str, str], MarketRule]
+
+    def make(self, venue: str, symbol: str, asset: str, side: Side, amount: float,
+             price: float, value_per_unit: float, *, round_up: bool = False
+             ) -> Order | Skipped:
+        """An order for `amount` units, rounded to the lot size, or a Skipped."""
+        rule = self.markets.get((venue, symbol), MarketRule())
+        sized = rule.ceil(amount) if round_up else rule.floor(amount)
+        notional = sized * value_per_unit
+
+        def skip(reason: str, detail: str) -> Skipped:
+            return Skipped(asset, side, amount * value_per_unit, reason,  # type: ignore[arg-type]
+                           detail, venue, symbol, amount)
+
+        if notional < self.min_trade:
+            return skip("below_min_trade", f"{notional:,.2f} {self.quote} is under the "
+                        f"policy's min_trade of {self.min_trade:,.2f}")
+        if sized <= 0 or (rule.min_amount is not None and sized < rule.min_amount):
+            return skip("below_min_amount", f"{sized:.10g} {asset} is under the market's "
+                        f"minimum amount {rule.min_amount or 0:g}")
+        if rule.min_cost is not None and notional < rule.min_cost:
+            return skip("below_min_notional", f"{notional:,.2f} {self.quote} is under the "
+                        f"market's minimum notional {rule.min_cost:g}")
+        return Order(venue, symbol, asset, side, sized, price, notional,
+                     self.costs.fee(notional), self.costs.slip(notional),
+                     reduce_only=":" in symbol)
+
+
+def spot_orders(analysis: Analysis, targets: SpotTargets, factory: OrderFactory,
+                flows: Mapping[str, float]) -> tuple[tuple[Order, ...], tuple[Skipped, ...]]:
+    """Sells then buys, largest drift first, with per-venue quote accounting."""
+    quote = _quote_by_venue(analysis, flows)
+    orders: list[Order] = []
+    skipped: list[Skipped] = list(targets.skipped)
+    floor = DUST * max(analysis.spot_value, 1.0)
+    moves = {a: d for a, d in targets.deltas.items() if abs(d) > floor}
+    by_drift = sorted(moves, key=lambda a: analysis.asset(a).drift, reverse=True)
+    for asset in (a for a in by_drift if moves[a] < 0):
+        _sell(analysis.asset(asset), -moves[asset], factory, quote, orders, skipped)
+    for asset in (a for a in reversed(by_drift) if moves[a] > 0):
+        _buy(analysis.asset(asset), moves[asset], factory, quote, orders, skipped, floor)
+    return tuple(orders), tuple(skipped)
+
+
+def _quote_by_venue(analysis: Analysis, flows: Mapping[str, float]) -> dict[str, float]:
+    units = {a.asset: a for a in analysis.assets}.get(analysis.quote)
+    quote = {v: u for v, u in (units.venue_units.items() if units else ()) if v != WALLET}
+    for venue, amount in flows.items():
+        quote[venue] = quote.get(venue, 0.0) + amount
+    return quote
+
+
+def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[str, float],
+          orders: list[Order], skipped: list[Skipped]) -> None:
+    price = asset.price or 0.0
+    remaining = value / price
+    venues = {v: u for v, u in asset.venue_units.items() if v != WALLET and u > 0}
+    for venue in sorted(venues, key=lambda v: -venues[v]):
+        take = min(remaining, venues[venue])
+        if take <= 0:
+            break
+        result = factory.make(venue, f"{asset.asset}/{factory.quote}", asset.asset, "sell",
+                              take, price, price)
+        _record(result, quote, orders, skipped)
+        remaining -= take
+    if remaining > DUST * (value / price):
+        skipped.append(Skipped(asset.asset, "sell", remaining * price, "wallet_only",
+                               f"{remaining:.10g} {asset.asset} to sell are held in the "
+                               "wallet, which trimtab never trades", WALLET, None, remaining))
+
+
+def _buy(asset: AssetState, value: float, factory: OrderFactory, quote: dict[str, float],
+         orders: list[Order], skipped: list[Skipped], floor: float) -> None:
+    price = asset.price or 0.0
+    rate = factory.costs.rate
+    need = value * (1.0 + rate)
+    holding = {v for v, u in asset.venue_units.items() if u > 0}
+    for venue in sorted(quote, key=lambda v: (v not in holding, -quote[v])):
+        spend = min(need, quote[venue])
+        if spend <= floor:
+            continue
+        notional = spend / (1.0 + rate)
+        result = factory.make(venue, f"{asset.asset}/{factory.quote}", asset.asset, "buy",
+                              notional / price, price, price)
+        _record(result, quote, orders, skipped)
+        need -= spend
+        if need <= floor:
+            return
+    if need > floor:
+        skipped.append(Skipped(asset.asset, "buy", need / (1.0 + rate), "insufficient_quote",
+                               f"not enough {factory.quote} on the venues to buy "
+                               f"{need / (1.0 + rate):,.2f} of {asset.asset}"))
+
+
+def _record(result: Order | Skipped, quote: dict[str, float], orders: list[Order],
+            skipped: list[Skipped]) -> None:
+    if isinstance(result, Skipped):
+        skipped.append(result)
+        return
+    orders.append(result)
+    quote[result.venue] = quote.get(result.venue, 0.0) + result.quote_delta
+
+
+def futures_reductions(analysis: Analysis, policy: Policy,
+                       factory: OrderFactory, spot_after: float
+                       ) -> tuple[tuple[Order, ...], tuple[Skipped, ...]]:
+    """Reduce-only orders cutting every position in proportion to its notional.
+
+    The cut r solves gross·(1 − r) = m·(spot − cost·gross·r), where spot is
+    the spot value the plan's spot orders leave: the cap still holds after
+    the reductions' own costs, even when they are paid from spot quote.
+    Contracts round up to the lot size (never past the position), so
+    rounding cannot leave the cap breached.
+    """
+    gross, cap = analysis.futures.gross_notional, policy.futures.max_multiple
+    if gross <= cap * spot_after:
+        return (), ()
+    cut = (gross - cap * spot_after) / (gross * (1.0 - cap * factory.costs.rate))
+    cut = min(1.0, max(0.0, cut))
+    orders: list[Order] = []
+    skipped: list[Skipped] = []
+    for exposure in analysis.futures.positions:
+        p = exposure.position
+        per_contract = exposure.notional / p.contracts
+        side: Side = "sell" if p.side == "long" else "buy"
+        result = factory.make(p.venue, p.symbol, p.base, side, p.contracts * cut, p.mark_price,
+                              per_contract, round_up=True)
+        if isinstance(result, Order) and result.amount > p.contracts:
+            result = factory.make(p.venue, p.symbol, p.base, side, p.contracts, p.mark_price,
+                                  per_contract)
+        (orders if isinstance(result, Order) else skipped).append(result)  # type: ignore[arg-type]
+    return tuple(orders), tuple(skipped)

@@ -1,0 +1,142 @@
+"""How much of each asset to buy or sell: desired values after costs.
+
+Desired weights are of the portfolio value *after* the plan's own fees and
+slippage, found by a short fixed-point iteration (costs depend on turnover,
+turnover on the value). This is what lets a to-target plan land on the
+targets, quote included, rather than short of cash for its own fees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from trimtab.domain.analysis.drift import Analysis, AssetState
+from trimtab.domain.bands import Band
+from trimtab.domain.planning.orders import CostModel, Side, Skipped
+from trimtab.domain.planning.targets import (
+    Allocation,
+    deposit_weights,
+    desired_weights,
+    withdrawal_weights,
+)
+from trimtab.domain.policy import Policy
+
+Rule = Callable[[Mapping[str, float], float], dict[str, float]]
+ITERATIONS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class SpotTargets:
+    """Quote value to buy (+) or sell (−) per asset, and the value left after costs."""
+
+    deltas: Mapping[str, float]
+    net_value: float
+    skipped: tuple[Skipped, ...] = ()
+
+    def overweights(self, analysis: Analysis) -> dict[str, float]:
+        """Assets the plan sells, with the value sold (the overweight it corrects)."""
+        return {a: -d for a, d in self.deltas.items() if d < 0}
+
+
+def spot_targets(analysis: Analysis, policy: Policy, costs: CostModel, cash_flow: float,
+                 rebalance: bool) -> SpotTargets:
+    """Desired trades for a rebalance, a cash flow, or both."""
+    if not rebalance and cash_flow == 0.0:
+        return SpotTargets({}, analysis.spot_value)
+    if not rebalance:
+        movable = {a.asset for a in analysis.assets if _tradable(a, policy)}
+        flow = _solve(analysis, costs, cash_flow, movable, _cash_rule(analysis, policy, movable,
+                                                                      cash_flow))
+        if _fits(analysis, policy, flow):
+            return flow
+    movable, skipped = _in_scope(analysis, policy)
+    rule = _rebalance_rule(analysis, policy, movable)
+    solved = _solve(analysis, costs, cash_flow, movable, rule)
+    return SpotTargets(solved.deltas, solved.net_value, skipped)
+
+
+def _solve(analysis: Analysis, costs: CostModel, cash_flow: float, movable: set[str],
+           rule: Rule) -> SpotTargets:
+    """Iterate desired values until the post-cost value is consistent."""
+    values = {a.asset: a.value for a in analysis.assets}
+    gross = analysis.spot_value + cash_flow
+    net = gross
+    deltas: dict[str, float] = {}
+    for _ in range(ITERATIONS):
+        weights = {a: v / net for a, v in values.items()}
+        desired = rule(weights, net)
+        # in the analysis' (the policy's) order, never the set's: a set's order changes
+        # between processes, and so would the sums' last digits; and the order breaks ties
+        # between equal drifts in spot_orders, as it does in the backtest kernel
+        deltas = {a: desired[a] * net - values[a] for a in values if a in movable}
+        new_net = gross - costs.rate * sum(abs(d) for d in deltas.values())
+        if abs(new_net - net) <= 1e-13 * gross:
+            break
+        net = new_net
+    return SpotTargets(deltas, net)
+
+
+def _tradable(asset: AssetState, policy: Policy) -> bool:
+    return (asset.asset != policy.quote and asset.asset not in policy.frozen
+            and asset.price is not None)
+
+
+def _in_scope(analysis: Analysis, policy: Policy) -> tuple[set[str], tuple[Skipped, ...]]:
+    """Assets a rebalance moves, and skip records for those it may not touch."""
+    breached_sleeves = {s.name for s in analysis.sleeves if s.breached}
+    wanted = [a for a in analysis.assets if a.asset != policy.quote and (
+        policy.scope == "all" or a.breached or a.sleeve in breached_sleeves)]
+    skipped = tuple(_untouchable(a, policy, analysis.spot_value) for a in wanted
+                    if not _tradable(a, policy) and (a.breached or a.price is None))
+    return {a.asset for a in wanted if _tradable(a, policy)}, tuple(
+        s for s in skipped if s.notional > 0)
+
+
+def _untouchable(asset: AssetState, policy: Policy, value: float) -> Skipped:
+    notional = abs(asset.target - asset.weight) * value
+    side: Side = "sell" if asset.weight > asset.target else "buy"
+    if asset.price is None:
+        return Skipped(asset.asset, side, notional, "missing_price",
+                       f"no price for {asset.asset} in the snapshot; add one to trade it")
+    return Skipped(asset.asset, side, notional, "frozen_asset",
+                   f"{asset.asset} is frozen by the policy and is not traded")
+
+
+def _rebalance_rule(analysis: Analysis, policy: Policy, movable: set[str]) -> Rule:
+    # a quote neither targeted nor held still bounds the plan: its weight cannot go below 0
+    bands = {policy.quote: Band(0.0, 0.0, 1.0), **{a.asset: a.band for a in analysis.assets}}
+    sleeves = {s.name: (s.band, s.members) for s in analysis.sleeves}
+    in_scope = {s.name for s in analysis.sleeves if policy.scope == "all" or s.breached}
+
+    def rule(weights: Mapping[str, float], net: float) -> dict[str, float]:
+        alloc = Allocation(weights, bands, sleeves, policy.quote)
+        return desired_weights(alloc, movable, policy.fraction, in_scope,
+                               quote_in_scope=policy.scope == "all")
+
+    return rule
+
+
+def _cash_rule(analysis: Analysis, policy: Policy, movable: set[str], flow: float) -> Rule:
+    targets = {a.asset: a.target for a in analysis.assets}
+
+    def rule(weights: Mapping[str, float], net: float) -> dict[str, float]:
+        if flow > 0:
+            return deposit_weights(weights, targets, movable, policy.quote, flow / net)
+        return withdrawal_weights(weights, targets, movable, policy.quote, -flow / net)
+
+    return rule
+
+
+def _fits(analysis: Analysis, policy: Policy, flow: SpotTargets) -> bool:
+    """Whether a cash-flow-only plan leaves every asset and sleeve inside its band."""
+    after = {a.asset: (a.value + flow.deltas.get(a.asset, 0.0)) / flow.net_value
+             for a in analysis.assets}
+    after[policy.quote] = 1.0 - sum(w for a, w in after.items() if a != policy.quote)
+    if any(a.band.breached(after[a.asset]) for a in analysis.assets):
+        return False
+    for sleeve in analysis.sleeves:
+        weight = sum(after.get(m, 0.0) for m in sleeve.members)
+        if sleeve.band.breached(weight):
+            return False
+    return True

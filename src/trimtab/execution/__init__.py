@@ -1,0 +1,1 @@
+"""Sending a plan exactly once: states and transitions, executor, guards, reconciliation."""

@@ -1,0 +1,200 @@
+"""Executing a plan exactly once: intent journaled, then sent, then reconciled.
+
+For every leg, in the plan's order (sells before buys): the kill switch, a
+reconciliation of the journal with the venues, the caps and the price guards
+are checked; the amount is sized from what the venue holds now (a buy from
+the quote actually available after the sells), cut to the market's
+precision and checked against its limits; the order is written as
+pending-submit and committed; only then is it sent. A placement is never
+re-sent: an ambiguous failure marks it unknown and it is resolved by
+lookup; a refusal stops the run with the journal consistent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+
+from trimtab.domain.planning.orders import MarketRule, Order
+from trimtab.domain.policy import Policy
+from trimtab.execution.guards import Stop, cap_guard, kill_switch, price_guard
+from trimtab.execution.reconcile import Reconciler, client_order_id, order_changes
+from trimtab.journal.models import OrderRow
+from trimtab.journal.store import Journal
+from trimtab.venues.errors import OutcomeUnknown, VenueError
+from trimtab.venues.port import Venue
+from trimtab.venues.retry import Backoff
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    """One leg as executed (or why not): what `--json` and the table show."""
+
+    client_order_id: str | None
+    venue: str
+    symbol: str
+    side: str
+    amount: str
+    status: str
+    filled: float = 0.0
+    average: float | None = None
+    fee: float | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Execution:
+    """The outcome of a run: every leg, and the stop if the run ended early."""
+
+    plan_id: str
+    orders: list[OrderResult] = field(default_factory=list)
+    stop: Stop | None = None
+
+
+@dataclass
+class Executor:
+    """Sends one plan's orders through the venues, journaling every step."""
+
+    journal: Journal
+    venues: Mapping[str, Venue]
+    policy: Policy
+    backoff: Backoff
+    environ: Mapping[str, str] | None = None
+    progress: Progress = lambda _message: None
+
+    @property
+    def reconciler(self) -> Reconciler:
+        return Reconciler(self.journal, self.venues, self.backoff)
+
+    def run(self, plan_id: str, orders: tuple[Order, ...]) -> Execution:
+        """Execute `orders` of plan `plan_id`; stops at the first guard or refusal."""
+        result = Execution(plan_id)
+        self.journal.set_plan(plan_id, "executing")
+        turnover = 0.0
+        for leg, order in enumerate(orders, start=1):
+            try:
+                outcome = self._leg(plan_id, leg, order, turnover)
+            except VenueError as exc:
+                outcome = Stop("venue_error", str(exc))
+            if isinstance(outcome, Stop):
+                result.stop = outcome
+                break
+            result.orders.append(outcome)
+            turnover += outcome.filled * (outcome.average or 0.0)
+            if outcome.status in ("rejected", "unknown", "open", "partially-filled",
+                                  "cancelled"):
+                result.stop = Stop(outcome.status, outcome.reason or f"order {outcome.status}")
+                break
+        if result.stop is not None:
+            self.journal.event(result.stop.code, result.stop.message, plan_id)
+            self.journal.set_plan(plan_id, "stopped", f"{result.stop.code}: "
+                                  f"{result.stop.message}")
+        else:
+            self.journal.set_plan(plan_id, "done")
+        return result
+
+    def _leg(self, plan_id: str, leg: int, order: Order, turnover: float
+             ) -> OrderResult | Stop:
+        venue = self.venues[order.venue]
+        stop = kill_switch(self.environ)
+        problems = self.reconciler.unresolved(at_start=False)
+        if stop is None and problems:
+            stop = Stop("unresolved_orders", "; ".join(problems))
+        ticker = self.backoff.call(partial(venue.fetch_tickers, [order.symbol])).get(
+            order.symbol)
+        stop = stop or price_guard(ticker, order.price, venue.now(), self.policy, order.asset)
+        if stop is not None or ticker is None:
+            return stop or Stop("missing_price", f"no price for {order.asset}")
+        amount, skip = self._size(venue, order, ticker.last)
+        if skip is not None:
+            self.journal.event("skipped", f"leg {leg} {order.side} {order.symbol}: {skip}",
+                               plan_id)
+            return OrderResult(None, order.venue, order.symbol, order.side, amount,
+                               "skipped", reason=skip)
+        stop = cap_guard(float(amount) * ticker.last, turnover, self.policy, self.policy.quote)
+        if stop is not None:
+            return stop
+        return self._send(plan_id, leg, order, amount, venue)
+
+    def _size(self, venue: Venue, order: Order, price: float) -> tuple[str, str | None]:
+        """The amount to send now, as a precise string, or the reason to skip the leg."""
+        free = self.backoff.call(venue.fetch_balances).free
+        amount = order.amount
+        if not order.is_futures and order.side == "sell":
+            amount = min(amount, free.get(order.asset, 0.0))
+        elif not order.is_futures:
+            costs = self.policy.costs
+            per_unit = price * (1.0 + costs.fee_rate + costs.slippage_bps / 10_000)
+            amount = min(amount, free.get(self.policy.quote, 0.0) / per_unit)
+        market = self.backoff.call(venue.load_markets).get(order.symbol)
+        rule = market.rule if market is not None else MarketRule()
+        cut = rule.floor(amount)
+        reason = _limit_violation(rule, cut, cut * price, self.policy.costs.min_trade,
+                                  self.policy.quote)
+        if reason is not None:
+            return format(cut, ".12g"), reason
+        return venue.amount_to_precision(order.symbol, cut), None
+
+    def _send(self, plan_id: str, leg: int, order: Order, amount: str, venue: Venue
+              ) -> OrderResult:
+        cid = client_order_id(plan_id, leg)
+        self.journal.add(OrderRow(
+            client_order_id=cid, plan_id=plan_id, leg=leg, venue=order.venue,
+            symbol=order.symbol, side=order.side, amount=amount, reduce_only=order.reduce_only,
+            plan_price=format(order.price, ".12g"), state="pending-submit"))
+        self.progress(f"sending {cid}: {order.side} {amount} {order.symbol} on {order.venue}")
+        try:
+            sent = venue.create_order(order.symbol, order.side, amount, cid,
+                                      reduce_only=order.reduce_only)
+        except OutcomeUnknown as exc:
+            self.journal.update_order(cid, state="unknown", reason=str(exc))
+            row = self.journal.order(cid)
+            state = self.reconciler.resolve(row, at_start=False)
+            return self._result(cid, order, amount, state, str(exc))
+        except VenueError as exc:
+            self.journal.update_order(cid, state="rejected", reason=str(exc))
+            return self._result(cid, order, amount, "rejected", str(exc))
+        row = self.journal.update_order(cid, **order_changes(sent))
+        if row.state in ("open", "partially-filled"):
+            self._cancel_rest(cid, order.symbol, venue)
+        return self._result(cid, order, amount, None, None)
+
+    def _cancel_rest(self, cid: str, symbol: str, venue: Venue) -> None:
+        """A market order still open after a lookup: cancel the rest, never re-send it.
+
+        The fill so far is journaled; the run then stops and the next run
+        plans what is left from a fresh snapshot.
+        """
+        row = self.journal.order(cid)
+        if self.reconciler.resolve(row, at_start=False) not in ("open", "partially-filled"):
+            return
+        row = self.journal.order(cid)
+        if row.venue_order_id is not None:
+            self.backoff.call(partial(venue.cancel_order, row.venue_order_id, symbol))
+        if self.reconciler.resolve(row, at_start=False) == "cancelled":
+            self.journal.update_order(cid, reason=f"filled {row.filled} of {row.amount}; the "
+                                      "rest was cancelled and is re-planned on the next run")
+
+    def _result(self, cid: str, order: Order, amount: str, state: str | None,
+                reason: str | None) -> OrderResult:
+        row = self.journal.order(cid)
+        return OrderResult(cid, order.venue, order.symbol, order.side, amount,
+                           state or row.state, float(row.filled or 0),
+                           float(row.average) if row.average else None,
+                           float(row.fee) if row.fee else None, reason or row.reason)
+
+
+def _limit_violation(rule: MarketRule, amount: float, notional: float, min_trade: float,
+                     quote: str) -> str | None:
+    """Why an amount may not be sent (ccxt does not check limits), or None."""
+    if amount <= 0 or (rule.min_amount is not None and amount < rule.min_amount):
+        return f"below_min_amount: {amount:.10g} is under the market's minimum amount"
+    if rule.min_cost is not None and notional < rule.min_cost:
+        return (f"below_min_notional: {notional:,.2f} {quote} is under the market's minimum "
+                f"notional {rule.min_cost:g}")
+    if notional < min_trade:
+        return f"below_min_trade: {notional:,.2f} {quote} is under min_trade {min_trade:g}"
+    return None

@@ -1,0 +1,109 @@
+"""Reconciling the journal with the venues: no trade while any order's fate is unknown.
+
+Every order row that is not final (pending-submit, unknown, open, partially
+filled) is looked up on its venue by client order id. At start-up an intent
+the venue does not know never reached it (the process that wrote it is
+gone), so it is closed as cancelled; during a run an unknown order that the
+venue does not show yet stays unknown and stops the run. Orders on a venue
+that carry trimtab's prefix and are absent from the journal are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+
+from trimtab.journal.models import OrderRow
+from trimtab.journal.store import Journal
+from trimtab.venues.errors import VenueError
+from trimtab.venues.port import Venue, VenueOrder
+from trimtab.venues.retry import Backoff
+
+CLIENT_ID_PREFIX = "trimtab"
+FILL_TOLERANCE = 1e-9
+
+
+def client_order_id(plan_id: str, leg: int) -> str:
+    """Deterministic, alphanumeric (OKX allows no dashes), at most 32 characters."""
+    return f"{CLIENT_ID_PREFIX}{plan_id}x{leg:03d}"
+
+
+def order_state(order: VenueOrder) -> str:
+    """The journal state of an order as the venue reports it."""
+    if order.status == "closed":
+        done = order.filled >= order.amount * (1 - FILL_TOLERANCE)
+        return "filled" if done else "cancelled"
+    if order.status == "open":
+        return "partially-filled" if order.filled > 0 else "open"
+    return "rejected" if order.status == "rejected" else "cancelled"
+
+
+def order_changes(order: VenueOrder) -> dict[str, object]:
+    """Journal columns to update from a venue's report of an order."""
+    return {"state": order_state(order), "venue_order_id": order.id,
+            "filled": format(order.filled, ".12g"),
+            "average": None if order.average is None else format(order.average, ".12g"),
+            "fee": None if order.fee is None else format(order.fee, ".12g"),
+            "fee_currency": order.fee_currency}
+
+
+@dataclass
+class Reconciler:
+    """Resolves live journal rows against the venues."""
+
+    journal: Journal
+    venues: Mapping[str, Venue]
+    backoff: Backoff
+
+    def resolve(self, row: OrderRow, *, at_start: bool) -> str:
+        """Look one row up on its venue; returns its new state."""
+        venue = self.venues[row.venue]
+        lookup = partial(venue.fetch_order, row.symbol, order_id=row.venue_order_id,
+                         client_order_id=None if row.venue_order_id else row.client_order_id)
+        found = self.backoff.call(lookup)
+        if found is not None:
+            return self.journal.update_order(row.client_order_id, **order_changes(found)).state
+        if at_start and row.state in ("pending-submit", "unknown"):
+            self.journal.update_order(row.client_order_id, state="cancelled",
+                                      reason="not on the venue after a restart: never placed")
+            return "cancelled"
+        return row.state
+
+    def unresolved(self, *, at_start: bool) -> list[str]:
+        """Problems that forbid trading: orders still unresolved, foreign trimtab orders."""
+        problems = []
+        for row in self.journal.live_orders():
+            if row.venue not in self.venues:
+                problems.append(f"order {row.client_order_id} on {row.venue} is {row.state}; "
+                                f"run with --venue {row.venue} to resolve it")
+                continue
+            try:
+                state = self.resolve(row, at_start=at_start)
+            except VenueError as exc:
+                problems.append(f"order {row.client_order_id}: cannot look it up ({exc})")
+                continue
+            if state in ("pending-submit", "unknown", "open", "partially-filled"):
+                problems.append(f"order {row.client_order_id} on {row.venue} is {state}")
+        return problems + (self.foreign_orders() if at_start else [])
+
+    def foreign_orders(self) -> list[str]:
+        """Open orders with trimtab's prefix that this journal never wrote."""
+        known = self.journal.known_client_ids()
+        out = []
+        for venue in self.venues.values():
+            try:
+                open_orders = self.backoff.call(venue.fetch_open_orders)
+            except VenueError as exc:  # reported, not fatal: the journal's own rows are resolved
+                self.journal.event("scan_failed", f"cannot list open orders on {venue.name} "
+                                   f"to look for unknown trimtab orders: {exc}")
+                continue
+            for order in open_orders:
+                cid = order.client_order_id or ""
+                if cid.startswith(CLIENT_ID_PREFIX) and cid not in known:
+                    message = (f"open order {cid} ({order.symbol}) on {venue.name} carries "
+                               "trimtab's prefix but is not in this journal: cancel it or use "
+                               "the journal that placed it")
+                    self.journal.event("foreign_order", message)
+                    out.append(message)
+        return out

@@ -1,0 +1,1 @@
+"""Renderers only: JSON documents, rich tables, status lines and charts."""

@@ -1,0 +1,88 @@
+"""Output of `trimtab rebalance` and `trimtab journal`: rich tables and one JSON object."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from trimtab.domain.analysis.drift import Analysis
+from trimtab.execution.executor import Execution
+from trimtab.journal.models import EventRow, OrderRow, PlanRow
+from trimtab.reports.tables import money, pct
+
+
+def execution_table(execution: Execution) -> Table:
+    t = Table(title=f"Execution — plan {execution.plan_id}")
+    for col in ("client order id", "side", "symbol", "amount sent", "status", "filled",
+                "average", "fee"):
+        t.add_column(col, justify="right" if col in ("amount sent", "filled", "average",
+                                                        "fee") else "left")
+    for o in execution.orders:
+        t.add_row(o.client_order_id or "–", o.side, o.symbol, o.amount, o.status,
+                  f"{o.filled:g}", money(o.average), money(o.fee))
+    return t
+
+
+def before_after_table(before: Analysis, after: Analysis) -> Table:
+    t = Table(title=f"Before / after — spot value {before.spot_value:,.2f} → "
+                    f"{after.spot_value:,.2f} {after.quote}")
+    for col in ("asset", "before", "after", "target", "band", "in band"):
+        t.add_column(col, justify="left" if col == "asset" else "right")
+    after_by = {a.asset: a for a in after.assets}
+    for a in before.assets:
+        b = after_by.get(a.asset, a)
+        t.add_row(a.asset, pct(a.weight), pct(b.weight), pct(a.target),
+                  f"{pct(b.band.low)}–{pct(b.band.high)}", "no" if b.breached else "yes")
+    return t
+
+
+def rebalance_document(plan_id: str, status: str, execution: Execution | None,
+                       refused: list[str], after: Analysis | None) -> dict[str, Any]:
+    """One JSON object: plan id, status, each order as sent and filled, why it stopped."""
+    return {
+        "plan_id": plan_id,
+        "status": status,
+        "refused": refused,
+        "stop": asdict(execution.stop) if execution and execution.stop else None,
+        "orders": [asdict(o) for o in execution.orders] if execution else [],
+        "after": None if after is None else {
+            "spot_value": after.spot_value, "triggered": after.triggered,
+            "weights": {a.asset: a.weight for a in after.assets}},
+    }
+
+
+def render_journal(console: Console,
+                   recent: list[tuple[PlanRow, list[OrderRow], list[EventRow]]]) -> None:
+    if not recent:
+        console.print("The journal has no plans yet.")
+        return
+    for plan, orders, events in recent:
+        console.print(f"[bold]plan {plan.id}[/] {plan.created_at:%Y-%m-%d %H:%M:%S} "
+                      f"— {plan.status}" + (f": {plan.reason}" if plan.reason else ""),
+                      highlight=False)
+        if orders:
+            t = Table(show_edge=False)
+            for col in ("client order id", "venue", "side", "symbol", "amount", "state",
+                        "filled", "average", "fee"):
+                t.add_column(col)
+            for o in orders:
+                t.add_row(o.client_order_id, o.venue, o.side, o.symbol, o.amount, o.state,
+                          o.filled, o.average or "–", o.fee or "–")
+            console.print(t)
+        for e in events:
+            console.print(f"  {e.kind}: {e.message}", highlight=False)
+
+
+def journal_document(recent: list[tuple[PlanRow, list[OrderRow], list[EventRow]]]
+                     ) -> list[dict[str, Any]]:
+    return [{"plan_id": p.id, "created_at": p.created_at.isoformat(), "status": p.status,
+             "reason": p.reason,
+             "orders": [{"client_order_id": o.client_order_id, "venue": o.venue,
+                         "symbol": o.symbol, "side": o.side, "amount": o.amount,
+                         "state": o.state, "filled": o.filled, "average": o.average,
+                         "fee": o.fee, "reason": o.reason} for o in orders],
+             "events": [{"kind": e.kind, "message": e.message} for e in events]}
+            for p, orders, events in recent]

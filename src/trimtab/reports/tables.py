@@ -1,0 +1,170 @@
+"""Human output of a check: rich tables for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from trimtab.domain.analysis.drift import Analysis
+from trimtab.domain.planning.planner import Plan
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
+    """A compact table that still reads in an 80-column terminal."""
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in columns:
+        t.add_column(col, justify="right" if col in right else "left")
+    return t
+
+
+def money(x: float | None) -> str:
+    return "–" if x is None else f"{x:,.2f}"
+
+
+def price(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:,.2f}" if abs(x) >= 1 else f"{x:.6g}"
+
+
+def render_check(console: Console, analysis: Analysis, plan: Plan) -> None:
+    console.print(allocation_table(analysis))
+    if analysis.sleeves:
+        console.print(sleeve_table(analysis))
+    for part in futures_parts(analysis):
+        console.print(part)
+    console.print(triggers_text(analysis))
+    console.print(plan_group(plan, analysis.quote))
+
+
+def allocation_table(analysis: Analysis) -> Table:
+    t = table(f"Allocation — spot value {analysis.spot_value:,.2f} {analysis.quote}",
+              "asset", "value", "weight", "target", "band", "alert low", "alert high",
+              "status", right=("value", "weight", "target", "band", "alert low", "alert high"))
+    for a in analysis.assets:
+        status = Text("BREACH", style="bold red") if a.breached else Text("ok", style="green")
+        marks = "".join(m for m, on in (("*", a.wallet_units > 0), ("!", a.frozen),
+                                        ("?", a.asset in analysis.untargeted)) if on)
+        t.add_row(a.asset + marks, f"{a.value:,.0f}", pct(a.weight), pct(a.target),
+                  f"{a.band.low * 100:.1f}–{pct(a.band.high)}", price(a.alert_low),
+                  price(a.alert_high), status)
+    t.caption = "* partly in a wallet (never traded)  ! frozen  ? not in the targets"
+    t.caption_justify = "left"
+    return t
+
+
+def sleeve_table(analysis: Analysis) -> Table:
+    t = table("Sleeves", "sleeve", "members", "value", "weight", "target", "band", "status",
+              right=("value", "weight", "target", "band"))
+    for s in analysis.sleeves:
+        t.add_row(s.name, ", ".join(s.members), f"{s.value:,.0f}", pct(s.weight),
+                  pct(s.band.target), f"{pct(s.band.low)}–{pct(s.band.high)}",
+                  Text("BREACHED", style="bold red") if s.breached else Text("ok", "green"))
+    return t
+
+
+def futures_parts(analysis: Analysis) -> Iterable[RenderableType]:
+    f = analysis.futures
+    if analysis.tactical:
+        tac = ", ".join(f"{h.units:g} {h.asset} ({money(h.value)})" for h in analysis.tactical)
+        yield Text(f"Tactical (outside the allocation): {tac}")
+    if not f.positions:
+        return
+    style = "bold red" if f.breached else "green"
+    yield Text.assemble("Futures: gross notional ", money(f.gross_notional), " = ",
+                        (f"{f.multiple:.2f}×", style), f" spot value (cap {f.max_multiple:.2f}×);"
+                        f" funding {money(f.funding_per_day)} {analysis.quote}/day")
+    t = table("Positions", "venue", "symbol", "side", "contracts", "notional", "funding",
+              "per day", "liquidation", right=("contracts", "notional", "funding", "per day",
+                                               "liquidation"))
+    for p, m in zip(f.positions, analysis.margin, strict=True):
+        liq = "–" if m.liquidation_price is None else (
+            f"{price(m.liquidation_price)}{'~' if m.liquidation_estimated else ''}")
+        t.add_row(p.position.venue, p.position.symbol, p.position.side,
+                  f"{p.position.contracts:g}", money(p.notional),
+                  "–" if p.funding_rate is None else f"{p.funding_rate * 100:.4f}%",
+                  money(p.funding_per_day), liq)
+    t.caption = "~ estimated from margin and maintenance rate"
+    t.caption_justify = "left"
+    yield t
+    yield Text("Net exposure (spot + futures): " + ", ".join(
+        f"{a} {money(v)}" for a, v in f.net_exposure.items()))
+
+
+def triggers_text(analysis: Analysis) -> Text:
+    if not analysis.triggers:
+        return Text("No trigger fired: every weight is inside its band.", style="green")
+    out = Text("Triggers fired:\n", style="bold")
+    for t in analysis.triggers:
+        out.append(f"  • [{t.kind}] {t.message}\n", style="yellow")
+    return out
+
+
+def plan_group(plan: Plan, quote: str) -> RenderableType:
+    if plan.refused:
+        return Text("Plan refused:\n" + "\n".join(f"  • {r}" for r in plan.refused),
+                    style="bold red")
+    parts: list[RenderableType] = []
+    if plan.orders:
+        parts.append(orders_table(plan, quote))
+    elif not plan.skipped:
+        parts.append(Text("Plan: nothing to trade."))
+    if plan.skipped:
+        t = table("Skipped", "asset", "side", "notional", "reason", "detail",
+                  right=("notional",))
+        for s in plan.skipped:
+            t.add_row(s.asset, s.side, money(s.notional), s.reason, s.detail)
+        parts.append(t)
+    if plan.hedges:
+        parts.append(hedges_table(plan, quote))
+    for r in plan.residual:
+        parts.append(Text(f"Stays outside its band after the plan: {r.subject} at "
+                          f"{r.weight:.4g} (band {r.low:.4g}–{r.high:.4g}): {r.reason}",
+                          style="yellow"))
+    return Group(*parts)
+
+
+def orders_table(plan: Plan, quote: str) -> Table:
+    t = table(f"Plan — {len(plan.orders)} orders, fees {money(plan.fees)} + slippage "
+              f"{money(plan.slippage)} {quote} on turnover {money(plan.turnover)}",
+              "venue", "symbol", "side", "amount", "notional", "fee", "slip", "reduce",
+              right=("amount", "notional", "fee", "slip"))
+    for o in plan.orders:
+        t.add_row(o.venue, o.symbol, Text(o.side, "red" if o.side == "sell" else "green"),
+                  f"{o.amount:.6g}", money(o.notional), money(o.fee),
+                  money(o.slippage), "yes" if o.reduce_only else "")
+    return t
+
+
+def hedges_table(plan: Plan, quote: str) -> Table:
+    t = table("Hedge alternative: short a perpetual instead of selling", "asset", "symbol",
+              "contracts", "notional", "open cost", "funding", "vs selling", "multiple",
+              right=("contracts", "notional", "open cost", "funding", "vs selling", "multiple"))
+    for h in plan.hedges:
+        funding = "n/a" if h.funding_cost is None else money(h.funding_cost)
+        t.add_row(h.asset, h.symbol, f"{h.contracts:.6g}", money(h.notional),
+                  money(h.open_cost), f"{funding} /{h.horizon_days:g}d", money(h.sell_cost),
+                  Text(f"{h.multiple_after:.2f}×", "red" if h.exceeds_cap else ""))
+    return t
+
+
+def alert_table(analysis: Analysis) -> Table:
+    """Alert Low / Alert High per asset, the prices to set on an exchange."""
+    t = table(f"Alert prices ({analysis.quote}), all other prices held", "asset", "price",
+              "weight", "band", "alert low", "alert high",
+              right=("price", "weight", "band", "alert low", "alert high"))
+    for a in analysis.assets:
+        if a.asset == analysis.quote:
+            continue
+        t.add_row(a.asset, price(a.price), pct(a.weight),
+                  f"{a.band.low * 100:.1f}–{pct(a.band.high)}", price(a.alert_low),
+                  price(a.alert_high))
+    return t

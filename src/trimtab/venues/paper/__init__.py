@@ -1,0 +1,1 @@
+"""The paper exchange: a venue kept in the journal, for demos, replays and tests."""

@@ -1,0 +1,108 @@
+"""The one interface every venue implements, and the values it returns.
+
+A venue is where balances, prices and positions come from and where orders
+go: the ccxt adapter for real exchanges and the paper exchange for dry runs
+both implement `Venue`, so execution and snapshots never know which is which.
+Amounts sent are strings already cut to the market's precision, because what
+is journaled must be exactly what was sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from trimtab.domain.planning.orders import MarketRule, Side
+from trimtab.domain.snapshot import FundingRate, Position
+
+OrderStatus = Literal["open", "closed", "canceled", "expired", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    """What trimtab needs of a ccxt market: its symbol, currencies and rule."""
+
+    symbol: str
+    base: str
+    quote: str
+    rule: MarketRule
+    contract: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    """Units per asset: total held and free to trade."""
+
+    total: Mapping[str, float]
+    free: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Ticker:
+    """Last price of a market and when the venue observed it."""
+
+    symbol: str
+    last: float
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class VenueOrder:
+    """An order as the venue reports it (ccxt's order structure, trimmed)."""
+
+    id: str
+    client_order_id: str | None
+    symbol: str
+    side: Side
+    amount: float
+    filled: float
+    average: float | None
+    status: OrderStatus
+    fee: float | None = None
+    fee_currency: str | None = None
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.amount - self.filled)
+
+
+class Venue(Protocol):
+    """What trimtab asks of an exchange (real or paper)."""
+
+    name: str
+
+    def now(self) -> datetime:
+        """The venue's clock: wall time, or the replay's date on a replayed paper venue."""
+        ...
+
+    def load_markets(self) -> Mapping[str, Market]: ...
+
+    def amount_to_precision(self, symbol: str, amount: float) -> str:
+        """The amount cut (never rounded up) to the market's lot size, as a string."""
+        ...
+
+    def fetch_balances(self) -> Balances: ...
+
+    def fetch_tickers(self, symbols: list[str]) -> Mapping[str, Ticker]: ...
+
+    def fetch_positions(self) -> list[Position]: ...
+
+    def fetch_funding_rates(self, symbols: list[str]) -> Mapping[str, FundingRate]: ...
+
+    def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
+                     reduce_only: bool = False) -> VenueOrder:
+        """Place a market order; raises OutcomeUnknown when it may have been accepted."""
+        ...
+
+    def fetch_order(self, symbol: str, *, order_id: str | None = None,
+                    client_order_id: str | None = None) -> VenueOrder | None:
+        """An order by venue id or client order id; None when the venue does not know it."""
+        ...
+
+    def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]: ...
+
+    def fetch_closed_orders(self, symbol: str | None = None) -> list[VenueOrder]: ...
+
+    def cancel_order(self, order_id: str, symbol: str) -> VenueOrder | None: ...

@@ -1,0 +1,1 @@
+"""The long-lived watch: the loop, its clocks and replay, its journal, notifications."""

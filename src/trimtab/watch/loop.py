@@ -1,0 +1,217 @@
+"""The watch loop: check on a schedule, fire triggers, notify, plan, act.
+
+Every tick takes a snapshot, analyses it, adds the calendar triggers due
+since the last tick, lets the alerting rule decide what deserves a
+notification, and acts according to the policy's mode. The loop owns no
+I/O of its own: the clock, the snapshot, the journal, the notifier and the
+executor are passed in, so that a replay runs months in seconds and a
+restart resumes from the journal.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from trimtab.domain.analysis.alerting import Key, Notified, due, near_edges
+from trimtab.domain.analysis.drift import Analysis, analyse
+from trimtab.domain.analysis.triggers import Trigger
+from trimtab.domain.calendar import calendar_triggers, next_fire
+from trimtab.domain.planning.orders import MarketRule
+from trimtab.domain.planning.planner import Plan, make_plan
+from trimtab.domain.policy import Policy
+from trimtab.domain.snapshot import Snapshot
+from trimtab.venues.errors import VenueError
+from trimtab.watch.notify import Delivery, Message, compose
+
+ACTING_KINDS = ("threshold", "leverage")
+RETRY_FIRST = 5.0
+
+
+class SystemClock:
+    """Wall time; sleeping wakes early when the watcher is asked to stop."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self._stop = stop
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        self._stop.wait(seconds)
+
+
+class ReplayClock:
+    """A clock that jumps instead of sleeping: months of schedules replay in seconds."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def sleep(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class WatchJournal(Protocol):
+    """What the loop records, and what it reads back to resume after a restart."""
+
+    def last_check(self) -> datetime | None:
+        """The time of the last check that had data (an outage does not count)."""
+        ...
+
+    def alert_memory(self) -> dict[Key, Notified]: ...
+
+    def record_check(self, at: datetime, analysis: Analysis | None, fired: tuple[Trigger, ...],
+                     notified: tuple[Trigger, ...], decision: str,
+                     memory: dict[Key, Notified]) -> None: ...
+
+    def record_notification(self, at: datetime, message: Message,
+                            delivery: Delivery) -> None: ...
+
+
+class Actions(Protocol):
+    """The loop's hands: where snapshots come from and where plans go."""
+
+    def snapshot(self) -> Snapshot: ...
+
+    def markets(self) -> Mapping[tuple[str, str], MarketRule]: ...
+
+    def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str: ...
+
+    def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str: ...
+
+
+@dataclass
+class TickReport:
+    """What one tick saw and did (for the status line and tests)."""
+
+    at: datetime
+    analysis: Analysis | None
+    fired: tuple[Trigger, ...] = ()
+    notified: tuple[Trigger, ...] = ()
+    decision: str = "none"
+    error: str | None = None
+
+
+@dataclass
+class Watcher:
+    """One policy watched over one set of venues."""
+
+    policy: Policy
+    actions: Actions
+    journal: WatchJournal
+    clock: Clock
+    send: Callable[[Message], Delivery]
+    on_tick: Callable[[TickReport, datetime | None], None] = lambda report, nxt: None
+    stop: threading.Event = field(default_factory=threading.Event)
+    _last_good: datetime | None = None
+    _stale_notified: bool = False
+    _failures: int = 0
+
+    def run(self, until: datetime | None = None) -> None:
+        """Tick until stopped (SIGINT/SIGTERM set `stop`) or `until` has passed."""
+        while not self.stop.is_set():
+            report = self.tick()
+            wake = self.next_wake(report.at)
+            self.on_tick(report, next_fire(self.policy.schedules, report.at))
+            if until is not None and wake > until:
+                return
+            self.clock.sleep(max(0.0, (wake - self.clock.now()).total_seconds()))
+
+    def next_wake(self, after: datetime) -> datetime:
+        """The next check: the check interval, a schedule due sooner, or a retry.
+
+        After a failed snapshot the loop retries sooner, backing off
+        exponentially from RETRY_FIRST seconds up to the check interval.
+        """
+        interval = self.policy.check_interval
+        if self._failures:
+            interval = min(interval, RETRY_FIRST * 2 ** (self._failures - 1))
+        wake = after + timedelta(seconds=interval)
+        scheduled = next_fire(self.policy.schedules, after)
+        return min(wake, scheduled) if scheduled is not None else wake
+
+    def tick(self) -> TickReport:
+        """One check: snapshot, analysis, triggers, notifications, decision, journal."""
+        now = self.clock.now()
+        since = self.journal.last_check() or now
+        calendar = calendar_triggers(self.policy.schedules, since, now)
+        try:
+            snapshot = self.actions.snapshot()
+        except (VenueError, OSError) as exc:  # the loop must outlive a venue outage
+            return self._outage(now, calendar, exc)
+        self._recovered(now)
+        analysis = analyse(snapshot, self.policy)
+        fired = calendar + analysis.triggers
+        near = near_edges(analysis, self.policy.alerts.rearm)
+        notified, memory = due(fired, self.journal.alert_memory(), now, self.policy.alerts, near)
+        decision, plan = self._decide(snapshot, analysis, calendar, notified)
+        if notified:
+            self._notify(now, compose(notified, analysis, plan, _next_step(decision)))
+        self.journal.record_check(now, analysis, fired, notified, decision, memory)
+        return TickReport(now, analysis, fired, notified, decision)
+
+    def _decide(self, snapshot: Snapshot, analysis: Analysis, calendar: tuple[Trigger, ...],
+                notified: tuple[Trigger, ...]) -> tuple[str, Plan | None]:
+        """Plan when a scheduled rebalance is due or an acting trigger is newly notified."""
+        scheduled = any(t.figures.get("rebalance") for t in calendar)
+        acting = any(t.kind in ACTING_KINDS for t in notified)
+        if not (scheduled or acting):
+            return ("review" if calendar else "none"), None
+        plan = make_plan(snapshot, self.policy, analysis, rebalance=True if scheduled else None,
+                         markets=self.actions.markets())
+        if plan.refused:
+            return "refused: " + "; ".join(plan.refused), plan
+        if not plan.orders:
+            return "nothing to trade", plan
+        if self.policy.mode == "alert":
+            return "alert only (mode alert)", plan
+        if self.policy.mode == "propose":
+            return f"proposed {self.actions.propose(snapshot, analysis, plan)}", plan
+        return f"executed {self.actions.execute(snapshot, analysis, plan)}", plan
+
+    def _notify(self, now: datetime, message: Message) -> None:
+        self.journal.record_notification(now, message, self.send(message))
+
+    def _outage(self, now: datetime, calendar: tuple[Trigger, ...], exc: Exception
+                ) -> TickReport:
+        self._failures += 1
+        error = f"{type(exc).__name__}: {exc}"
+        stale_for = (now - self._last_good).total_seconds() if self._last_good else None
+        if stale_for is not None and stale_for > self.policy.max_price_age \
+                and not self._stale_notified:
+            self._notify(now, Message("trimtab: market data stale",
+                                      f"No fresh snapshot for {stale_for:.0f} s "
+                                      f"(max_price_age {self.policy.max_price_age:g} s): {error}"))
+            self._stale_notified = True
+        memory = self.journal.alert_memory()
+        self.journal.record_check(now, None, calendar, (), f"outage: {error}", memory)
+        return TickReport(now, None, calendar, (), "outage", error)
+
+    def _recovered(self, now: datetime) -> None:
+        if self._stale_notified:
+            self._notify(now, Message("trimtab: market data back", "Snapshots are fresh again."))
+        self._stale_notified = False
+        self._last_good = now
+        self._failures = 0
+
+
+def _next_step(decision: str) -> str | None:
+    if decision.startswith("proposed "):
+        plan_id = decision.split(" ", 1)[1]
+        return (f"Plan {plan_id} waits for confirmation: trimtab approve {plan_id}, or "
+                "approve it on the dashboard (trimtab serve).")
+    if decision.startswith("executed "):
+        return f"Plan {decision.split(' ', 1)[1]} was executed (mode auto)."
+    return None

@@ -1,0 +1,100 @@
+"""A dashboard on loopback over a real SQLite journal holding one proposed plan."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import update
+
+from tests.builders import policy
+from trimtab.app.dashboard import JournalSource
+from trimtab.app.wiring import VenueActions
+from trimtab.domain.analysis.drift import analyse
+from trimtab.domain.planning.orders import Order
+from trimtab.domain.planning.planner import make_plan
+from trimtab.journal.models import PlanRow
+from trimtab.journal.store import open_journal
+from trimtab.venues.paper.venue import PaperCosts, PaperVenue
+from trimtab.venues.prices import FixedPrices
+from trimtab.venues.retry import Backoff
+from trimtab.web.app import create_app
+from trimtab.web.auth import Access
+
+TOKEN = "test-token-0123456789"
+POLICY = policy({"BTC": 0.5, "ETH": 0.3, "USDT": 0.2},
+                costs={"fee_rate": 0.001, "slippage_bps": 5, "min_trade": 10})
+PRICES = {"BTC": 58_000.0, "ETH": 2_700.0}
+START = {"BTC": 0.1, "ETH": 1.0, "USDT": 1_500.0}  # BTC 58 %, ETH 27 %, USDT 15 %
+
+
+@dataclass
+class Dashboard:
+    url: str
+    source: JournalSource
+    executed: list[tuple[str, tuple[Order, ...]]] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def journal_with_plan(path: Path) -> JournalSource:
+    """A paper account whose BTC is over its band, and the plan watch proposed for it."""
+    journal = open_journal(f"sqlite:///{path}")
+    venue = PaperVenue(journal, FixedPrices(PRICES, datetime(2025, 1, 31, tzinfo=UTC)),
+                       PaperCosts(0.001, 0.0005), assets=("BTC", "ETH"))
+    venue.fund(START)
+    actions = VenueActions(POLICY, journal, {"paper": venue}, Backoff(sleep=lambda _: None))
+    snap = actions.snapshot()
+    analysis = analyse(snap, POLICY)
+    plan = make_plan(snap, POLICY, analysis, markets=actions.markets())
+    plan_id = actions.propose(snap, analysis, plan)
+    with journal.session() as session:  # a readable id for the tests
+        session.execute(update(PlanRow).where(PlanRow.id == plan_id).values(id="plan-1"))
+    return JournalSource(POLICY, journal, actions.snapshot, actions.execute_plan)
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path) -> Iterator[Dashboard]:
+    source = journal_with_plan(tmp_path / "journal.sqlite")
+    board = Dashboard("", source)
+
+    real = source.execute
+
+    def execute(plan_id: str, orders: tuple[Order, ...]) -> str:
+        board.executed.append((plan_id, orders))
+        time.sleep(0.3)  # give a second click the time to land while the first executes
+        return real(plan_id, orders)
+
+    source.execute = execute
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(source, Access(TOKEN, False), refresh_ms=300),
+                                           host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    board.url = f"http://127.0.0.1:{port}"
+    try:
+        yield board
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    folder = Path(__file__).resolve().parents[2] / "build" / "test-artifacts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
