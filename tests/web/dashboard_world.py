@@ -15,12 +15,16 @@ import uvicorn
 from sqlalchemy import update
 
 from tests.builders import policy
+from trimtab.app.approvals import Approvals, propose
 from trimtab.app.dashboard import JournalSource
 from trimtab.app.wiring import VenueActions
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.orders import Order
 from trimtab.domain.planning.planner import make_plan
+from trimtab.domain.policy import Policy
+from trimtab.execution.outcome import Execution
 from trimtab.journal.models import PlanRow
+from trimtab.journal.plan_record import PlanRecord
 from trimtab.journal.store import open_journal
 from trimtab.venues.paper.venue import PaperCosts, PaperVenue
 from trimtab.venues.prices import FixedPrices
@@ -58,10 +62,30 @@ def journal_with_plan(path: Path) -> JournalSource:
     snap = actions.snapshot()
     analysis = analyse(snap, POLICY)
     plan = make_plan(snap, POLICY, analysis, markets=actions.markets())
-    plan_id = actions.propose(snap, analysis, plan)
+    plan_id = propose(actions, snap, analysis, plan)
     with journal.session() as session:  # a readable id for the tests
         session.execute(update(PlanRow).where(PlanRow.id == plan_id).values(id="plan-1"))
-    return JournalSource(POLICY, journal, actions.snapshot, actions.execute_plan)
+    return JournalSource(POLICY, journal, actions.snapshot,
+                         Approvals(journal, lambda record, pol: actions))
+
+
+def watch_executions(source: JournalSource, executed: list[tuple[str, tuple[Order, ...]]],
+                     pause: float = 0.0) -> None:
+    """Record every execution the source's approvals start (after `pause` seconds)."""
+    real = source.approvals.open_venues
+
+    def open_venues(record: PlanRecord, pol: Policy) -> VenueActions:
+        actions = real(record, pol)
+        execute = actions.execute
+
+        def recorded(plan_id: str, orders: tuple[Order, ...]) -> Execution:
+            executed.append((plan_id, orders))
+            time.sleep(pause)
+            return execute(plan_id, orders)
+        actions.execute = recorded  # type: ignore[method-assign]
+        return actions
+
+    source.approvals.open_venues = open_venues
 
 
 @pytest.fixture
@@ -69,14 +93,8 @@ def dashboard(tmp_path: Path) -> Iterator[Dashboard]:
     source = journal_with_plan(tmp_path / "journal.sqlite")
     board = Dashboard("", source)
 
-    real = source.execute
-
-    def execute(plan_id: str, orders: tuple[Order, ...]) -> str:
-        board.executed.append((plan_id, orders))
-        time.sleep(0.3)  # give a second click the time to land while the first executes
-        return real(plan_id, orders)
-
-    source.execute = execute
+    # give a second click the time to land while the first executes
+    watch_executions(source, board.executed, pause=0.3)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(source, Access(TOKEN, False), refresh_ms=300),
                                            host="127.0.0.1", port=port, log_level="warning"))

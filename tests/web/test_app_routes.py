@@ -7,19 +7,33 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.dashboard_world import TOKEN, journal_with_plan
+from tests.web.dashboard_world import TOKEN, journal_with_plan, watch_executions
+from trimtab.domain.planning.orders import Order
 from trimtab.web.app import create_app
 from trimtab.web.auth import Access, AuthConfigError
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def client(tmp_path: Path, read_only: bool = False) -> tuple[TestClient, list[str]]:
+def client(tmp_path: Path, read_only: bool = False) -> tuple[TestClient, PlanIds]:
     source = journal_with_plan(tmp_path / "journal.sqlite")
-    executed: list[str] = []
-    source.execute = lambda plan_id, orders: executed.append(plan_id) or "done"
+    runs: list[tuple[str, tuple[Order, ...]]] = []
+    watch_executions(source, runs)
     app = create_app(source, Access(TOKEN, False), read_only=read_only)
-    return TestClient(app, base_url="http://127.0.0.1"), executed
+    return TestClient(app, base_url="http://127.0.0.1"), PlanIds(runs)
+
+
+class PlanIds:
+    """The ids of the plans executed so far, compared as a list."""
+
+    def __init__(self, runs: list[tuple[str, tuple[Order, ...]]]) -> None:
+        self.runs = runs
+
+    def __eq__(self, other: object) -> bool:
+        return [plan_id for plan_id, _ in self.runs] == other
+
+    def __repr__(self) -> str:
+        return repr([plan_id for plan_id, _ in self.runs])
 
 
 def test_every_route_needs_the_token(tmp_path: Path) -> None:

@@ -38,8 +38,7 @@ def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0) -> Che
 def check_venues(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
                  paper_prices: str) -> CheckResult:
     """Analyse a snapshot taken from the venues (the paper exchange by default)."""
-    from trimtab.app.rebalance import Options
-    from trimtab.app.wiring import open_actions
+    from trimtab.app.wiring import Options, open_actions
     from trimtab.journal.store import JournalError, open_journal
     from trimtab.venues.errors import VenueError
 

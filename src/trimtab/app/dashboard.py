@@ -1,9 +1,7 @@
-"""The dashboard's data: live analysis from the venues, history and plans from the journal.
+"""The dashboard's read model: live analysis from the venues, history and plans from the journal.
 
-Approval is decided once, in the database: the plan's status moves from
-`proposed` to `approved` in a single conditional UPDATE, so two clicks, two
-tabs or two servers cannot both execute it; only the request whose UPDATE
-changed the row goes on to execute.
+The page reads through this and acts through `app.approvals`, the same
+path as `trimtab approve`: a plan is decided once, in the database.
 """
 
 from __future__ import annotations
@@ -13,30 +11,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select
 
-from trimtab.app.read_model import Current, Decision, PlanView
+from trimtab.app.approvals import Approvals, Decision, Origin, venues_from_record
+from trimtab.app.read_model import Current, PlanView
+from trimtab.app.watching import recover
+from trimtab.app.wiring import Options, open_actions
 from trimtab.domain.analysis.drift import analyse
-from trimtab.domain.planning.orders import Order
 from trimtab.domain.planning.planner import make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
+from trimtab.execution.executor import Progress
+from trimtab.execution.states import PlanStatus
 from trimtab.journal.models import EventRow, NotificationRow, OrderRow, PlanRow, WatchCheckRow
+from trimtab.journal.plan_record import RecordError, load_record
 from trimtab.journal.store import Journal
-
-Execute = Callable[[str, tuple[Order, ...]], str]
 
 
 @dataclass
 class JournalSource:
-    """Implements DashboardSource over a journal, a snapshot function and an executor."""
+    """Implements DashboardSource over a journal, a snapshot function and the approvals."""
 
     policy: Policy
     journal: Journal
     snapshot: Callable[[], Snapshot]
-    execute: Execute
+    approvals: Approvals
     reports_dir: Path | None = None
 
     def current(self) -> Current:
@@ -71,23 +72,10 @@ class JournalSource:
                 OrderRow.plan_id == p.id).order_by(OrderRow.leg)).all()) for p in plans]
 
     def approve(self, plan_id: str) -> Decision:
-        claimed = self._claim(plan_id, "approved")
-        if claimed is not None:
-            return claimed
-        document = self._document(plan_id)
-        orders = tuple(Order(**o) for o in document.get("orders", []))
-        try:
-            message = self.execute(plan_id, orders)
-        except Exception as exc:  # the page must say what happened; the journal has the rest
-            self.journal.event("approval-failed", f"{type(exc).__name__}: {exc}", plan_id)
-            return Decision(plan_id, "failed", f"{type(exc).__name__}: {exc}")
-        # the executor says "stopped ..." when a guard (price moved, kill switch, cap) ended it
-        return Decision(plan_id, "stopped" if message.startswith("stopped") else "executed",
-                        message)
+        return self.approvals.approve(plan_id, Origin.DASHBOARD)
 
     def reject(self, plan_id: str) -> Decision:
-        return self._claim(plan_id, "rejected") or Decision(plan_id, "rejected",
-                                                            "the plan will not be executed")
+        return self.approvals.reject(plan_id, Origin.DASHBOARD)
 
     def reports(self) -> list[Path]:
         if self.reports_dir is None or not self.reports_dir.is_dir():
@@ -95,36 +83,20 @@ class JournalSource:
         return sorted(p for p in self.reports_dir.iterdir()
                       if p.suffix in {".html", ".png"} and p.is_file())
 
-    def _claim(self, plan_id: str, status: str) -> Decision | None:
-        """Move proposed → status in one UPDATE; a Decision if that did not happen."""
-        with self.journal.session() as session:
-            result = cast(CursorResult[Any], session.execute(update(PlanRow).where(
-                PlanRow.id == plan_id, PlanRow.status == "proposed").values(
-                status=status, reason=f"{status} on the dashboard at "
-                f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")))
-            changed = result.rowcount
-            current = session.get(PlanRow, plan_id)
-        if changed == 1:
-            return None
-        if current is None:
-            return Decision(plan_id, "unknown-plan", f"no plan {plan_id} in the journal")
-        return Decision(plan_id, "already-decided", f"plan {plan_id} is {current.status}; "
-                        "it was decided before this request")
-
-    def _document(self, plan_id: str) -> dict[str, Any]:
-        with self.journal.session() as session:
-            document: dict[str, Any] = json.loads(session.get_one(PlanRow, plan_id).document)
-        return document
-
     @staticmethod
     def _view(plan: PlanRow, orders: Any) -> PlanView:
-        document = json.loads(plan.document)
+        try:
+            record = load_record(plan.id, plan.document)
+            planned = [o.model_dump() for o in record.orders]
+            document: dict[str, Any] = {"hedges": list(record.hedges), "totals": record.totals}
+        except RecordError as exc:
+            planned, document = [], {"hedges": [], "error": str(exc)}
         rows = [{"venue": o.venue, "symbol": o.symbol, "side": o.side, "amount": o.amount,
                  "notional": float(o.filled) * float(o.average) if o.average else None,
                  "fee": float(o.fee) if o.fee else None, "slippage": None,
                  "status": o.state, "filled": o.filled} for o in orders]
-        return PlanView(plan.id, _aware(plan.created_at), plan.status, document,
-                        rows or document.get("orders", []), plan.reason)
+        return PlanView(plan.id, _aware(plan.created_at), PlanStatus(plan.status), document,
+                        rows or planned, plan.reason)
 
 
 def _delivery(note: NotificationRow) -> str:
@@ -135,3 +107,15 @@ def _delivery(note: NotificationRow) -> str:
 
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def open_dashboard(options: Options, policy: Policy, journal: Journal, progress: Progress,
+                   reports_dir: Path | None = None) -> JournalSource:
+    """The dashboard's source over the venues in `options`; approvals reuse those venues."""
+    actions = open_actions(options, policy, journal, progress)
+    for problem in recover(actions):
+        progress(f"unresolved: {problem}")
+    opener = venues_from_record(journal, options.environ, progress, options.paper_spec,
+                                held=actions)
+    return JournalSource(policy, journal, actions.snapshot, Approvals(journal, opener, policy),
+                         reports_dir)

@@ -7,6 +7,7 @@ names the file, the key and the fix, never a traceback.
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -87,3 +88,21 @@ def _is_union_tag(part: object) -> bool:
     # pydantic adds the tried union member ("literal['target','band-edge']", "float") to the path
     return isinstance(part, str) and (part.startswith(("literal[", "function-")) or part in {
         "float", "int", "str", "constrained-float"})
+
+
+def read_amounts(path: Path | None, option: str) -> dict[str, float]:
+    """A JSON object of asset → amount (`--holdings`, `--paper-start`); empty without a path."""
+    if path is None:
+        return {}
+    try:
+        raw: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{option}: {path}: cannot read a JSON object ({exc})") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{option}: {path}: expected an object of asset → amount")
+    for asset, amount in raw.items():
+        short_allowed = ":" in str(asset)  # a perpetual: negative contracts are a short
+        if not isinstance(amount, int | float) or isinstance(amount, bool) or (
+                amount < 0 and not short_allowed) or not math.isfinite(amount):
+            raise InputError(f"{option}: {path}: {asset}: amount must be a number ≥ 0")
+    return {str(a): float(u) for a, u in raw.items()}

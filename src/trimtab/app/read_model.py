@@ -10,10 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.planner import Plan
+from trimtab.execution.states import WAITING, PlanStatus
+
+if TYPE_CHECKING:
+    from trimtab.app.approvals import Decision
 
 
 @dataclass(frozen=True)
@@ -31,23 +35,14 @@ class PlanView:
 
     id: str
     created_at: datetime
-    status: str
+    status: PlanStatus
     document: dict[str, Any]
     orders: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None
 
     @property
     def waiting(self) -> bool:
-        return self.status == "proposed"
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What an approval or rejection did."""
-
-    plan_id: str
-    outcome: str  # executed | stopped | rejected | already-decided | failed | unknown-plan
-    message: str
+        return self.status in WAITING
 
 
 class DashboardSource(Protocol):

@@ -1,37 +1,59 @@
-"""Wiring `trimtab watch` and `trimtab serve` to the venues and the journal.
+"""Opening what the use cases work on: venues (paper or ccxt) from options or from a plan.
 
-`VenueActions` is the watch loop's hands on real or paper venues: it takes
-snapshots, journals proposed plans for confirmation, and executes plans
-through the same Executor as `trimtab rebalance` (client order ids,
-intents before sends, reconciliation), so an order placed from the watch
-loop or the dashboard is exactly as safe as one placed from the CLI.
+This is the one place that turns names into adapters. `VenueActions` is
+what the watch loop, the dashboard and approvals hold: snapshots from the
+venues, their market rules, and an Executor over them, so an order placed
+from any front end is exactly as safe as one placed by `trimtab rebalance`.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import update
-
-from trimtab.app.rebalance import Options, journal_plan, open_venues, read_wallet
-from trimtab.domain.analysis.drift import Analysis
+from trimtab.app.inputs import InputError, read_amounts
 from trimtab.domain.planning.orders import MarketRule, Order
-from trimtab.domain.planning.planner import Plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.executor import Executor, Progress
-from trimtab.journal.models import PlanRow
+from trimtab.execution.outcome import Execution
 from trimtab.journal.store import Journal
+from trimtab.venues.errors import VenueError
+from trimtab.venues.paper.venue import PaperCosts, PaperVenue
 from trimtab.venues.port import Venue
+from trimtab.venues.prices import PriceSource, PriceSourceError, parse_source
 from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import market_rules, take_snapshot
+
+PAPER = "paper"
+DEFAULT_PAPER_PRICES = "history:2025-02-10"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Which venues to open and how: what a command was asked for."""
+
+    policy: Path | None = None
+    venues: tuple[str, ...] = (PAPER,)
+    journal: str | None = None
+    paper_prices: str = DEFAULT_PAPER_PRICES
+    paper_start: Path | None = None
+    holdings: Path | None = None
+    dry_run: bool = False
+    environ: Mapping[str, str] | None = None
+    prices: PriceSource | None = None  # overrides paper_prices (a replay's moving prices)
+    trading: bool = False  # a ccxt venue must then have API keys (an approval sends orders)
+
+    @property
+    def paper_spec(self) -> str:
+        """The paper price source as a plan records it (a replay's: the day it shows)."""
+        return self.prices.spec() if self.prices is not None else self.paper_prices
 
 
 @dataclass
 class VenueActions:
-    """Snapshots from the venues, plans into the journal, orders through the Executor."""
+    """Snapshots and market rules from open venues, and an Executor over them."""
 
     policy: Policy
     journal: Journal
@@ -40,6 +62,7 @@ class VenueActions:
     wallet: Mapping[str, float] = field(default_factory=dict)
     environ: Mapping[str, str] | None = None
     progress: Progress = lambda _message: None
+    paper_prices: str | None = None
 
     def snapshot(self) -> Snapshot:
         return take_snapshot(list(self.venues.values()), self.policy.quote,
@@ -48,35 +71,11 @@ class VenueActions:
     def markets(self) -> dict[tuple[str, str], MarketRule]:
         return market_rules(list(self.venues.values()), self.backoff)
 
-    def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
-        """Journal the plan as `proposed`: it waits for `trimtab approve` or the dashboard.
-
-        A plan still waiting from an earlier check is marked `superseded`: it
-        was sized on older prices, and only the newest plan may be approved.
-        """
-        plan_id = uuid.uuid4().hex[:12]
-        with self.journal.session() as session:
-            session.execute(update(PlanRow).where(PlanRow.status == "proposed").values(
-                status="superseded", reason=f"superseded by plan {plan_id}"))
-        journal_plan(self.journal, plan_id, snapshot, analysis, plan, False, [], "proposed")
-        return plan_id
-
-    def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
-        """Journal and execute at once (mode auto)."""
-        plan_id = uuid.uuid4().hex[:12]
-        journal_plan(self.journal, plan_id, snapshot, analysis, plan, False, [])
-        return f"{plan_id} ({self.execute_plan(plan_id, plan.orders)})"
-
-    def execute_plan(self, plan_id: str, orders: tuple[Order, ...]) -> str:
-        """Send a journaled plan's orders; the outcome in a few words."""
+    def execute(self, plan_id: str, orders: tuple[Order, ...]) -> Execution:
+        """Send a journaled plan's orders (the plan must be planned or approved)."""
         executor = Executor(self.journal, self.venues, self.policy, self.backoff,
                             self.environ, self.progress)
-        execution = executor.run(plan_id, orders)
-        filled = sum(1 for o in execution.orders if o.status == "filled")
-        if execution.stop is not None:
-            return (f"stopped after {filled} of {len(orders)} orders: "
-                    f"{execution.stop.code}: {execution.stop.message}")
-        return f"{filled} of {len(orders)} orders filled"
+        return executor.run(plan_id, orders)
 
 
 def open_actions(options: Options, policy: Policy, journal: Journal,
@@ -85,4 +84,47 @@ def open_actions(options: Options, policy: Policy, journal: Journal,
     venues = open_venues(options, policy, journal, progress)
     return VenueActions(policy, journal, venues,
                         Backoff(attempts=policy.execution.read_attempts),
-                        read_wallet(options.holdings), options.environ, progress)
+                        read_amounts(options.holdings, "--holdings"), options.environ, progress,
+                        options.paper_spec if PAPER in venues else None)
+
+
+def open_venues(options: Options, policy: Policy, journal: Journal, progress: Progress
+                ) -> dict[str, Venue]:
+    """The venues named in the options (the paper one funded if new), by name."""
+    out: dict[str, Venue] = {}
+    for name in options.venues:
+        try:
+            out[name] = (_paper(options, policy, journal, progress) if name == PAPER
+                         else _ccxt(name, options.environ, options.trading))
+        except (PriceSourceError, VenueError) as exc:
+            raise InputError(str(exc)) from None
+    return out
+
+
+def _ccxt(name: str, environ: Mapping[str, str] | None, trading: bool) -> Venue:
+    from trimtab.venues.ccxt_venue import open_ccxt_venue
+    from trimtab.venues.credentials import env_prefix
+
+    venue = open_ccxt_venue(name, environ=environ)
+    if trading and not venue.credentials.values:
+        raise InputError(f"{name}: no API key to trade with; set {env_prefix(name)}API_KEY and "
+                         f"{env_prefix(name)}SECRET, or store them in the keyring (service "
+                         f"trimtab, user {name}:api_key)")
+    return venue
+
+
+def _paper(options: Options, policy: Policy, journal: Journal, progress: Progress) -> Venue:
+    start = read_amounts(options.paper_start, "--paper-start")
+    costs = PaperCosts(policy.costs.fee_rate, policy.costs.slippage_bps / 10_000)
+    assets = tuple(sorted(set(policy.asset_targets()) | {a for a in start if ":" not in a}))
+    prices = options.prices or parse_source(options.paper_prices, policy.quote)
+    venue = PaperVenue(journal, prices, costs, quote=policy.quote, assets=assets)
+    if venue.is_empty():
+        if not start:
+            raise InputError("--paper-start: the paper account is empty; give a JSON file of "
+                             'starting balances such as {"USDT": 10000, "BTC": 0.1}')
+        venue.fund(start)
+        progress(f"paper account funded from {options.paper_start}")
+    elif start:
+        progress("paper account already funded; --paper-start ignored")
+    return venue

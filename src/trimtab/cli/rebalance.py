@@ -12,9 +12,11 @@ from rich.console import Console
 
 from trimtab.app import rebalance as service
 from trimtab.app.inputs import InputError
+from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options
 from trimtab.cli.options import JournalOption, PolicyOption, fail, venue_failure
 from trimtab.domain.analysis.drift import Analysis
-from trimtab.execution.executor import Execution
+from trimtab.execution.outcome import Execution
+from trimtab.execution.states import PlanStatus
 from trimtab.journal.store import JournalError, open_journal
 from trimtab.reports.rebalance import (
     before_after_table,
@@ -45,7 +47,7 @@ def rebalance(
     paper_prices: Annotated[str, typer.Option(
         help="Paper prices: history:YYYY-MM-DD (bundled daily closes 2023-01-01…2025-02-10), "
         "live:EXCHANGE (a ccxt venue's tickers) or a JSON file {as_of, prices}.")
-    ] = service.DEFAULT_PAPER_PRICES,
+    ] = DEFAULT_PAPER_PRICES,
     paper_start: Annotated[Path | None, typer.Option(
         help="JSON {asset: amount} deposited into an empty paper account.",
         dir_okay=False)] = None,
@@ -62,8 +64,8 @@ def rebalance(
     when the run completed or had nothing to do, 1 when execution stopped or
     was refused, 2 for invalid input.
     """
-    options = service.Options(policy, tuple(venue or [service.PAPER]), journal, paper_prices,
-                              paper_start, holdings, dry_run)
+    options = Options(policy, tuple(venue or [PAPER]), journal, paper_prices, paper_start,
+                      holdings, dry_run)
     console = Console(stderr=as_json)
     try:
         prepared = service.prepare(options, console.print)
@@ -71,24 +73,22 @@ def rebalance(
         fail(str(exc))
     except VenueError as exc:
         venue_failure(str(exc))
-    plan, refused = prepared.plan, [*prepared.plan.refused, *prepared.problems]
+    refused = [*map(str, prepared.plan.refused), *prepared.problems]
     if not as_json:
-        render_check(console, prepared.analysis, plan)
-    if refused or not plan.orders or dry_run or prepared.policy.mode == "alert":
-        status = _idle_status(refused, bool(plan.orders), dry_run, prepared.policy.mode)
-        _finish(console, as_json, prepared.plan_id, status, None, refused, None)
-        raise typer.Exit(1 if refused else 0)
-    if not (yes or prepared.policy.mode == "auto" or _confirm(len(plan.orders))):
-        prepared.journal.set_plan(prepared.plan_id, "declined")
-        _finish(console, as_json, prepared.plan_id, "declined", None, [], None)
+        render_check(console, prepared.analysis, prepared.plan)
+    if prepared.status is not PlanStatus.PLANNED:
+        _finish(console, as_json, prepared.plan_id, prepared.status, None, refused, None)
+        raise typer.Exit(1 if prepared.status is PlanStatus.REFUSED else 0)
+    if not (yes or prepared.policy.mode == "auto" or _confirm(len(prepared.plan.orders))):
+        service.decline(prepared)
+        _finish(console, as_json, prepared.plan_id, PlanStatus.DECLINED, None, [], None)
         return
-    _execute(console, as_json, prepared, options)
+    _execute(console, as_json, prepared)
 
 
-def _execute(console: Console, as_json: bool, prepared: service.Prepared,
-             options: service.Options) -> None:
+def _execute(console: Console, as_json: bool, prepared: service.Prepared) -> None:
     """Send the confirmed plan, then show what was done and where the portfolio stands."""
-    execution = service.execute(prepared, options, console.print)
+    execution = service.execute(prepared)
     try:
         after = service.after(prepared)
     except VenueError as exc:
@@ -96,18 +96,10 @@ def _execute(console: Console, as_json: bool, prepared: service.Prepared,
     if not as_json:
         console.print(execution_table(execution))
         console.print(before_after_table(prepared.analysis, after))
-    status = "stopped" if execution.stop else "done"
+    status = PlanStatus.STOPPED if execution.stop else PlanStatus.DONE
     _finish(console, as_json, prepared.plan_id, status, execution, [], after)
     if execution.stop:
         raise typer.Exit(1)
-
-
-def _idle_status(refused: list[str], has_orders: bool, dry_run: bool, mode: str) -> str:
-    if refused:
-        return "refused"
-    if not has_orders:
-        return "nothing_to_do"
-    return "dry-run" if dry_run else "alert_only"
 
 
 def _confirm(count: int) -> bool:
@@ -116,19 +108,16 @@ def _confirm(count: int) -> bool:
     return typer.confirm(f"Send these {count} orders?", default=False)
 
 
-def _finish(console: Console, as_json: bool, plan_id: str, status: str, execution: object,
-            refused: list[str], after: object) -> None:
-    run = execution if isinstance(execution, Execution) else None
-    post = after if isinstance(after, Analysis) else None
+def _finish(console: Console, as_json: bool, plan_id: str, status: PlanStatus,
+            run: Execution | None, refused: list[str], after: Analysis | None) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(rebalance_document(plan_id, status, run, refused, post),
+        sys.stdout.write(json.dumps(rebalance_document(plan_id, status, run, refused, after),
                                     indent=2, default=str) + "\n")
         return
     for reason in refused:
         console.print(f"[bold red]refused:[/] {reason}", highlight=False)
     if run is not None and run.stop is not None:
-        console.print(f"[bold red]stopped:[/] {run.stop.code}: {run.stop.message}",
-                      highlight=False)
+        console.print(f"[bold red]stopped:[/] {run.stop}", highlight=False)
     console.print(f"plan {plan_id}: {status.replace('_', ' ')}")
 
 

@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from trimtab.app import rebalance as service
+from trimtab.app.dashboard import open_dashboard
 from trimtab.app.inputs import InputError, load_policy
-from trimtab.app.wiring import open_actions
+from trimtab.app.rebalance import open_or_fail
+from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options
 from trimtab.cli.options import (
     HoldingsOption,
     JournalOption,
@@ -22,7 +23,6 @@ from trimtab.cli.options import (
     fail,
     venue_failure,
 )
-from trimtab.journal.store import JournalError, open_journal
 from trimtab.venues.errors import VenueError
 from trimtab.web.auth import Access, AuthConfigError
 
@@ -35,7 +35,7 @@ def serve(
     policy: PolicyOption,
     venue: VenueOption = None,
     journal: JournalOption = None,
-    paper_prices: PaperPricesOption = service.DEFAULT_PAPER_PRICES,
+    paper_prices: PaperPricesOption = DEFAULT_PAPER_PRICES,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
     host: Annotated[str, typer.Option(
@@ -57,22 +57,19 @@ def serve(
     """
     import uvicorn
 
-    from trimtab.app.dashboard import JournalSource
     from trimtab.web.app import create_app
 
     console = Console()
     try:
         access = Access.for_host(host, os.environ.get(ENV_TOKEN))
         pol = load_policy(policy)
-        opened_journal = open_journal(journal)
-        options = service.Options(policy, tuple(venue or [service.PAPER]), journal,
-                                  paper_prices, paper_start, holdings)
-        actions = open_actions(options, pol, opened_journal, console.print)
-    except (AuthConfigError, InputError, JournalError) as exc:
+        options = Options(policy, tuple(venue or [PAPER]), journal, paper_prices, paper_start,
+                          holdings, environ=os.environ)
+        source = open_dashboard(options, pol, open_or_fail(journal), console.print, reports)
+    except (AuthConfigError, InputError) as exc:
         fail(str(exc))
     except VenueError as exc:
         venue_failure(str(exc))
-    source = JournalSource(pol, opened_journal, actions.snapshot, actions.execute_plan, reports)
     shown = access.token if access.generated else f"${ENV_TOKEN}"
     console.print(f"trimtab dashboard: http://{host}:{port}/?token={shown}"
                   + ("  (read-only)" if read_only else ""))

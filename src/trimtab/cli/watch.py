@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,9 +14,10 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
-from trimtab.app import rebalance as service
 from trimtab.app.inputs import InputError, load_policy
-from trimtab.app.wiring import open_actions
+from trimtab.app.rebalance import open_or_fail
+from trimtab.app.watching import WatchActions, recover
+from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options, open_actions
 from trimtab.cli.options import (
     HoldingsOption,
     JournalOption,
@@ -28,14 +28,13 @@ from trimtab.cli.options import (
     fail,
     venue_failure,
 )
-from trimtab.domain.policy import Policy
-from trimtab.journal.store import Journal, JournalError, open_journal
 from trimtab.reports.status_line import status_line
 from trimtab.venues.errors import VenueError
 from trimtab.watch.history import WatchLog
-from trimtab.watch.loop import ReplayClock, SystemClock, TickReport, Watcher
+from trimtab.watch.loop import ReplayClock, SystemClock, Watcher
 from trimtab.watch.notify import Delivery, Message, Notifier
 from trimtab.watch.replay import ReplayPrices
+from trimtab.watch.tick import TickReport
 
 app = typer.Typer()
 
@@ -62,7 +61,7 @@ def watch(
     policy: PolicyOption,
     venue: VenueOption = None,
     journal: JournalOption = None,
-    paper_prices: PaperPricesOption = service.DEFAULT_PAPER_PRICES,
+    paper_prices: PaperPricesOption = DEFAULT_PAPER_PRICES,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
     replay: Annotated[str | None, typer.Option(
@@ -84,7 +83,7 @@ def watch(
     """
     console = Console()
     try:
-        watcher, until = _build(policy, tuple(venue or [service.PAPER]), journal, paper_prices,
+        watcher, until = _build(policy, tuple(venue or [PAPER]), journal, paper_prices,
                                 paper_start, holdings, replay, interval, console)
     except InputError as exc:
         fail(str(exc))
@@ -104,25 +103,21 @@ def _build(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
            ) -> tuple[Watcher, datetime | None]:
     policy = load_policy(policy_path)
     replay = Replay.parse(replay_text) if replay_text else None
-    if replay is not None and venues != (service.PAPER,):
+    if replay is not None and venues != (PAPER,):
         raise InputError("--replay: replays run on the paper exchange only")
     if interval or replay:
         policy = policy.model_copy(update={"check_interval": interval or 86_400.0})
-    journal = _journal(journal_url)
+    journal = open_or_fail(journal_url)
     stop = threading.Event()
     clock: ReplayClock | SystemClock = ReplayClock(replay.start) if replay else SystemClock(stop)
-    options = service.Options(policy_path, venues, journal_url, paper_prices, paper_start,
-                              holdings, prices=ReplayPrices(clock) if replay else None)
+    options = Options(policy_path, venues, journal_url, paper_prices, paper_start,
+                      holdings, prices=ReplayPrices(clock) if replay else None)
     actions = open_actions(options, policy, journal, console.print)
-    watcher = Watcher(policy, actions, WatchLog(journal), clock, _sender(console), stop=stop)
+    for problem in recover(actions):
+        console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)
+    watcher = Watcher(policy, WatchActions(actions), WatchLog(journal), clock, _sender(console),
+                      stop=stop)
     return watcher, replay.end if replay else None
-
-
-def _journal(url: str | None) -> Journal:
-    try:
-        return open_journal(url)
-    except JournalError as exc:
-        raise InputError(str(exc)) from None
 
 
 def _sender(console: Console) -> Callable[[Message], Delivery]:
@@ -155,52 +150,9 @@ def _run(watcher: Watcher, until: datetime | None, console: Console, live: bool)
     else:
         with Live(console=console, auto_refresh=False, transient=False) as screen:
             def show(report: TickReport, nxt: datetime | None) -> None:
-                if report.notified or report.decision not in ("none", "outage"):
+                if report.notified or report.decision.acted:
                     screen.console.print(status_line(report, None))  # events stay on screen
                 screen.update(status_line(report, nxt), refresh=True)
             watcher.on_tick = show
             watcher.run(until)
     console.print("watch stopped" if watcher.stop.is_set() else "replay finished", style="dim")
-
-
-def decide(plan_id: str, approve: bool, policy_path: Path, venues: tuple[str, ...],
-           journal_url: str | None, paper_prices: str, holdings: Path | None,
-           console: Console) -> None:
-    """Approve (execute once) or reject a proposed plan from the command line."""
-    from trimtab.app.dashboard import JournalSource
-    policy: Policy = load_policy(policy_path)
-    journal = _journal(journal_url)
-    options = service.Options(policy_path, venues, journal_url, paper_prices, None, holdings)
-    actions = open_actions(options, policy, journal, console.print)
-    source = JournalSource(policy, journal, actions.snapshot, actions.execute_plan)
-    decision = source.approve(plan_id) if approve else source.reject(plan_id)
-    console.print(f"plan {plan_id}: {decision.outcome}: {decision.message}")
-    if decision.outcome not in ("executed", "rejected"):  # stopped, already decided, unknown
-        sys.exit(1)
-
-
-@app.command()
-def approve(plan_id: Annotated[str, typer.Argument(help="The plan id from the notification.")],
-            policy: PolicyOption, venue: VenueOption = None, journal: JournalOption = None,
-            paper_prices: PaperPricesOption = service.DEFAULT_PAPER_PRICES,
-            holdings: HoldingsOption = None) -> None:
-    """Execute a plan that `trimtab watch` proposed (exactly once, however often asked)."""
-    try:
-        decide(plan_id, True, policy, tuple(venue or [service.PAPER]), journal, paper_prices,
-               holdings, Console())
-    except InputError as exc:
-        fail(str(exc))
-    except VenueError as exc:
-        venue_failure(str(exc))
-
-
-@app.command()
-def reject(plan_id: Annotated[str, typer.Argument(help="The plan id to reject.")],
-           policy: PolicyOption, journal: JournalOption = None) -> None:
-    """Reject a proposed plan: it will never be executed."""
-    try:
-        decide(plan_id, False, policy, (), journal, service.DEFAULT_PAPER_PRICES, None,
-               Console())
-    except InputError as exc:
-        fail(str(exc))
-

@@ -13,13 +13,20 @@ lookup; a refusal stops the run with the journal consistent.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 from trimtab.domain.planning.orders import MarketRule, Order
 from trimtab.domain.policy import Policy
-from trimtab.execution.guards import Stop, cap_guard, kill_switch, price_guard
+from trimtab.domain.refusal import Refusal
+from trimtab.execution.guards import cap_guard, kill_switch, price_guard
+from trimtab.execution.outcome import SKIPPED, Execution, OrderResult
 from trimtab.execution.reconcile import Reconciler, client_order_id, order_changes
+from trimtab.execution.states import (
+    RESTING_ORDERS,
+    OrderState,
+    PlanStatus,
+)
 from trimtab.journal.models import OrderRow
 from trimtab.journal.store import Journal
 from trimtab.venues.errors import OutcomeUnknown, VenueError
@@ -27,31 +34,6 @@ from trimtab.venues.port import Venue
 from trimtab.venues.retry import Backoff
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True, slots=True)
-class OrderResult:
-    """One leg as executed (or why not): what `--json` and the table show."""
-
-    client_order_id: str | None
-    venue: str
-    symbol: str
-    side: str
-    amount: str
-    status: str
-    filled: float = 0.0
-    average: float | None = None
-    fee: float | None = None
-    reason: str | None = None
-
-
-@dataclass
-class Execution:
-    """The outcome of a run: every leg, and the stop if the run ended early."""
-
-    plan_id: str
-    orders: list[OrderResult] = field(default_factory=list)
-    stop: Stop | None = None
 
 
 @dataclass
@@ -70,50 +52,67 @@ class Executor:
         return Reconciler(self.journal, self.venues, self.backoff)
 
     def run(self, plan_id: str, orders: tuple[Order, ...]) -> Execution:
-        """Execute `orders` of plan `plan_id`; stops at the first guard or refusal."""
+        """Execute `orders` of plan `plan_id`; stops at the first guard or refusal.
+
+        The plan must be `planned` or `approved`: claiming it as `executing`
+        is one conditional update, so a plan is never executed twice. An
+        unexpected error still leaves the plan `stopped` with the error.
+        """
         result = Execution(plan_id)
-        self.journal.set_plan(plan_id, "executing")
+        current = self.journal.claim_plan(plan_id, PlanStatus.EXECUTING)
+        if current is not None:
+            result.stop = Refusal("not_executable", f"plan {plan_id} is {current}")
+            return result
+        try:
+            self._legs(plan_id, orders, result)
+        except BaseException as exc:
+            self._finish(plan_id, Refusal("internal_error", f"{type(exc).__name__}: {exc}"))
+            raise
+        self._finish(plan_id, result.stop)
+        return result
+
+    def _legs(self, plan_id: str, orders: tuple[Order, ...], result: Execution) -> None:
         turnover = 0.0
         for leg, order in enumerate(orders, start=1):
             try:
                 outcome = self._leg(plan_id, leg, order, turnover)
             except VenueError as exc:
-                outcome = Stop("venue_error", str(exc))
-            if isinstance(outcome, Stop):
+                outcome = Refusal("venue_error", str(exc))
+            if isinstance(outcome, Refusal):
                 result.stop = outcome
-                break
+                return
             result.orders.append(outcome)
             turnover += outcome.filled * (outcome.average or 0.0)
-            if outcome.status in ("rejected", "unknown", "open", "partially-filled",
-                                  "cancelled"):
-                result.stop = Stop(outcome.status, outcome.reason or f"order {outcome.status}")
-                break
-        if result.stop is not None:
-            self.journal.event(result.stop.code, result.stop.message, plan_id)
-            self.journal.set_plan(plan_id, "stopped", f"{result.stop.code}: "
-                                  f"{result.stop.message}")
-        else:
-            self.journal.set_plan(plan_id, "done")
-        return result
+            if outcome.status not in (OrderState.FILLED, SKIPPED):
+                result.stop = Refusal(str(outcome.status),
+                                      outcome.reason or f"order {outcome.status}")
+                return
+
+    def _finish(self, plan_id: str, stop: Refusal | None) -> None:
+        if stop is None:
+            self.journal.set_plan(plan_id, PlanStatus.DONE)
+            return
+        self.journal.event(stop.code, stop.message, plan_id)
+        self.journal.set_plan(plan_id, PlanStatus.STOPPED, str(stop))
 
     def _leg(self, plan_id: str, leg: int, order: Order, turnover: float
-             ) -> OrderResult | Stop:
+             ) -> OrderResult | Refusal:
         venue = self.venues[order.venue]
         stop = kill_switch(self.environ)
         problems = self.reconciler.unresolved(at_start=False)
         if stop is None and problems:
-            stop = Stop("unresolved_orders", "; ".join(problems))
+            stop = Refusal("unresolved_orders", "; ".join(problems))
         ticker = self.backoff.call(partial(venue.fetch_tickers, [order.symbol])).get(
             order.symbol)
         stop = stop or price_guard(ticker, order.price, venue.now(), self.policy, order.asset)
         if stop is not None or ticker is None:
-            return stop or Stop("missing_price", f"no price for {order.asset}")
+            return stop or Refusal("missing_price", f"no price for {order.asset}")
         amount, skip = self._size(venue, order, ticker.last)
         if skip is not None:
             self.journal.event("skipped", f"leg {leg} {order.side} {order.symbol}: {skip}",
                                plan_id)
             return OrderResult(None, order.venue, order.symbol, order.side, amount,
-                               "skipped", reason=skip)
+                               SKIPPED, reason=skip)
         stop = cap_guard(float(amount) * ticker.last, turnover, self.policy, self.policy.quote)
         if stop is not None:
             return stop
@@ -141,24 +140,24 @@ class Executor:
     def _send(self, plan_id: str, leg: int, order: Order, amount: str, venue: Venue
               ) -> OrderResult:
         cid = client_order_id(plan_id, leg)
-        self.journal.add(OrderRow(
+        self.journal.add_order(OrderRow(
             client_order_id=cid, plan_id=plan_id, leg=leg, venue=order.venue,
             symbol=order.symbol, side=order.side, amount=amount, reduce_only=order.reduce_only,
-            plan_price=format(order.price, ".12g"), state="pending-submit"))
+            plan_price=format(order.price, ".12g"), state=OrderState.PENDING_SUBMIT))
         self.progress(f"sending {cid}: {order.side} {amount} {order.symbol} on {order.venue}")
         try:
             sent = venue.create_order(order.symbol, order.side, amount, cid,
                                       reduce_only=order.reduce_only)
         except OutcomeUnknown as exc:
-            self.journal.update_order(cid, state="unknown", reason=str(exc))
+            self.journal.update_order(cid, state=OrderState.UNKNOWN, reason=str(exc))
             row = self.journal.order(cid)
             state = self.reconciler.resolve(row, at_start=False)
             return self._result(cid, order, amount, state, str(exc))
         except VenueError as exc:
-            self.journal.update_order(cid, state="rejected", reason=str(exc))
-            return self._result(cid, order, amount, "rejected", str(exc))
+            self.journal.update_order(cid, state=OrderState.REJECTED, reason=str(exc))
+            return self._result(cid, order, amount, OrderState.REJECTED, str(exc))
         row = self.journal.update_order(cid, **order_changes(sent))
-        if row.state in ("open", "partially-filled"):
+        if OrderState(row.state) in RESTING_ORDERS:
             self._cancel_rest(cid, order.symbol, venue)
         return self._result(cid, order, amount, None, None)
 
@@ -169,20 +168,20 @@ class Executor:
         plans what is left from a fresh snapshot.
         """
         row = self.journal.order(cid)
-        if self.reconciler.resolve(row, at_start=False) not in ("open", "partially-filled"):
+        if self.reconciler.resolve(row, at_start=False) not in RESTING_ORDERS:
             return
         row = self.journal.order(cid)
         if row.venue_order_id is not None:
             self.backoff.call(partial(venue.cancel_order, row.venue_order_id, symbol))
-        if self.reconciler.resolve(row, at_start=False) == "cancelled":
+        if self.reconciler.resolve(row, at_start=False) is OrderState.CANCELLED:
             self.journal.update_order(cid, reason=f"filled {row.filled} of {row.amount}; the "
                                       "rest was cancelled and is re-planned on the next run")
 
-    def _result(self, cid: str, order: Order, amount: str, state: str | None,
+    def _result(self, cid: str, order: Order, amount: str, state: OrderState | None,
                 reason: str | None) -> OrderResult:
         row = self.journal.order(cid)
         return OrderResult(cid, order.venue, order.symbol, order.side, amount,
-                           state or row.state, float(row.filled or 0),
+                           state or OrderState(row.state), float(row.filled or 0),
                            float(row.average) if row.average else None,
                            float(row.fee) if row.fee else None, reason or row.reason)
 

@@ -10,25 +10,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import platformdirs
 
 from trimtab.domain.policy import Policy
+from trimtab.domain.refusal import Refusal
 from trimtab.venues.port import Ticker
 
 ENV_KILL = "TRIMTAB_KILL_SWITCH"
 ENV_KILL_FILE = "TRIMTAB_KILL_FILE"
-
-
-@dataclass(frozen=True, slots=True)
-class Stop:
-    """Why execution stops before an order."""
-
-    code: str
-    message: str
 
 
 def kill_file(environ: Mapping[str, str]) -> Path:
@@ -36,42 +28,42 @@ def kill_file(environ: Mapping[str, str]) -> Path:
     return Path(environ.get(ENV_KILL_FILE) or default)
 
 
-def kill_switch(environ: Mapping[str, str] | None = None) -> Stop | None:
-    """A Stop when the kill switch is on."""
+def kill_switch(environ: Mapping[str, str] | None = None) -> Refusal | None:
+    """A refusal when the kill switch is on."""
     environ = os.environ if environ is None else environ
     if environ.get(ENV_KILL):
-        return Stop("kill_switch", f"the kill switch is on ({ENV_KILL} is set)")
+        return Refusal("kill_switch", f"the kill switch is on ({ENV_KILL} is set)")
     path = kill_file(environ)
     if path.exists():
-        return Stop("kill_switch", f"the kill switch is on (the file {path} exists)")
+        return Refusal("kill_switch", f"the kill switch is on (the file {path} exists)")
     return None
 
 
 def price_guard(ticker: Ticker | None, plan_price: float, now: datetime, policy: Policy,
-                asset: str) -> Stop | None:
-    """A Stop when the venue's price is missing, older than max_price_age or moved too far."""
+                asset: str) -> Refusal | None:
+    """A refusal when the venue's price is missing, older than max_price_age or moved too far."""
     if ticker is None or ticker.last <= 0:
-        return Stop("missing_price", f"no price for {asset} on the venue; nothing sent")
+        return Refusal("missing_price", f"no price for {asset} on the venue; nothing sent")
     if ticker.timestamp is not None:
         age = (now - ticker.timestamp).total_seconds()
         if age > policy.max_price_age:
-            return Stop("stale_price", f"the price of {asset} is {age:.0f} s old "
+            return Refusal("stale_price", f"the price of {asset} is {age:.0f} s old "
                         f"(max_price_age {policy.max_price_age:g} s)")
     move = abs(ticker.last / plan_price - 1.0)
     if move > policy.max_price_move:
-        return Stop("price_moved", f"{asset} moved {move:.2%} since the plan "
+        return Refusal("price_moved", f"{asset} moved {move:.2%} since the plan "
                     f"({plan_price:,.2f} → {ticker.last:,.2f}; max_price_move "
                     f"{policy.max_price_move:.2%})")
     return None
 
 
-def cap_guard(notional: float, turnover: float, policy: Policy, quote: str) -> Stop | None:
-    """A Stop when an order or the run's total would pass the policy's caps."""
+def cap_guard(notional: float, turnover: float, policy: Policy, quote: str) -> Refusal | None:
+    """A refusal when an order or the run's total would pass the policy's caps."""
     caps = policy.execution
     if caps.max_order_notional is not None and notional > caps.max_order_notional:
-        return Stop("order_cap", f"an order of {notional:,.2f} {quote} is over "
+        return Refusal("order_cap", f"an order of {notional:,.2f} {quote} is over "
                     f"execution.max_order_notional {caps.max_order_notional:,.2f}")
     if caps.max_turnover is not None and turnover + notional > caps.max_turnover:
-        return Stop("turnover_cap", f"{turnover + notional:,.2f} {quote} traded would pass "
+        return Refusal("turnover_cap", f"{turnover + notional:,.2f} {quote} traded would pass "
                     f"execution.max_turnover {caps.max_turnover:,.2f}")
     return None

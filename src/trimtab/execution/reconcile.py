@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
+from trimtab.execution.states import LIVE_ORDERS, UNRESOLVED_ORDERS, OrderState
 from trimtab.journal.models import OrderRow
 from trimtab.journal.store import Journal
 from trimtab.venues.errors import VenueError
@@ -29,14 +30,14 @@ def client_order_id(plan_id: str, leg: int) -> str:
     return f"{CLIENT_ID_PREFIX}{plan_id}x{leg:03d}"
 
 
-def order_state(order: VenueOrder) -> str:
+def order_state(order: VenueOrder) -> OrderState:
     """The journal state of an order as the venue reports it."""
     if order.status == "closed":
         done = order.filled >= order.amount * (1 - FILL_TOLERANCE)
-        return "filled" if done else "cancelled"
+        return OrderState.FILLED if done else OrderState.CANCELLED
     if order.status == "open":
-        return "partially-filled" if order.filled > 0 else "open"
-    return "rejected" if order.status == "rejected" else "cancelled"
+        return OrderState.PARTIALLY_FILLED if order.filled > 0 else OrderState.OPEN
+    return OrderState.REJECTED if order.status == "rejected" else OrderState.CANCELLED
 
 
 def order_changes(order: VenueOrder) -> dict[str, object]:
@@ -56,19 +57,20 @@ class Reconciler:
     venues: Mapping[str, Venue]
     backoff: Backoff
 
-    def resolve(self, row: OrderRow, *, at_start: bool) -> str:
+    def resolve(self, row: OrderRow, *, at_start: bool) -> OrderState:
         """Look one row up on its venue; returns its new state."""
         venue = self.venues[row.venue]
         lookup = partial(venue.fetch_order, row.symbol, order_id=row.venue_order_id,
                          client_order_id=None if row.venue_order_id else row.client_order_id)
         found = self.backoff.call(lookup)
         if found is not None:
-            return self.journal.update_order(row.client_order_id, **order_changes(found)).state
-        if at_start and row.state in ("pending-submit", "unknown"):
-            self.journal.update_order(row.client_order_id, state="cancelled",
+            return OrderState(self.journal.update_order(row.client_order_id,
+                                                        **order_changes(found)).state)
+        if at_start and OrderState(row.state) in UNRESOLVED_ORDERS:
+            self.journal.update_order(row.client_order_id, state=OrderState.CANCELLED,
                                       reason="not on the venue after a restart: never placed")
-            return "cancelled"
-        return row.state
+            return OrderState.CANCELLED
+        return OrderState(row.state)
 
     def unresolved(self, *, at_start: bool) -> list[str]:
         """Problems that forbid trading: orders still unresolved, foreign trimtab orders."""
@@ -83,7 +85,7 @@ class Reconciler:
             except VenueError as exc:
                 problems.append(f"order {row.client_order_id}: cannot look it up ({exc})")
                 continue
-            if state in ("pending-submit", "unknown", "open", "partially-filled"):
+            if state in LIVE_ORDERS:
                 problems.append(f"order {row.client_order_id} on {row.venue} is {state}")
         return problems + (self.foreign_orders() if at_start else [])
 

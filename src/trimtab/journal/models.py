@@ -16,10 +16,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SCHEMA_VERSION = 2  # 2: paper_positions
 
-ORDER_STATES = ("pending-submit", "open", "partially-filled", "filled", "cancelled",
-                "rejected", "unknown")
-UNRESOLVED_STATES = ("pending-submit", "unknown")
-LIVE_STATES = ("pending-submit", "unknown", "open", "partially-filled")
 
 
 def utcnow() -> datetime:
@@ -56,7 +52,10 @@ class AnalysisRow(Base):
 
 
 class PlanRow(Base):
-    """A plan and what became of it: planned, refused, executing, done, stopped."""
+    """A plan (its stored record, `plan_record.PlanRecord`) and what became of it.
+
+    `status` holds an `execution.states.PlanStatus`; only the store changes it.
+    """
 
     __tablename__ = "plans"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -65,7 +64,7 @@ class PlanRow(Base):
     analysis_id: Mapped[int | None] = mapped_column(ForeignKey("analyses.id"))
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
-    document: Mapped[str] = mapped_column(Text)
+    document: Mapped[str] = mapped_column(Text, doc="the plan record (JSON, versioned)")
 
 
 class OrderRow(Base):
@@ -82,7 +81,7 @@ class OrderRow(Base):
     amount: Mapped[str] = mapped_column(String(40), doc="exactly as sent")
     reduce_only: Mapped[bool] = mapped_column(default=False)
     plan_price: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), doc="an execution.states.OrderState")
     venue_order_id: Mapped[str | None] = mapped_column(String(64))
     filled: Mapped[str] = mapped_column(String(40), default="0")
     average: Mapped[str | None] = mapped_column(String(40))

@@ -15,15 +15,26 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import CursorResult, Engine, create_engine, event, inspect, select, update
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from trimtab.execution.states import (
+    EXECUTED,
+    LIVE_ORDERS,
+    PLAN_START,
+    RUNNING,
+    WAITING,
+    IllegalTransition,
+    OrderState,
+    PlanStatus,
+    check_order_move,
+    plan_sources,
+)
 from trimtab.journal.models import (
-    LIVE_STATES,
     SCHEMA_VERSION,
     AnalysisRow,
     Base,
@@ -44,6 +55,10 @@ UPGRADES: dict[int, Callable[[Engine], None]] = {
 
 class JournalError(Exception):
     """The journal cannot be opened or used; the message says what to do."""
+
+
+class UnknownPlan(JournalError):
+    """No plan with that id in the journal."""
 
 
 def default_url() -> str:
@@ -91,11 +106,27 @@ class Journal:
                                    document=_json(analysis)))
         return snap.id, ana.id
 
+    def add_plan(self, row: PlanRow) -> PlanRow:
+        """Journal a new plan; it must start in one of the start statuses."""
+        if PlanStatus(row.status) not in PLAN_START:
+            raise IllegalTransition(f"a plan cannot start as {row.status}")
+        return self.add(row)  # type: ignore[no-any-return]
+
+    def add_order(self, row: OrderRow) -> OrderRow:
+        """Journal an order's intent (pending-submit) before it is sent."""
+        if OrderState(row.state) is not OrderState.PENDING_SUBMIT:
+            raise IllegalTransition(f"an order cannot start as {row.state}")
+        return self.add(row)  # type: ignore[no-any-return]
+
     def update_order(self, client_order_id: str, **changes: Any) -> OrderRow:
         """Change an order row (state, fill, reason); records a fill when filled grows."""
         with self.session() as session:
             row = session.scalars(select(OrderRow).where(
                 OrderRow.client_order_id == client_order_id)).one()
+            if "state" in changes:
+                changes["state"] = OrderState(changes["state"])
+                check_order_move(OrderState(row.state), changes["state"])
+                changes["state"] = changes["state"].value
             before = float(row.filled or "0")
             for key, value in changes.items():
                 setattr(row, key, value)
@@ -108,11 +139,15 @@ class Journal:
 
     def order(self, client_order_id: str) -> OrderRow:
         """The journal row of one order, as it is now."""
-        return self.update_order(client_order_id)
+        with self.session() as session:
+            row = session.scalars(select(OrderRow).where(
+                OrderRow.client_order_id == client_order_id)).one()
+            session.expunge(row)
+        return row
 
     def live_orders(self, venue: str | None = None) -> list[OrderRow]:
         """Orders not yet in a final state (pending-submit, unknown, open, partially filled)."""
-        query = select(OrderRow).where(OrderRow.state.in_(LIVE_STATES))
+        query = select(OrderRow).where(OrderRow.state.in_([s.value for s in LIVE_ORDERS]))
         if venue is not None:
             query = query.where(OrderRow.venue == venue)
         with self.session() as session:
@@ -124,27 +159,74 @@ class Journal:
         with self.session() as session:
             return set(session.scalars(select(OrderRow.client_order_id)))
 
-    def set_plan(self, plan_id: str, status: str, reason: str | None = None) -> None:
+    def claim_plan(self, plan_id: str, target: PlanStatus, reason: str | None = None
+                   ) -> PlanStatus | None:
+        """Move a plan to `target` if its status allows it, in one conditional UPDATE.
+
+        Returns None when this call moved it, else the status that kept it
+        where it is (another process got there first, or it was decided):
+        two approvals racing on one plan cannot both claim it.
+        """
+        values: dict[str, Any] = {"status": target.value}
+        if reason is not None:
+            values["reason"] = reason
+        sources = [s.value for s in plan_sources(target)]
         with self.session() as session:
-            row = session.get_one(PlanRow, plan_id)
-            row.status = status
-            if reason is not None:
-                row.reason = reason
+            result = cast(CursorResult[Any], session.execute(update(PlanRow).where(
+                PlanRow.id == plan_id, PlanRow.status.in_(sources)).values(**values)))
+            if result.rowcount == 1:
+                return None
+            current = session.get(PlanRow, plan_id)
+            if current is None:
+                raise UnknownPlan(f"no plan {plan_id} in the journal")
+            return PlanStatus(current.status)
 
-    def unfinished_plan(self) -> str | None:
-        """The latest executed plan if it did not finish (crashed or stopped), else None.
+    def set_plan(self, plan_id: str, target: PlanStatus, reason: str | None = None) -> None:
+        """Move a plan to `target`; a move its status does not allow is a bug and raises."""
+        current = self.claim_plan(plan_id, target, reason)
+        if current is not None:
+            raise IllegalTransition(f"plan {plan_id} cannot go from {current} to {target}")
 
-        A plan left `executing` belongs to a process that died: it is marked
-        `interrupted` here, so the journal says what happened to it.
+    def plan(self, plan_id: str) -> PlanRow:
+        """One plan's row (its status and its stored record)."""
+        with self.session() as session:
+            row = session.get(PlanRow, plan_id)
+            if row is None:
+                raise UnknownPlan(f"no plan {plan_id} in the journal")
+            session.expunge(row)
+        return row
+
+    def supersede_waiting(self, newer: str) -> None:
+        """Every plan still waiting for approval is superseded by plan `newer`."""
+        with self.session() as session:
+            session.execute(update(PlanRow).where(PlanRow.status.in_(
+                [s.value for s in WAITING])).values(
+                status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {newer}"))
+
+    def interrupt_running(self) -> list[str]:
+        """Plans left approved or executing by a process that is gone: marked interrupted.
+
+        Called when a process that executes starts, before it trades, so no
+        plan stays `executing` for good; its orders are then reconciled.
         """
         with self.session() as session:
+            rows = list(session.scalars(select(PlanRow).where(PlanRow.status.in_(
+                [s.value for s in RUNNING]))))
+            for row in rows:
+                row.status = PlanStatus.INTERRUPTED.value
+                row.reason = "its process ended before execution finished; orders reconciled"
+            return [r.id for r in rows]
+
+    def unfinished_plan(self) -> str | None:
+        """The latest executed plan if it did not finish (interrupted or stopped), else None."""
+        self.interrupt_running()
+        with self.session() as session:
             latest = session.scalars(select(PlanRow).where(PlanRow.status.in_(
-                ("executing", "stopped", "interrupted", "done", "nothing_to_do")))
-                .order_by(PlanRow.created_at.desc()).limit(1)).first()
-            if latest is None or latest.status in ("done", "nothing_to_do"):
+                [s.value for s in EXECUTED])).order_by(PlanRow.created_at.desc()).limit(1)
+            ).first()
+            if latest is None or PlanStatus(latest.status) in (PlanStatus.DONE,
+                                                                PlanStatus.NOTHING_TO_DO):
                 return None
-            if latest.status == "executing":
-                latest.status = "interrupted"
             return latest.id
 
     def recent(self, limit: int = 10) -> list[tuple[PlanRow, list[OrderRow], list[EventRow]]]:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trimtab.domain.analysis.drift import Analysis
-from trimtab.execution.executor import Execution
+from trimtab.execution.outcome import Execution
 from trimtab.journal.models import EventRow, OrderRow, PlanRow
 from trimtab.reports.tables import money, pct
 

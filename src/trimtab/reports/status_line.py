@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from trimtab.watch.loop import TickReport
+from trimtab.watch.tick import TickReport
 
 
 def status_line(report: TickReport, next_review: datetime | None) -> Text:
@@ -28,7 +28,7 @@ def status_line(report: TickReport, next_review: datetime | None) -> Text:
                         style=style)
     if report.notified:
         line.append(f"notified {len(report.notified)}  ", style="yellow")
-    if report.decision not in ("none", "outage"):
+    if report.decision.acted:
         line.append(f"{report.decision}  ", style="cyan")
     if next_review is not None:
         line.append(f"next review {next_review:%Y-%m-%d %H:%M}", style="dim")

@@ -30,6 +30,10 @@ class PriceSource(Protocol):
 
     def price(self, asset: str) -> tuple[float, datetime] | None: ...
 
+    def spec(self) -> str:
+        """The `--paper-prices` text that opens this source again (a plan records it)."""
+        ...
+
 
 class HistoryPrices:
     """Daily closes replayed at one date; the clock is that day's close (24:00 UTC)."""
@@ -48,6 +52,9 @@ class HistoryPrices:
     def now(self) -> datetime:
         return self.clock
 
+    def spec(self) -> str:
+        return f"history:{self.day.isoformat()}"
+
     def price(self, asset: str) -> tuple[float, datetime] | None:
         value = self.closes.get(asset)
         return None if value is None else (value, self.clock)
@@ -56,10 +63,12 @@ class HistoryPrices:
 class FixedPrices:
     """Prices from a JSON file `{"as_of": ISO time, "prices": {"BTC": 100000, ...}}`."""
 
-    def __init__(self, prices: Mapping[str, float], as_of: datetime) -> None:
+    def __init__(self, prices: Mapping[str, float], as_of: datetime,
+                 origin: str | None = None) -> None:
         self.prices = dict(prices)
         self.as_of = as_of
         self.stamps: dict[str, datetime] = {}
+        self.origin = origin
 
     @classmethod
     def from_file(cls, path: Path) -> FixedPrices:
@@ -73,10 +82,13 @@ class FixedPrices:
         if as_of.tzinfo is None or any(p <= 0 for p in prices.values()):
             raise PriceSourceError(f"--paper-prices: {path}: as_of needs a time zone and "
                                    "every price must be positive")
-        return cls(prices, as_of)
+        return cls(prices, as_of, str(path))
 
     def now(self) -> datetime:
         return self.as_of
+
+    def spec(self) -> str:
+        return self.origin or "(prices given in code: cannot be reopened)"
 
     def price(self, asset: str) -> tuple[float, datetime] | None:
         value = self.prices.get(asset)
@@ -92,6 +104,9 @@ class LivePrices:
 
     def now(self) -> datetime:
         return self.venue.now()
+
+    def spec(self) -> str:
+        return f"live:{self.venue.name}"
 
     def price(self, asset: str) -> tuple[float, datetime] | None:
         symbol = f"{asset}/{self.quote}"

@@ -26,6 +26,7 @@ from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.venues.errors import VenueError
 from trimtab.watch.notify import Delivery, Message, compose
+from trimtab.watch.tick import Decision, DecisionKind, TickReport
 
 ACTING_KINDS = ("threshold", "leverage")
 RETRY_FIRST = 5.0
@@ -87,21 +88,13 @@ class Actions(Protocol):
 
     def markets(self) -> Mapping[tuple[str, str], MarketRule]: ...
 
-    def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str: ...
+    def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
+        """Journal the plan for approval; its id."""
+        ...
 
-    def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str: ...
-
-
-@dataclass
-class TickReport:
-    """What one tick saw and did (for the status line and tests)."""
-
-    at: datetime
-    analysis: Analysis | None
-    fired: tuple[Trigger, ...] = ()
-    notified: tuple[Trigger, ...] = ()
-    decision: str = "none"
-    error: str | None = None
+    def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> tuple[str, str]:
+        """Journal and execute the plan at once (mode auto); its id and the outcome."""
+        ...
 
 
 @dataclass
@@ -158,28 +151,30 @@ class Watcher:
         notified, memory = due(fired, self.journal.alert_memory(), now, self.policy.alerts, near)
         decision, plan = self._decide(snapshot, analysis, calendar, notified)
         if notified:
-            self._notify(now, compose(notified, analysis, plan, _next_step(decision)))
-        self.journal.record_check(now, analysis, fired, notified, decision, memory)
+            self._notify(now, compose(notified, analysis, plan, decision.next_step()))
+        self.journal.record_check(now, analysis, fired, notified, str(decision), memory)
         return TickReport(now, analysis, fired, notified, decision)
 
     def _decide(self, snapshot: Snapshot, analysis: Analysis, calendar: tuple[Trigger, ...],
-                notified: tuple[Trigger, ...]) -> tuple[str, Plan | None]:
+                notified: tuple[Trigger, ...]) -> tuple[Decision, Plan | None]:
         """Plan when a scheduled rebalance is due or an acting trigger is newly notified."""
         scheduled = any(t.figures.get("rebalance") for t in calendar)
         acting = any(t.kind in ACTING_KINDS for t in notified)
         if not (scheduled or acting):
-            return ("review" if calendar else "none"), None
+            return Decision(DecisionKind.REVIEW if calendar else DecisionKind.NONE), None
         plan = make_plan(snapshot, self.policy, analysis, rebalance=True if scheduled else None,
                          markets=self.actions.markets())
         if plan.refused:
-            return "refused: " + "; ".join(plan.refused), plan
+            return Decision(DecisionKind.REFUSED, detail="; ".join(map(str, plan.refused))), plan
         if not plan.orders:
-            return "nothing to trade", plan
+            return Decision(DecisionKind.NOTHING), plan
         if self.policy.mode == "alert":
-            return "alert only (mode alert)", plan
+            return Decision(DecisionKind.ALERT_ONLY), plan
         if self.policy.mode == "propose":
-            return f"proposed {self.actions.propose(snapshot, analysis, plan)}", plan
-        return f"executed {self.actions.execute(snapshot, analysis, plan)}", plan
+            plan_id = self.actions.propose(snapshot, analysis, plan)
+            return Decision(DecisionKind.PROPOSED, plan_id), plan
+        plan_id, outcome = self.actions.execute(snapshot, analysis, plan)
+        return Decision(DecisionKind.EXECUTED, plan_id, outcome), plan
 
     def _notify(self, now: datetime, message: Message) -> None:
         self.journal.record_notification(now, message, self.send(message))
@@ -196,8 +191,9 @@ class Watcher:
                                       f"(max_price_age {self.policy.max_price_age:g} s): {error}"))
             self._stale_notified = True
         memory = self.journal.alert_memory()
-        self.journal.record_check(now, None, calendar, (), f"outage: {error}", memory)
-        return TickReport(now, None, calendar, (), "outage", error)
+        outage = Decision(DecisionKind.OUTAGE, detail=error)
+        self.journal.record_check(now, None, calendar, (), str(outage), memory)
+        return TickReport(now, None, calendar, (), outage, error)
 
     def _recovered(self, now: datetime) -> None:
         if self._stale_notified:
@@ -205,13 +201,3 @@ class Watcher:
         self._stale_notified = False
         self._last_good = now
         self._failures = 0
-
-
-def _next_step(decision: str) -> str | None:
-    if decision.startswith("proposed "):
-        plan_id = decision.split(" ", 1)[1]
-        return (f"Plan {plan_id} waits for confirmation: trimtab approve {plan_id}, or "
-                "approve it on the dashboard (trimtab serve).")
-    if decision.startswith("executed "):
-        return f"Plan {decision.split(' ', 1)[1]} was executed (mode auto)."
-    return None

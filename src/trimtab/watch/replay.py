@@ -36,6 +36,11 @@ class ReplayPrices:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def spec(self) -> str:
+        """The history day this replay shows now: an approval reopens the paper venue there."""
+        index = max(bisect.bisect_right(self.ends, self.clock.now()) - 1, 0)
+        return f"history:{(self.ends[index] - timedelta(days=1)).date().isoformat()}"
+
     def price(self, asset: str) -> tuple[float, datetime] | None:
         index = bisect.bisect_right(self.ends, self.clock.now()) - 1
         if index < 0 or asset not in self.rows[index]:

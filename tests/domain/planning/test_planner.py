@@ -130,7 +130,8 @@ def test_a_stale_price_refuses_the_plan_and_names_the_price():
                     {"BTC": 0.16, "USDT": 2_000.0})
     plan = make_plan(snap, policy({"BTC": 0.5, "USDT": 0.5}))
     assert plan.orders == ()
-    assert len(plan.refused) == 1 and "BTC" in plan.refused[0] and "600 s" in plan.refused[0]
+    [refusal] = plan.refused
+    assert refusal.code == "stale_price" and "BTC" in refusal.message and "600 s" in refusal.message
 
 
 def test_a_target_without_a_price_is_skipped_never_bought_at_zero():

@@ -20,6 +20,7 @@ from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Skipped
 from trimtab.domain.planning.routing import OrderFactory, futures_reductions, spot_orders
 from trimtab.domain.planning.sizing import SpotTargets, spot_targets
 from trimtab.domain.policy import Policy
+from trimtab.domain.refusal import Refusal
 from trimtab.domain.snapshot import WALLET, Snapshot
 
 Markets = Mapping[tuple[str, str], MarketRule]
@@ -44,7 +45,7 @@ class Plan:
     skipped: tuple[Skipped, ...] = ()
     hedges: tuple[Hedge, ...] = ()
     residual: tuple[Residual, ...] = ()
-    refused: tuple[str, ...] = ()
+    refused: tuple[Refusal, ...] = ()
     cash_flows: tuple[tuple[str, float], ...] = field(default=())
 
     @property
@@ -93,15 +94,16 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
 
 
 def _refusals(snapshot: Snapshot, policy: Policy, analysis: Analysis,
-              cash_flow: float) -> tuple[str, ...]:
+              cash_flow: float) -> tuple[Refusal, ...]:
     """Reasons not to plan at all: stale prices, an impossible withdrawal."""
     reasons = []
     for asset in analysis.stale_prices:
         age = (snapshot.as_of - snapshot.price_time(asset)).total_seconds()
-        reasons.append(f"stale_price: the price of {asset} is {age:.0f} s old at the snapshot "
-                       f"time (max_price_age {policy.max_price_age:g} s); refresh it")
+        reasons.append(Refusal("stale_price", f"the price of {asset} is {age:.0f} s old at the "
+                               f"snapshot time (max_price_age {policy.max_price_age:g} s); "
+                               "refresh it"))
     if analysis.spot_value + cash_flow <= 0:
-        reasons.append("no_value: the portfolio has no spot value to rebalance")
+        reasons.append(Refusal("no_value", "the portfolio has no spot value to rebalance"))
     return tuple(reasons)
 
 

@@ -1,0 +1,147 @@
+"""Proposing, approving and rejecting plans: one path for watch, the CLI and the dashboard.
+
+An approval needs nothing but the plan id and the journal: the plan's own
+record names its venues, its paper prices, its wallet and its policy. The
+decision is taken once, in the database (one conditional UPDATE moves the
+plan to `approved`), so two clicks, two tabs or two processes cannot both
+execute it. When its venues cannot be opened the plan ends `failed` with
+the reason, and it can be approved again once that is fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from trimtab.app.inputs import InputError
+from trimtab.app.journaling import journal_plan, new_plan_id
+from trimtab.app.wiring import DEFAULT_PAPER_PRICES, Options, VenueActions, open_actions
+from trimtab.domain.analysis.drift import Analysis
+from trimtab.domain.planning.planner import Plan
+from trimtab.domain.policy import Policy
+from trimtab.domain.snapshot import Snapshot
+from trimtab.execution.executor import Progress
+from trimtab.execution.states import PlanStatus
+from trimtab.journal.plan_record import PlanRecord, RecordError, load_record
+from trimtab.journal.store import Journal, JournalError, UnknownPlan
+from trimtab.venues.errors import VenueError
+
+
+class Origin(StrEnum):
+    """Where a decision came from, as the journal records it."""
+
+    CLI = "the command line"
+    DASHBOARD = "the dashboard"
+    WATCH = "trimtab watch (mode auto)"
+
+
+class Outcome(StrEnum):
+    """What an approval or a rejection did."""
+
+    EXECUTED = "executed"
+    STOPPED = "stopped"  # a guard (price moved, kill switch, cap) or the venue ended it
+    REJECTED = "rejected"
+    FAILED = "failed"  # execution could not start; the plan may be approved again
+    ALREADY_DECIDED = "already-decided"
+    UNKNOWN_PLAN = "unknown-plan"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an approval or rejection did, in a few words."""
+
+    plan_id: str
+    outcome: Outcome
+    message: str
+
+
+# Opens the venues a record names (a front end may hand back venues it already holds).
+OpenVenues = Callable[[PlanRecord, Policy], VenueActions]
+
+
+@dataclass
+class Approvals:
+    """Decisions on journaled plans."""
+
+    journal: Journal
+    open_venues: OpenVenues
+    policy: Policy | None = None  # for records written before they held their policy
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def approve(self, plan_id: str, origin: Origin) -> Decision:
+        """Execute a waiting plan exactly once, however often and wherever it is asked."""
+        refused = self._claim(plan_id, PlanStatus.APPROVED, origin)
+        if refused is not None:
+            return refused
+        try:
+            record = load_record(plan_id, self.journal.plan(plan_id).document)
+            actions = self.open_venues(record, self._policy_of(record))
+        except (InputError, VenueError, JournalError, RecordError) as exc:
+            reason = f"could not start: {exc}; fix it and approve the plan again"
+            self.journal.set_plan(plan_id, PlanStatus.FAILED, reason)
+            self.journal.event("approval_failed", reason, plan_id)
+            return Decision(plan_id, Outcome.FAILED, reason)
+        execution = actions.execute(plan_id, record.to_orders())
+        outcome = Outcome.STOPPED if execution.stop is not None else Outcome.EXECUTED
+        return Decision(plan_id, outcome, execution.summary(len(record.orders)))
+
+    def reject(self, plan_id: str, origin: Origin) -> Decision:
+        """Mark a waiting plan rejected: it will never be executed."""
+        return self._claim(plan_id, PlanStatus.REJECTED, origin) or Decision(
+            plan_id, Outcome.REJECTED, "the plan will not be executed")
+
+    def _claim(self, plan_id: str, target: PlanStatus, origin: Origin) -> Decision | None:
+        """Move the plan to `target` in one UPDATE; a Decision if that did not happen."""
+        reason = f"{target} from {origin} at {self.clock():%Y-%m-%d %H:%M:%S} UTC"
+        try:
+            current = self.journal.claim_plan(plan_id, target, reason)
+        except UnknownPlan:
+            return Decision(plan_id, Outcome.UNKNOWN_PLAN, f"no plan {plan_id} in the journal")
+        if current is None:
+            return None
+        return Decision(plan_id, Outcome.ALREADY_DECIDED,
+                        f"plan {plan_id} is {current}; it was decided before this request")
+
+    def _policy_of(self, record: PlanRecord) -> Policy:
+        policy = record.to_policy() or self.policy
+        if policy is None:
+            raise InputError("the plan was journaled by an older trimtab without its policy: "
+                             "approve it with --policy FILE")
+        return policy
+
+
+def propose(actions: VenueActions, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
+    """Journal a plan as `proposed`; any plan still waiting is superseded by it.
+
+    Only the newest plan may be approved: an older one was sized on older prices.
+    """
+    plan_id = new_plan_id()
+    actions.journal.supersede_waiting(plan_id)
+    journal_plan(actions.journal, plan_id, snapshot, analysis,
+                 PlanRecord.of(plan, actions.policy, tuple(actions.venues),
+                               actions.paper_prices, dict(actions.wallet)),
+                 PlanStatus.PROPOSED, [], plan.refused)
+    return plan_id
+
+
+def venues_from_record(journal: Journal, environ: Mapping[str, str] | None = None,
+                       progress: Progress = lambda _m: None,
+                       paper_prices: str | None = None,
+                       held: VenueActions | None = None) -> OpenVenues:
+    """Open a record's venues: the ones `held` already has, else new ones by name.
+
+    `paper_prices` overrides the record's paper price source (for records
+    that do not name one).
+    """
+    def open_them(record: PlanRecord, policy: Policy) -> VenueActions:
+        if held is not None and set(record.venues) <= set(held.venues):
+            return held
+        prices = paper_prices or record.paper_prices or DEFAULT_PAPER_PRICES
+        options = Options(venues=record.venues, paper_prices=prices, environ=environ,
+                          trading=True)
+        actions = open_actions(options, policy, journal, progress)
+        actions.wallet = dict(record.holdings)
+        return actions
+    return open_them

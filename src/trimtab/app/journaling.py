@@ -1,0 +1,54 @@
+"""Journaling a plan: its snapshot, its analysis, its stored record and its first status.
+
+One path for `trimtab rebalance`, `trimtab watch` (proposed or executed at
+once) and anything later: the status a plan starts in is decided here, and
+the record holds what an approval will need (venues, policy, holdings).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from trimtab.domain.analysis.drift import Analysis
+from trimtab.domain.planning.planner import Plan
+from trimtab.domain.policy import Mode
+from trimtab.domain.refusal import Refusal
+from trimtab.domain.snapshot import Snapshot
+from trimtab.execution.states import PlanStatus
+from trimtab.journal.models import PlanRow
+from trimtab.journal.plan_record import PlanRecord
+from trimtab.journal.store import Journal
+from trimtab.reports.documents import check_document
+
+
+def new_plan_id() -> str:
+    """Twelve hex digits: short enough to type in `trimtab approve`, unique enough."""
+    return uuid.uuid4().hex[:12]
+
+
+def start_status(plan: Plan, problems: list[str], dry_run: bool, mode: Mode) -> PlanStatus:
+    """The status a plan is journaled in by `trimtab rebalance` (or watch in mode auto)."""
+    if plan.refused or problems:
+        return PlanStatus.REFUSED
+    if not plan.orders:
+        return PlanStatus.NOTHING_TO_DO
+    if dry_run:
+        return PlanStatus.DRY_RUN
+    return PlanStatus.ALERT_ONLY if mode == "alert" else PlanStatus.PLANNED
+
+
+def journal_plan(journal: Journal, plan_id: str, snapshot: Snapshot, analysis: Analysis,
+                 record: PlanRecord, status: PlanStatus, problems: list[str],
+                 refused: tuple[Refusal, ...] = ()) -> None:
+    """Journal a plan with its snapshot and analysis, and every refusal as an event."""
+    snapshot_id, analysis_id = journal.record_document(
+        snapshot.as_of, ",".join(sorted({b.venue for b in snapshot.balances})),
+        snapshot.model_dump(mode="json", by_alias=True),
+        check_document(analysis, Plan()), analysis.triggered)
+    reason = "; ".join([*record.refused, *problems]) or None
+    journal.add_plan(PlanRow(id=plan_id, snapshot_id=snapshot_id, analysis_id=analysis_id,
+                             status=status.value, reason=reason, document=record.dumps()))
+    for refusal in refused:
+        journal.event(refusal.code, str(refusal), plan_id)
+    for message in problems:
+        journal.event("unresolved_orders", message, plan_id)

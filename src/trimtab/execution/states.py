@@ -1,0 +1,99 @@
+"""Plan and order statuses, and the only transitions between them that may happen.
+
+Every status a plan or an order can have is named here and nowhere else;
+the journal applies a change only when this module allows it, so a plan
+cannot go back from `done` to `executing`, and an approval can only claim
+a plan that is waiting. The values are what the journal stores (and what
+`--json` prints), kept as they were first written so that older journals
+read back unchanged.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PlanStatus(StrEnum):
+    """What became of a plan."""
+
+    PLANNED = "planned"  # journaled by `trimtab rebalance`, waiting for its confirmation
+    PROPOSED = "proposed"  # journaled by `trimtab watch`, waiting for an approval
+    APPROVED = "approved"  # claimed by one approval; its execution is starting
+    EXECUTING = "executing"
+    DONE = "done"
+    STOPPED = "stopped"  # a guard or a venue's refusal ended the run; the journal says which
+    INTERRUPTED = "interrupted"  # its process died while executing; found at the next start
+    FAILED = "failed"  # execution could not start (venue, credentials); may be approved again
+    REFUSED = "refused"  # a price was stale or missing, or orders were unresolved
+    NOTHING_TO_DO = "nothing_to_do"
+    DRY_RUN = "dry-run"
+    ALERT_ONLY = "alert_only"  # mode alert: planned to be read, never to be sent
+    DECLINED = "declined"  # the confirmation prompt was answered no
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # a newer proposal replaced it before anyone decided
+
+
+class OrderState(StrEnum):
+    """Where an order stands, as the journal knows it."""
+
+    PENDING_SUBMIT = "pending-submit"  # intent committed; it may or may not have been sent
+    UNKNOWN = "unknown"  # sent, but the answer was lost: resolved only by lookup
+    OPEN = "open"
+    PARTIALLY_FILLED = "partially-filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+class IllegalTransition(RuntimeError):
+    """A status change this module does not allow: a bug, never bad input."""
+
+
+# Where a plan is first journaled, and from which statuses each status may be reached.
+PLAN_START = frozenset({PlanStatus.PLANNED, PlanStatus.PROPOSED, PlanStatus.REFUSED,
+                        PlanStatus.NOTHING_TO_DO, PlanStatus.DRY_RUN, PlanStatus.ALERT_ONLY})
+PLAN_SOURCES: dict[PlanStatus, frozenset[PlanStatus]] = {
+    PlanStatus.APPROVED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
+    PlanStatus.REJECTED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
+    PlanStatus.SUPERSEDED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
+    PlanStatus.DECLINED: frozenset({PlanStatus.PLANNED}),
+    PlanStatus.EXECUTING: frozenset({PlanStatus.PLANNED, PlanStatus.APPROVED}),
+    PlanStatus.FAILED: frozenset({PlanStatus.APPROVED, PlanStatus.PLANNED}),
+    PlanStatus.DONE: frozenset({PlanStatus.EXECUTING}),
+    PlanStatus.STOPPED: frozenset({PlanStatus.EXECUTING}),
+    PlanStatus.INTERRUPTED: frozenset({PlanStatus.EXECUTING, PlanStatus.APPROVED}),
+}
+WAITING = frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED})  # an approval may claim these
+RUNNING = frozenset({PlanStatus.APPROVED, PlanStatus.EXECUTING})  # a live process owns these
+# A run that did not finish: the next `trimtab rebalance` plans the rest of it.
+UNFINISHED = frozenset({PlanStatus.STOPPED, PlanStatus.INTERRUPTED})
+EXECUTED = frozenset({*UNFINISHED, PlanStatus.DONE, PlanStatus.EXECUTING,
+                      PlanStatus.NOTHING_TO_DO})
+
+LIVE_ORDERS = frozenset({OrderState.PENDING_SUBMIT, OrderState.UNKNOWN, OrderState.OPEN,
+                         OrderState.PARTIALLY_FILLED})
+UNRESOLVED_ORDERS = frozenset({OrderState.PENDING_SUBMIT, OrderState.UNKNOWN})
+RESTING_ORDERS = frozenset({OrderState.OPEN, OrderState.PARTIALLY_FILLED})
+FINAL_ORDERS = frozenset(OrderState) - LIVE_ORDERS
+# An order leaves a live state for any state; a final state is final.
+ORDER_SOURCES: dict[OrderState, frozenset[OrderState]] = {
+    state: LIVE_ORDERS for state in OrderState}
+
+
+def plan_sources(target: PlanStatus) -> frozenset[PlanStatus]:
+    """The statuses from which a plan may move to `target` (none for a start status)."""
+    return PLAN_SOURCES.get(target, frozenset())
+
+
+def check_plan_move(current: PlanStatus, target: PlanStatus) -> None:
+    """Raise IllegalTransition unless a plan may go from `current` to `target`."""
+    if current not in plan_sources(target):
+        raise IllegalTransition(f"a plan cannot go from {current} to {target}")
+
+
+def check_order_move(current: OrderState, target: OrderState) -> None:
+    """Raise IllegalTransition unless an order may go from `current` to `target`."""
+    if current != target and current not in ORDER_SOURCES[target]:
+        raise IllegalTransition(f"an order cannot go from {current} to {target}")
+
+

@@ -1,0 +1,119 @@
+"""The stored plan: what a journaled plan must hold to be approved later, versioned.
+
+A plan may wait days for its approval, and trimtab may be upgraded in
+between, so the record is its own type with a version, not the `--json`
+report of a check (which changes whenever the report does). It carries
+everything an approval needs besides the plan id: the orders, the venues
+they go to (and the paper exchange's price source), the off-exchange
+holdings, and the policy's content as it was when the plan was made.
+
+Records written before the version existed (the check report, version 0)
+still load: their orders are read from the report's `orders`, their venues
+from those orders; they carry no policy, which an approval must then name.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from trimtab.domain.planning.orders import Order
+from trimtab.domain.planning.planner import Plan
+from trimtab.domain.policy import Policy
+
+RECORD_VERSION = 1
+
+
+class RecordError(ValueError):
+    """A stored plan that cannot be read; the message says which plan and why."""
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoredOrder(Frozen):
+    """One order as planned (the amount actually sent is journaled with the order)."""
+
+    venue: str
+    symbol: str
+    asset: str
+    side: Literal["buy", "sell"]
+    amount: float
+    price: float
+    notional: float
+    fee: float
+    slippage: float
+    reduce_only: bool = False
+
+    def to_order(self) -> Order:
+        return Order(**self.model_dump())
+
+
+class PlanRecord(Frozen):
+    """A journaled plan, with what its approval needs."""
+
+    version: Literal[1] = 1
+    orders: tuple[StoredOrder, ...] = ()
+    venues: tuple[str, ...] = Field(description="Venue names the plan was made on.")
+    paper_prices: str | None = Field(None, description="The paper exchange's price source.")
+    holdings: dict[str, float] = Field(default_factory=dict, description="Wallet holdings.")
+    policy: dict[str, Any] | None = Field(None, description="The policy, validated, as JSON.")
+    hedges: tuple[dict[str, Any], ...] = ()
+    refused: tuple[str, ...] = ()
+    totals: dict[str, float] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, plan: Plan, policy: Policy, venues: tuple[str, ...],
+           paper_prices: str | None, holdings: dict[str, float]) -> PlanRecord:
+        return cls(orders=tuple(StoredOrder.model_validate(asdict(o)) for o in plan.orders),
+                   venues=venues, paper_prices=paper_prices, holdings=holdings,
+                   policy=policy.model_dump(mode="json"),
+                   hedges=tuple(_finite(asdict(h)) for h in plan.hedges),
+                   refused=tuple(str(r) for r in plan.refused),
+                   totals={"fees": plan.fees, "slippage": plan.slippage,
+                           "turnover": plan.turnover})
+
+    def to_orders(self) -> tuple[Order, ...]:
+        return tuple(o.to_order() for o in self.orders)
+
+    def to_policy(self) -> Policy | None:
+        return None if self.policy is None else Policy.model_validate(self.policy)
+
+    def dumps(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True)
+
+
+def load_record(plan_id: str, text: str) -> PlanRecord:
+    """The record of plan `plan_id` from its journaled text, whatever version wrote it."""
+    try:
+        raw = json.loads(text)
+        version = raw.get("version", 0) if isinstance(raw, dict) else None
+        if version == 0:
+            return _from_report(raw)
+        if version == RECORD_VERSION:
+            return PlanRecord.model_validate(raw)
+    except (ValueError, ValidationError) as exc:
+        raise RecordError(f"plan {plan_id}: its journaled record cannot be read ({exc})"
+                          ) from None
+    raise RecordError(f"plan {plan_id}: record version {version} was written by a newer "
+                      "trimtab; upgrade trimtab to approve it")
+
+
+def _from_report(report: dict[str, Any]) -> PlanRecord:
+    """A record from a plan journaled as the check report (before records had versions)."""
+    orders = tuple(StoredOrder.model_validate(o) for o in report.get("orders", []))
+    return PlanRecord(orders=orders, venues=tuple(sorted({o.venue for o in orders})),
+                      hedges=tuple(report.get("hedges", [])),
+                      refused=tuple(report.get("refused", [])),
+                      totals=report.get("totals", {}))
+
+
+def _finite(row: dict[str, Any]) -> dict[str, Any]:
+    """JSON has no infinity: an unbounded figure is stored as null."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v
+            for k, v in row.items()}

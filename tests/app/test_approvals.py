@@ -1,0 +1,158 @@
+"""Approving a plan decides once, in the database, whoever asks and however often."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.builders import policy
+from trimtab.app.approvals import Approvals, Origin, Outcome, propose, venues_from_record
+from trimtab.app.wiring import VenueActions
+from trimtab.domain.analysis.drift import analyse
+from trimtab.domain.planning.planner import make_plan
+from trimtab.execution.states import IllegalTransition, PlanStatus
+from trimtab.journal.models import OrderRow
+from trimtab.journal.store import Journal, open_journal
+from trimtab.venues.paper.venue import PaperCosts, PaperVenue
+from trimtab.venues.prices import FixedPrices
+from trimtab.venues.retry import Backoff
+
+POLICY = policy({"BTC": 0.5, "USDT": 0.5})
+AS_OF = datetime(2025, 1, 31, tzinfo=UTC)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "journals"
+
+
+def paper(journal: Journal, btc: float = 70_000.0) -> VenueActions:
+    venue = PaperVenue(journal, FixedPrices({"BTC": btc}, AS_OF), PaperCosts(0.0, 0.0),
+                       assets=("BTC",))
+    if venue.is_empty():
+        venue.fund({"BTC": 0.1, "USDT": 5_000.0})  # BTC 58 %: over its 45–55 % band
+    return VenueActions(POLICY, journal, {"paper": venue}, Backoff(sleep=lambda _: None))
+
+
+def proposed(tmp_path: Path) -> tuple[Journal, str]:
+    journal = open_journal(f"sqlite:///{tmp_path / 'journal.sqlite'}")
+    actions = paper(journal)
+    snap = actions.snapshot()
+    analysis = analyse(snap, POLICY)
+    return journal, propose(actions, snap, analysis, make_plan(snap, POLICY, analysis))
+
+
+def approvals(journal: Journal, btc: float = 70_000.0) -> Approvals:
+    return Approvals(journal, lambda record, pol: paper(journal, btc))
+
+
+def sent(journal: Journal) -> list[str]:
+    with journal.session() as session:
+        return [row.client_order_id for row in session.query(OrderRow)]
+
+
+def test_approving_twice_executes_once(tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+    decide = approvals(journal)
+    first, second = decide.approve(plan_id, Origin.CLI), decide.approve(plan_id, Origin.CLI)
+    assert (first.outcome, second.outcome) == (Outcome.EXECUTED, Outcome.ALREADY_DECIDED)
+    assert first.message == "1 of 1 orders filled"
+    assert sent(journal) == [f"trimtab{plan_id}x001"]
+    assert journal.plan(plan_id).status == PlanStatus.DONE
+
+
+def test_four_tabs_approving_at_once_execute_once(tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+    outcomes: list[Outcome] = []
+    barrier = threading.Barrier(4)
+
+    def click() -> None:
+        decide = approvals(journal)
+        barrier.wait()
+        outcomes.append(decide.approve(plan_id, Origin.DASHBOARD).outcome)
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == [Outcome.ALREADY_DECIDED] * 3 + [Outcome.EXECUTED]
+    assert len(sent(journal)) == 1
+
+
+def test_the_journal_says_where_an_approval_came_from(tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+    approvals(journal).reject(plan_id, Origin.CLI)
+    assert journal.plan(plan_id).reason.startswith("rejected from the command line at ")
+
+
+def test_a_rejected_plan_cannot_be_approved_and_unknown_plans_are_named(tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+    decide = approvals(journal)
+    assert decide.reject(plan_id, Origin.DASHBOARD).outcome is Outcome.REJECTED
+    assert decide.approve(plan_id, Origin.DASHBOARD).outcome is Outcome.ALREADY_DECIDED
+    assert decide.approve("nope", Origin.DASHBOARD).outcome is Outcome.UNKNOWN_PLAN
+    assert sent(journal) == []
+
+
+def test_an_approval_that_a_guard_stops_says_so(tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+    decision = approvals(journal, btc=73_000.0).approve(plan_id, Origin.DASHBOARD)  # +4.3 %
+    assert decision.outcome is Outcome.STOPPED
+    assert "price_moved" in decision.message
+    assert journal.plan(plan_id).status == PlanStatus.STOPPED and sent(journal) == []
+
+
+def test_venues_that_cannot_be_opened_leave_the_plan_failed_and_it_can_be_approved_again(
+        tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+    broken = Approvals(journal, lambda record, pol: venues_from_record(
+        journal, {}, paper_prices=str(tmp_path / "missing.json"))(record, pol))
+    failed = broken.approve(plan_id, Origin.CLI)
+    assert failed.outcome is Outcome.FAILED and "missing.json" in failed.message
+    row = journal.plan(plan_id)
+    assert row.status == PlanStatus.FAILED and "missing.json" in (row.reason or "")
+    assert sent(journal) == []
+    again = approvals(journal)
+    assert again.approve(plan_id, Origin.CLI).outcome is Outcome.EXECUTED
+    assert again.approve(plan_id, Origin.CLI).outcome is Outcome.ALREADY_DECIDED
+    assert len(sent(journal)) == 1
+
+
+def test_a_newer_proposal_supersedes_a_waiting_or_failed_one(tmp_path: Path) -> None:
+    journal, first = proposed(tmp_path)
+    actions = paper(journal)
+    snap = actions.snapshot()
+    second = propose(actions, snap, analyse(snap, POLICY), make_plan(snap, POLICY))
+    assert journal.plan(first).status == PlanStatus.SUPERSEDED
+    assert journal.plan(first).reason == f"superseded by plan {second}"
+    decided = approvals(journal).approve(first, Origin.CLI)
+    assert decided.outcome is Outcome.ALREADY_DECIDED
+
+
+def test_an_illegal_transition_is_an_error_not_a_silent_update(tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+    approvals(journal).approve(plan_id, Origin.CLI)
+    with pytest.raises(IllegalTransition, match="from done to executing"):
+        journal.set_plan(plan_id, PlanStatus.EXECUTING)
+
+
+def test_a_plan_journaled_before_records_had_versions_is_approved(tmp_path: Path) -> None:
+    # written by trimtab 1c7211a: the plan's document is that day's check report
+    shutil.copy(FIXTURES / "proposed-before-plan-records.sqlite", tmp_path / "old.sqlite")
+    journal = open_journal(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    old = journal.plan("eae78f9349e6")
+    assert "version" not in json.loads(old.document) and old.status == "proposed"
+    no_policy = Approvals(journal, venues_from_record(journal, {}))
+    refused = no_policy.approve("eae78f9349e6", Origin.CLI)
+    assert refused.outcome is Outcome.FAILED and "--policy" in refused.message
+    from trimtab.app.inputs import load_policy
+
+    moderate = load_policy(Path(__file__).resolve().parents[2] / "examples" / "moderate.toml")
+    decide = Approvals(journal, venues_from_record(journal, {}, paper_prices="history:2025-01-31"),
+                       moderate)
+    decision = decide.approve("eae78f9349e6", Origin.CLI)
+    assert decision.outcome is Outcome.EXECUTED, decision.message
+    assert decision.message == "5 of 5 orders filled"
+    assert len(sent(journal)) == 5
