@@ -49,8 +49,10 @@ serve: $(VENV)/.installed
 
 test: lint typecheck unit
 
+# ruff, then the layers' import contracts (pyproject.toml [tool.importlinter])
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

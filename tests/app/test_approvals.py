@@ -5,34 +5,19 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.builders import policy
+from tests.app.approval_world import POLICY, paper
 from trimtab.app.approvals import Approvals, Origin, Outcome, propose, venues_from_record
-from trimtab.app.wiring import VenueActions
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
 from trimtab.execution.states import IllegalTransition, PlanStatus
 from trimtab.journal.models import OrderRow
 from trimtab.journal.store import Journal, open_journal
-from trimtab.venues.paper.venue import PaperCosts, PaperVenue
-from trimtab.venues.prices import FixedPrices
-from trimtab.venues.retry import Backoff
 
-POLICY = policy({"BTC": 0.5, "USDT": 0.5})
-AS_OF = datetime(2025, 1, 31, tzinfo=UTC)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "journals"
-
-
-def paper(journal: Journal, btc: float = 70_000.0) -> VenueActions:
-    venue = PaperVenue(journal, FixedPrices({"BTC": btc}, AS_OF), PaperCosts(0.0, 0.0),
-                       assets=("BTC",))
-    if venue.is_empty():
-        venue.fund({"BTC": 0.1, "USDT": 5_000.0})  # BTC 58 %: over its 45–55 % band
-    return VenueActions(POLICY, journal, {"paper": venue}, Backoff(sleep=lambda _: None))
 
 
 def proposed(tmp_path: Path) -> tuple[Journal, str]:

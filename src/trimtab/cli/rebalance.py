@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from trimtab.app import rebalance as service
+from trimtab.app.history import recent_plans, watch_checks
 from trimtab.app.inputs import InputError
 from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options
 from trimtab.cli.options import JournalOption, PolicyOption, fail, venue_failure
@@ -27,7 +28,6 @@ from trimtab.reports.rebalance import (
 )
 from trimtab.reports.tables import render_check
 from trimtab.venues.errors import VenueError
-from trimtab.watch.history import WatchLog
 
 app = typer.Typer()
 
@@ -135,13 +135,13 @@ def journal_command(
         opened = open_journal(journal)
         if watch:
             from trimtab.reports.watch import render_watch_history, watch_document
-            checks = WatchLog(opened).history(limit)
+            checks = watch_checks(opened, limit)
             if as_json:
                 sys.stdout.write(json.dumps(watch_document(checks), indent=2) + "\n")
             else:
                 render_watch_history(Console(), checks)
             return
-        recent = opened.recent(limit)
+        recent = recent_plans(opened, limit)
     except JournalError as exc:
         fail(str(exc))
     if as_json:

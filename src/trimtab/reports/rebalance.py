@@ -8,9 +8,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from trimtab.app.results import PlanEntry
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.execution.outcome import Execution
-from trimtab.journal.models import EventRow, OrderRow, PlanRow
 from trimtab.reports.tables import money, pct
 
 
@@ -54,35 +54,29 @@ def rebalance_document(plan_id: str, status: str, execution: Execution | None,
     }
 
 
-def render_journal(console: Console,
-                   recent: list[tuple[PlanRow, list[OrderRow], list[EventRow]]]) -> None:
+def render_journal(console: Console, recent: list[PlanEntry]) -> None:
     if not recent:
         console.print("The journal has no plans yet.")
         return
-    for plan, orders, events in recent:
-        console.print(f"[bold]plan {plan.id}[/] {plan.created_at:%Y-%m-%d %H:%M:%S} "
+    for plan in recent:
+        console.print(f"[bold]plan {plan.plan_id}[/] {plan.created_at:%Y-%m-%d %H:%M:%S} "
                       f"— {plan.status}" + (f": {plan.reason}" if plan.reason else ""),
                       highlight=False)
-        if orders:
+        if plan.orders:
             t = Table(show_edge=False)
             for col in ("client order id", "venue", "side", "symbol", "amount", "state",
                         "filled", "average", "fee"):
                 t.add_column(col)
-            for o in orders:
-                t.add_row(o.client_order_id, o.venue, o.side, o.symbol, o.amount, o.state,
-                          o.filled, o.average or "–", o.fee or "–")
+            for o in plan.orders:
+                t.add_row(o.client_order_id or "–", o.venue, o.side, o.symbol, o.amount,
+                          o.state, o.filled, o.average or "–", o.fee or "–")
             console.print(t)
-        for e in events:
-            console.print(f"  {e.kind}: {e.message}", highlight=False)
+        for kind, message in plan.events:
+            console.print(f"  {kind}: {message}", highlight=False)
 
 
-def journal_document(recent: list[tuple[PlanRow, list[OrderRow], list[EventRow]]]
-                     ) -> list[dict[str, Any]]:
-    return [{"plan_id": p.id, "created_at": p.created_at.isoformat(), "status": p.status,
-             "reason": p.reason,
-             "orders": [{"client_order_id": o.client_order_id, "venue": o.venue,
-                         "symbol": o.symbol, "side": o.side, "amount": o.amount,
-                         "state": o.state, "filled": o.filled, "average": o.average,
-                         "fee": o.fee, "reason": o.reason} for o in orders],
-             "events": [{"kind": e.kind, "message": e.message} for e in events]}
-            for p, orders, events in recent]
+def journal_document(recent: list[PlanEntry]) -> list[dict[str, Any]]:
+    return [{"plan_id": p.plan_id, "created_at": p.created_at.isoformat(), "status": p.status,
+             "reason": p.reason, "orders": [asdict(o) for o in p.orders],
+             "events": [{"kind": k, "message": m} for k, m in p.events]}
+            for p in recent]

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from trimtab.journal.models import WatchCheckRow
+from trimtab.app.results import CheckEntry
 
 
-def watch_document(checks: list[WatchCheckRow]) -> list[dict[str, Any]]:
-    return [{"at": c.at.isoformat(), "ok": c.ok, "spot_value": c.spot_value,
-             "weights": json.loads(c.weights) if c.weights else None,
-             "fired": json.loads(c.fired), "notified": json.loads(c.notified),
+def watch_document(checks: list[CheckEntry]) -> list[dict[str, Any]]:
+    return [{"at": c.at.isoformat(), "ok": c.ok,
+             "spot_value": None if c.spot_value is None else format(c.spot_value, ".12g"),
+             "weights": c.weights, "fired": list(c.fired), "notified": list(c.notified),
              "decision": c.decision} for c in checks]
 
 
-def render_watch_history(console: Console, checks: list[WatchCheckRow]) -> None:
+def render_watch_history(console: Console, checks: list[CheckEntry]) -> None:
     if not checks:
         console.print("The journal has no watch checks yet (run trimtab watch).")
         return
@@ -26,10 +25,10 @@ def render_watch_history(console: Console, checks: list[WatchCheckRow]) -> None:
     for col in ("at", "spot value", "fired", "notified", "decision"):
         t.add_column(col)
     for c in checks:
-        fired = ", ".join(_short(f"{f['kind']}:{f['subject']}") for f in json.loads(c.fired))
-        value = f"{float(c.spot_value):,.2f}" if c.spot_value else "–"
+        fired = ", ".join(_short(f"{f['kind']}:{f['subject']}") for f in c.fired)
+        value = f"{c.spot_value:,.2f}" if c.spot_value is not None else "–"
         t.add_row(f"{c.at:%Y-%m-%d %H:%M}", value, fired or "–",
-                  ", ".join(_short(n) for n in json.loads(c.notified)) or "–", c.decision)
+                  ", ".join(_short(n) for n in c.notified) or "–", c.decision)
     console.print(t)
 
 

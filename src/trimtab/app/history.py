@@ -1,0 +1,52 @@
+"""Reading the journal's history for `trimtab journal`: plans with their orders, watch checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from trimtab.app.results import CheckEntry, OrderEntry, PlanEntry
+from trimtab.journal.models import EventRow, OrderRow, PlanRow, WatchCheckRow
+from trimtab.journal.plan_record import RecordError, load_record
+from trimtab.journal.store import Journal
+from trimtab.watch.history import WatchLog
+
+PLANNED = "planned"  # the state shown for an order a plan holds but has not sent
+
+
+def recent_plans(journal: Journal, limit: int = 10) -> list[PlanEntry]:
+    """The latest plans, newest first; a plan not executed shows the orders it holds."""
+    return [_plan(p, orders, events) for p, orders, events in journal.recent(limit)]
+
+
+def watch_checks(journal: Journal, limit: int = 50) -> list[CheckEntry]:
+    """The latest watch checks, newest first."""
+    return [_check(row) for row in WatchLog(journal).history(limit)]
+
+
+def _plan(plan: PlanRow, orders: list[OrderRow], events: list[EventRow]) -> PlanEntry:
+    sent = tuple(OrderEntry(o.client_order_id, o.venue, o.symbol, o.side, o.amount, o.state,
+                            o.filled, o.average, o.fee, o.reason) for o in orders)
+    return PlanEntry(plan.id, _aware(plan.created_at), plan.status, plan.reason,
+                     sent or _planned(plan), tuple((e.kind, e.message) for e in events))
+
+
+def _planned(plan: PlanRow) -> tuple[OrderEntry, ...]:
+    try:
+        record = load_record(plan.id, plan.document)
+    except RecordError:
+        return ()
+    return tuple(OrderEntry(None, o.venue, o.symbol, o.side, format(o.amount, ".8g"), PLANNED)
+                 for o in record.orders)
+
+
+def _check(row: WatchCheckRow) -> CheckEntry:
+    return CheckEntry(_aware(row.at), row.ok,
+                      float(row.spot_value) if row.spot_value else None,
+                      json.loads(row.weights) if row.weights else None,
+                      tuple(json.loads(row.fired)), tuple(json.loads(row.notified)),
+                      row.decision)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
