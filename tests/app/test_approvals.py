@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.app.approval_world import POLICY, paper
-from trimtab.app.approvals import Approvals, Origin, Outcome, propose, venues_from_record
+from trimtab.app.approvals import Approvals, Origin, propose, venues_from_record
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
-from trimtab.execution.states import IllegalTransition, PlanStatus
+from trimtab.execution.states import ApprovalOutcome, IllegalTransition, PlanStatus
 from trimtab.journal.models import OrderRow
 from trimtab.journal.store import Journal, open_journal
 
@@ -41,7 +41,8 @@ def test_approving_twice_executes_once(tmp_path: Path) -> None:
     journal, plan_id = proposed(tmp_path)
     decide = approvals(journal)
     first, second = decide.approve(plan_id, Origin.CLI), decide.approve(plan_id, Origin.CLI)
-    assert (first.outcome, second.outcome) == (Outcome.EXECUTED, Outcome.ALREADY_DECIDED)
+    assert first.outcome is ApprovalOutcome.EXECUTED
+    assert second.outcome is ApprovalOutcome.ALREADY_DECIDED
     assert first.message == "1 of 1 orders filled"
     assert sent(journal) == [f"trimtab{plan_id}x001"]
     assert journal.plan(plan_id).status == PlanStatus.DONE
@@ -49,7 +50,7 @@ def test_approving_twice_executes_once(tmp_path: Path) -> None:
 
 def test_four_tabs_approving_at_once_execute_once(tmp_path: Path) -> None:
     journal, plan_id = proposed(tmp_path)
-    outcomes: list[Outcome] = []
+    outcomes: list[ApprovalOutcome] = []
     barrier = threading.Barrier(4)
 
     def click() -> None:
@@ -62,7 +63,7 @@ def test_four_tabs_approving_at_once_execute_once(tmp_path: Path) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes) == [Outcome.ALREADY_DECIDED] * 3 + [Outcome.EXECUTED]
+    assert sorted(outcomes) == [ApprovalOutcome.ALREADY_DECIDED] * 3 + [ApprovalOutcome.EXECUTED]
     assert len(sent(journal)) == 1
 
 
@@ -75,16 +76,16 @@ def test_the_journal_says_where_an_approval_came_from(tmp_path: Path) -> None:
 def test_a_rejected_plan_cannot_be_approved_and_unknown_plans_are_named(tmp_path: Path) -> None:
     journal, plan_id = proposed(tmp_path)
     decide = approvals(journal)
-    assert decide.reject(plan_id, Origin.DASHBOARD).outcome is Outcome.REJECTED
-    assert decide.approve(plan_id, Origin.DASHBOARD).outcome is Outcome.ALREADY_DECIDED
-    assert decide.approve("nope", Origin.DASHBOARD).outcome is Outcome.UNKNOWN_PLAN
+    assert decide.reject(plan_id, Origin.DASHBOARD).outcome is ApprovalOutcome.REJECTED
+    assert decide.approve(plan_id, Origin.DASHBOARD).outcome is ApprovalOutcome.ALREADY_DECIDED
+    assert decide.approve("nope", Origin.DASHBOARD).outcome is ApprovalOutcome.UNKNOWN_PLAN
     assert sent(journal) == []
 
 
 def test_an_approval_that_a_guard_stops_says_so(tmp_path: Path) -> None:
     journal, plan_id = proposed(tmp_path)
     decision = approvals(journal, btc=73_000.0).approve(plan_id, Origin.DASHBOARD)  # +4.3 %
-    assert decision.outcome is Outcome.STOPPED
+    assert decision.outcome is ApprovalOutcome.STOPPED
     assert "price_moved" in decision.message
     assert journal.plan(plan_id).status == PlanStatus.STOPPED and sent(journal) == []
 
@@ -95,13 +96,13 @@ def test_venues_that_cannot_be_opened_leave_the_plan_failed_and_it_can_be_approv
     broken = Approvals(journal, lambda record, pol: venues_from_record(
         journal, {}, paper_prices=str(tmp_path / "missing.json"))(record, pol))
     failed = broken.approve(plan_id, Origin.CLI)
-    assert failed.outcome is Outcome.FAILED and "missing.json" in failed.message
+    assert failed.outcome is ApprovalOutcome.FAILED and "missing.json" in failed.message
     row = journal.plan(plan_id)
     assert row.status == PlanStatus.FAILED and "missing.json" in (row.reason or "")
     assert sent(journal) == []
     again = approvals(journal)
-    assert again.approve(plan_id, Origin.CLI).outcome is Outcome.EXECUTED
-    assert again.approve(plan_id, Origin.CLI).outcome is Outcome.ALREADY_DECIDED
+    assert again.approve(plan_id, Origin.CLI).outcome is ApprovalOutcome.EXECUTED
+    assert again.approve(plan_id, Origin.CLI).outcome is ApprovalOutcome.ALREADY_DECIDED
     assert len(sent(journal)) == 1
 
 
@@ -113,7 +114,7 @@ def test_a_newer_proposal_supersedes_a_waiting_or_failed_one(tmp_path: Path) -> 
     assert journal.plan(first).status == PlanStatus.SUPERSEDED
     assert journal.plan(first).reason == f"superseded by plan {second}"
     decided = approvals(journal).approve(first, Origin.CLI)
-    assert decided.outcome is Outcome.ALREADY_DECIDED
+    assert decided.outcome is ApprovalOutcome.ALREADY_DECIDED
 
 
 def test_an_illegal_transition_is_an_error_not_a_silent_update(tmp_path: Path) -> None:
@@ -131,13 +132,13 @@ def test_a_plan_journaled_before_records_had_versions_is_approved(tmp_path: Path
     assert "version" not in json.loads(old.document) and old.status == "proposed"
     no_policy = Approvals(journal, venues_from_record(journal, {}))
     refused = no_policy.approve("eae78f9349e6", Origin.CLI)
-    assert refused.outcome is Outcome.FAILED and "--policy" in refused.message
+    assert refused.outcome is ApprovalOutcome.FAILED and "--policy" in refused.message
     from trimtab.app.inputs import load_policy
 
     moderate = load_policy(Path(__file__).resolve().parents[2] / "examples" / "moderate.toml")
     decide = Approvals(journal, venues_from_record(journal, {}, paper_prices="history:2025-01-31"),
                        moderate)
     decision = decide.approve("eae78f9349e6", Origin.CLI)
-    assert decision.outcome is Outcome.EXECUTED, decision.message
+    assert decision.outcome is ApprovalOutcome.EXECUTED, decision.message
     assert decision.message == "5 of 5 orders filled"
     assert len(sent(journal)) == 5

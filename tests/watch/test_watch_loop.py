@@ -118,15 +118,17 @@ def test_an_outage_backs_off_notifies_once_when_stale_and_recovers_without_resta
 
 def test_the_status_line_shows_weights_against_bands_and_the_next_review():
     from trimtab.domain.analysis.drift import analyse
+    from trimtab.execution.states import WatchDecision
     from trimtab.reports.status_line import status_line
-    from trimtab.watch.tick import Decision, DecisionKind, TickReport
+    from trimtab.watch.tick import Decision, TickReport
 
     pol = policy({"BTC": 0.5, "USDT": 0.5})
     analysis = analyse(snapshot({"BTC": 70_000.0}, {"BTC": 0.1, "USDT": 5_000.0}), pol)
-    text = status_line(TickReport(START, analysis, decision=Decision(DecisionKind.PROPOSED, "p1")),
+    proposed = Decision(WatchDecision.PROPOSED, "p1")
+    text = status_line(TickReport(START, analysis, decision=proposed),
                        datetime(2026, 2, 1, tzinfo=UTC)).plain
     assert "BTC 58.3%! [45%–55%]" in text and "USDT 41.7%! [45%–55%]" in text
     assert "proposed p1" in text and "next review 2026-02-01 00:00" in text
-    down = Decision(DecisionKind.OUTAGE, detail="timeout")
+    down = Decision(WatchDecision.OUTAGE, detail="timeout")
     outage = status_line(TickReport(START, None, decision=down, error="timeout"), None)
     assert "no data (timeout)" in outage.plain

@@ -23,7 +23,7 @@ from trimtab.domain.planning.planner import Plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.executor import Progress
-from trimtab.execution.states import PlanStatus
+from trimtab.execution.states import ApprovalOutcome, PlanStatus
 from trimtab.journal.plan_record import PlanRecord, RecordError, load_record
 from trimtab.journal.store import Journal, JournalError, UnknownPlan
 from trimtab.venues.errors import VenueError
@@ -37,23 +37,12 @@ class Origin(StrEnum):
     WATCH = "trimtab watch (mode auto)"
 
 
-class Outcome(StrEnum):
-    """What an approval or a rejection did."""
-
-    EXECUTED = "executed"
-    STOPPED = "stopped"  # a guard (price moved, kill switch, cap) or the venue ended it
-    REJECTED = "rejected"
-    FAILED = "failed"  # execution could not start; the plan may be approved again
-    ALREADY_DECIDED = "already-decided"
-    UNKNOWN_PLAN = "unknown-plan"
-
-
 @dataclass(frozen=True)
 class Decision:
     """What an approval or rejection did, in a few words."""
 
     plan_id: str
-    outcome: Outcome
+    outcome: ApprovalOutcome
     message: str
 
 
@@ -82,15 +71,16 @@ class Approvals:
             reason = f"could not start: {exc}; fix it and approve the plan again"
             self.journal.set_plan(plan_id, PlanStatus.FAILED, reason)
             self.journal.event("approval_failed", reason, plan_id)
-            return Decision(plan_id, Outcome.FAILED, reason)
+            return Decision(plan_id, ApprovalOutcome.FAILED, reason)
         execution = actions.execute(plan_id, record.to_orders())
-        outcome = Outcome.STOPPED if execution.stop is not None else Outcome.EXECUTED
+        outcome = (ApprovalOutcome.STOPPED if execution.stop is not None
+                   else ApprovalOutcome.EXECUTED)
         return Decision(plan_id, outcome, execution.summary(len(record.orders)))
 
     def reject(self, plan_id: str, origin: Origin) -> Decision:
         """Mark a waiting plan rejected: it will never be executed."""
         return self._claim(plan_id, PlanStatus.REJECTED, origin) or Decision(
-            plan_id, Outcome.REJECTED, "the plan will not be executed")
+            plan_id, ApprovalOutcome.REJECTED, "the plan will not be executed")
 
     def _claim(self, plan_id: str, target: PlanStatus, origin: Origin) -> Decision | None:
         """Move the plan to `target` in one UPDATE; a Decision if that did not happen."""
@@ -98,10 +88,11 @@ class Approvals:
         try:
             current = self.journal.claim_plan(plan_id, target, reason)
         except UnknownPlan:
-            return Decision(plan_id, Outcome.UNKNOWN_PLAN, f"no plan {plan_id} in the journal")
+            return Decision(plan_id, ApprovalOutcome.UNKNOWN_PLAN,
+                            f"no plan {plan_id} in the journal")
         if current is None:
             return None
-        return Decision(plan_id, Outcome.ALREADY_DECIDED,
+        return Decision(plan_id, ApprovalOutcome.ALREADY_DECIDED,
                         f"plan {plan_id} is {current}; it was decided before this request")
 
     def _policy_of(self, record: PlanRecord) -> Policy:

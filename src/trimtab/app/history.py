@@ -6,12 +6,11 @@ import json
 from datetime import UTC, datetime
 
 from trimtab.app.results import CheckEntry, OrderEntry, PlanEntry
+from trimtab.execution.states import PLANNED_ORDER
 from trimtab.journal.models import EventRow, OrderRow, PlanRow, WatchCheckRow
 from trimtab.journal.plan_record import RecordError, load_record
 from trimtab.journal.store import Journal
 from trimtab.watch.history import WatchLog
-
-PLANNED = "planned"  # the state shown for an order a plan holds but has not sent
 
 
 def recent_plans(journal: Journal, limit: int = 10) -> list[PlanEntry]:
@@ -36,7 +35,8 @@ def _planned(plan: PlanRow) -> tuple[OrderEntry, ...]:
         record = load_record(plan.id, plan.document)
     except RecordError:
         return ()
-    return tuple(OrderEntry(None, o.venue, o.symbol, o.side, format(o.amount, ".8g"), PLANNED)
+    return tuple(OrderEntry(None, o.venue, o.symbol, o.side, format(o.amount, ".8g"),
+                                PLANNED_ORDER)
                  for o in record.orders)
 
 

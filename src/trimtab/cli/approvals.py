@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from trimtab.app.approvals import Approvals, Decision, Origin, Outcome, venues_from_record
+from trimtab.app.approvals import Approvals, Decision, Origin, venues_from_record
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.rebalance import open_or_fail
 from trimtab.cli.options import JournalOption, fail
+from trimtab.execution.states import ApprovalOutcome
 
 app = typer.Typer()
 
@@ -22,7 +23,7 @@ LegacyPolicyOption = Annotated[Path | None, typer.Option(
 LegacyPricesOption = Annotated[str | None, typer.Option(
     help="Only for such older plans on the paper exchange: its price source "
     "(history:YYYY-MM-DD, live:EXCHANGE or a JSON file).")]
-SUCCESS = (Outcome.EXECUTED, Outcome.REJECTED)
+SUCCESS = (ApprovalOutcome.EXECUTED, ApprovalOutcome.REJECTED)
 
 
 @app.command()

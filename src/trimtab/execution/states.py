@@ -45,6 +45,33 @@ class OrderState(StrEnum):
     REJECTED = "rejected"
 
 
+class ApprovalOutcome(StrEnum):
+    """What an approval or a rejection did (`trimtab approve`, the dashboard)."""
+
+    EXECUTED = "executed"
+    STOPPED = "stopped"  # a guard (price moved, kill switch, cap) or the venue ended it
+    REJECTED = "rejected"
+    FAILED = "failed"  # execution could not start; the plan may be approved again
+    ALREADY_DECIDED = "already-decided"
+    UNKNOWN_PLAN = "unknown-plan"
+
+
+class WatchDecision(StrEnum):
+    """What one check of `trimtab watch` decided to do."""
+
+    NONE = "none"
+    REVIEW = "review"  # a scheduled review: reported and notified, nothing planned
+    OUTAGE = "outage"  # no snapshot could be taken
+    REFUSED = "refused"  # the plan refused (a stale or missing price)
+    NOTHING = "nothing to trade"
+    ALERT_ONLY = "alert only (mode alert)"
+    PROPOSED = "proposed"  # journaled for approval
+    EXECUTED = "executed"  # mode auto
+
+
+PLANNED_ORDER = "planned"  # shown for an order a plan holds and has not sent
+
+
 class IllegalTransition(RuntimeError):
     """A status change this module does not allow: a bug, never bad input."""
 

@@ -24,9 +24,10 @@ from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
+from trimtab.execution.states import WatchDecision
 from trimtab.venues.errors import VenueError
 from trimtab.watch.notify import Delivery, Message, compose
-from trimtab.watch.tick import Decision, DecisionKind, TickReport
+from trimtab.watch.tick import Decision, TickReport
 
 ACTING_KINDS = ("threshold", "leverage")
 RETRY_FIRST = 5.0
@@ -161,20 +162,20 @@ class Watcher:
         scheduled = any(t.figures.get("rebalance") for t in calendar)
         acting = any(t.kind in ACTING_KINDS for t in notified)
         if not (scheduled or acting):
-            return Decision(DecisionKind.REVIEW if calendar else DecisionKind.NONE), None
+            return Decision(WatchDecision.REVIEW if calendar else WatchDecision.NONE), None
         plan = make_plan(snapshot, self.policy, analysis, rebalance=True if scheduled else None,
                          markets=self.actions.markets())
         if plan.refused:
-            return Decision(DecisionKind.REFUSED, detail="; ".join(map(str, plan.refused))), plan
+            return Decision(WatchDecision.REFUSED, detail="; ".join(map(str, plan.refused))), plan
         if not plan.orders:
-            return Decision(DecisionKind.NOTHING), plan
+            return Decision(WatchDecision.NOTHING), plan
         if self.policy.mode == "alert":
-            return Decision(DecisionKind.ALERT_ONLY), plan
+            return Decision(WatchDecision.ALERT_ONLY), plan
         if self.policy.mode == "propose":
             plan_id = self.actions.propose(snapshot, analysis, plan)
-            return Decision(DecisionKind.PROPOSED, plan_id), plan
+            return Decision(WatchDecision.PROPOSED, plan_id), plan
         plan_id, outcome = self.actions.execute(snapshot, analysis, plan)
-        return Decision(DecisionKind.EXECUTED, plan_id, outcome), plan
+        return Decision(WatchDecision.EXECUTED, plan_id, outcome), plan
 
     def _notify(self, now: datetime, message: Message) -> None:
         self.journal.record_notification(now, message, self.send(message))
@@ -191,7 +192,7 @@ class Watcher:
                                       f"(max_price_age {self.policy.max_price_age:g} s): {error}"))
             self._stale_notified = True
         memory = self.journal.alert_memory()
-        outage = Decision(DecisionKind.OUTAGE, detail=error)
+        outage = Decision(WatchDecision.OUTAGE, detail=error)
         self.journal.record_check(now, None, calendar, (), str(outage), memory)
         return TickReport(now, None, calendar, (), outage, error)
 

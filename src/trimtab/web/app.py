@@ -9,8 +9,9 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from trimtab.app.approvals import Decision, Outcome
+from trimtab.app.approvals import Decision
 from trimtab.app.read_model import DashboardSource
+from trimtab.execution.states import ApprovalOutcome
 from trimtab.reports.documents import check_document
 from trimtab.web.auth import COOKIE, Access
 from trimtab.web.charts import history_lines
@@ -87,7 +88,7 @@ def _decide(request: Request, access: Access, csrf: str | None, read_only: bool,
         raise HTTPException(403, "the dashboard runs with --read-only: no plan can be approved")
     decision: Decision = action()
     if "application/json" in request.headers.get("accept", ""):
-        status = 404 if decision.outcome is Outcome.UNKNOWN_PLAN else 200
+        status = 404 if decision.outcome is ApprovalOutcome.UNKNOWN_PLAN else 200
         return JSONResponse(decision.__dict__, status_code=status)
     return RedirectResponse(f"/?decided={decision.plan_id}&outcome={decision.outcome}",
                             status_code=303)
