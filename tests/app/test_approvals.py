@@ -15,7 +15,8 @@ from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
 from trimtab.execution.states import ApprovalOutcome, IllegalTransition, PlanStatus
 from trimtab.journal.models import OrderRow
-from trimtab.journal.store import Journal, open_journal
+from trimtab.journal.opening import open_journal
+from trimtab.journal.store import Journal
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "journals"
 

@@ -13,7 +13,7 @@ from trimtab.domain.planning.planner import make_plan
 from trimtab.execution.reconcile import client_order_id
 from trimtab.execution.states import OrderState, PlanStatus
 from trimtab.journal.models import OrderRow
-from trimtab.journal.store import open_journal
+from trimtab.journal.opening import open_journal
 
 
 def killed_mid_execution(tmp_path: Path, reached_the_venue: bool) -> tuple[object, str, str]:

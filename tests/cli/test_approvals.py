@@ -18,7 +18,8 @@ from trimtab.cli.main import app
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
 from trimtab.journal.models import EventRow, NotificationRow, OrderRow, PlanRow
-from trimtab.journal.store import Journal, open_journal
+from trimtab.journal.opening import open_journal
+from trimtab.journal.store import Journal
 from trimtab.venues.retry import Backoff
 
 ROOT = Path(__file__).resolve().parents[2]

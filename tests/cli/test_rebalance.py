@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from trimtab.cli.main import app
 from trimtab.journal.models import OrderRow, PaperOrderRow
-from trimtab.journal.store import open_journal
+from trimtab.journal.opening import open_journal
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "examples" / "moderate.toml"

@@ -19,7 +19,8 @@ from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
 from trimtab.execution.executor import Executor
 from trimtab.journal.models import PlanRow
-from trimtab.journal.store import Journal, open_journal
+from trimtab.journal.opening import open_journal
+from trimtab.journal.store import Journal
 from trimtab.venues.errors import InsufficientFunds, OutcomeUnknown, Retryable
 from trimtab.venues.paper.venue import PaperCosts, PaperVenue
 from trimtab.venues.port import VenueOrder

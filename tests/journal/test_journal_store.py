@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 from trimtab.journal.models import SCHEMA_VERSION, OrderRow, PlanRow, SchemaVersion
-from trimtab.journal.store import JournalError, journal_url, open_journal
+from trimtab.journal.opening import journal_url, open_journal
+from trimtab.journal.store import JournalError
 
 
 def test_a_new_journal_records_its_schema_version(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from trimtab.cli.main import app
 from trimtab.journal.models import SCHEMA_VERSION, SchemaVersion
-from trimtab.journal.store import open_journal
+from trimtab.journal.opening import open_journal
 
 ADMIN_URL = os.environ.get("TRIMTAB_TEST_POSTGRES_URL")
 ROOT = Path(__file__).resolve().parents[2]

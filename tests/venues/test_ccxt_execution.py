@@ -13,7 +13,8 @@ from trimtab.app.inputs import parse_policy
 from trimtab.domain.planning.orders import Order
 from trimtab.execution.executor import Executor
 from trimtab.journal.models import EventRow, OrderRow, PlanRow
-from trimtab.journal.store import Journal, open_journal
+from trimtab.journal.opening import open_journal
+from trimtab.journal.store import Journal
 from trimtab.venues.retry import Backoff
 
 LTC = 90.8

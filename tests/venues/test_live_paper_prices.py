@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.venues.recorded_binance import binance_venue
-from trimtab.journal.store import open_journal
+from trimtab.journal.opening import open_journal
 from trimtab.venues.paper.venue import PaperCosts, PaperVenue
 from trimtab.venues.prices import LivePrices
 

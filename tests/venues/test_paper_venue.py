@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trimtab.journal.store import open_journal
+from trimtab.journal.opening import open_journal
 from trimtab.venues.errors import InsufficientFunds, Rejected
 from trimtab.venues.paper.venue import PaperCosts, PaperVenue
 from trimtab.venues.prices import HistoryPrices, PriceSourceError

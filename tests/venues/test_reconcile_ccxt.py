@@ -10,7 +10,8 @@ from sqlalchemy import select
 from tests.venues.recorded_binance import binance_venue
 from trimtab.execution.reconcile import Reconciler
 from trimtab.journal.models import EventRow, OrderRow, PlanRow
-from trimtab.journal.store import Journal, open_journal
+from trimtab.journal.opening import open_journal
+from trimtab.journal.store import Journal
 from trimtab.venues.retry import Backoff
 
 

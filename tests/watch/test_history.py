@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.builders import policy, snapshot
 from trimtab.domain.analysis.alerting import due
 from trimtab.domain.analysis.drift import analyse
-from trimtab.journal.store import open_journal
+from trimtab.journal.opening import open_journal
 from trimtab.watch.history import WatchLog
 from trimtab.watch.notify import Delivery, Message
 

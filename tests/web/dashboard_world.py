@@ -24,8 +24,8 @@ from trimtab.domain.planning.planner import make_plan
 from trimtab.domain.policy import Policy
 from trimtab.execution.outcome import Execution
 from trimtab.journal.models import PlanRow
+from trimtab.journal.opening import open_journal
 from trimtab.journal.plan_record import PlanRecord
-from trimtab.journal.store import open_journal
 from trimtab.venues.paper.venue import PaperCosts, PaperVenue
 from trimtab.venues.prices import FixedPrices
 from trimtab.venues.retry import Backoff

@@ -39,7 +39,8 @@ def check_venues(policy_path: Path, venues: tuple[str, ...], journal_url: str | 
                  paper_prices: str) -> CheckResult:
     """Analyse a snapshot taken from the venues (the paper exchange by default)."""
     from trimtab.app.wiring import Options, open_actions
-    from trimtab.journal.store import JournalError, open_journal
+    from trimtab.journal.opening import open_journal
+    from trimtab.journal.store import JournalError
     from trimtab.venues.errors import VenueError
 
     policy = load_policy(policy_path)

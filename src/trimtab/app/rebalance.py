@@ -20,8 +20,9 @@ from trimtab.execution.executor import Progress
 from trimtab.execution.outcome import Execution
 from trimtab.execution.reconcile import Reconciler
 from trimtab.execution.states import PlanStatus
+from trimtab.journal.opening import open_journal
 from trimtab.journal.plan_record import PlanRecord
-from trimtab.journal.store import Journal, JournalError, open_journal
+from trimtab.journal.store import Journal, JournalError
 from trimtab.reports.documents import check_document
 
 

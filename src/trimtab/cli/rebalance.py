@@ -18,7 +18,8 @@ from trimtab.cli.options import JournalOption, PolicyOption, fail, venue_failure
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
-from trimtab.journal.store import JournalError, open_journal
+from trimtab.journal.opening import open_journal
+from trimtab.journal.store import JournalError
 from trimtab.reports.rebalance import (
     before_after_table,
     execution_table,
