@@ -137,3 +137,24 @@ def test_an_infeasible_optimisation_is_a_refusal_not_a_traceback(tmp_path: Path)
     (refused,) = json.loads(result.stdout)["refused"]
     assert refused.startswith("optimiser_infeasible: no plan brings every tradable asset")
     assert "Traceback" not in result.stderr
+
+
+def test_the_example_policy_and_lots_price_the_sol_sale_by_hand() -> None:
+    # sol-2024: 47.49 SOL for 12,200 (256.896 a unit, short-term on 2025-01-31); each unit
+    # sells for 231.64 less 0.1 % fee and 5 bps slippage
+    from tests.cli.test_check import EXAMPLES
+
+    result = trimtab("check", "-p", str(EXAMPLES / "tax.toml"), "-s",
+                     str(EXAMPLES / "snapshot-spot.json"), "--trades",
+                     str(EXAMPLES / "lots.csv"), "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    sol = next(o for o in doc["orders"] if o["asset"] == "SOL")
+    gain = sol["amount"] * (231.64 * (1 - 0.0015) - 12_200 / 47.49)
+    assert [u["lot_id"] for u in sol["tax"]["lots"]] == ["sol-2024"]
+    assert sol["tax"]["gain_short"] == pytest.approx(gain)
+    assert sol["tax"]["tax"] == pytest.approx(gain * 0.30)
+    # BTC on binance: after 0.15 BTC went to the wallet, btc-2022 keeps 0.05 there
+    btc = next(o for o in doc["orders"] if o["asset"] == "BTC" and o["side"] == "sell")
+    assert btc["tax"]["lots"][0]["lot_id"] == "btc-2022"
+    assert btc["tax"]["lots"][0]["units"] == pytest.approx(0.05)

@@ -34,13 +34,15 @@ def journal_events(journal: Journal) -> list[Event]:
         units, unit_price = float(amount), float(price)
         share = float(fee or 0) * units / float(filled) if float(filled or 0) else 0.0
         when = at if at.tzinfo else at.replace(tzinfo=UTC)
-        events.append(_event(side, when, base, quote, venue, units, unit_price, share,
+        events.append(fill_event(side, when, base, quote, venue, units, unit_price, share,
                              fee_ccy, f"{client_id}/{fill_id}"))
     return events
 
 
-def _event(side: str, at: datetime, base: str, quote: str, venue: str, units: float,
-           price: float, fee: float, fee_currency: str | None, lot_id: str) -> Event:
+def fill_event(side: str, at: datetime, base: str, quote: str, venue: str, units: float,
+               price: float, fee: float, fee_currency: str | None, lot_id: str) -> Event:
+    """A buy opens a lot (fee in the quote adds to the cost, in the base reduces the units);
+    a sale realises notional less a quote fee (a base fee is sold too)."""
     notional = units * price
     in_quote = fee if fee_currency == quote else 0.0
     if side == "buy":
