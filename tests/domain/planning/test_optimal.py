@@ -19,6 +19,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
 from tests.builders import policy, snapshot
 from trimtab.domain.planning.planner import make_plan
@@ -81,12 +83,12 @@ def test_the_tax_aware_plan_sells_the_loss_and_keeps_the_gain() -> None:
     rules = make_plan(plan_snapshot(), hand_policy("rules"), lots=ledger)
     optimal = make_plan(plan_snapshot(), hand_policy("optimal"), lots=ledger)
     assert sold(rules) == {"BTC": pytest.approx(15_000.0), "ETH": pytest.approx(5_000.0)}
-    assert sold(optimal) == {"BTC": pytest.approx(5_000.0, abs=1e-4),
-                             "ETH": pytest.approx(15_000.0, abs=1e-4)}
+    assert sold(optimal) == {"BTC": pytest.approx(5_000.0, abs=1e-6),
+                             "ETH": pytest.approx(15_000.0, abs=1e-6)}
     rules_tax, optimal_tax = (total_tax(p, ledger, settings) for p in (rules, optimal))
     assert rules_tax == pytest.approx(3_000.0 - 5_000.0 * 9 / 70)
-    assert optimal_tax == pytest.approx(1_000.0 - 15_000.0 * 9 / 70, abs=1e-4)
-    assert rules_tax - optimal_tax == pytest.approx(3_285.714286, abs=1e-4)
+    assert optimal_tax == pytest.approx(1_000.0 - 15_000.0 * 9 / 70, abs=1e-6)
+    assert rules_tax - optimal_tax == pytest.approx(3_285.714286, abs=1e-6)
     assert not optimal.residual  # every band kept
 
 
@@ -109,3 +111,31 @@ def test_the_budget_caps_the_tax_when_it_can() -> None:
     settings = TaxSettings.model_validate(TAX)
     assert not plan.refused
     assert total_tax(plan, replay(LOTS, TaxSettings()), settings) <= 500.0 + 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@example([1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0])  # on target: no trade at all
+@example([0.0, 0.0, 1.0, 3.0], [1.0, 1.0, 1.0, 1.0])  # SOL on target, BTC and ETH bought
+@given(st.lists(st.floats(0.0, 5.0), min_size=4, max_size=4),
+       st.lists(st.floats(0.05, 1.0), min_size=4, max_size=4))
+def test_on_generated_portfolios_it_equals_the_to_target_plan(
+        amounts: list[float], raw_targets: list[float]) -> None:
+    assets = ["BTC", "ETH", "SOL", "USDT"]
+    prices = {"BTC": 45_000.0, "ETH": 3_500.0, "SOL": 150.0, "USDT": 1.0}
+    holdings = {a: u * 40_000.0 / prices[a] for a, u in zip(assets, amounts, strict=True)}
+    assume(sum(u * prices[a] for a, u in holdings.items()) > 1_000.0)
+    weights = [t / sum(raw_targets) for t in raw_targets]
+    weights[-1] = 1.0 - sum(weights[:-1])
+    targets = dict(zip(assets, weights, strict=True))
+    snap = snapshot(prices, holdings)
+    common = {"bands": {"kind": "relative", "width": 0.2}}
+    rules = make_plan(snap, policy(targets, **common), rebalance=True)
+    optimal = make_plan(snap, policy(targets, planner="optimal", **common,
+                                     optimiser={"tax_weight": 0.0, "cost_weight": 0.0}),
+                        rebalance=True)
+    value = sum(prices[a] * u for a, u in holdings.items())
+    got = {(o.asset, o.side): o.notional for o in optimal.orders}
+    want = {(o.asset, o.side): o.notional for o in rules.orders}
+    assert not optimal.refused
+    for key in got.keys() | want.keys():
+        assert abs(got.get(key, 0.0) - want.get(key, 0.0)) <= 1e-9 * value, key

@@ -13,8 +13,9 @@ there is one. `scope` and `rebalance_to` do not apply: the objective decides
 how far each asset moves. Sales are split over the asset's lots: each
 lot's tax per unit sold is linear, so the solver picks the cheapest lots (the
 `min_tax` order); units no lot covers count at zero basis, short-term. The
-relaxed solution becomes quote deltas that the rule planner's router turns
-into orders (lot sizes, minimums: relax, then round, then check). With
+relaxed solution, polished on its active set (`polish.py`), becomes quote
+deltas that the rule planner's router turns into orders (lot sizes,
+minimums: relax, then round, then check). With
 tax_weight 0 and no costs the optimum is the to-target plan.
 """
 
@@ -30,6 +31,7 @@ import numpy as np
 
 from trimtab.domain.analysis.drift import Analysis, AssetState
 from trimtab.domain.planning.orders import CostModel
+from trimtab.domain.planning.polish import polish
 from trimtab.domain.planning.sizing import SpotTargets
 from trimtab.domain.policy import Policy
 from trimtab.domain.refusal import Refusal
@@ -56,8 +58,9 @@ def optimal_targets(analysis: Analysis, policy: Policy, costs: CostModel, cash_f
     movable = [a for a in analysis.assets if _tradable(a, policy)]
     tax = policy.tax or TaxSettings()
     tranches = {a.asset: _tranches(a, ledger or Ledger(), tax, costs, as_of) for a in movable}
-    sells = {a.asset: cp.Variable(len(tranches[a.asset]), nonneg=True) for a in movable}
-    buys = {a.asset: cp.Variable(nonneg=True) for a in movable}
+    # bounds as constraints, not variable attributes, so that the polish can see them
+    sells = {a.asset: cp.Variable(len(tranches[a.asset])) for a in movable}
+    buys = {a.asset: cp.Variable() for a in movable}
     sold = {a: np.ones(v.size) @ v for a, v in sells.items()}
     turnover = sum((sold[a] + buys[a] for a in sells), cp.Constant(0.0))
     net = 1.0 - costs.rate * turnover  # V_after / V
@@ -72,6 +75,7 @@ def optimal_targets(analysis: Analysis, policy: Policy, costs: CostModel, cash_f
     objective = (drift + weights.cost_weight * costs.rate * turnover
                  + weights.tax_weight * tax_value)
     constraints = _constraints(movable, tranches, sells, after, net, total)
+    constraints += [v >= 0 for v in (*sells.values(), *buys.values())]
     constraints += _one_direction(movable, targets, sells, buys, total)
     constraints.append(quote_after >= 0)
     if tax.budget is not None:
@@ -79,6 +83,7 @@ def optimal_targets(analysis: Analysis, policy: Policy, costs: CostModel, cash_f
     status = _solve(cp.Problem(cp.Minimize(objective), constraints))
     if status is not None:
         return _refusal(status, tax)
+    polish(objective, constraints)
     deltas = {a.asset: total * (_value(buys[a.asset]) - _value(sold[a.asset]))
               for a in movable}
     return SpotTargets(deltas, total * _value(net))
