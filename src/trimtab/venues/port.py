@@ -46,6 +46,15 @@ class Ticker:
     symbol: str
     last: float
     timestamp: datetime | None
+    time_estimated: bool = False  # the venue sent no time: `timestamp` is when it was fetched
+
+
+@dataclass(frozen=True, slots=True)
+class PositionsRead:
+    """The contract positions a venue holds, and the ones left out with the reason."""
+
+    positions: tuple[Position, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +96,9 @@ class Venue(Protocol):
 
     def fetch_tickers(self, symbols: list[str]) -> Mapping[str, Ticker]: ...
 
-    def fetch_positions(self) -> list[Position]: ...
+    def fetch_positions(self) -> PositionsRead:
+        """Every contract family the account holds; never raises for one it cannot read."""
+        ...
 
     def fetch_funding_rates(self, symbols: list[str]) -> Mapping[str, FundingRate]: ...
 

@@ -29,7 +29,7 @@ from trimtab.journal.store import Journal
 from trimtab.venues.errors import Rejected
 from trimtab.venues.markets import BUNDLED_MARKETS, markets_of, offline_exchange, read_market_file
 from trimtab.venues.paper.book import adjust, position, settle_contract, settle_spot
-from trimtab.venues.port import Balances, Market, Ticker, VenueOrder
+from trimtab.venues.port import Balances, Market, PositionsRead, Ticker, VenueOrder
 from trimtab.venues.prices import PriceSource
 
 SYNTHETIC_DECIMALS = 8
@@ -106,7 +106,7 @@ class PaperVenue:
                 out[symbol] = Ticker(symbol, quoted[0], quoted[1])
         return out
 
-    def fetch_positions(self) -> list[Position]:
+    def fetch_positions(self) -> PositionsRead:
         with self.journal.session() as session:
             rows = list(session.scalars(select(PaperPositionRow).where(
                 PaperPositionRow.account == self.name)))
@@ -122,7 +122,7 @@ class PaperVenue:
                 else "short", "contracts": abs(contracts),
                 "contractSize": float(market.get("contractSize") or 1),
                 "markPrice": quoted[0], "entryPrice": entry or None}))
-        return out
+        return PositionsRead(tuple(out))
 
     def fetch_funding_rates(self, symbols: list[str]) -> Mapping[str, FundingRate]:
         return {}  # no funding history is bundled: hedges show an unknown funding cost
