@@ -36,13 +36,14 @@ class RecordedServer:
     def __init__(self, routes: Mapping[tuple[str, str], Answer]) -> None:
         self.routes = dict(routes)
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
+        self.bodies: list[Any] = []  # each request's JSON body, parsed (None when not JSON)
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
         parsed = urlparse(url)
         query = parse_qs(parsed.query or (body if isinstance(body, str) else "") or "")
-        if isinstance(body, str) and body.startswith("{"):
-            query = {k: [str(v)] for k, v in json.loads(body).items()}
+        is_json = isinstance(body, str) and body.startswith("{")
+        self.bodies.append(json.loads(body) if is_json else None)
         self.requests.append((method, parsed.path, query))
         answer = self.routes.get((method, parsed.path))
         if answer is None:

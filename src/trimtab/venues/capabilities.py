@@ -15,6 +15,11 @@ from typing import Any
 CLIENT_ID_LOOKUP = frozenset({"binance", "binanceusdm", "binancecoinm", "bybit", "okx",
                               "bitget", "kucoin", "gate"})
 
+# ccxt passes `clientOrderId` on to most venues; these read their own param name
+# instead (ccxt's coinbase drops `clientOrderId` and would send a uuid of its own,
+# and the order could then not be found again by trimtab's id after a restart).
+CLIENT_ID_PARAMS: Mapping[str, str] = {"coinbase": "client_order_id"}
+
 # fetchPositions answers for one contract family per call on these venues: each
 # tuple lists ccxt's own params for every family an account may hold. Elsewhere
 # one unified call returns them all.
@@ -29,3 +34,13 @@ ONE_QUERY: tuple[Mapping[str, Any], ...] = ({},)
 def position_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
     """The fetchPositions params that together cover every contract family."""
     return POSITION_QUERIES.get(exchange_id, ONE_QUERY)
+
+
+def buys_by_cost(exchange: Any) -> bool:
+    """Whether a spot market buy must state the cost to spend (ccxt's own option says so)."""
+    return bool(exchange.options.get("createMarketBuyOrderRequiresPrice"))
+
+
+def client_id_param(exchange_id: str) -> str:
+    """The createOrder param that carries trimtab's client order id on this venue."""
+    return CLIENT_ID_PARAMS.get(exchange_id, "clientOrderId")

@@ -16,7 +16,12 @@ import ccxt
 
 from trimtab.domain.planning.orders import Side
 from trimtab.domain.snapshot import FundingRate
-from trimtab.venues.capabilities import CLIENT_ID_LOOKUP, position_queries
+from trimtab.venues.capabilities import (
+    CLIENT_ID_LOOKUP,
+    buys_by_cost,
+    client_id_param,
+    position_queries,
+)
 from trimtab.venues.ccxt_parse import funding_of, number, position_of, ticker_of
 from trimtab.venues.credentials import Credentials, load_credentials
 from trimtab.venues.errors import (
@@ -140,12 +145,22 @@ class CcxtVenue:
         return {s: funding_of(r) for s, r in raw.items() if r.get("fundingRate") is not None}
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False) -> VenueOrder:
-        params: dict[str, Any] = {"clientOrderId": client_order_id}
+                     reduce_only: bool = False, price: float | None = None) -> VenueOrder:
+        """A market order of `amount`; a spot buy on a venue that buys by cost gets the price.
+
+        Where ccxt's own option `createMarketBuyOrderRequiresPrice` is set
+        (Coinbase, Gate, ...), ccxt computes the cost to spend as amount ×
+        price and cuts it with its cost precision; elsewhere the price is not
+        sent, as a market order needs none.
+        """
+        params: dict[str, Any] = {client_id_param(self.exchange.id): client_order_id}
         if reduce_only:
             params["reduceOnly"] = True
+        market = (self.exchange.markets or {}).get(symbol) or {}
+        by_cost = side == "buy" and market.get("spot") and buys_by_cost(self.exchange)
         try:
-            raw = self.exchange.create_order(symbol, "market", side, amount, None, params)
+            raw = self.exchange.create_order(symbol, "market", side, amount,
+                                             price if by_cost else None, params)
         except Exception as exc:  # any failure of a placement is classified, never retried
             raise self._placement_error(exc) from None
         return self._order(raw, symbol, side, client_order_id)

@@ -103,8 +103,12 @@ class Venue(Protocol):
     def fetch_funding_rates(self, symbols: list[str]) -> Mapping[str, FundingRate]: ...
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False) -> VenueOrder:
-        """Place a market order; raises OutcomeUnknown when it may have been accepted."""
+                     reduce_only: bool = False, price: float | None = None) -> VenueOrder:
+        """Place a market order; raises OutcomeUnknown when it may have been accepted.
+
+        `price` is the price the amount was sized at: a venue that buys at
+        market by the cost to spend is sent amount × price.
+        """
         ...
 
     def fetch_order(self, symbol: str, *, order_id: str | None = None,

@@ -128,12 +128,13 @@ class PaperVenue:
         return {}  # no funding history is bundled: hedges show an unknown funding cost
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False) -> VenueOrder:
+                     reduce_only: bool = False, price: float | None = None) -> VenueOrder:
+        """A fill at the source's price ± slippage (`price` is the caller's; unused here)."""
         market = self._market(symbol)
         units = Decimal(amount)
-        price = self._fill_price(market["base"], side, self.costs.slippage)
+        fill = self._fill_price(market["base"], side, self.costs.slippage)
         size = Decimal(repr(float(market.get("contractSize") or 1)))
-        cost = units * price * (size if market.get("contract") else 1)
+        cost = units * fill * (size if market.get("contract") else 1)
         self._check_limits(symbol, amount, units, cost)
         fee = cost * Decimal(repr(self.costs.fee_rate))
         with self.journal.session() as session:
@@ -143,13 +144,13 @@ class PaperVenue:
                 raise Rejected(self.name, "create_order", f"duplicate client order id "
                                f"{client_order_id}")
             if market.get("contract"):
-                settle_contract(session, self.name, market, side, units, price, fee,
+                settle_contract(session, self.name, market, side, units, fill, fee,
                                 reduce_only)
             else:
                 settle_spot(session, self.name, market, side, units, cost, fee)
             row = PaperOrderRow(account=self.name, client_order_id=client_order_id,
                                 symbol=symbol, side=side, amount=amount, filled=amount,
-                                average=str(price), fee=str(fee), fee_currency=self.quote,
+                                average=str(fill), fee=str(fee), fee_currency=self.quote,
                                 status="closed")
             session.add(row)
             session.flush()
