@@ -1,7 +1,7 @@
 """The kernel's rebalance decisions equal the domain planner's on random portfolios.
 
 The kernel restates the domain's band test, desired-weight rule and order
-sizing in numba for speed (rebalance_nb.py). This property test is what
+sizing in numba for speed (kernel/rebalance.py). This property test is what
 keeps the two one rule: for random holdings, prices, targets, sleeves,
 bands, `rebalance_to`, scope and costs, the kernel trades iff `analyse`
 fires a threshold trigger, and it trades the same units as `make_plan`.
@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trimtab.backtest.inputs import asset_order, build_inputs
+from trimtab.backtest.kernel import layout
 from trimtab.backtest.kernel import spot as k
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
@@ -76,11 +77,11 @@ def _kernel_step(policy: Policy, units: np.ndarray, prices: dict[str, float]
     out = k.breaches(units, price, value, inputs.bands, inputs.sleeve_of, inputs.sleeve_bands,
                      asset_out, sleeve_out, np.zeros(sleeve_out.size))
     after = units.copy()
-    tally = np.zeros(5)
+    tally = np.zeros(layout.N_TALLY)
     if out:
         k.rebalance(after, price, value, inputs.bands, inputs.sleeve_of, inputs.sleeve_bands,
                     inputs.tradable, asset_out, sleeve_out, inputs.params, tally)
-    return out, after - units, tally[3]
+    return out, after - units, tally[layout.T_ORDERS]
 
 
 @settings(max_examples=300, deadline=None)

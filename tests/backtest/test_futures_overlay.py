@@ -1,4 +1,4 @@
-"""The futures overlay (futures_nb) equals the plain-Python reference to 1e-9."""
+"""The futures overlay (kernel/futures.py) equals the plain-Python reference to 1e-9."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests.backtest.reference import RefPolicy, run_reference
 from tests.builders import make_policy, synthetic_prices
 from trimtab.backtest.engine import run_backtest
 from trimtab.backtest.inputs import BacktestError
-from trimtab.backtest.kernel import futures as fnb
+from trimtab.backtest.kernel import layout
 from trimtab.backtest.overlay import Overlay, bundled_funding
 from trimtab.backtest.schedule import Schedule
 
@@ -43,9 +43,9 @@ def test_constant_prices_pay_notional_times_the_sum_of_rates() -> None:
                           funding=funding)
     f = result.policy.futures
     assert f is not None
-    assert f[fnb.F_FUNDING] == pytest.approx(27.0, rel=1e-12)
-    assert result.policy.stats[0] == pytest.approx(CAPITAL - 27.0, rel=1e-12)
-    assert f[fnb.F_LEVERAGE] == 0
+    assert f[layout.FS_FUNDING] == pytest.approx(27.0, rel=1e-12)
+    assert result.policy.stats[layout.S_FINAL] == pytest.approx(CAPITAL - 27.0, rel=1e-12)
+    assert f[layout.FS_LEVERAGE] == 0
 
 
 def _reference(prices: pd.DataFrame, funding: pd.DataFrame, targets: dict[str, float],
@@ -85,12 +85,12 @@ def test_overlay_matches_the_reference_loop(spec: str, band: float | None, cap: 
     ref = _reference(prices, funding, TARGETS, fee, slip / 10_000, every, ref_overlay)
     f = result.policy.futures
     assert f is not None
-    assert result.policy.stats[0] == pytest.approx(ref["final_value"], rel=1e-9)
-    assert f[fnb.F_FUNDING] == pytest.approx(ref["funding"], rel=1e-9)
-    assert f[fnb.F_FEES] == pytest.approx(ref["fees"], rel=1e-9, abs=1e-12)
-    assert f[fnb.F_SLIPPAGE] == pytest.approx(ref["slippage"], rel=1e-9, abs=1e-12)
-    assert f[fnb.F_ACCOUNT] == pytest.approx(ref["account"], rel=1e-9)
-    assert f[fnb.F_LEVERAGE] == ref["leverage"]
+    assert result.policy.stats[layout.S_FINAL] == pytest.approx(ref["final_value"], rel=1e-9)
+    assert f[layout.FS_FUNDING] == pytest.approx(ref["funding"], rel=1e-9)
+    assert f[layout.FS_FEES] == pytest.approx(ref["fees"], rel=1e-9, abs=1e-12)
+    assert f[layout.FS_SLIPPAGE] == pytest.approx(ref["slippage"], rel=1e-9, abs=1e-12)
+    assert f[layout.FS_ACCOUNT] == pytest.approx(ref["account"], rel=1e-9)
+    assert f[layout.FS_LEVERAGE] == ref["leverage"]
 
 
 def test_the_cap_forces_reductions_that_never_raise_gross_notional() -> None:
@@ -106,11 +106,11 @@ def test_the_cap_forces_reductions_that_never_raise_gross_notional() -> None:
                           funding=funding)
     path = result.policy.exposure
     assert path is not None
-    cuts = path[path["events"] == fnb.EV_LEVERAGE]
+    cuts = path[path["events"] == layout.EV_LEVERAGE]
     assert len(cuts) >= 3
     assert (cuts["gross_notional"] / cuts["spot_value"] <= 2.5).all()  # exactly, no tolerance
     assert result.policy.futures is not None
-    assert result.policy.futures[fnb.F_MAX_MULTIPLE] <= 2.5
+    assert result.policy.futures[layout.FS_MAX_MULTIPLE] <= 2.5
     ref = _reference(prices, funding, TARGETS, 0.001, 0.0, 1, RefOverlay([2.0, 0.5], 2.5,
                                                                           fee=0.001))
     assert ref["leverage"] == len(cuts)
@@ -127,8 +127,9 @@ def test_the_overlay_leaves_the_spot_side_alone(prices: pd.DataFrame) -> None:
                         overlay=Overlay.parse("BTC:-0.5"), funding=random_funding(
                             pd.DatetimeIndex(prices.index)))
     assert both.policy.futures is not None
-    assert both.policy.futures[fnb.F_SPOT] == spot_only.policy.stats[0]
-    assert both.policy.stats[1:5].tolist() == spot_only.policy.stats[1:5].tolist()
+    assert both.policy.futures[layout.FS_SPOT] == spot_only.policy.stats[layout.S_FINAL]
+    totals = [layout.S_REBALANCES, layout.S_FEES, layout.S_SLIP, layout.S_TURNOVER, layout.S_ORDERS]
+    assert both.policy.stats[totals].tolist() == spot_only.policy.stats[totals].tolist()
 
 
 def test_holding_opens_the_overlay_once_and_never_cuts_it() -> None:
@@ -138,8 +139,8 @@ def test_holding_opens_the_overlay_once_and_never_cuts_it() -> None:
     result = run_backtest(prices, policy, CAPITAL, record=False,
                           overlay=Overlay.parse("BTC:2.0,ETH:0.5"), funding=funding)
     assert result.hold.futures is not None
-    assert result.hold.futures[fnb.F_LEVERAGE] == 0
-    assert result.hold.futures[fnb.F_MAX_MULTIPLE] > 2.5
+    assert result.hold.futures[layout.FS_LEVERAGE] == 0
+    assert result.hold.futures[layout.FS_MAX_MULTIPLE] > 2.5
 
 
 def test_bundled_funding_covers_the_bundled_prices_and_refuses_other_years() -> None:

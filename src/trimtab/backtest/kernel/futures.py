@@ -31,17 +31,28 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from trimtab.backtest.kernel.rebalance import (
-    P_QUOTE,
-    T_FEES,
-    T_ORDERS,
-    T_SKIPPED,
-    T_SLIP,
-    T_TURNOVER,
-)
-from trimtab.backtest.kernel.spot import (
+from trimtab.backtest.kernel.layout import (
+    EV_LEVERAGE,
+    EV_RESIZE,
+    FP_BAND,
+    FP_CAP,
+    FP_FEE,
+    FP_SLIP,
+    FP_TRIGGER,
+    FS_ACCOUNT,
+    FS_FEES,
+    FS_FUNDING,
+    FS_LEVERAGE,
+    FS_MAX_MULTIPLE,
+    FS_PNL,
+    FS_RESIZES,
+    FS_SLIPPAGE,
+    FS_SPOT,
+    FS_TURNOVER,
     N_STATS,
+    N_TALLY,
     P_CAPITAL,
+    P_QUOTE,
     P_USE_BAND,
     S_FEES,
     S_FINAL,
@@ -51,24 +62,18 @@ from trimtab.backtest.kernel.spot import (
     S_SKIPPED,
     S_SLIP,
     S_TURNOVER,
-    _track,
-    breaches,
-    portfolio_value,
-    rebalance,
+    T_FEES,
+    T_ORDERS,
+    T_SKIPPED,
+    T_SLIP,
+    T_TURNOVER,
+    X_EVENTS,
+    X_GROSS,
+    X_SPOT,
 )
+from trimtab.backtest.kernel.spot import _track, breaches, portfolio_value, rebalance
 
 Array = npt.NDArray[Any]
-# overlay parameters
-F_CAP, F_BAND, F_FEE, F_SLIP, F_TRIGGER = range(5)
-N_FPARAMS = 5
-NO_RESIZE = -1.0  # F_BAND when positions are never resized to target
-# overlay statistics
-(F_FUNDING, F_FEES, F_SLIPPAGE, F_LEVERAGE, F_RESIZES, F_PNL, F_ACCOUNT, F_SPOT,
- F_TURNOVER, F_MAX_MULTIPLE) = range(10)
-N_FSTATS = 10
-# columns of the recorded overlay path
-G_GROSS, G_SPOT, G_EVENT = 0, 1, 2
-EV_LEVERAGE, EV_RESIZE = 1, 2
 
 
 @njit(cache=True)
@@ -86,10 +91,10 @@ def trade_to(contracts: Array, wanted: Array, price: Array, cols: Array, fparams
     cost = 0.0
     for j in range(cols.size):
         notional = abs(wanted[j] - contracts[j]) * price[cols[j]]
-        fstats[F_FEES] += notional * fparams[F_FEE]
-        fstats[F_SLIPPAGE] += notional * fparams[F_SLIP]
-        fstats[F_TURNOVER] += notional
-        cost += notional * (fparams[F_FEE] + fparams[F_SLIP])
+        fstats[FS_FEES] += notional * fparams[FP_FEE]
+        fstats[FS_SLIPPAGE] += notional * fparams[FP_SLIP]
+        fstats[FS_TURNOVER] += notional
+        cost += notional * (fparams[FP_FEE] + fparams[FP_SLIP])
         contracts[j] = wanted[j]
     return cost
 
@@ -140,25 +145,25 @@ def futures_step(t: int, contracts: Array, price: Array, last: Array, cols: Arra
         p = price[cols[j]]
         pnl = contracts[j] * (p - last[j])
         paid = contracts[j] * p * funding[t, j]
-        fstats[F_PNL] += pnl
-        fstats[F_FUNDING] += paid
-        fstats[F_ACCOUNT] += pnl - paid
+        fstats[FS_PNL] += pnl
+        fstats[FS_FUNDING] += paid
+        fstats[FS_ACCOUNT] += pnl - paid
         last[j] = p
     events = 0
-    if t == 0 or (look and fparams[F_BAND] >= 0.0 and spot > 0.0 and outside_resize_band(
-            contracts, price, cols, target, spot, fparams[F_BAND])):
+    if t == 0 or (look and fparams[FP_BAND] >= 0.0 and spot > 0.0 and outside_resize_band(
+            contracts, price, cols, target, spot, fparams[FP_BAND])):
         for j in range(cols.size):
             wanted[j] = target[j] * spot / price[cols[j]]
-        fstats[F_ACCOUNT] -= trade_to(contracts, wanted, price, cols, fparams, fstats)
+        fstats[FS_ACCOUNT] -= trade_to(contracts, wanted, price, cols, fparams, fstats)
         events |= EV_RESIZE
-        fstats[F_RESIZES] += t > 0
-    gross, cap = gross_notional(contracts, price, cols), fparams[F_CAP]
-    if fparams[F_TRIGGER] != 0.0 and multiple(gross, spot) > cap:  # FuturesExposure.breached
+        fstats[FS_RESIZES] += t > 0
+    gross, cap = gross_notional(contracts, price, cols), fparams[FP_CAP]
+    if fparams[FP_TRIGGER] != 0.0 and multiple(gross, spot) > cap:  # FuturesExposure.breached
         cut_to_cap(contracts, price, cols, cap, spot, gross, wanted)
-        fstats[F_ACCOUNT] -= trade_to(contracts, wanted, price, cols, fparams, fstats)
+        fstats[FS_ACCOUNT] -= trade_to(contracts, wanted, price, cols, fparams, fstats)
         events |= EV_LEVERAGE
-        fstats[F_LEVERAGE] += 1
-    fstats[F_MAX_MULTIPLE] = max(fstats[F_MAX_MULTIPLE],
+        fstats[FS_LEVERAGE] += 1
+    fstats[FS_MAX_MULTIPLE] = max(fstats[FS_MAX_MULTIPLE],
                                  multiple(gross_notional(contracts, price, cols), spot))
     return events
 
@@ -168,7 +173,7 @@ def simulate_overlay(held: Array, held_cols: Array, looks: Array, bands: Array,
                      sleeve_of: Array, sleeve_bands: Array, tradable: Array, params: Array,
                      cols: Array, target: Array, funding: Array, fparams: Array,
                      equity: Array, path: Array, fpath: Array, fstats: Array) -> Array:
-    """kernel.simulate with the overlay; fills `fstats` (F_*) and returns the S_* stats.
+    """kernel.simulate with the overlay; fills `fstats` (layout.FS_*) and returns the S_* stats.
 
     `cols` are the futures assets' positions among the assets, `target`
     their signed multiples of spot value, `funding[t, j]` the rates settled
@@ -182,7 +187,7 @@ def simulate_overlay(held: Array, held_cols: Array, looks: Array, bands: Array,
     sleeve_out = np.zeros(sleeve_bands.shape[1], dtype=np.bool_)
     sleeve_w = np.zeros(sleeve_bands.shape[1])
     contracts, last, wanted = np.zeros(cols.size), np.zeros(cols.size), np.zeros(cols.size)
-    tally, stats = np.zeros(5), np.zeros(N_STATS)
+    tally, stats = np.zeros(N_TALLY), np.zeros(N_STATS)
     use_band = params[P_USE_BAND] != 0.0
     previous, peak, peak_bar = params[P_CAPITAL], params[P_CAPITAL], 0
     for t in range(n_bars):
@@ -200,7 +205,7 @@ def simulate_overlay(held: Array, held_cols: Array, looks: Array, bands: Array,
             value = portfolio_value(units, price)
         events = futures_step(t, contracts, price, last, cols, target, funding, value, looks[t],
                               fparams, fstats, wanted)
-        total = value + fstats[F_ACCOUNT]
+        total = value + fstats[FS_ACCOUNT]
         if total > peak:
             peak, peak_bar = total, t
         _track(stats, t, total, previous, peak, peak_bar)
@@ -210,10 +215,10 @@ def simulate_overlay(held: Array, held_cols: Array, looks: Array, bands: Array,
         if path.shape[0] == n_bars:
             path[t] = units
         if fpath.shape[0] == n_bars:
-            fpath[t, G_GROSS] = gross_notional(contracts, price, cols)
-            fpath[t, G_SPOT] = value
-            fpath[t, G_EVENT] = events
-        fstats[F_SPOT] = value
+            fpath[t, X_GROSS] = gross_notional(contracts, price, cols)
+            fpath[t, X_SPOT] = value
+            fpath[t, X_EVENTS] = events
+        fstats[FS_SPOT] = value
     stats[S_FINAL] = previous
     stats[S_FEES], stats[S_SLIP] = tally[T_FEES], tally[T_SLIP]
     stats[S_TURNOVER] = tally[T_TURNOVER]

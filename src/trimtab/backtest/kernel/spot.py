@@ -4,7 +4,7 @@ At every bar, after the price move, the kernel values the holdings, tests
 every band (assets, then sleeves) with the domain's strict rule, and, at a
 look bar (schedule.py) where the band is breached or no band applies,
 rebalances with one of three fee conventions: trimtab's (the domain rule,
-rebalance_nb.py), bt's or vectorbt's (conventions_nb.py). Holdings are
+rebalance.py), bt's or vectorbt's (conventions.py). Holdings are
 units; the quote currency is one of the columns, priced at 1.
 
 Nothing here allocates per bar except on a rebalance, and nothing grows with
@@ -22,29 +22,42 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from trimtab.backtest.kernel.conventions import bt_rebalance, vbt_rebalance
-from trimtab.backtest.kernel.rebalance import (
+from trimtab.backtest.kernel.layout import (
+    BT,
     HIGH,
     LOW,
+    N_STATS,
+    N_TALLY,
+    P_CAPITAL,
+    P_MODEL,
     P_QUOTE,
     P_SCOPE_ALL,
+    P_USE_BAND,
+    S_FEES,
+    S_FINAL,
+    S_MAX_DD,
+    S_ORDERS,
+    S_OUTSIDE,
+    S_PEAK_BAR,
+    S_REBALANCES,
+    S_SKIPPED,
+    S_SLIP,
+    S_SUM_DOWN2,
+    S_SUM_R,
+    S_SUM_R2,
+    S_TROUGH_BAR,
+    S_TURNOVER,
     T_FEES,
     T_ORDERS,
     T_SKIPPED,
     T_SLIP,
     T_TURNOVER,
-    execute,
-    solve_deltas,
+    VECTORBT,
 )
+from trimtab.backtest.kernel.rebalance import execute, solve_deltas
 from trimtab.domain.bands import BREACH_EPSILON
 
 Array = npt.NDArray[Any]
-TRIMTAB, BT, VECTORBT = 0, 1, 2  # fee conventions (P_MODEL)
-P_MODEL, P_CAPITAL, P_USE_BAND = 6, 7, 8  # after rebalance_nb's parameter indices
-N_PARAMS = 9
-# summary statistics returned by `simulate`
-(S_FINAL, S_REBALANCES, S_FEES, S_SLIP, S_TURNOVER, S_ORDERS, S_SKIPPED, S_OUTSIDE,
- S_MAX_DD, S_SUM_R, S_SUM_R2, S_SUM_DOWN2, S_PEAK_BAR, S_TROUGH_BAR) = range(14)
-N_STATS = 14
 
 
 @njit(cache=True)
@@ -141,7 +154,7 @@ def _track(stats: Array, t: int, value: float, previous: float, peak: float,
 def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_of: Array,
              sleeve_bands: Array, tradable: Array, params: Array, equity: Array,
              path: Array) -> Array:
-    """Run one policy over all bars; returns the summary statistics (S_* indices).
+    """Run one policy over all bars; returns the summary statistics (layout.S_*).
 
     `held` has the closes of every asset but the quote, which is priced at 1;
     `held_cols` says where each of its columns goes. `equity` (n_bars) and
@@ -155,7 +168,7 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     asset_out = np.zeros(n, dtype=np.bool_)
     sleeve_out = np.zeros(sleeve_bands.shape[1], dtype=np.bool_)
     sleeve_w = np.zeros(sleeve_bands.shape[1])
-    tally = np.zeros(5)
+    tally = np.zeros(N_TALLY)
     stats = np.zeros(N_STATS)
     use_band = params[P_USE_BAND] != 0.0
     previous, peak, peak_bar = params[P_CAPITAL], params[P_CAPITAL], 0
