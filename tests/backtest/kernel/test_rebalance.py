@@ -17,9 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trimtab.backtest.inputs import asset_order, build_inputs
-from trimtab.backtest.kernel import layout
+from trimtab.backtest.kernel import layout, rebalance
 from trimtab.backtest.kernel import spot as k
 from trimtab.domain.analysis.drift import analyse
+from trimtab.domain.planning import routing, sizing
 from trimtab.domain.planning.planner import make_plan
 from trimtab.domain.policy import Policy, build_policy
 from trimtab.domain.snapshot import Snapshot
@@ -113,3 +114,10 @@ def test_kernel_rebalances_exactly_when_and_as_the_domain_plans(policy: Policy,
     for i, a in enumerate(assets):
         price = prices.get(a, 1.0)
         assert abs(moved[i] - expected[a]) * price <= 1e-9 * scale, a
+
+
+def test_the_kernel_uses_the_domains_constants_not_copies() -> None:
+    """A copied float is another object: `is` fails the day someone retypes one."""
+    assert rebalance.CONVERGED is sizing.CONVERGED
+    assert rebalance.DUST is routing.DUST
+    assert rebalance.ITERATIONS is sizing.ITERATIONS

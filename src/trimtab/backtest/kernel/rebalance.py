@@ -1,12 +1,13 @@
 """The domain's rebalance rule restated in numba for the backtest kernel.
 
-This is `domain.sizing.spot_targets` (desired weights of the post-cost value,
-found by the same fixed-point iteration) followed by
-`domain.venue_split.spot_orders` for a single venue: sells first, largest
+This is `domain.planning.sizing.spot_targets` (desired weights of the
+post-cost value, found by the same fixed-point iteration, with the domain's
+own ITERATIONS and CONVERGED) followed by
+`domain.planning.routing.spot_orders` for a single venue: sells first, largest
 drift first; buys most underweight first, each limited to the quote on hand;
-orders under `min_trade` skipped; trades under 1e-9 of the value ignored as
-dust. Band bounds are not recomputed here: the caller passes the bounds that
-`domain.bands.band_for` and `Band.inner` produced. A property test
+orders under `min_trade` skipped; trades under the domain's DUST (a share of
+the value) ignored. Band bounds are not recomputed here: the caller passes
+the bounds that `domain.bands.band_for` and `Band.inner` produced. A property test
 (tests/backtest/test_domain_agreement.py) holds this file equal to the domain
 on random portfolios, because a rule must have one meaning.
 
@@ -40,14 +41,12 @@ from trimtab.backtest.kernel.layout import (
     T_TURNOVER,
     TARGET,
 )
+from trimtab.domain.planning.routing import DUST
+from trimtab.domain.planning.sizing import CONVERGED, ITERATIONS
 
 Array = npt.NDArray[Any]
 # reports.charts still imports the band rows from here; layout.py is their one home
 HIGH, LOW = layout.HIGH, layout.LOW
-
-ITERATIONS = 8  # domain.sizing.ITERATIONS
-CONVERGED = 1e-13  # relative tolerance of domain.sizing._solve
-DUST = 1e-9  # domain.venue_split.DUST
 
 
 @njit(cache=True)
