@@ -51,7 +51,7 @@ class BacktestError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class KernelInputs:
-    """Everything `kernel.simulate` needs, in its array layout."""
+    """Everything `kernel.loop.simulate` needs, in its array layout (kernel/layout.py)."""
 
     assets: tuple[str, ...]
     held: Array  # closes of the non-quote assets (bars × assets − 1), often a view of the data

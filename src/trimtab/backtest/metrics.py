@@ -1,6 +1,6 @@
 """Performance figures from the kernel's summary statistics.
 
-Everything is computed from the accumulators `kernel.simulate` keeps on the
+Everything is computed from the accumulators `kernel.loop.simulate` keeps on the
 fly (return moments, deepest drawdown and its bars), so a sweep that never
 stores an equity curve reports the same figures as a single backtest.
 Conventions: returns are simple bar returns; annualisation uses the bar

@@ -67,7 +67,7 @@ class Overlay:
 
 @dataclass(frozen=True, slots=True)
 class OverlayInputs:
-    """The overlay in the kernel's layout (see kernel.futures.simulate_overlay)."""
+    """The overlay in the kernel's layout (see kernel.loop.simulate)."""
 
     assets: tuple[str, ...]
     cols: Array
