@@ -66,9 +66,10 @@ class Executor:
         try:
             self._legs(plan_id, orders, result)
         except BaseException as exc:
-            self._finish(plan_id, Refusal("internal_error", f"{type(exc).__name__}: {exc}"))
+            self._finish(plan_id, Refusal("internal_error", f"{type(exc).__name__}: {exc}"),
+                         sent=True)  # whether anything went out is for reconciliation to say
             raise
-        self._finish(plan_id, result.stop)
+        self._finish(plan_id, result.stop, sent=any(o.client_order_id for o in result.orders))
         return result
 
     def _legs(self, plan_id: str, orders: tuple[Order, ...], result: Execution) -> None:
@@ -88,12 +89,14 @@ class Executor:
                                       outcome.reason or f"order {outcome.status}")
                 return
 
-    def _finish(self, plan_id: str, stop: Refusal | None) -> None:
+    def _finish(self, plan_id: str, stop: Refusal | None, sent: bool) -> None:
+        """Done; stopped once an order went out; failed (approvable again) if none did."""
         if stop is None:
             self.journal.set_plan(plan_id, PlanStatus.DONE)
             return
         self.journal.event(stop.code, stop.message, plan_id)
-        self.journal.set_plan(plan_id, PlanStatus.STOPPED, str(stop))
+        self.journal.set_plan(plan_id, PlanStatus.STOPPED if sent else PlanStatus.FAILED,
+                              str(stop))
 
     def _leg(self, plan_id: str, leg: int, order: Order, turnover: float
              ) -> OrderResult | Refusal:
