@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from trimtab.backtest.inputs import KernelInputs
-from trimtab.backtest.kernel.rebalance import P_FEE, P_SLIP
+from trimtab.backtest.kernel.layout import P_FEE, P_QUOTE, P_SLIP
 from trimtab.domain.tax.lots import Acquire, Dispose, Event, Ledger, apply, dispose
 from trimtab.domain.tax.settings import TaxSettings
 
@@ -49,7 +49,7 @@ def trade_events(units: pd.DataFrame, inputs: KernelInputs) -> list[Event]:
     """Lot events from a run's holdings path (rows: bars, columns: assets)."""
     close = inputs.full_close()
     rate = float(inputs.params[P_FEE] + inputs.params[P_SLIP])
-    quote = int(inputs.params[5])  # P_QUOTE
+    quote = int(inputs.params[P_QUOTE])
     path = units.to_numpy()
     change = np.diff(path, axis=0, prepend=np.zeros((1, path.shape[1])))
     events: list[Event] = []
