@@ -38,7 +38,7 @@ def check(
     trades: Annotated[list[Path] | None, typer.Option(
         "--trades", help="Trade history (CSV: a Binance, Kraken or Coinbase export, or "
         "trimtab's own lot file), repeatable: every sell then shows the lots it consumes, "
-        "its realised gain and estimated tax.", dir_okay=False)] = None,
+        "its realised gain and estimated tax.", dir_okay=False, metavar="FILE")] = None,
 ) -> None:
     """Weights vs bands, triggers, alert prices and the orders that correct the drift.
 
@@ -109,10 +109,10 @@ def lots(
     policy: PolicyOption,
     trades: Annotated[list[Path] | None, typer.Option(
         "--trades", help="Trade history (CSV exports of Binance, Kraken, Coinbase, or "
-        "trimtab's lot file), repeatable.", dir_okay=False)] = None,
+        "trimtab's lot file), repeatable.", dir_okay=False, metavar="FILE")] = None,
     journal: Annotated[str | None, typer.Option(
-        "--journal", help="Add the fills trimtab itself journaled (SQLAlchemy URL).")
-    ] = None,
+        "--journal", help="Add the fills trimtab itself journaled (SQLAlchemy URL).",
+        metavar="URL")] = None,
     snapshot: Annotated[Path | None, typer.Option(
         "--snapshot", "-s", help="Snapshot whose prices value the lots (unrealised gain).",
         dir_okay=False)] = None,
@@ -121,7 +121,7 @@ def lots(
     """Open lots per asset: units, cost basis and unrealised gain.
 
     Lots come from the trade files (and the journal's own fills with --journal)
-    replayed under the policy's [tax] method
+    replayed under the method of the policy's tax table
     (FIFO by default); transfers move lots between venues without realising
     anything. Exit status 0, or 2 for invalid input (the row is named).
     """
