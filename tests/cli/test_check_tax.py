@@ -87,6 +87,10 @@ def test_the_table_shows_the_estimate(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Estimated tax 1,500.00 USDT" in result.stdout
     assert "defers 1,500.00 USDT" in result.stdout
+    # min_tax sells lot B at a 5,000 loss: a hedge would give up 1,500 of tax saved
+    args = files(tmp_path, TAX.replace("{method}", "min_tax"))
+    result = trimtab("check", *args, "--trades", str(tmp_path / "lots.csv"))
+    assert "forgoes a tax saving of 1,500.00 USDT" in result.stdout
 
 
 def test_lots_lists_cost_basis_and_unrealised_gain(tmp_path: Path) -> None:

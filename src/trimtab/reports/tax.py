@@ -27,8 +27,12 @@ def tax_group(plan: Plan, tax: PlanTax, quote: str) -> RenderableType:
         f"Estimated tax {money(tax.total)} {quote} (short {money(tax.tax_short)}, long "
         f"{money(tax.tax_long)})")]
     for asset, deferred in tax.deferred:
-        parts.append(Text(f"Hedging {asset} instead of selling defers {money(deferred)} {quote} "
-                          "of tax"))
+        if deferred < 0:  # the sale would realise a loss: hedging gives up its tax saving
+            parts.append(Text(f"Hedging {asset} instead of selling forgoes a tax saving of "
+                              f"{money(-deferred)} {quote}"))
+        else:
+            parts.append(Text(f"Hedging {asset} instead of selling defers {money(deferred)} "
+                              f"{quote} of tax"))
     if tax.over_budget:
         parts.append(Text(str(tax.over_budget), style="yellow"))
     return Group(*parts)
