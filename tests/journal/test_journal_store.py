@@ -83,3 +83,16 @@ def test_a_version_1_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     with journal.session() as session:
         assert list(session.scalars(select(SchemaVersion.version))) == [1, SCHEMA_VERSION]
     assert "paper_positions" in inspect(journal.engine).get_table_names()
+
+
+def test_a_time_in_another_zone_is_stored_as_utc_and_read_back_aware(tmp_path: Path) -> None:
+    from datetime import timedelta, timezone
+
+    from trimtab.journal.models import WatchCheckRow
+
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    new_york = datetime(2024, 12, 31, 19, tzinfo=timezone(timedelta(hours=-5)))
+    journal.add(WatchCheckRow(at=new_york, ok=True, fired="[]", notified="[]", decision="none"))
+    with journal.session() as session:
+        at = session.scalars(select(WatchCheckRow.at)).one()
+    assert at == datetime(2025, 1, 1, tzinfo=UTC) and at.tzinfo is UTC
