@@ -53,6 +53,7 @@ class ApprovalOutcome(StrEnum):
     REJECTED = "rejected"
     FAILED = "failed"  # execution could not start; the plan may be approved again
     ALREADY_DECIDED = "already-decided"
+    BUSY = "busy"  # another process kept the account; nothing was decided, try again
     UNKNOWN_PLAN = "unknown-plan"
 
 
@@ -62,6 +63,8 @@ class WatchDecision(StrEnum):
     NONE = "none"
     REVIEW = "review"  # a scheduled review: reported and notified, nothing planned
     OUTAGE = "outage"  # no snapshot could be taken
+    BUSY = "busy"  # another process held the account (mode auto): nothing planned this time
+    ERROR = "error"  # the check failed on something else; journaled, notified, the loop goes on
     REFUSED = "refused"  # the plan refused (a stale or missing price)
     NOTHING = "nothing to trade"
     ALERT_ONLY = "alert only (mode alert)"

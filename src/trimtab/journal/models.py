@@ -16,7 +16,7 @@ from sqlalchemy import DateTime, Dialect, ForeignKey, Integer, String, Text, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 2  # 2: paper_positions
+SCHEMA_VERSION = 3  # 2: paper_positions; 3: account_leases
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -219,3 +219,17 @@ class PaperPositionRow(Base):
     contracts: Mapped[str] = mapped_column(String(40))
     entry_price: Mapped[str] = mapped_column(String(40))
 
+
+class LeaseRow(Base):
+    """Who may trade on one venue account now (see `execution.lease`).
+
+    `holder` is None when released; a holder that stops renewing loses the
+    lease at `expires_at`.
+    """
+
+    __tablename__ = "account_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True, doc="the venue name")
+    holder: Mapped[str | None] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -15,7 +15,7 @@ from typing import Any
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, inspect, select
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from trimtab.journal.models import SCHEMA_VERSION, Base, SchemaVersion
@@ -25,6 +25,7 @@ ENV_JOURNAL = "TRIMTAB_JOURNAL"
 # Upgrades from version N to N + 1 (tables new in N + 1 are created by create_all).
 UPGRADES: dict[int, Callable[[Engine], None]] = {
     1: lambda _engine: None,  # 2 only adds paper_positions
+    2: lambda _engine: None,  # 3 only adds account_leases
 }
 
 
@@ -54,6 +55,7 @@ def open_journal(url: str | None = None) -> Journal:
                            f"installed ({exc.name})") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
     try:
         _check_schema(engine)
     except OperationalError as exc:
@@ -78,16 +80,31 @@ def _check_schema(engine: Engine) -> None:
         UPGRADES[step](engine)
     Base.metadata.create_all(engine)
     if version < SCHEMA_VERSION:
-        with Session(engine) as session, session.begin():
-            session.add(SchemaVersion(version=SCHEMA_VERSION))
+        try:
+            with Session(engine) as session, session.begin():
+                session.add(SchemaVersion(version=SCHEMA_VERSION))
+        except IntegrityError:
+            pass  # another process opening the same new journal recorded it first
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # WAL keeps readers (trimtab journal) from blocking a running rebalance
+    connection.isolation_level = None  # transactions begin in _begin_immediate
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Every transaction takes SQLite's write lock when it begins.
+
+    Several processes share one journal (watch, the dashboard, a rebalance):
+    a transaction that read first and then wrote could fail at once with
+    "database is locked" when another process had written in between;
+    taking the lock up front makes it wait (busy_timeout) instead.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _safe(url: str) -> str:
