@@ -47,6 +47,10 @@ class Decision:
     message: str
 
 
+# How an approval ended, by the status its execution left the plan in.
+ENDINGS = {PlanStatus.DONE: ApprovalOutcome.EXECUTED, PlanStatus.STOPPED: ApprovalOutcome.STOPPED,
+           PlanStatus.FAILED: ApprovalOutcome.FAILED}
+
 # Opens the venues a record names (a front end may hand back venues it already holds).
 OpenVenues = Callable[[PlanRecord, Policy], VenueActions]
 
@@ -87,9 +91,9 @@ class Approvals:
                 execution = actions.execute(plan_id, record.to_orders())
         except LeaseBusy as exc:
             return Decision(plan_id, ApprovalOutcome.BUSY, str(exc))
-        outcome = (ApprovalOutcome.STOPPED if execution.stop is not None
-                   else ApprovalOutcome.EXECUTED)
-        return Decision(plan_id, outcome, execution.summary(len(record.orders)))
+        ended = PlanStatus(self.journal.plan(plan_id).status)
+        return Decision(plan_id, ENDINGS.get(ended, ApprovalOutcome.STOPPED),
+                        execution.summary(len(record.orders)))
 
     def _cannot_start(self, plan_id: str, origin: Origin, exc: Exception) -> Decision:
         """Its venues cannot be opened: the plan ends `failed`, to be approved again later."""
