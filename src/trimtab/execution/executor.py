@@ -22,7 +22,7 @@ from trimtab.domain.refusal import Refusal
 from trimtab.execution.guards import cap_guard, kill_switch, price_guard
 from trimtab.execution.lease import AccountLease, LeaseLost
 from trimtab.execution.outcome import SKIPPED, Execution, OrderResult
-from trimtab.execution.reconcile import Reconciler, client_order_id, order_changes
+from trimtab.execution.reconcile import Reconciler, client_order_id, exact, order_changes
 from trimtab.execution.states import (
     RESTING_ORDERS,
     OrderState,
@@ -163,7 +163,7 @@ class Executor:
         self.journal.add_order(OrderRow(
             client_order_id=cid, plan_id=plan_id, leg=leg, venue=order.venue,
             symbol=order.symbol, side=order.side, amount=amount, reduce_only=order.reduce_only,
-            plan_price=format(order.price, ".12g"), state=OrderState.PENDING_SUBMIT))
+            plan_price=exact(order.price), state=OrderState.PENDING_SUBMIT))
         self.progress(f"sending {cid}: {order.side} {amount} {order.symbol} on {order.venue}")
         try:
             sent = venue.create_order(order.symbol, order.side, amount, cid,

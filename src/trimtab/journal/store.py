@@ -11,6 +11,7 @@ import json
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, select, update
@@ -99,12 +100,13 @@ class Journal:
                 changes["state"] = OrderState(changes["state"])
                 check_order_move(OrderState(row.state), changes["state"])
                 changes["state"] = changes["state"].value
-            before = float(row.filled or "0")
+            before = Decimal(row.filled or "0")
             for key, value in changes.items():
                 setattr(row, key, value)
-            grown = float(row.filled or "0") - before
+            grown = Decimal(row.filled or "0") - before
             if grown > 0:
-                session.add(FillRow(order_id=row.id, amount=_text(grown), price=row.average))
+                session.add(FillRow(order_id=row.id, amount=format(grown, "f"),
+                                    price=row.average))
             session.flush()
             session.expunge(row)
         return row
@@ -235,6 +237,3 @@ def _record_venues(document: str) -> list[str]:
                                    if isinstance(o, dict)]
     return [v for v in venues if isinstance(v, str)]
 
-
-def _text(value: float) -> str:
-    return format(value, ".12g")
