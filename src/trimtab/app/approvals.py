@@ -80,7 +80,11 @@ class Approvals:
                             f"no plan {plan_id} in the journal")
         try:
             record = load_record(plan_id, row.document)
-            actions = self.open_venues(record, self._policy_of(record))
+            policy = self._policy_of(record)
+            expired = self._expired(plan_id, row.created_at, policy)
+            if expired is not None:
+                return expired
+            actions = self.open_venues(record, policy)
         except (InputError, VenueError, JournalError, RecordError) as exc:
             return self._cannot_start(plan_id, origin, exc)
         try:
@@ -94,6 +98,20 @@ class Approvals:
         ended = PlanStatus(self.journal.plan(plan_id).status)
         return Decision(plan_id, ENDINGS.get(ended, ApprovalOutcome.STOPPED),
                         execution.summary(len(record.orders)))
+
+    def _expired(self, plan_id: str, created_at: datetime, policy: Policy) -> Decision | None:
+        """A plan older than max_plan_age was sized on old prices: expired, never executed."""
+        age = (self.clock() - created_at).total_seconds()
+        if age <= policy.max_plan_age:
+            return None
+        reason = (f"proposed {age / 3600:.1f} h ago, over max_plan_age "
+                  f"({policy.max_plan_age / 3600:g} h): it can only be planned again (the next "
+                  "check of trimtab watch, or trimtab rebalance)")
+        current = self.journal.claim_plan(plan_id, PlanStatus.EXPIRED, reason)
+        if current is not None:
+            return Decision(plan_id, ApprovalOutcome.ALREADY_DECIDED,
+                            f"plan {plan_id} is {current}; it was decided before this request")
+        return Decision(plan_id, ApprovalOutcome.EXPIRED, reason)
 
     def _cannot_start(self, plan_id: str, origin: Origin, exc: Exception) -> Decision:
         """Its venues cannot be opened: the plan ends `failed`, to be approved again later."""

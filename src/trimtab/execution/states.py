@@ -31,6 +31,7 @@ class PlanStatus(StrEnum):
     DECLINED = "declined"  # the confirmation prompt was answered no
     REJECTED = "rejected"
     SUPERSEDED = "superseded"  # a newer proposal replaced it before anyone decided
+    EXPIRED = "expired"  # waited past the policy's max_plan_age: only a new plan may trade
 
 
 class OrderState(StrEnum):
@@ -54,6 +55,7 @@ class ApprovalOutcome(StrEnum):
     FAILED = "failed"  # execution could not start; the plan may be approved again
     ALREADY_DECIDED = "already-decided"
     BUSY = "busy"  # another process kept the account; nothing was decided, try again
+    EXPIRED = "expired"  # older than max_plan_age: the next check (or a rebalance) re-plans
     UNKNOWN_PLAN = "unknown-plan"
 
 
@@ -86,6 +88,7 @@ PLAN_SOURCES: dict[PlanStatus, frozenset[PlanStatus]] = {
     PlanStatus.APPROVED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
     PlanStatus.REJECTED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
     PlanStatus.SUPERSEDED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
+    PlanStatus.EXPIRED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
     PlanStatus.DECLINED: frozenset({PlanStatus.PLANNED}),
     PlanStatus.EXECUTING: frozenset({PlanStatus.PLANNED, PlanStatus.APPROVED}),
     # nothing was sent: the venue was down, a guard or the kill switch refused at once
