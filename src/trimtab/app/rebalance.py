@@ -18,7 +18,6 @@ from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.executor import Progress
 from trimtab.execution.outcome import Execution
-from trimtab.execution.reconcile import Reconciler
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.opening import open_journal
 from trimtab.journal.plan_record import PlanRecord
@@ -45,13 +44,28 @@ class Prepared:
 
 
 def prepare(options: Options, progress: Progress = lambda _m: None) -> Prepared:
-    """Reconcile, snapshot, analyse and plan; journal all of it."""
+    """Take the account, reconcile, snapshot, analyse and plan; journal all of it.
+
+    The venues' lease is held from here until `release`: a second process
+    on the same account waits (then refuses with LeaseBusy) instead of
+    planning the same trades from the same snapshot.
+    """
     if options.policy is None:
         raise InputError("--policy: give the policy file (TOML)")
     policy = load_policy(options.policy)
     journal = open_or_fail(options.journal)
     actions = open_actions(options, policy, journal, progress)
-    problems = Reconciler(journal, actions.venues, actions.backoff).unresolved(at_start=True)
+    problems = actions.hold("trimtab rebalance")
+    try:
+        return _plan(options, policy, actions, problems, progress)
+    except BaseException:
+        actions.let_go()
+        raise
+
+
+def _plan(options: Options, policy: Policy, actions: VenueActions, problems: list[str],
+          progress: Progress) -> Prepared:
+    journal = actions.journal
     snapshot = actions.snapshot()
     try:
         analysis = analyse(snapshot, policy)
@@ -67,6 +81,11 @@ def prepare(options: Options, progress: Progress = lambda _m: None) -> Prepared:
     journal_plan(journal, plan_id, snapshot, analysis, record_of(plan, policy, actions),
                  status, problems, plan.refused)
     return Prepared(policy, actions, snapshot, analysis, plan, plan_id, status, problems)
+
+
+def release(prepared: Prepared) -> None:
+    """The run is over: the account's lease goes back."""
+    prepared.actions.let_go()
 
 
 def record_of(plan: Plan, policy: Policy, actions: VenueActions) -> PlanRecord:

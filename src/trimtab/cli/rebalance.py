@@ -14,8 +14,9 @@ from trimtab.app import rebalance as service
 from trimtab.app.history import recent_plans, watch_checks
 from trimtab.app.inputs import InputError
 from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options
-from trimtab.cli.options import JournalOption, PolicyOption, fail, venue_failure
+from trimtab.cli.options import JournalOption, PolicyOption, busy, fail, venue_failure
 from trimtab.domain.analysis.drift import Analysis
+from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.opening import open_journal
@@ -74,6 +75,16 @@ def rebalance(
         fail(str(exc))
     except VenueError as exc:
         venue_failure(str(exc))
+    except LeaseBusy as exc:
+        busy(str(exc))
+    try:
+        _run(console, as_json, prepared, yes)
+    finally:
+        service.release(prepared)
+
+
+def _run(console: Console, as_json: bool, prepared: service.Prepared, yes: bool) -> None:
+    """Show the plan, confirm it if needed, execute it: all under the account's lease."""
     refused = [*map(str, prepared.plan.refused), *prepared.problems]
     if not as_json:
         render_check(console, prepared.analysis, prepared.plan)

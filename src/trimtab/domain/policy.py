@@ -18,6 +18,7 @@ WEIGHT_SUM_TOLERANCE = 1e-9
 
 Weight = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+YEAR = 365 * 86_400.0  # the longest duration a policy may name, in seconds
 BandKind = Literal["absolute", "relative", "either"]
 ProfileName = Literal["conservative", "moderate", "aggressive"]
 Mode = Literal["alert", "propose", "auto"]
@@ -182,8 +183,11 @@ class Policy(Strict):
         (), description="Assets left out altogether (dust, delisted coins): not priced, "
         "weighed or traded, and reported as excluded.")
     mode: Mode = Field("propose", description="alert, propose (confirm first) or auto.")
-    max_price_age: NonNegative = Field(
+    max_price_age: Annotated[float, Field(ge=0, le=YEAR, allow_inf_nan=False)] = Field(
         60.0, description="Seconds a price may lag the snapshot time before it counts as stale.")
+    max_plan_age: Annotated[float, Field(gt=0, le=YEAR, allow_inf_nan=False)] = Field(
+        86_400.0, description="Seconds a proposed plan may wait for its approval; an older "
+        "plan expires (it was sized on old prices) and can only be planned again.")
     max_price_move: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         0.02, description="Largest relative move of a price between plan and execution; a "
         "larger move stops execution before the order.")
@@ -195,7 +199,7 @@ class Policy(Strict):
     execution: Execution = Field(default_factory=Execution)
     tactical: dict[str, NonNegative] = Field(
         default_factory=dict, description="Units per asset kept outside the core allocation.")
-    check_interval: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+    check_interval: Annotated[float, Field(gt=0, le=YEAR, allow_inf_nan=False)] = Field(
         300.0, description="Seconds between threshold checks in `trimtab watch`.")
     schedules: tuple[Schedule, ...] = Field(
         (), description="Calendar triggers ([[schedules]] tables).")

@@ -82,6 +82,14 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
     targets = spot_targets(analysis, policy, costs, cash_flow, rebalance)
     flows = _cash_flow_venues(analysis, cash_flow)
     orders, skipped = spot_orders(analysis, targets, factory, dict(flows))
+    if cash_flow < 0 and _overdraws(snapshot, orders, policy.quote, flows):
+        flows = _withdrawal_after(snapshot, orders, policy.quote, -cash_flow)
+        orders, skipped = spot_orders(analysis, targets, factory, dict(flows))
+        if not flows or _overdraws(snapshot, orders, policy.quote, flows):
+            return Plan(refused=(Refusal(
+                "withdrawal_unfunded", f"the withdrawal of {-cash_flow:,.2f} {policy.quote} "
+                "cannot be raised on the venues after the plan's sales (wallet holdings are "
+                "never sold); withdraw less"),))
     if analysis.futures.breached:
         more, more_skipped = futures_reductions(analysis, policy, factory, targets.net_value)
         orders, skipped = orders + more, skipped + more_skipped
@@ -126,6 +134,35 @@ def _cash_flow_venues(analysis: Analysis, cash_flow: float) -> tuple[tuple[str, 
         venue = max(venues, key=lambda v: venues[v])
         flows.append((venue, -remaining))
     return tuple(flows)
+
+
+def _overdraws(snapshot: Snapshot, orders: tuple[Order, ...], quote: str,
+               flows: tuple[tuple[str, float], ...]) -> bool:
+    """True when the orders and flows would take more of an asset than a venue holds."""
+    try:
+        apply_orders(snapshot, orders, quote, flows)
+    except ValueError:
+        return True
+    return False
+
+
+def _withdrawal_after(snapshot: Snapshot, orders: tuple[Order, ...], quote: str,
+                      amount: float) -> tuple[tuple[str, float], ...]:
+    """A withdrawal taken where the quote is once the orders filled; () if it is not there.
+
+    The first split takes it from the venues' quote before any sale, and
+    the rest from the venue with the most quote, while the sales may credit
+    another venue: a large withdrawal then overdrew one venue.
+    """
+    after = apply_orders(snapshot, orders, quote)
+    held = {b.venue: b.amount for b in after.balances if b.asset == quote and b.venue != WALLET}
+    flows, remaining = [], amount
+    for venue in sorted(held, key=lambda v: -held[v]):
+        take = min(remaining, held[venue])
+        if take > 0:
+            flows.append((venue, -take))
+            remaining -= take
+    return tuple(flows) if remaining <= 1e-6 * max(1.0, amount) else ()
 
 
 def _has(analysis: Analysis, asset: str) -> bool:
