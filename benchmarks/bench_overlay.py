@@ -68,7 +68,7 @@ def main() -> None:
         "futures": {"max_multiple": 2.5}})
     index = pd.DatetimeIndex(closes.index)
     inputs = build_inputs(closes, policy, 1e6)
-    looks = np.ones(len(index), dtype=np.bool_)
+    looks = np.full(len(index), layout.LOOK_REVIEW, dtype=np.uint8)
     overlay = overlay_inputs(Overlay({names[0]: 1.5, names[1]: -0.8}), policy, inputs.assets,
                              index, funding(index, names[:2]))
     spot, ran = timed(lambda: run_inputs(inputs, index, looks, record=False), args.repeat)
