@@ -101,7 +101,7 @@ def build_grid(prices: pd.DataFrame, policy: Policy, capital: float,
     index = pd.DatetimeIndex(prices.index)
     return Grid(base, np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]),
                 np.array([c.spec is not None for c in choices], dtype=np.float64),
-                np.stack([s.looks(index) for s in schedules]))
+                np.stack([s.looks(index, policy.schedules) for s in schedules]))
 
 
 def run_chunk(grid: Grid, start: int, stop: int) -> Array:
