@@ -34,7 +34,8 @@ def command(tmp: Path, *extra: str) -> list[str]:
 
 
 def rows(tmp: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(tmp / "journal.sqlite") as db:
+    # read-only: a plain connect would create an empty file, which trimtab refuses to open
+    with sqlite3.connect(f"file:{tmp / 'journal.sqlite'}?mode=ro", uri=True) as db:
         return db.execute(query).fetchall()
 
 
