@@ -66,7 +66,6 @@ def let_go(tmp: Path, process: subprocess.Popen[str]) -> str:
 
 
 def rows(tmp: Path, query: str) -> list[tuple[object, ...]]:
-    # read-only: a plain connect would create an empty file, which trimtab refuses to open
     with sqlite3.connect(f"file:{tmp / 'journal.sqlite'}?mode=ro", uri=True) as db:
         return db.execute(query).fetchall()
 

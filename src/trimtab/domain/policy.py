@@ -183,6 +183,9 @@ class Policy(Strict):
         "target", description="target, band-edge, or the fraction of the band to stop at.")
     scope: Scope = Field("all", description="all: every asset back; breached: only breached ones.")
     frozen: tuple[str, ...] = Field((), description="Assets never traded (still weighed).")
+    exclude: tuple[str, ...] = Field(
+        (), description="Assets left out altogether (dust, delisted coins): not priced, "
+        "weighed or traded, and reported as excluded.")
     mode: Mode = Field("propose", description="alert, propose (confirm first) or auto.")
     max_price_age: Annotated[float, Field(ge=0, le=YEAR, allow_inf_nan=False)] = Field(
         60.0, description="Seconds a price may lag the snapshot time before it counts as stale.")
@@ -229,6 +232,10 @@ class Policy(Strict):
             if name not in known:
                 raise ValueError(f"bands.overrides.{name}: not an asset or sleeve of this "
                                  "policy; remove it or check its spelling")
+        for asset in self.exclude:
+            if asset in self.asset_targets() or asset == self.quote:
+                raise ValueError(f"exclude.{asset}: a targeted asset or the quote cannot be "
+                                 "excluded")
         total = math.fsum([*self.targets.values(), *(s.weight for s in self.sleeves.values())])
         if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
             raise ValueError(f"targets: weights and sleeve weights sum to {total:.10g}, not 1")

@@ -55,6 +55,9 @@ class Position(Frozen):
     contracts: Amount
     contract_size: PositivePrice = Field(1.0, alias="contractSize")
     mark_price: PositivePrice = Field(alias="markPrice")
+    mark_estimated: bool = Field(
+        False, alias="markEstimated",
+        description="The venue gave no mark price: the market's last price stands in for it.")
     entry_price: PositivePrice | None = Field(None, alias="entryPrice")
     leverage: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     margin_mode: Literal["cross", "isolated"] | None = Field(None, alias="marginMode")
@@ -134,6 +137,9 @@ class Snapshot(Frozen):
     positions: tuple[Position, ...] = ()
     funding_rates: dict[str, FundingRate] = Field(default_factory=dict)
     dated_futures: tuple[DatedFuture, ...] = ()
+    notes: tuple[str, ...] = Field(
+        (), description="What the venues could not tell (funding, a mark price, a ticker's "
+        "time) and what was left out, each a sentence the reports show.")
 
     @field_validator("prices", mode="before")
     @classmethod

@@ -122,7 +122,7 @@ class Executor:
         stop = cap_guard(notional, turnover, self.policy, self.policy.quote)
         if stop is not None:
             return stop
-        return self._send(plan_id, leg, order, amount, venue)
+        return self._send(plan_id, leg, order, amount, venue, ticker.last)
 
     def _lease_lost(self) -> Refusal | None:
         if self.lease is None:
@@ -157,8 +157,8 @@ class Executor:
         market = self.backoff.call(venue.load_markets).get(order.symbol)
         return market.rule if market is not None else MarketRule()
 
-    def _send(self, plan_id: str, leg: int, order: Order, amount: str, venue: Venue
-              ) -> OrderResult:
+    def _send(self, plan_id: str, leg: int, order: Order, amount: str, venue: Venue,
+              price: float) -> OrderResult:
         cid = client_order_id(plan_id, leg)
         self.journal.add_order(OrderRow(
             client_order_id=cid, plan_id=plan_id, leg=leg, venue=order.venue,
@@ -167,7 +167,7 @@ class Executor:
         self.progress(f"sending {cid}: {order.side} {amount} {order.symbol} on {order.venue}")
         try:
             sent = venue.create_order(order.symbol, order.side, amount, cid,
-                                      reduce_only=order.reduce_only)
+                                      reduce_only=order.reduce_only, price=price)
         except OutcomeUnknown as exc:
             self.journal.update_order(cid, state=OrderState.UNKNOWN, reason=str(exc))
             row = self.journal.order(cid)

@@ -65,6 +65,7 @@ class WatchDecision(StrEnum):
     NONE = "none"
     REVIEW = "review"  # a scheduled review: reported and notified, nothing planned
     OUTAGE = "outage"  # no snapshot could be taken
+    SNAPSHOT_PROBLEM = "snapshot problem"  # taken, but it cannot be analysed (unpriced assets)
     BUSY = "busy"  # another process held the account (mode auto): nothing planned this time
     ERROR = "error"  # the check failed on something else; journaled, notified, the loop goes on
     REFUSED = "refused"  # the plan refused (a stale or missing price)

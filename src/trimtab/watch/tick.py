@@ -43,7 +43,7 @@ class Decision:
         if self.kind is WatchDecision.EXECUTED:
             return f"executed {self.plan_id} ({self.detail})"
         if self.kind in (WatchDecision.REFUSED, WatchDecision.OUTAGE, WatchDecision.BUSY,
-                         WatchDecision.ERROR):
+                         WatchDecision.ERROR, WatchDecision.SNAPSHOT_PROBLEM):
             return f"{self.kind}: {self.detail}"
         return str(self.kind)
 
