@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -168,3 +169,22 @@ def test_one_bad_value_in_a_good_policy_or_snapshot_is_one_line_or_a_plan(
             assert "\n" not in err.strip() and err.startswith("error:"), err
         else:
             json.loads(out, parse_constant=no_constants)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MODERATE = str(ROOT / "examples" / "moderate.toml")
+
+
+@pytest.mark.parametrize(("args", "names"), [
+    (["watch", "-p", MODERATE, "--replay", "1990-01-01..1990-02-01"], "--replay"),
+    (["backtest", "-p", MODERATE, "--capital", "inf", "--json"], "--capital"),
+    (["sweep", "-p", MODERATE, "--bands", "relative:-0.1"], "--bands"),
+    (["check", "-p", MODERATE, "-s", "x.json", "--withdraw", "nan"], "--withdraw"),
+    (["nope"], "nope"),
+])
+def test_a_bad_argument_is_one_line_naming_it(args: list[str], names: str,
+                                              tmp_path: Path) -> None:
+    code, _out, err = trimtab([*args, "--journal", f"sqlite:///{tmp_path / 'j.sqlite'}"]
+                             if args[0] == "watch" else args)
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("error:") and names in err, err
