@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ class CheckResult:
 
 def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0) -> CheckResult:
     """Analyse a snapshot under a policy and plan the correction."""
+    if not math.isfinite(cash_flow):
+        raise InputError("--deposit/--withdraw: give a finite amount of the quote currency")
     policy = load_policy(policy_path)
     snapshot = load_snapshot(snapshot_path)
     try:

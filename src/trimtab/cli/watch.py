@@ -117,8 +117,14 @@ def _build(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
     journal = open_or_fail(journal_url)
     stop = threading.Event()
     clock: ReplayClock | SystemClock = ReplayClock(replay.start) if replay else SystemClock(stop)
+    prices = ReplayPrices(clock) if replay else None
+    if replay is not None and prices is not None:
+        first, last = prices.span()
+        if replay.start.date() < first or replay.end.date() > last:
+            raise InputError(f"--replay: the bundled closes cover {first} to {last}; give "
+                             "FROM..TO inside that span")
     options = Options(policy_path, venues, journal_url, paper_prices, paper_start,
-                      holdings, prices=ReplayPrices(clock) if replay else None)
+                      holdings, prices=prices)
     actions = open_actions(options, policy, journal, console.print)
     for problem in recover(actions):
         console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)

@@ -120,6 +120,10 @@ class Schedule(Strict):
         if self.cron is not None and len(self.cron.split()) != 5:
             raise ValueError(f"cron '{self.cron}' needs five fields: minute hour day month "
                              "weekday")
+        if self.cron is not None:
+            from trimtab.domain.calendar import cron_trigger  # calendar imports this module
+
+            cron_trigger(self)  # '99 99 * * *' is refused here, not in the watch loop
         return self
 
     @property
@@ -212,12 +216,22 @@ class Policy(Strict):
     def _allocation_is_complete(self) -> Policy:
         if not self.targets and not self.sleeves:
             raise ValueError("targets: give [targets] or [sleeves.NAME] (or a profile)")
+        owner: dict[str, str] = {}
         for name, sleeve in self.sleeves.items():
             for member in sleeve.members:
                 if member in self.targets:
                     raise ValueError(f"sleeves.{name}.members.{member}: also listed in [targets]")
+                if member in owner:
+                    raise ValueError(f"sleeves.{name}.members.{member}: also a member of sleeve "
+                                     f"{owner[member]}; an asset belongs to one sleeve")
+                owner[member] = name
                 if name in self.targets:
                     raise ValueError(f"sleeves.{name}: a sleeve and an asset share the name")
+        known = {*self.targets, *owner, *self.sleeves}
+        for name in self.bands.overrides:
+            if name not in known:
+                raise ValueError(f"bands.overrides.{name}: not an asset or sleeve of this "
+                                 "policy; remove it or check its spelling")
         for asset in self.exclude:
             if asset in self.asset_targets() or asset == self.quote:
                 raise ValueError(f"exclude.{asset}: a targeted asset or the quote cannot be "

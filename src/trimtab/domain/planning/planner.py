@@ -61,6 +61,9 @@ class Plan:
         return sum(o.notional for o in self.orders)
 
 
+RESIDUAL_TOLERANCE = 1e-9  # weight units: a plan landing 8e-10 under a band is on it
+
+
 def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = None, *,
               cash_flow: float = 0.0, rebalance: bool | None = None,
               markets: Markets | None = None) -> Plan:
@@ -183,7 +186,8 @@ def residuals(snapshot: Snapshot, policy: Policy, plan: Plan) -> tuple[Residual,
     reasons = {s.asset: s.reason for s in plan.skipped if not (s.symbol and ":" in s.symbol)}
     out = [Residual(a.asset, a.weight, a.band.low, a.band.high,
                     reasons.get(a.asset) or _why(a.asset, policy))
-           for a in after.assets if a.breached]
+           for a in after.assets if a.breached and _beyond_noise(a.weight, a.band.low,
+                                                                 a.band.high)]
     out += [Residual(s.name, s.weight, s.band.low, s.band.high,
                      next((reasons[m] for m in s.members if m in reasons), "partial_rebalance"))
             for s in after.sleeves if s.breached]
@@ -193,6 +197,11 @@ def residuals(snapshot: Snapshot, policy: Policy, plan: Plan) -> tuple[Residual,
         out.append(Residual("futures", after.futures.multiple, 0.0,
                             after.futures.max_multiple, why))
     return tuple(out)
+
+
+def _beyond_noise(weight: float, low: float, high: float) -> bool:
+    """Outside [low, high] by more than float rounding (a zero-width band is met exactly)."""
+    return weight < low - RESIDUAL_TOLERANCE or weight > high + RESIDUAL_TOLERANCE
 
 
 def _why(asset: str, policy: Policy) -> str:
