@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ class CheckResult:
 def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0,
           trades: Sequence[Path] = ()) -> CheckResult:
     """Analyse a snapshot under a policy and plan the correction (with its tax, given lots)."""
+    if not math.isfinite(cash_flow):
+        raise InputError("--deposit/--withdraw: give a finite amount of the quote currency")
     policy = load_policy(policy_path)
     ledger = load_ledger(trades, policy)
     snapshot = load_snapshot(snapshot_path)
