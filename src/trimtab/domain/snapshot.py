@@ -41,6 +41,9 @@ class Balance(Frozen):
     venue: str = Field(min_length=1)
     asset: str = Field(min_length=1)
     amount: Amount
+    free: Amount | None = Field(
+        None, description="Units free to trade (the rest is locked in open orders); "
+        "absent: all of them.")
 
 
 class Position(Frozen):
@@ -163,6 +166,14 @@ class Snapshot(Frozen):
         out: dict[str, float] = defaultdict(float)
         for b in self.balances:
             out[b.asset] += b.amount
+        return dict(out)
+
+    def locked_by_venue(self, asset: str) -> dict[str, float]:
+        """Units of one asset per venue that are held but not free to trade."""
+        out: dict[str, float] = defaultdict(float)
+        for b in self.balances:
+            if b.asset == asset and b.free is not None and b.free < b.amount:
+                out[b.venue] += b.amount - b.free
         return dict(out)
 
     def by_venue(self, asset: str) -> dict[str, float]:

@@ -98,7 +98,8 @@ def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[st
     remaining = value / price
     symbol = f"{asset.asset}/{factory.quote}"
     venues = {v: u for v, u in asset.venue_units.items() if v != WALLET and u > 0}
-    tradable = {v: u for v, u in venues.items() if factory.lists(v, symbol)}
+    locked = {v: min(u, asset.venue_locked.get(v, 0.0)) for v, u in venues.items()}
+    tradable = {v: u - locked[v] for v, u in venues.items() if factory.lists(v, symbol)}
     for venue in sorted(tradable, key=lambda v: -tradable[v]):
         take = min(remaining, tradable[venue])
         if take <= 0:
@@ -113,6 +114,13 @@ def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[st
                                    f"{venue} lists no {symbol} market; {take:.10g} "
                                    f"{asset.asset} held there cannot be sold", venue, symbol,
                                    take))
+            remaining -= take
+    for venue in (v for v in sorted(tradable) if locked[v] > 0):
+        take = min(remaining, locked[venue])
+        if take > DUST * (value / price):
+            skipped.append(Skipped(asset.asset, "sell", take * price, "locked",
+                                   f"{take:.10g} {asset.asset} on {venue} are locked (open "
+                                   "orders) and cannot be sold now", venue, symbol, take))
             remaining -= take
     if remaining > DUST * (value / price):
         skipped.append(Skipped(asset.asset, "sell", remaining * price, "wallet_only",
