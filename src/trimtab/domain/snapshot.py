@@ -92,6 +92,11 @@ class Position(Frozen):
         return self.settle == self.base
 
     @property
+    def quote(self) -> str:
+        """The contract's quote currency: USD for BTC/USD:BTC, USDC for ADA/USDC:USDC."""
+        return self.symbol.split("/", 1)[1].split(":", 1)[0]
+
+    @property
     def contract(self) -> Contract:
         return Contract(self.contract_size, self.inverse)
 
@@ -156,6 +161,21 @@ class Snapshot(Frozen):
         if isinstance(value, dict):
             return {k: {"rate": v} if isinstance(v, int | float) else v for k, v in value.items()}
         return value
+
+    def quote_rate(self, currency: str) -> float:
+        """The price of a contract's quote currency (USD, USDC) in the snapshot's quote.
+
+        Taken 1:1 when the snapshot has no price for it: those currencies are the
+        quote itself or a dollar stablecoin, and the venue snapshot prices them
+        whenever a route exists.
+        """
+        quote = self.prices.get(currency)
+        return quote.price if quote is not None else 1.0
+
+    def position_notional(self, position: Position) -> float:
+        """The position's notional converted to the snapshot's quote (the one rule)."""
+        return position.contract.notional(position.contracts, position.mark_price,
+                                          self.quote_rate(position.quote))
 
     def price_time(self, asset: str) -> datetime:
         quote = self.prices[asset]

@@ -40,7 +40,8 @@ def take_snapshot(venues: Sequence[Venue], quote: str, assets: set[str], backoff
         notes += read.notes
         if read.positions:
             funding.update(_funding(venue, read.positions, backoff, notes))
-    wanted = (assets | {b.asset for b in balances}) - {quote}
+    # the quote currencies of contracts (USD of BTC/USD:BTC) convert their notional
+    wanted = (assets | {b.asset for b in balances} | {p.quote for p in positions}) - {quote}
     prices = _prices(venues, quote, wanted, backoff, notes)
     return Snapshot.model_validate({
         "as_of": venues[0].now(), "balances": balances, "positions": positions,

@@ -39,8 +39,8 @@ class OrderFactory:
         return not any(v == venue for v, _ in self.markets)
 
     def make(self, venue: str, symbol: str, asset: str, side: Side, amount: float,
-             price: float, contract: Contract = SPOT, *, round_up: bool = False
-             ) -> Order | Skipped:
+             price: float, contract: Contract = SPOT, *, round_up: bool = False,
+             quote_rate: float = 1.0) -> Order | Skipped:
         """An order for `amount` units, rounded to the lot size, or a Skipped.
 
         `contract` values the amount (a position's own contract for a futures
@@ -48,10 +48,10 @@ class OrderFactory:
         """
         rule = self.markets.get((venue, symbol), MarketRule())
         sized = rule.ceil(amount) if round_up else rule.floor(amount)
-        notional = contract.notional(sized, price)
+        notional = contract.notional(sized, price, quote_rate)
 
         def skip(reason: str, detail: str) -> Skipped:
-            return Skipped(asset, side, contract.notional(amount, price),
+            return Skipped(asset, side, contract.notional(amount, price, quote_rate),
                            reason, detail, venue, symbol, amount)  # type: ignore[arg-type]
 
         if notional < self.min_trade:
@@ -182,10 +182,10 @@ def futures_reductions(analysis: Analysis, policy: Policy,
         p = exposure.position
         side: Side = "sell" if p.side == "long" else "buy"
         result = factory.make(p.venue, p.symbol, p.base, side, p.contracts * cut, p.mark_price,
-                              p.contract, round_up=True)
+                              p.contract, round_up=True, quote_rate=exposure.quote_rate)
         if isinstance(result, Order) and result.amount > p.contracts:
             result = factory.make(p.venue, p.symbol, p.base, side, p.contracts, p.mark_price,
-                                  p.contract)
+                                  p.contract, quote_rate=exposure.quote_rate)
         if isinstance(result, Order):  # the venue needs the reduced position's own modes
             result = replace(result, hedged=p.hedged, margin_mode=p.margin_mode)
         (orders if isinstance(result, Order) else skipped).append(result)  # type: ignore[arg-type]
