@@ -169,13 +169,15 @@ def futures_reductions(analysis: Analysis, policy: Policy,
     the spot value the plan's spot orders leave: the cap still holds after
     the reductions' own costs, even when they are paid from spot quote.
     Contracts round up to the lot size (never past the position), so
-    rounding cannot leave the cap breached.
+    rounding cannot leave the cap breached. When cap × cost rate ≥ 1 every
+    unit cut costs more spot than it frees, so no partial cut reaches the
+    cap: every position is closed.
     """
     gross, cap = analysis.futures.gross_notional, policy.futures.max_multiple
     if gross <= cap * spot_after:
         return (), ()
-    cut = (gross - cap * spot_after) / (gross * (1.0 - cap * factory.costs.rate))
-    cut = min(1.0, max(0.0, cut))
+    freed = gross * (1.0 - cap * factory.costs.rate)
+    cut = 1.0 if freed <= 0.0 else min(1.0, max(0.0, (gross - cap * spot_after) / freed))
     orders: list[Order] = []
     skipped: list[Skipped] = []
     for exposure in analysis.futures.positions:
