@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 COMMANDS: dict[str, str] = {
     "check": "trimtab.cli.check",
     "alerts": "trimtab.cli.check",
+    "lots": "trimtab.cli.check",
     "rebalance": "trimtab.cli.rebalance",
     "journal": "trimtab.cli.rebalance",
     "watch": "trimtab.cli.watch",

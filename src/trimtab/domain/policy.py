@@ -174,6 +174,17 @@ class Execution(Strict):
         "run stops. Orders are never re-sent.")
 
 
+class Optimiser(Strict):
+    """Weights of the optimising planner's objective (planner = "optimal")."""
+
+    cost_weight: NonNegative = Field(
+        1.0, description="Weight of fees + slippage (as a fraction of portfolio value) "
+        "against the squared drift from the targets.")
+    tax_weight: NonNegative = Field(
+        1.0, description="Weight of the estimated tax (a fraction of portfolio value) "
+        "against the squared drift; 0 ignores tax.")
+
+
 class Policy(Strict):
     """A complete, validated policy (after a profile has been applied)."""
 
@@ -208,6 +219,10 @@ class Policy(Strict):
     schedules: tuple[Schedule, ...] = Field(
         (), description="Calendar triggers ([[schedules]] tables).")
     alerts: Alerts = Field(default_factory=Alerts)
+    planner: Literal["rules", "optimal"] = Field(
+        "rules", description="rules: the band rules (rebalance_to, scope); optimal: minimise "
+        "drift² + costs + tax inside the bands (cvxpy).")
+    optimiser: Optimiser = Field(default_factory=Optimiser)
     tax: TaxSettings | None = Field(
         None, description="Tax lots and rates ([tax]): plans then show the gains and the "
         "estimated tax each sell realises. An estimate, not tax advice.")

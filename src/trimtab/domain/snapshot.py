@@ -61,6 +61,8 @@ class Position(Frozen):
     entry_price: PositivePrice | None = Field(None, alias="entryPrice")
     leverage: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     margin_mode: Literal["cross", "isolated"] | None = Field(None, alias="marginMode")
+    hedged: bool = Field(False, description="Held in hedge mode (a long and a short side per "
+                         "symbol): orders reducing it must name its side.")
     collateral: Amount | None = Field(None, description="Margin balance backing the position.")
     initial_margin: Amount | None = Field(None, alias="initialMargin")
     maintenance_margin: Amount | None = Field(None, alias="maintenanceMargin")

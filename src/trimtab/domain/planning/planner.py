@@ -22,6 +22,7 @@ from trimtab.domain.planning.sizing import SpotTargets, spot_targets
 from trimtab.domain.policy import Policy
 from trimtab.domain.refusal import Refusal
 from trimtab.domain.snapshot import WALLET, Snapshot
+from trimtab.domain.tax.lots import Ledger
 
 Markets = Mapping[tuple[str, str], MarketRule]
 
@@ -66,13 +67,14 @@ RESIDUAL_TOLERANCE = 1e-9  # weight units: a plan landing 8e-10 under a band is 
 
 def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = None, *,
               cash_flow: float = 0.0, rebalance: bool | None = None,
-              markets: Markets | None = None) -> Plan:
+              markets: Markets | None = None, lots: Ledger | None = None) -> Plan:
     """The plan for a snapshot under a policy.
 
     `cash_flow` (quote units, positive to deposit, negative to withdraw)
     plans the flow even when no band is breached. `rebalance` forces (True)
     or suppresses (False) the spot rebalance; by default it follows the
-    threshold triggers, as a calendar trigger would force it.
+    threshold triggers, as a calendar trigger would force it. `lots` let
+    `planner = "optimal"` weigh the tax of each sale.
     """
     analysis = analysis or analyse(snapshot, policy)
     refused = _refusals(snapshot, policy, analysis, cash_flow)
@@ -82,7 +84,13 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
         rebalance = any(t.kind == "threshold" for t in analysis.triggers)
     costs = CostModel(policy.costs.fee_rate, policy.costs.slippage_bps / 10_000)
     factory = OrderFactory(policy.quote, costs, policy.costs.min_trade, markets or {})
-    targets = spot_targets(analysis, policy, costs, cash_flow, rebalance)
+    if policy.planner == "optimal" and rebalance:
+        solved = _optimal(analysis, policy, costs, cash_flow, lots, snapshot)
+        if isinstance(solved, Refusal):
+            return Plan(refused=(solved,))
+        targets = solved
+    else:
+        targets = spot_targets(analysis, policy, costs, cash_flow, rebalance)
     flows = _cash_flow_venues(analysis, cash_flow)
     orders, skipped = spot_orders(analysis, targets, factory, dict(flows))
     if cash_flow < 0 and _overdraws(snapshot, orders, policy.quote, flows):
@@ -102,6 +110,17 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
         key=lambda h: -h.notional))
     plan = Plan(orders, skipped, hedges, cash_flows=flows)
     return replace(plan, residual=residuals(snapshot, policy, plan))
+
+
+def _optimal(analysis: Analysis, policy: Policy, costs: CostModel, cash_flow: float,
+             lots: Ledger | None, snapshot: Snapshot) -> SpotTargets | Refusal:
+    """The optimising planner's targets; cvxpy is imported only when a policy asks for it."""
+    try:
+        from trimtab.domain.planning.optimal import optimal_targets
+    except ImportError:
+        return Refusal("optimiser_unavailable", "planner = \"optimal\" needs cvxpy: "
+                       "pip install 'trimtab[optimal]', or use planner = \"rules\"")
+    return optimal_targets(analysis, policy, costs, cash_flow, lots, snapshot.as_of)
 
 
 def _refusals(snapshot: Snapshot, policy: Policy, analysis: Analysis,
