@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from trimtab.app.inputs import InputError
-from trimtab.cli.options import PolicyOption, fail
+from trimtab.cli.options import PolicyOption, fail, policy_path
 
 app = typer.Typer()
 
@@ -33,7 +33,7 @@ FillOption = Annotated[int, typer.Option(
 
 @app.command()
 def backtest(
-    policy: PolicyOption,
+    policy: PolicyOption = None,
     data: DataOption = None,
     capital: CapitalOption = 10_000.0,
     schedule: ScheduleOption = "none",
@@ -67,14 +67,15 @@ def backtest(
     # a spinner on stderr: the first run after installing compiles the kernel (~15 s)
     with Console(stderr=True).status("backtesting (the first run compiles the kernel)"):
         try:
-            report = bt_service.backtest(policy, data, capital, schedule, not calendar,
+            path = policy_path(policy)
+            report = bt_service.backtest(path, data, capital, schedule, not calendar,
                                          fill_limit, futures, futures_band)
         except InputError as exc:
             fail(str(exc))
     if charts is not None:
         from trimtab.reports.charts import write_charts
 
-        write_charts(report.result, charts, f"{policy.name} on {report.document['data']}")
+        write_charts(report.result, charts, f"{path.name} on {report.document['data']}")
     if as_json:
         sys.stdout.write(json.dumps(report.document, indent=2) + "\n")
         return
@@ -85,7 +86,7 @@ def backtest(
 
 @app.command()
 def sweep(
-    policy: PolicyOption,
+    policy: PolicyOption = None,
     data: DataOption = None,
     capital: CapitalOption = 10_000.0,
     bands: Annotated[str, typer.Option(
@@ -116,7 +117,8 @@ def sweep(
 
     with progress_bar(enabled=not as_json) as start:
         try:
-            report = bt_service.sweep(policy, data, capital, bands, schedules, scheduler,
+            path = policy_path(policy)
+            report = bt_service.sweep(path, data, capital, bands, schedules, scheduler,
                                       fill_limit, start)
         except InputError as exc:
             fail(str(exc))

@@ -10,13 +10,16 @@ and no registration depends on `sys.argv`.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 # command name -> the module whose `app` defines it, in the order `--help` lists them
 COMMANDS: dict[str, str] = {
+    "init": "trimtab.cli.init",
+    "config": "trimtab.cli.config",
+    "policy": "trimtab.cli.config",
     "check": "trimtab.cli.check",
     "alerts": "trimtab.cli.check",
     "rebalance": "trimtab.cli.rebalance",
@@ -45,13 +48,34 @@ class LazyGroup(TyperGroup):
         return group.get_command(ctx, cmd_name)
 
 
+def _epilog() -> str:
+    from trimtab.cli.config import variables_help
+
+    return ("Environment (each overrides config.toml in the config directory; "
+            "`trimtab config` shows what is in effect): " + "\n\n" + variables_help()
+            + "\n\nTRIMTAB_<VENUE>_API_KEY, _SECRET, _PASSWORD: a venue's API keys "
+            "(else the OS keyring).")
+
+
 app = typer.Typer(
     cls=LazyGroup,
     help="trimtab keeps a crypto portfolio at its target allocation: it measures drift "
-         "against bands, fires triggers and plans the trades that correct it.",
-    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+         "against bands, fires triggers and plans the trades that correct it. "
+         "First time? `trimtab init`.",
+    epilog=_epilog(), no_args_is_help=True, pretty_exceptions_enable=False,
+    add_completion=True, rich_markup_mode=None)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"trimtab {version('trimtab')}")
+        raise typer.Exit()
 
 
 @app.callback()
-def main() -> None:
+def main(show_version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        ] = False) -> None:
     """trimtab: rule-based rebalancing for crypto portfolios."""

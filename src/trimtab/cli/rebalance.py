@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,8 +12,18 @@ from rich.console import Console
 from trimtab.app import rebalance as service
 from trimtab.app.history import recent_plans, watch_checks
 from trimtab.app.inputs import InputError
-from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options
-from trimtab.cli.options import JournalOption, PolicyOption, fail, venue_failure
+from trimtab.cli.options import (
+    HoldingsOption,
+    JournalOption,
+    PaperPricesOption,
+    PaperStartOption,
+    PolicyOption,
+    VenueOption,
+    fail,
+    policy_path,
+    venue_failure,
+    venue_options,
+)
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
@@ -35,26 +44,16 @@ app = typer.Typer()
 
 @app.command()
 def rebalance(
-    policy: PolicyOption,
-    venue: Annotated[list[str] | None, typer.Option(
-        "--venue", help="Venue to snapshot and trade: `paper` (the default, a dry-run "
-        "exchange kept in the journal) or a ccxt exchange id with keys in "
-        "TRIMTAB_<VENUE>_API_KEY/_SECRET/_PASSWORD or the keyring. Repeatable.")] = None,
+    policy: PolicyOption = None,
+    venue: VenueOption = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Execute without asking.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Plan and journal the plan; send nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     journal: JournalOption = None,
-    paper_prices: Annotated[str, typer.Option(
-        help="Paper prices: history:YYYY-MM-DD (bundled daily closes 2023-01-01…2025-02-10), "
-        "live:EXCHANGE (a ccxt venue's tickers) or a JSON file {as_of, prices}.")
-    ] = DEFAULT_PAPER_PRICES,
-    paper_start: Annotated[Path | None, typer.Option(
-        help="JSON {asset: amount} deposited into an empty paper account.",
-        dir_okay=False)] = None,
-    holdings: Annotated[Path | None, typer.Option(
-        help="JSON {asset: amount} held off-exchange (the wallet): weighed, never traded.",
-        dir_okay=False)] = None,
+    paper_prices: PaperPricesOption = None,
+    paper_start: PaperStartOption = None,
+    holdings: HoldingsOption = None,
 ) -> None:
     """Snapshot the venues, plan the correction, confirm, execute exactly once, journal it.
 
@@ -65,8 +64,8 @@ def rebalance(
     when the run completed or had nothing to do, 1 when execution stopped or
     was refused, 2 for invalid input.
     """
-    options = Options(policy, tuple(venue or [PAPER]), journal, paper_prices, paper_start,
-                      holdings, dry_run)
+    options = venue_options(policy_path(policy), venue, journal, paper_prices, paper_start,
+                            holdings, dry_run=dry_run)
     console = Console(stderr=as_json)
     try:
         prepared = service.prepare(options, console.print)

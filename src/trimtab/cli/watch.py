@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,7 +17,7 @@ from rich.live import Live
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.rebalance import open_or_fail
 from trimtab.app.watching import WatchActions, recover
-from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options, open_actions
+from trimtab.app.wiring import PAPER, Options, open_actions
 from trimtab.cli.options import (
     HoldingsOption,
     JournalOption,
@@ -26,7 +26,9 @@ from trimtab.cli.options import (
     PolicyOption,
     VenueOption,
     fail,
+    policy_path,
     venue_failure,
+    venue_options,
 )
 from trimtab.reports.status_line import status_line
 from trimtab.venues.errors import VenueError
@@ -58,10 +60,10 @@ class Replay:
 
 @app.command()
 def watch(
-    policy: PolicyOption,
+    policy: PolicyOption = None,
     venue: VenueOption = None,
     journal: JournalOption = None,
-    paper_prices: PaperPricesOption = DEFAULT_PAPER_PRICES,
+    paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
     replay: Annotated[str | None, typer.Option(
@@ -83,8 +85,9 @@ def watch(
     """
     console = Console()
     try:
-        watcher, until = _build(policy, tuple(venue or [PAPER]), journal, paper_prices,
-                                paper_start, holdings, replay, interval, console)
+        options = venue_options(policy_path(policy), venue, journal, paper_prices,
+                                paper_start, holdings)
+        watcher, until = _build(options, replay, interval, console)
     except InputError as exc:
         fail(str(exc))
     except VenueError as exc:
@@ -97,21 +100,21 @@ def watch(
     _run(watcher, until, console, live)
 
 
-def _build(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
-           paper_prices: str, paper_start: Path | None, holdings: Path | None,
-           replay_text: str | None, interval: float | None, console: Console
-           ) -> tuple[Watcher, datetime | None]:
-    policy = load_policy(policy_path)
+def _build(options: Options, replay_text: str | None, interval: float | None,
+           console: Console) -> tuple[Watcher, datetime | None]:
+    assert options.policy is not None
+    policy = load_policy(options.policy)
+    venues = options.venues
     replay = Replay.parse(replay_text) if replay_text else None
     if replay is not None and venues != (PAPER,):
         raise InputError("--replay: replays run on the paper exchange only")
     if interval or replay:
         policy = policy.model_copy(update={"check_interval": interval or 86_400.0})
-    journal = open_or_fail(journal_url)
+    journal = open_or_fail(options.journal)
     stop = threading.Event()
     clock: ReplayClock | SystemClock = ReplayClock(replay.start) if replay else SystemClock(stop)
-    options = Options(policy_path, venues, journal_url, paper_prices, paper_start,
-                      holdings, prices=ReplayPrices(clock) if replay else None)
+    if replay:
+        options = dataclasses.replace(options, prices=ReplayPrices(clock))
     actions = open_actions(options, policy, journal, console.print)
     for problem in recover(actions):
         console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)
