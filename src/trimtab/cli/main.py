@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "alerts": "trimtab.cli.check",
     "rebalance": "trimtab.cli.rebalance",
     "journal": "trimtab.cli.rebalance",
+    "plans": "trimtab.cli.plans",
+    "plan": "trimtab.cli.plans",
     "watch": "trimtab.cli.watch",
     "approve": "trimtab.cli.approvals",
     "reject": "trimtab.cli.approvals",

@@ -1,0 +1,57 @@
+"""`trimtab plans` and `trimtab plan show ID`: read a plan before deciding on it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from trimtab.app.history import plan_detail, recent_plans
+from trimtab.app.inputs import InputError
+from trimtab.app.rebalance import open_or_fail
+from trimtab.cli.options import JournalOption, fail
+from trimtab.journal.store import JournalError
+from trimtab.reports.plans import plan_document, plans_table, render_plan
+from trimtab.reports.rebalance import journal_document
+
+app = typer.Typer()
+plan_app = typer.Typer(help="One plan: `trimtab plan show ID`.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+
+
+@app.command()
+def plans(journal: JournalOption = None,
+          limit: Annotated[int, typer.Option(help="How many recent plans.", min=1)] = 20,
+          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+          ) -> None:
+    """Recent plans, newest first: id, time, status, how many orders, why it ended."""
+    try:
+        recent = recent_plans(open_or_fail(journal), limit)
+    except (InputError, JournalError) as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(journal_document(recent), indent=2, default=str) + "\n")
+        return
+    console = Console()
+    if not recent:
+        console.print("The journal has no plans yet.")
+        return
+    console.print(plans_table(recent))
+
+
+@plan_app.command("show")
+def show(plan_id: Annotated[str, typer.Argument(help="The plan id (from `trimtab plans`).")],
+         journal: JournalOption = None,
+         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """A plan in full: orders with fees and slippage, the hedge alternative, its history."""
+    try:
+        detail = plan_detail(open_or_fail(journal), plan_id)
+    except (InputError, JournalError) as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(plan_document(detail), indent=2, default=str) + "\n")
+        return
+    render_plan(Console(), detail)
