@@ -133,4 +133,4 @@ def sweep(
         rows = report.table.to_dict(orient="records")
         sys.stdout.write(json.dumps({"configs": rows, "hold": report.hold}, indent=2) + "\n")
         return
-    render_sweep(Console(width=max(Console().width, 120)), report.table, report.hold, metric)
+    render_sweep(Console(), report.table, report.hold, metric)

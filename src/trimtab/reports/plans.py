@@ -13,16 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from trimtab.app.results import PlanDetail, PlanEntry
-from trimtab.reports.tables import money, table
+from trimtab.reports.tables import exact, money, short, table
 
 WAITING = ("planned", "proposed")
 
 
 def plans_table(entries: list[PlanEntry]) -> Table:
     t = table("Plans, newest first", "plan id", "created (UTC)", "status", "orders", "reason",
-              right=("orders",))
-    for column in t.columns[:4]:
-        column.no_wrap = True
+              right=("orders",), wrap=("reason",))
     for p in entries:
         t.add_row(p.plan_id, f"{p.created_at:%Y-%m-%d %H:%M}", p.status, str(len(p.orders)),
                   p.reason or "")
@@ -61,9 +59,8 @@ def _planned_table(detail: PlanDetail, quote: str) -> Table:
     t = table(f"Orders as planned — fees {money(totals.get('fees'))} + slippage "
               f"{money(totals.get('slippage'))} {quote}", "venue", "symbol", "side", "amount",
               "price", "notional", "fee", "slip",
-              right=("amount", "price", "notional", "fee", "slip"))
-    for column in t.columns[1:]:
-        column.no_wrap = True
+              right=("amount", "price", "notional", "fee", "slip"),
+              optional=("venue", "slip", "price"))
     for o in detail.planned:
         t.add_row(o.venue, o.symbol, o.side + (" (reduce)" if o.reduce_only else ""),
                   f"{o.amount:.6g}", money(o.price), money(o.notional), money(o.fee),
@@ -74,9 +71,8 @@ def _planned_table(detail: PlanDetail, quote: str) -> Table:
 def _hedges_table(detail: PlanDetail) -> Table:
     t = table("Hedge alternative: short a perpetual instead of selling", "symbol",
               "contracts", "notional", "open cost", "funding", "vs selling",
-              right=("contracts", "notional", "open cost", "funding", "vs selling"))
-    for column in t.columns:
-        column.no_wrap = True
+              right=("contracts", "notional", "open cost", "funding", "vs selling"),
+              optional=("open cost",))
     for h in detail.hedges:
         funding = h.get("funding_cost")
         t.add_row(str(h.get("symbol")), f"{h.get('contracts', 0):.6g}",
@@ -88,12 +84,11 @@ def _hedges_table(detail: PlanDetail) -> Table:
 
 def _sent_table(detail: PlanDetail) -> Table:
     t = table("Orders sent", "client order id", "symbol", "side", "amount", "state", "filled",
-              "fee", right=("amount", "filled", "fee"))
-    for column in t.columns:
-        column.no_wrap = True
+              "fee", right=("amount", "filled", "fee"),
+              optional=("filled", "side", "fee"))
     for o in detail.entry.orders:
-        t.add_row(o.client_order_id or "–", o.symbol, o.side, o.amount, o.state, o.filled,
-                  o.fee or "–")
+        t.add_row(o.client_order_id or "–", o.symbol, o.side, exact(o.amount), o.state,
+                  exact(o.filled), short(o.fee))
     return t
 
 
