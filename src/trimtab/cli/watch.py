@@ -87,7 +87,7 @@ def watch(
     try:
         options = venue_options(policy_path(policy), venue, journal, paper_prices,
                                 paper_start, holdings)
-        watcher, until = _build(options, replay, interval, console)
+        watcher, until, source = _build(options, replay, interval, console)
     except InputError as exc:
         fail(str(exc))
     except VenueError as exc:
@@ -97,11 +97,11 @@ def watch(
         watcher.on_tick(watcher.tick(), None)
         return
     live = until is None and console.is_terminal
-    _run(watcher, until, console, live)
+    _run(watcher, until, console, live, source)
 
 
 def _build(options: Options, replay_text: str | None, interval: float | None,
-           console: Console) -> tuple[Watcher, datetime | None]:
+           console: Console) -> tuple[Watcher, datetime | None, Callable[[], str | None]]:
     assert options.policy is not None
     policy = load_policy(options.policy)
     venues = options.venues
@@ -120,7 +120,14 @@ def _build(options: Options, replay_text: str | None, interval: float | None,
         console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)
     watcher = Watcher(policy, WatchActions(actions), WatchLog(journal), clock, _sender(console),
                       stop=stop)
-    return watcher, replay.end if replay else None
+    return watcher, replay.end if replay else None, _price_source(options)
+
+
+def _price_source(options: Options) -> Callable[[], str | None]:
+    """Where the paper exchange's prices come from now (a replay's moves day by day)."""
+    if PAPER not in options.venues:
+        return lambda: None
+    return lambda: f"paper prices {options.paper_spec}"
 
 
 def _sender(console: Console) -> Callable[[Message], Delivery]:
@@ -144,18 +151,20 @@ def _install_stop(stop: threading.Event) -> None:
         signal.signal(sig, handler)
 
 
-def _run(watcher: Watcher, until: datetime | None, console: Console, live: bool) -> None:
+def _run(watcher: Watcher, until: datetime | None, console: Console, live: bool,
+         source: Callable[[], str | None]) -> None:
     if not live:
+        # one line per check, never wrapped: logs stay greppable under systemd or a pipe
         def log(report: TickReport, nxt: datetime | None) -> None:
-            console.print(status_line(report, nxt))
+            console.print(status_line(report, nxt, source()), soft_wrap=True)
         watcher.on_tick = log
         watcher.run(until)
     else:
         with Live(console=console, auto_refresh=False, transient=False) as screen:
             def show(report: TickReport, nxt: datetime | None) -> None:
-                if report.notified or report.decision.acted:
-                    screen.console.print(status_line(report, None))  # events stay on screen
-                screen.update(status_line(report, nxt), refresh=True)
+                if report.notified or report.decision.acted:  # events stay on screen
+                    screen.console.print(status_line(report, None, source()))
+                screen.update(status_line(report, nxt, source()), refresh=True)
             watcher.on_tick = show
             watcher.run(until)
     console.print("watch stopped" if watcher.stop.is_set() else "replay finished", style="dim")
