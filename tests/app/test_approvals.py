@@ -6,17 +6,23 @@ import json
 import shutil
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.app.approval_world import POLICY, paper
 from trimtab.app.approvals import Approvals, Origin, propose, venues_from_record
+from trimtab.app.wiring import VenueActions
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
+from trimtab.domain.policy import Policy
 from trimtab.execution.states import ApprovalOutcome, IllegalTransition, PlanStatus
 from trimtab.journal.models import OrderRow
 from trimtab.journal.opening import open_journal
+from trimtab.journal.plan_record import PlanRecord
 from trimtab.journal.store import Journal
+from trimtab.venues.errors import Retryable
+from trimtab.venues.paper.venue import PaperVenue
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "journals"
 
@@ -83,12 +89,46 @@ def test_a_rejected_plan_cannot_be_approved_and_unknown_plans_are_named(tmp_path
     assert sent(journal) == []
 
 
-def test_an_approval_that_a_guard_stops_says_so(tmp_path: Path) -> None:
+def test_an_approval_that_a_guard_stops_before_any_order_fails_and_can_be_retried(
+        tmp_path: Path) -> None:
     journal, plan_id = proposed(tmp_path)
     decision = approvals(journal, btc=73_000.0).approve(plan_id, Origin.DASHBOARD)  # +4.3 %
-    assert decision.outcome is ApprovalOutcome.STOPPED
+    assert decision.outcome is ApprovalOutcome.FAILED
     assert "price_moved" in decision.message
-    assert journal.plan(plan_id).status == PlanStatus.STOPPED and sent(journal) == []
+    assert journal.plan(plan_id).status == PlanStatus.FAILED and sent(journal) == []
+    retry = approvals(journal).approve(plan_id, Origin.DASHBOARD)  # the price came back
+    assert retry.outcome is ApprovalOutcome.EXECUTED and len(sent(journal)) == 1
+
+
+class DownVenue:
+    """The paper exchange answering every read with a network error."""
+
+    def __init__(self, inner: PaperVenue) -> None:
+        self.inner, self.name = inner, inner.name
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("fetch_"):
+            def down(*_args: Any, **_kwargs: Any) -> Any:
+                raise Retryable(self.name, attr, "ECONNREFUSED")
+            return down
+        return getattr(self.inner, attr)
+
+
+def test_an_approval_while_the_venue_is_down_fails_and_executes_once_when_it_is_back(
+        tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+
+    def down(record: PlanRecord, pol: Policy) -> VenueActions:
+        actions = paper(journal)
+        actions.venues = {"paper": DownVenue(actions.venues["paper"])}  # type: ignore[dict-item]
+        return actions
+    failed = Approvals(journal, down).approve(plan_id, Origin.CLI)
+    assert failed.outcome is ApprovalOutcome.FAILED and "ECONNREFUSED" in failed.message
+    assert journal.plan(plan_id).status == PlanStatus.FAILED and sent(journal) == []
+    again = approvals(journal)
+    assert again.approve(plan_id, Origin.CLI).outcome is ApprovalOutcome.EXECUTED
+    assert again.approve(plan_id, Origin.CLI).outcome is ApprovalOutcome.ALREADY_DECIDED
+    assert len(sent(journal)) == 1
 
 
 def test_venues_that_cannot_be_opened_leave_the_plan_failed_and_it_can_be_approved_again(

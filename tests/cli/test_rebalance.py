@@ -140,5 +140,6 @@ def test_the_kill_switch_file_stops_before_any_order(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args(journal, "--yes", "--json"),
                                 env={"TRIMTAB_KILL_FILE": str(kill)})
     document = json.loads(result.stdout)
-    assert result.exit_code == 1 and document["status"] == "stopped"
+    # nothing was sent: the plan failed (it did not start), exit status 1 as for a stop
+    assert result.exit_code == 1 and document["status"] == "failed"
     assert document["stop"]["code"] == "kill_switch" and document["orders"] == []

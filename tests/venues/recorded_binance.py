@@ -22,6 +22,9 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ccxt"
 RECORDED = json.loads((FIXTURES / "response" / "binance.json").read_text())
 RESPONSES = RECORDED["methods"]
 KEY, SECRET = "fake-key-7f3a", "fake-secret-91c2"
+# spot, USDⓈ-M and COIN-M: the same order and ticker payloads answer on each
+ORDER_PATHS = frozenset({"/api/v3/order", "/fapi/v1/order", "/dapi/v1/order"})
+TICKER_PATHS = frozenset({"/api/v3/ticker/24hr", "/fapi/v1/ticker/24hr", "/dapi/v1/ticker/24hr"})
 
 
 def recorded(method: str, index: int = 0) -> Any:
@@ -50,19 +53,22 @@ class FakeBinance:
         return self._answer(route, query)
 
     def posts(self) -> int:
-        return sum(1 for m, p, _ in self.requests if m == "POST" and p == "/api/v3/order")
+        return sum(1 for m, p, _ in self.requests if m == "POST" and p in ORDER_PATHS)
 
     def _answer(self, route: str, query: dict[str, list[str]]) -> Any:
-        if route == "POST /api/v3/order":
+        method, path = route.split(" ", 1)
+        if method == "POST" and path in ORDER_PATHS:
             return self._accept(query)
-        if route == "GET /api/v3/order":
+        if method == "GET" and path in ORDER_PATHS:
             return self._lookup(query)
         if route == "GET /api/v3/account":
             return recorded("fetchBalance")
-        if route == "GET /api/v3/ticker/24hr":
+        if method == "GET" and path in TICKER_PATHS:
             return self._ticker(query)
         if route == "GET /fapi/v3/positionRisk":
             return recorded("fetchPositions", 0)
+        if route == "GET /dapi/v1/positionRisk":  # COIN-M: the recorded inverse positions
+            return recorded("fetchPositions", 3)
         if route == "GET /api/v3/openOrders":
             orders = recorded("fetchOpenOrders")
             if self.open_client_id:

@@ -43,3 +43,22 @@ def test_domain_floor_equals_ccxt_amount_to_precision(
         return  # ccxt raises for an amount under one lot; the planner skips those
     ccxt_amount = float(exchange.amount_to_precision(symbol, amount))
     assert rule.floor(amount) == pytest.approx(ccxt_amount, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize(("exchange_id", "symbol", "size", "inverse"), [
+    ("okx", "BTC/USD:BTC", 100.0, True), ("okx", "ADA/USDT:USDT", 100.0, False),
+    ("okx", "BTC/USDT:USDT", 0.01, False), ("binance", "BTC/USD:BTC", 100.0, True),
+    ("binance", "ETH/USD:ETH", 10.0, True), ("bybit", "BTC/USD:BTC", 1.0, True),
+    ("bybit", "BTC/USDT:USDT", 1.0, False), ("coinbase", "BTC/USD:USD-240426", 0.01, False),
+    ("binance", "BTC/USDT", 1.0, False)])
+def test_each_market_carries_ccxt_contract_size_and_family_into_its_rule(
+        exchange_id: str, symbol: str, size: float, inverse: bool) -> None:
+    contract = markets_of(LOADED[exchange_id])[symbol].rule.contract
+    assert (contract.size, contract.inverse) == (size, inverse)
+
+
+def test_one_okx_btc_usd_swap_contract_is_100_usd_not_the_btc_price() -> None:
+    rule = markets_of(LOADED["okx"])["BTC/USD:BTC"].rule
+    assert rule.notional(1, 92_200.0) == 100.0
+    assert markets_of(LOADED["okx"])["ADA/USDT:USDT"].rule.notional(4.9, 0.747) == (
+        pytest.approx(366.03))

@@ -46,6 +46,10 @@ class Decision:
     message: str
 
 
+# How an approval ended, by the status its execution left the plan in.
+ENDINGS = {PlanStatus.DONE: ApprovalOutcome.EXECUTED, PlanStatus.STOPPED: ApprovalOutcome.STOPPED,
+           PlanStatus.FAILED: ApprovalOutcome.FAILED}
+
 # Opens the venues a record names (a front end may hand back venues it already holds).
 OpenVenues = Callable[[PlanRecord, Policy], VenueActions]
 
@@ -73,9 +77,9 @@ class Approvals:
             self.journal.event("approval_failed", reason, plan_id)
             return Decision(plan_id, ApprovalOutcome.FAILED, reason)
         execution = actions.execute(plan_id, record.to_orders())
-        outcome = (ApprovalOutcome.STOPPED if execution.stop is not None
-                   else ApprovalOutcome.EXECUTED)
-        return Decision(plan_id, outcome, execution.summary(len(record.orders)))
+        ended = PlanStatus(self.journal.plan(plan_id).status)
+        return Decision(plan_id, ENDINGS.get(ended, ApprovalOutcome.STOPPED),
+                        execution.summary(len(record.orders)))
 
     def reject(self, plan_id: str, origin: Origin) -> Decision:
         """Mark a waiting plan rejected: it will never be executed."""

@@ -96,7 +96,7 @@ def _execute(console: Console, as_json: bool, prepared: service.Prepared) -> Non
     if not as_json:
         console.print(execution_table(execution))
         console.print(before_after_table(prepared.analysis, after))
-    status = PlanStatus.STOPPED if execution.stop else PlanStatus.DONE
+    status = PlanStatus(prepared.journal.plan(prepared.plan_id).status)  # done, stopped, failed
     _finish(console, as_json, prepared.plan_id, status, execution, [], after)
     if execution.stop:
         raise typer.Exit(1)

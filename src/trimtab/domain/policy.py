@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from trimtab.domain.tax.settings import TaxSettings
+
 WEIGHT_SUM_TOLERANCE = 1e-9
 
 Weight = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -195,6 +197,9 @@ class Policy(Strict):
     schedules: tuple[Schedule, ...] = Field(
         (), description="Calendar triggers ([[schedules]] tables).")
     alerts: Alerts = Field(default_factory=Alerts)
+    tax: TaxSettings | None = Field(
+        None, description="Tax lots and rates ([tax]): plans then show the gains and the "
+        "estimated tax each sell realises. An estimate, not tax advice.")
 
     @model_validator(mode="after")
     def _allocation_is_complete(self) -> Policy:

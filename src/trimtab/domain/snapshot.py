@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from trimtab.domain.contracts import Contract
+
 WALLET = "wallet"
 DEFAULT_FUNDING_INTERVAL_HOURS = 8.0
 
@@ -82,11 +84,13 @@ class Position(Frozen):
         return self.settle == self.base
 
     @property
+    def contract(self) -> Contract:
+        return Contract(self.contract_size, self.inverse)
+
+    @property
     def notional(self) -> float:
-        """Unsigned notional in quote currency (ccxt's definition)."""
-        if self.inverse:
-            return self.contracts * self.contract_size
-        return self.contracts * self.contract_size * self.mark_price
+        """Unsigned notional in quote currency: the one rule, `Contract.notional`."""
+        return self.contract.notional(self.contracts, self.mark_price)
 
     @property
     def signed_notional(self) -> float:

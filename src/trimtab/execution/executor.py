@@ -66,9 +66,10 @@ class Executor:
         try:
             self._legs(plan_id, orders, result)
         except BaseException as exc:
-            self._finish(plan_id, Refusal("internal_error", f"{type(exc).__name__}: {exc}"))
+            self._finish(plan_id, Refusal("internal_error", f"{type(exc).__name__}: {exc}"),
+                         sent=True)  # whether anything went out is for reconciliation to say
             raise
-        self._finish(plan_id, result.stop)
+        self._finish(plan_id, result.stop, sent=any(o.client_order_id for o in result.orders))
         return result
 
     def _legs(self, plan_id: str, orders: tuple[Order, ...], result: Execution) -> None:
@@ -82,18 +83,20 @@ class Executor:
                 result.stop = outcome
                 return
             result.orders.append(outcome)
-            turnover += outcome.filled * (outcome.average or 0.0)
+            turnover += self._rule(order).notional(outcome.filled, outcome.average or 0.0)
             if outcome.status not in (OrderState.FILLED, SKIPPED):
                 result.stop = Refusal(str(outcome.status),
                                       outcome.reason or f"order {outcome.status}")
                 return
 
-    def _finish(self, plan_id: str, stop: Refusal | None) -> None:
+    def _finish(self, plan_id: str, stop: Refusal | None, sent: bool) -> None:
+        """Done; stopped once an order went out; failed (approvable again) if none did."""
         if stop is None:
             self.journal.set_plan(plan_id, PlanStatus.DONE)
             return
         self.journal.event(stop.code, stop.message, plan_id)
-        self.journal.set_plan(plan_id, PlanStatus.STOPPED, str(stop))
+        self.journal.set_plan(plan_id, PlanStatus.STOPPED if sent else PlanStatus.FAILED,
+                              str(stop))
 
     def _leg(self, plan_id: str, leg: int, order: Order, turnover: float
              ) -> OrderResult | Refusal:
@@ -113,7 +116,8 @@ class Executor:
                                plan_id)
             return OrderResult(None, order.venue, order.symbol, order.side, amount,
                                SKIPPED, reason=skip)
-        stop = cap_guard(float(amount) * ticker.last, turnover, self.policy, self.policy.quote)
+        notional = self._rule(order).notional(float(amount), ticker.last)
+        stop = cap_guard(notional, turnover, self.policy, self.policy.quote)
         if stop is not None:
             return stop
         return self._send(plan_id, leg, order, amount, venue)
@@ -128,14 +132,19 @@ class Executor:
             costs = self.policy.costs
             per_unit = price * (1.0 + costs.fee_rate + costs.slippage_bps / 10_000)
             amount = min(amount, free.get(self.policy.quote, 0.0) / per_unit)
-        market = self.backoff.call(venue.load_markets).get(order.symbol)
-        rule = market.rule if market is not None else MarketRule()
+        rule = self._rule(order)
         cut = rule.floor(amount)
-        reason = _limit_violation(rule, cut, cut * price, self.policy.costs.min_trade,
-                                  self.policy.quote)
+        reason = _limit_violation(rule, cut, rule.notional(cut, price),
+                                  self.policy.costs.min_trade, self.policy.quote)
         if reason is not None:
             return format(cut, ".12g"), reason
         return venue.amount_to_precision(order.symbol, cut), None
+
+    def _rule(self, order: Order) -> MarketRule:
+        """The order's market rule (lot size, limits, contract) as the venue lists it."""
+        venue = self.venues[order.venue]
+        market = self.backoff.call(venue.load_markets).get(order.symbol)
+        return market.rule if market is not None else MarketRule()
 
     def _send(self, plan_id: str, leg: int, order: Order, amount: str, venue: Venue
               ) -> OrderResult:

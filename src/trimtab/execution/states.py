@@ -23,7 +23,7 @@ class PlanStatus(StrEnum):
     DONE = "done"
     STOPPED = "stopped"  # a guard or a venue's refusal ended the run; the journal says which
     INTERRUPTED = "interrupted"  # its process died while executing; found at the next start
-    FAILED = "failed"  # execution could not start (venue, credentials); may be approved again
+    FAILED = "failed"  # execution could not start, nothing was sent; may be approved again
     REFUSED = "refused"  # a price was stale or missing, or orders were unresolved
     NOTHING_TO_DO = "nothing_to_do"
     DRY_RUN = "dry-run"
@@ -85,7 +85,9 @@ PLAN_SOURCES: dict[PlanStatus, frozenset[PlanStatus]] = {
     PlanStatus.SUPERSEDED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
     PlanStatus.DECLINED: frozenset({PlanStatus.PLANNED}),
     PlanStatus.EXECUTING: frozenset({PlanStatus.PLANNED, PlanStatus.APPROVED}),
-    PlanStatus.FAILED: frozenset({PlanStatus.APPROVED, PlanStatus.PLANNED}),
+    # nothing was sent: the venue was down, a guard or the kill switch refused at once
+    PlanStatus.FAILED: frozenset({PlanStatus.APPROVED, PlanStatus.PLANNED,
+                                  PlanStatus.EXECUTING}),
     PlanStatus.DONE: frozenset({PlanStatus.EXECUTING}),
     PlanStatus.STOPPED: frozenset({PlanStatus.EXECUTING}),
     PlanStatus.INTERRUPTED: frozenset({PlanStatus.EXECUTING, PlanStatus.APPROVED}),

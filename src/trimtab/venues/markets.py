@@ -15,6 +15,7 @@ from typing import Any
 
 import ccxt
 
+from trimtab.domain.contracts import SPOT, Contract
 from trimtab.domain.planning.orders import MarketRule
 from trimtab.venues.port import Market
 
@@ -62,8 +63,16 @@ def market_of(exchange: Any, market: Mapping[str, Any]) -> Market:
         symbol=market["symbol"], base=market["base"], quote=market["quote"],
         rule=MarketRule(amount_step=amount_step(exchange, market),
                         min_amount=_number((limits.get("amount") or {}).get("min")),
-                        min_cost=_number((limits.get("cost") or {}).get("min"))),
+                        min_cost=_number((limits.get("cost") or {}).get("min")),
+                        contract=contract_of(market)),
         contract=bool(market.get("contract")))
+
+
+def contract_of(market: Mapping[str, Any]) -> Contract:
+    """A ccxt market's contract: spot is size 1, linear; a contract market says its size."""
+    if not market.get("contract"):
+        return SPOT
+    return Contract(float(market.get("contractSize") or 1.0), bool(market.get("inverse")))
 
 
 def markets_of(exchange: Any) -> dict[str, Market]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
+from trimtab.domain.contracts import SPOT, Contract
+
 Side = Literal["buy", "sell"]
 SkipReason = Literal[
     "below_min_trade", "below_min_notional", "below_min_amount", "missing_price",
@@ -41,11 +43,17 @@ class CostModel:
 
 @dataclass(frozen=True, slots=True)
 class MarketRule:
-    """A market's lot size and minimums (ccxt `precision.amount`, `limits`)."""
+    """A market's lot size, minimums and contract (ccxt `precision.amount`, `limits`,
+    `contractSize`, `inverse`): what an amount of it is worth comes from `contract`."""
 
     amount_step: float | None = None
     min_amount: float | None = None
     min_cost: float | None = None
+    contract: Contract = SPOT
+
+    def notional(self, amount: float, price: float) -> float:
+        """The quote value of `amount` of this market at `price` (the one notional rule)."""
+        return self.contract.notional(amount, price)
 
     def floor(self, amount: float) -> float:
         """Truncate to the lot size exactly as ccxt's amount_to_precision does.
