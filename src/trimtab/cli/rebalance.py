@@ -54,6 +54,13 @@ def rebalance(
     paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
+    deposit: Annotated[float, typer.Option(
+        help="Quote units just deposited on a venue (the paper exchange is credited): invest "
+        "them buying only underweight assets when that keeps every band.", min=0)] = 0.0,
+    withdraw: Annotated[float, typer.Option(
+        help="Quote units to raise for a withdrawal, selling only overweight assets when "
+        "that keeps every band; the money stays on the venue for you to withdraw.",
+        min=0)] = 0.0,
 ) -> None:
     """Snapshot the venues, plan the correction, confirm, execute exactly once, journal it.
 
@@ -66,9 +73,11 @@ def rebalance(
     """
     options = venue_options(policy_path(policy), venue, journal, paper_prices, paper_start,
                             holdings, dry_run=dry_run)
+    if deposit and withdraw:
+        fail("--deposit and --withdraw: give one of them, not both")
     console = Console(stderr=as_json)
     try:
-        prepared = service.prepare(options, console.print)
+        prepared = service.prepare(options, console.print, deposit - withdraw)
     except InputError as exc:
         fail(str(exc))
     except VenueError as exc:
