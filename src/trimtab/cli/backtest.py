@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from trimtab.app.inputs import InputError
-from trimtab.cli.options import PolicyOption, fail, policy_path
+from trimtab.cli.options import PolicyOption, fail, policy_path, require_backtest_extra
 
 app = typer.Typer()
 
@@ -62,6 +62,7 @@ def backtest(
     bar's close (the first rebalance); then follows the policy's bands, costs and
     rebalance_to at each bar's close. Exit status 0, or 2 for invalid input.
     """
+    require_backtest_extra("backtest")
     from trimtab.backtest import service as bt_service
 
     # a spinner on stderr: the first run after installing compiles the kernel (~15 s)
@@ -112,6 +113,7 @@ def sweep(
     threshold rebalancing; monthly: the opportunistic hybrid); with `off` every
     look trades (calendar rebalancing). Exit status 0, or 2 for invalid input.
     """
+    require_backtest_extra("sweep")
     from trimtab.backtest import service as bt_service
     from trimtab.reports.backtest import progress_bar, render_sweep
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from trimtab.config.locations import PolicyNotFound, find_policy
 from trimtab.config.settings import Settings, SettingsError, load_settings
@@ -39,6 +40,18 @@ PaperStartOption = Annotated[Path | None, typer.Option(
 HoldingsOption = Annotated[Path | None, typer.Option(
     help="JSON {asset: amount} held off-exchange (the wallet): weighed, never traded. "
     "Default: TRIMTAB_HOLDINGS.", dir_okay=False)]
+
+
+BACKTEST_MODULES = ("numba", "pandas", "pyarrow", "dask", "matplotlib", "plotly")
+
+
+def require_backtest_extra(command: str) -> None:
+    """A command of the backtest stack says which extra to install instead of a traceback."""
+    import importlib.util
+
+    missing = [m for m in BACKTEST_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        fail(f"trimtab {command} needs {', '.join(missing)}: pip install 'trimtab[backtest]'")
 
 
 def settings() -> Settings:
@@ -71,12 +84,13 @@ def venue_options(policy: Path | None, venue: list[str] | None, journal: str | N
 
 def fail(message: str) -> NoReturn:
     """One line on stderr and exit status 2: bad input is never a traceback."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+                               soft_wrap=True)
     raise typer.Exit(2)
 
 
 def venue_failure(message: str) -> NoReturn:
     """A venue failed outside an order (the journal says what was sent): one line, exit 1."""
-    Console(stderr=True).print(f"[bold red]venue error:[/] {message}", highlight=False,
+    Console(stderr=True).print(f"[bold red]venue error:[/] {escape(message)}", highlight=False,
                                soft_wrap=True)
     raise typer.Exit(1)
