@@ -6,6 +6,7 @@ change what a test sees, and no test may write to the real user folders.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,3 +24,7 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("TRIMTAB_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("TRIMTAB_DATA_DIR", str(home / "data"))
     yield home
+    # a command's log handler writes to the stream that test captured: drop it
+    logger = logging.getLogger("trimtab")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)

@@ -79,5 +79,17 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(show_version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")
-        ] = False) -> None:
+        ] = False,
+        log_format: Annotated[str | None, typer.Option(
+            "--log-format", help="Log lines on stderr: rich, plain or json (default "
+            "TRIMTAB_LOG_FORMAT, else rich on a terminal and plain otherwise).")] = None,
+        ) -> None:
     """trimtab: rule-based rebalancing for crypto portfolios."""
+    from trimtab.cli.options import settings
+    from trimtab.config.logs import setup_logging
+
+    if log_format not in (None, "auto", "rich", "plain", "json"):
+        from trimtab.cli.options import fail
+
+        fail(f"--log-format: '{log_format}' is not one of rich, plain, json")
+    setup_logging(settings(), log_format)
