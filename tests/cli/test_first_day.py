@@ -123,3 +123,16 @@ def test_a_clean_install_runs_init_then_check(tmp_path: Path) -> None:
     out = subprocess.run([trimtab, "check", "--json"], check=True, env=env, cwd=tmp_path,
                          capture_output=True, text=True).stdout
     assert json.loads(out)["orders"]
+
+
+def test_config_shows_the_watch_heartbeat(isolated_settings: Path, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    monkeypatch.setenv("TRIMTAB_JOURNAL", journal)
+    assert json.loads(run("config", "--json")[1])["watch"] == "no journal yet"
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    code, out, _ = run("watch", "-p", str(examples / "moderate.toml"), "--paper-start",
+                       str(examples / "paper-start.json"), "--replay", "2024-01-01..2024-01-02")
+    assert code == 0, out
+    shown = json.loads(run("config", "--json")[1])["watch"]
+    assert shown.startswith("last check 2024-01-02 00:00:00 UTC")

@@ -46,6 +46,11 @@ def plan_detail(journal: Journal, plan_id: str) -> PlanDetail:
                       record.refused, quote, tuple(_aware(e.at) for e in events))
 
 
+def last_watch_check(journal: Journal) -> datetime | None:
+    """When `trimtab watch` last took a snapshot: its heartbeat in the journal."""
+    return WatchLog(journal).last_check()
+
+
 def watch_checks(journal: Journal, limit: int = 50) -> list[CheckEntry]:
     """The latest watch checks, newest first."""
     return [_check(row) for row in WatchLog(journal).history(limit)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -51,6 +52,7 @@ def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         "kill switch": "ON" if current.kill_switch or current.kill_path.exists()
                        else f"off (TRIMTAB_KILL_SWITCH or the file {current.kill_path})",
         "logs": f"{current.log_format}, {current.log_level}",
+        "watch": _heartbeat(current.journal_url),
     }
     if as_json:
         sys.stdout.write(json.dumps(shown, indent=2) + "\n")
@@ -58,6 +60,26 @@ def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     console = Console()
     for key, value in shown.items():
         console.print(f"{key:>16}: {value}", highlight=False, soft_wrap=True)
+
+
+def _heartbeat(url: str) -> str:
+    """The last watch check in the journal, and how long ago (without creating a journal)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return "no journal yet"
+    from datetime import UTC, datetime
+
+    from trimtab.app.history import last_watch_check
+    from trimtab.journal.opening import open_journal
+    from trimtab.journal.store import JournalError
+
+    try:
+        at = last_watch_check(open_journal(url))
+    except JournalError as exc:
+        return f"journal cannot be read ({exc})"
+    if at is None:
+        return "never checked"
+    age = (datetime.now(UTC) - at).total_seconds()
+    return f"last check {at:%Y-%m-%d %H:%M:%S} UTC ({age:,.0f} s ago)"
 
 
 @policy_app.command("schema")
