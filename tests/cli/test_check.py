@@ -180,6 +180,10 @@ def test_commands_import_only_what_they_use_whatever_the_argv() -> None:
     # `trimtab backtest` must start fast: ccxt, SQLAlchemy and FastAPI stay unimported
     assert imported_after("backtest", "--help") == []
     assert imported_after("check", "--help") == []
+    # a check of a snapshot file and the settings never load the venue layer either
+    assert imported_after("check", "-p", str(EXAMPLES / "moderate.toml"), "-s",
+                          str(EXAMPLES / "snapshot-spot.json"), "--json") == []
+    assert imported_after("config") == [] or imported_after("config") == ["sqlalchemy"]
     assert "ccxt" in imported_after("watch", "--help")
     # importing the command line registers nothing by itself, whatever sys.argv says
     probe = ("import sys; sys.argv = ['trimtab', 'watch']; import trimtab.cli.main; "

@@ -136,3 +136,29 @@ def test_config_shows_the_watch_heartbeat(isolated_settings: Path, tmp_path: Pat
     assert code == 0, out
     shown = json.loads(run("config", "--json")[1])["watch"]
     assert shown.startswith("last check 2024-01-02 00:00:00 UTC")
+
+
+def test_help_summaries_match_each_commands_docstring() -> None:
+    import importlib
+
+    import typer
+
+    from trimtab.cli.main import COMMANDS, SUMMARIES
+
+    assert set(SUMMARIES) == set(COMMANDS)
+    for name, module in COMMANDS.items():
+        group = typer.main.get_group(importlib.import_module(module).app)
+        command = group.get_command(None, name)  # type: ignore[arg-type]
+        assert (command.help or "").strip().splitlines()[0] == SUMMARIES[name], name
+
+
+def test_help_and_journal_import_no_venue_and_no_notifier() -> None:
+    probe = ("import sys; from trimtab.cli.main import app\n"
+             "try:\n    app(args=sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('ccxt', 'apprise', 'fastapi', 'pydantic_settings') "
+             "if m in sys.modules))")
+    for argv in (["--help"], ["journal", "--limit", "1"]):
+        run = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
+                             text=True, timeout=120)
+        imported = run.stdout.strip().splitlines()[-1]
+        assert "ccxt" not in imported and "apprise" not in imported, (argv, imported)

@@ -65,10 +65,14 @@ def check(
     if deposit and withdraw:
         fail("--deposit and --withdraw: give one of them, not both")
     path = policy_path(policy)
-    options = venue_options(path, venue, journal, paper_prices, paper_start, holdings)
+    source = str(snapshot)
     try:
-        result = (service.check(path, snapshot, deposit - withdraw) if snapshot is not None
-                  else service.check_venues(options, deposit - withdraw))
+        if snapshot is not None:  # a file needs no venue: ccxt and SQLAlchemy stay unimported
+            result = service.check(path, snapshot, deposit - withdraw)
+        else:
+            options = venue_options(path, venue, journal, paper_prices, paper_start, holdings)
+            source = _venues_line(options)
+            result = service.check_venues(options, deposit - withdraw)
     except InputError as exc:
         fail(str(exc))
     if as_json:
@@ -76,7 +80,6 @@ def check(
                                     default=str) + "\n")
         return
     console = Console()
-    source = snapshot or _venues_line(options)
     console.print(f"[bold]trimtab check[/] — {source} at {result.snapshot.as_of.isoformat()}"
                   f", policy {path}", highlight=False)
     render_check(console, result.analysis, result.plan)

@@ -23,7 +23,7 @@ COMMANDS: dict[str, str] = {
     "check": "trimtab.cli.check",
     "alerts": "trimtab.cli.check",
     "rebalance": "trimtab.cli.rebalance",
-    "journal": "trimtab.cli.rebalance",
+    "journal": "trimtab.cli.plans",
     "plans": "trimtab.cli.plans",
     "plan": "trimtab.cli.plans",
     "watch": "trimtab.cli.watch",
@@ -35,12 +35,48 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# what `trimtab --help` lists, so that listing the commands imports none of them; a test
+# holds each equal to the first line of its command's docstring
+SUMMARIES: dict[str, str] = {
+    "init": "Write a first policy and config to the config directory; keys to the keyring.",
+    "config": "What trimtab uses when no option says otherwise: policy, journal, venues, "
+              "targets.",
+    "policy": "The policy file: its JSON schema.",
+    "check": "Weights vs bands, triggers, alert prices and the orders that correct the drift.",
+    "alerts": "Alert prices to set on an exchange: where each asset would leave its band.",
+    "rebalance": "Snapshot the venues, plan the correction, confirm, execute exactly once, "
+                 "journal it.",
+    "journal": "Recent plans, newest first, with their orders and the reasons runs stopped.",
+    "plans": "Recent plans, newest first: id, time, status, how many orders, why it ended.",
+    "plan": "One plan: `trimtab plan show ID`.",
+    "watch": "Watch the portfolio: check on schedule, fire triggers, notify, plan, act per "
+             "mode.",
+    "approve": "Execute a plan that `trimtab watch` proposed, exactly once however often "
+               "asked.",
+    "reject": "Reject a proposed plan: it will never be executed.",
+    "serve": "Open the dashboard: drift at a glance, futures against the cap, plans to "
+             "approve.",
+    "backtest": "Replay the policy over price history and compare it with holding.",
+    "sweep": "Backtest every band width × schedule and rank them against holding.",
+}
+
+
 class LazyGroup(TyperGroup):
     """A typer group that imports a command's module on first use."""
 
     # typer vendors its own click in some versions: the context and command stay untyped here
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # click would import every command for its one-line help: the summaries suffice
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SUMMARIES.get(name, "")) for name in COMMANDS])
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        # built only when help is printed: the settings model stays unimported otherwise
+        self.epilog = _epilog()
+        super().format_epilog(ctx, formatter)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         module = COMMANDS.get(cmd_name)
@@ -64,7 +100,7 @@ app = typer.Typer(
     help="trimtab keeps a crypto portfolio at its target allocation: it measures drift "
          "against bands, fires triggers and plans the trades that correct it. "
          "First time? `trimtab init`.",
-    epilog=_epilog(), no_args_is_help=True, pretty_exceptions_enable=False,
+    no_args_is_help=True, pretty_exceptions_enable=False,
     add_completion=True, rich_markup_mode=None)
 
 

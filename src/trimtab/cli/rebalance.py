@@ -1,4 +1,4 @@
-"""`trimtab rebalance` and `trimtab journal`: thin commands over the rebalance service."""
+"""`trimtab rebalance`: a thin command over the rebalance service."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 
 from trimtab.app import rebalance as service
-from trimtab.app.history import recent_plans, watch_checks
 from trimtab.app.inputs import InputError
 from trimtab.cli.options import (
     HoldingsOption,
@@ -27,14 +26,10 @@ from trimtab.cli.options import (
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
-from trimtab.journal.opening import open_journal
-from trimtab.journal.store import JournalError
 from trimtab.reports.rebalance import (
     before_after_table,
     execution_table,
-    journal_document,
     rebalance_document,
-    render_journal,
 )
 from trimtab.reports.tables import render_check
 from trimtab.venues.errors import VenueError
@@ -128,32 +123,3 @@ def _finish(console: Console, as_json: bool, plan_id: str, status: PlanStatus,
     if run is not None and run.stop is not None:
         console.print(f"[bold red]stopped:[/] {run.stop}", highlight=False)
     console.print(f"plan {plan_id}: {status.replace('_', ' ')}")
-
-
-@app.command("journal")
-def journal_command(
-    journal: JournalOption = None,
-    limit: Annotated[int, typer.Option(help="How many recent plans (or checks).", min=1)] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    watch: Annotated[bool, typer.Option(
-        "--watch", help="The watch history instead: checks, what fired, what was notified, "
-        "what was decided.")] = False,
-) -> None:
-    """Recent plans, newest first, with their orders and the reasons runs stopped."""
-    try:
-        opened = open_journal(journal)
-        if watch:
-            from trimtab.reports.watch import render_watch_history, watch_document
-            checks = watch_checks(opened, limit)
-            if as_json:
-                sys.stdout.write(json.dumps(watch_document(checks), indent=2) + "\n")
-            else:
-                render_watch_history(Console(), checks)
-            return
-        recent = recent_plans(opened, limit)
-    except JournalError as exc:
-        fail(str(exc))
-    if as_json:
-        sys.stdout.write(json.dumps(journal_document(recent), indent=2, default=str) + "\n")
-        return
-    render_journal(Console(), recent)
