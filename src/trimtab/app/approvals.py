@@ -37,6 +37,7 @@ class Origin(StrEnum):
 
     CLI = "the command line"
     DASHBOARD = "the dashboard"
+    TELEGRAM = "Telegram"
     WATCH = "trimtab watch (mode auto)"
 
 

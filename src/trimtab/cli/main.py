@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "watch": "trimtab.cli.watch",
     "approve": "trimtab.cli.approvals",
     "reject": "trimtab.cli.approvals",
+    "bot": "trimtab.cli.bot",
     "serve": "trimtab.cli.serve",
     "backtest": "trimtab.cli.backtest",
     "sweep": "trimtab.cli.backtest",
@@ -54,6 +55,7 @@ SUMMARIES: dict[str, str] = {
     "approve": "Execute a plan that `trimtab watch` proposed, exactly once however often "
                "asked.",
     "reject": "Reject a proposed plan: it will never be executed.",
+    "bot": "Send plans waiting for approval to Telegram with Approve / Reject buttons.",
     "serve": "Open the dashboard: drift at a glance, futures against the cap, plans to "
              "approve.",
     "backtest": "Replay the policy over price history and compare it with holding.",

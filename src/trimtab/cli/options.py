@@ -45,13 +45,17 @@ HoldingsOption = Annotated[Path | None, typer.Option(
 BACKTEST_MODULES = ("numba", "pandas", "pyarrow", "dask", "matplotlib", "plotly")
 
 
-def require_backtest_extra(command: str) -> None:
-    """A command of the backtest stack says which extra to install instead of a traceback."""
+def require_extra(command: str, modules: tuple[str, ...], extra: str) -> None:
+    """A command whose packages are an extra says which to install instead of a traceback."""
     import importlib.util
 
-    missing = [m for m in BACKTEST_MODULES if importlib.util.find_spec(m) is None]
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
-        fail(f"trimtab {command} needs {', '.join(missing)}: pip install 'trimtab[backtest]'")
+        fail(f"trimtab {command} needs {', '.join(missing)}: pip install 'trimtab[{extra}]'")
+
+
+def require_backtest_extra(command: str) -> None:
+    require_extra(command, BACKTEST_MODULES, "backtest")
 
 
 def settings() -> Settings:
