@@ -41,6 +41,8 @@ class FakeBinance:
         self.orders: dict[str, dict[str, Any]] = {}
         self.live_prices: dict[str, float] = {}  # symbol id -> last price, stamped now
         self.open_client_id: str | None = None  # rewrites the recorded open order's id
+        self.without_mark = False  # positions answered without their mark price
+        self.hedge_mode = False  # COIN-M positions answered with their side (hedge mode)
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -66,9 +68,15 @@ class FakeBinance:
         if method == "GET" and path in TICKER_PATHS:
             return self._ticker(query)
         if route == "GET /fapi/v3/positionRisk":
-            return recorded("fetchPositions", 0)
+            positions = recorded("fetchPositions", 0)
+            for p in positions if self.without_mark else ():
+                del p["markPrice"]  # as a venue that sends no mark price
+            return positions
         if route == "GET /dapi/v1/positionRisk":  # COIN-M: the recorded inverse positions
-            return recorded("fetchPositions", 3)
+            positions = recorded("fetchPositions", 3)
+            for p in positions if self.hedge_mode else ():  # as a hedge-mode account answers
+                p["positionSide"] = "SHORT" if p["positionAmt"].startswith("-") else "LONG"
+            return positions
         if route == "GET /api/v3/openOrders":
             orders = recorded("fetchOpenOrders")
             if self.open_client_id:
@@ -88,6 +96,8 @@ class FakeBinance:
         return order
 
     def _ticker(self, query: dict[str, list[str]]) -> Any:
+        if "symbols" in query:  # fetchTickers: one recorded ticker per symbol asked for
+            return [self._ticker({"symbol": [s]}) for s in json.loads(query["symbols"][0])]
         ticker = recorded("fetchTicker")
         symbol = query.get("symbol", ["BTCUSDT"])[0]
         if symbol in self.live_prices:  # the recorded payload, re-stamped as a live answer

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.journaling import journal_plan, new_plan_id, start_status
+from trimtab.app.resume import remaining_legs
 from trimtab.app.wiring import PAPER, Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
 from trimtab.domain.planning.planner import Plan, make_plan
@@ -18,7 +19,6 @@ from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import WALLET, Snapshot
 from trimtab.execution.executor import Progress
 from trimtab.execution.outcome import Execution
-from trimtab.execution.reconcile import Reconciler
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.opening import open_journal
 from trimtab.journal.plan_record import PlanRecord
@@ -46,7 +46,11 @@ class Prepared:
 
 def prepare(options: Options, progress: Progress = lambda _m: None,
             cash_flow: float = 0.0) -> Prepared:
-    """Reconcile, snapshot, analyse and plan; journal all of it.
+    """Take the account, reconcile, snapshot, analyse and plan; journal all of it.
+
+    The venues' lease is held from here until `release`: a second process
+    on the same account waits (then refuses with LeaseBusy) instead of
+    planning the same trades from the same snapshot.
 
     `cash_flow` > 0 is a deposit already on a venue (the paper exchange is
     credited here): it is planned as new money that buys underweight assets.
@@ -58,7 +62,17 @@ def prepare(options: Options, progress: Progress = lambda _m: None,
     policy = load_policy(options.policy)
     journal = open_or_fail(options.journal)
     actions = open_actions(options, policy, journal, progress)
-    problems = Reconciler(journal, actions.venues, actions.backoff).unresolved(at_start=True)
+    problems = actions.hold("trimtab rebalance")
+    try:
+        return _plan(options, policy, actions, problems, progress, cash_flow)
+    except BaseException:
+        actions.let_go()
+        raise
+
+
+def _plan(options: Options, policy: Policy, actions: VenueActions, problems: list[str],
+          progress: Progress, cash_flow: float) -> Prepared:
+    journal = actions.journal
     if cash_flow > 0 and PAPER in actions.venues:
         actions.venues[PAPER].fund({policy.quote: cash_flow})  # type: ignore[attr-defined]
         progress(f"paper: deposited {cash_flow:,.2f} {policy.quote}")
@@ -72,11 +86,7 @@ def prepare(options: Options, progress: Progress = lambda _m: None,
     if -cash_flow > analysis.spot_value:
         raise InputError(f"--withdraw: {-cash_flow:,.2f} is more than the spot value "
                          f"{analysis.spot_value:,.2f} {policy.quote}")
-    resumes = journal.unfinished_plan()
-    if resumes:
-        progress(f"plan {resumes} did not finish: planning the rest of it from a new snapshot")
-    plan = make_plan(snapshot, policy, analysis, rebalance=True if resumes else None,
-                     markets=actions.markets(), cash_flow=cash_flow)
+    plan = _resume_or_plan(journal, snapshot, analysis, policy, actions, progress, cash_flow)
     plan_id = new_plan_id()
     status = start_status(plan, problems, options.dry_run, policy.mode)
     journal_plan(journal, plan_id, snapshot, analysis, record_of(plan, policy, actions),
@@ -101,6 +111,26 @@ def before_deposit(snapshot: Snapshot, quote: str, amount: float) -> Snapshot:
     balances = tuple(b.model_copy(update={"amount": b.amount - amount}) if b is largest else b
                      for b in snapshot.balances)
     return snapshot.model_copy(update={"balances": balances})
+def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, policy: Policy,
+                    actions: VenueActions, progress: Progress, cash_flow: float = 0.0) -> Plan:
+    """The legs an unfinished plan still owes (app.resume), else a new plan.
+
+    A cash flow is planned only in a new plan: resumed legs finish the old one first.
+    """
+    resumes = journal.unfinished_plan()
+    legs = remaining_legs(journal, resumes, snapshot, policy) if resumes else None
+    if resumes and legs is not None and not analysis.stale_prices:
+        progress(f"plan {resumes} did not finish: resuming its {len(legs)} remaining legs")
+        return Plan(orders=legs)
+    if resumes:
+        progress(f"plan {resumes} did not finish: planning the rest of it from a new snapshot")
+    return make_plan(snapshot, policy, analysis, rebalance=True if resumes else None,
+                     markets=actions.markets(), cash_flow=cash_flow)
+
+
+def release(prepared: Prepared) -> None:
+    """The run is over: the account's lease goes back."""
+    prepared.actions.let_go()
 
 
 def record_of(plan: Plan, policy: Policy, actions: VenueActions) -> PlanRecord:

@@ -10,6 +10,9 @@ and no registration depends on `sys.argv`.
 from __future__ import annotations
 
 import importlib
+import sys
+import traceback
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -22,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "policy": "trimtab.cli.config",
     "check": "trimtab.cli.check",
     "alerts": "trimtab.cli.check",
+    "lots": "trimtab.cli.check",
     "rebalance": "trimtab.cli.rebalance",
     "journal": "trimtab.cli.plans",
     "plans": "trimtab.cli.plans",
@@ -45,6 +49,7 @@ SUMMARIES: dict[str, str] = {
     "policy": "The policy file: its JSON schema.",
     "check": "Weights vs bands, triggers, alert prices and the orders that correct the drift.",
     "alerts": "Alert prices to set on an exchange: where each asset would leave its band.",
+    "lots": "Open lots per asset: units, cost basis and unrealised gain.",
     "rebalance": "Snapshot the venues, plan the correction, confirm, execute exactly once, "
                  "journal it.",
     "journal": "Recent plans, newest first, with their orders and the reasons runs stopped.",
@@ -131,3 +136,61 @@ def main(show_version: Annotated[bool, typer.Option(
 
         fail(f"--log-format: '{log_format}' is not one of rich, plain, json")
     setup_logging(settings(), log_format)
+
+
+def run() -> None:
+    """The `trimtab` console script: an unexpected error is one line and exit status 3.
+
+    Exit statuses: 0 done, 1 stopped or refused (a guard, a busy account, a
+    venue), 2 invalid input, 3 an internal error. The traceback goes to a
+    crash log whose path the line names, never to the terminal; the next
+    start reconciles whatever an execution left unfinished.
+    """
+    try:
+        from typer.core import _click  # type: ignore[attr-defined]  # typer's vendored click
+    except ImportError:  # typer before it vendored click
+        import click as _click  # type: ignore[no-redef]
+    from typer.exceptions import Abort
+
+    try:
+        code = app(prog_name="trimtab", standalone_mode=False)
+    except _click.ClickException as exc:  # a bad option or argument: one line, not a panel
+        known = len(sys.argv) > 1 and sys.argv[1] in COMMANDS
+        hint = f"; see trimtab {sys.argv[1]} --help" if known else "; see trimtab --help"
+        sys.stderr.write(f"error: {exc.format_message()}{hint}\n")
+        raise SystemExit(exc.exit_code) from None
+    except Abort:
+        sys.stderr.write("aborted\n")
+        raise SystemExit(1) from None
+    except Exception as exc:  # the last line of defence
+        raise SystemExit(internal_error(exc)) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def internal_error(exc: BaseException) -> int:
+    """Say what failed in one line (the traceback to the crash log); returns 3."""
+    log = _crash_log(exc)
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    if type(exc).__module__.startswith("sqlalchemy"):
+        what = ("journal error: the journal could not be read or written (a full disk, a "
+                "damaged or unreachable database)")
+    else:
+        what = "internal error"
+    where = f"the traceback is in {log}" if log else "no crash log could be written"
+    sys.stderr.write(f"{what}: {type(exc).__name__}: {first}; {where}. Unfinished orders "
+                     "are reconciled at the next start.\n")
+    return 3
+
+
+def _crash_log(exc: BaseException) -> Path | None:
+    try:
+        import platformdirs
+
+        folder = Path(platformdirs.user_log_dir("trimtab", appauthor=False))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "crash.log"
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("".join(traceback.format_exception(exc)) + "\n")
+        return path
+    except OSError:
+        return None

@@ -15,7 +15,7 @@ from rich.console import Console
 from trimtab.app.history import plan_detail, recent_plans, watch_checks
 from trimtab.cli.options import JournalOption, fail
 from trimtab.journal.opening import open_journal
-from trimtab.journal.store import JournalError
+from trimtab.journal.store import Journal, JournalError
 from trimtab.reports.plans import plan_document, plans_table, render_plan
 from trimtab.reports.rebalance import journal_document, render_journal
 
@@ -61,6 +61,9 @@ def show(plan_id: Annotated[str, typer.Argument(help="The plan id (from `trimtab
 
 @app.command("journal")
 def journal_command(
+    action: Annotated[str | None, typer.Argument(
+        help="`check`: verify the journal (SQLite's integrity, then trimtab's invariants); "
+        "exit 0 when sound, 1 with one line per problem.")] = None,
     journal: JournalOption = None,
     limit: Annotated[int, typer.Option(help="How many recent plans (or checks).", min=1)] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -69,8 +72,12 @@ def journal_command(
         "what was decided.")] = False,
 ) -> None:
     """Recent plans, newest first, with their orders and the reasons runs stopped."""
+    if action not in (None, "check"):
+        fail(f"journal: unknown action '{action}'; the only one is `check`")
     try:
         opened = open_journal(journal)
+        if action == "check":
+            _check(opened)
         if watch:
             from trimtab.reports.watch import render_watch_history, watch_document
             checks = watch_checks(opened, limit)
@@ -86,3 +93,15 @@ def journal_command(
         sys.stdout.write(json.dumps(journal_document(recent), indent=2, default=str) + "\n")
         return
     render_journal(Console(), recent)
+
+
+def _check(opened: Journal) -> None:
+    from trimtab.journal.checking import check_journal
+
+    problems = check_journal(opened)
+    for problem in problems:
+        sys.stdout.write(f"{problem}\n")
+    if problems:
+        raise typer.Exit(1)
+    sys.stdout.write("journal sound: database intact, every status, order and amount valid\n")
+    raise typer.Exit(0)

@@ -18,12 +18,14 @@ from trimtab.cli.options import (
     PaperStartOption,
     PolicyOption,
     VenueOption,
+    busy,
     fail,
     policy_path,
     venue_failure,
     venue_options,
 )
 from trimtab.domain.analysis.drift import Analysis
+from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
 from trimtab.reports.rebalance import (
@@ -77,6 +79,16 @@ def rebalance(
         fail(str(exc))
     except VenueError as exc:
         venue_failure(str(exc))
+    except LeaseBusy as exc:
+        busy(str(exc))
+    try:
+        _run(console, as_json, prepared, yes)
+    finally:
+        service.release(prepared)
+
+
+def _run(console: Console, as_json: bool, prepared: service.Prepared, yes: bool) -> None:
+    """Show the plan, confirm it if needed, execute it: all under the account's lease."""
     refused = [*map(str, prepared.plan.refused), *prepared.problems]
     if not as_json:
         render_check(console, prepared.analysis, prepared.plan)

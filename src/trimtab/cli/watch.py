@@ -30,6 +30,7 @@ from trimtab.cli.options import (
     venue_failure,
     venue_options,
 )
+from trimtab.execution.states import WatchDecision
 from trimtab.reports.status_line import status_line
 from trimtab.venues.errors import VenueError
 from trimtab.watch.history import WatchLog
@@ -82,6 +83,9 @@ def watch(
     `alert` only notifies, `propose` journals the plan for `trimtab approve ID`
     or the dashboard, `auto` executes it. Notifications go to the apprise URLs
     in TRIMTAB_NOTIFY (or the config file named by TRIMTAB_NOTIFY_CONFIG).
+    A failed check is journaled and the loop goes on. `--once` exits 0 when
+    the check ran, 1 on an outage or when another process held the account,
+    2 for invalid input, 3 when the check failed on anything else.
     """
     console = Console()
     try:
@@ -94,7 +98,10 @@ def watch(
         venue_failure(str(exc))
     _install_stop(watcher.stop)
     if once:
-        watcher.on_tick(watcher.tick(), None)
+        report = watcher.tick()
+        console.print(status_line(report, None))
+        if report.decision.failed:
+            raise typer.Exit(3 if report.decision.kind is WatchDecision.ERROR else 1)
         return
     live = until is None and console.is_terminal
     _run(watcher, until, console, live, source)
@@ -114,7 +121,12 @@ def _build(options: Options, replay_text: str | None, interval: float | None,
     stop = threading.Event()
     clock: ReplayClock | SystemClock = ReplayClock(replay.start) if replay else SystemClock(stop)
     if replay:
-        options = dataclasses.replace(options, prices=ReplayPrices(clock))
+        prices = ReplayPrices(clock)
+        first, last = prices.span()
+        if replay.start.date() < first or replay.end.date() > last:
+            raise InputError(f"--replay: the bundled closes cover {first} to {last}; give "
+                             "FROM..TO inside that span")
+        options = dataclasses.replace(options, prices=prices)
     actions = open_actions(options, policy, journal, console.print)
     for problem in recover(actions):
         console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)

@@ -104,20 +104,30 @@ class Analysis:
     untargeted: tuple[str, ...] = ()
     margin: tuple[MarginHealth, ...] = ()
     hedge_funding: tuple[HedgeFunding, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def triggered(self) -> bool:
         return bool(self.triggers)
 
+    _by_name: dict[str, AssetState] = field(init=False, repr=False, compare=False,
+                                            default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # asset() is called per order and per asset: a scan made 10,000 assets quadratic
+        object.__setattr__(self, "_by_name", {a.asset: a for a in self.assets})
+
     def asset(self, name: str) -> AssetState:
-        for a in self.assets:
-            if a.asset == name:
-                return a
-        raise KeyError(name)
+        return self._by_name[name]
 
 
 def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
-    """Weights, bands, drift, futures exposure, triggers and alert prices."""
+    """Weights, bands, drift, futures exposure, triggers and alert prices.
+
+    Assets the policy excludes are taken out of the snapshot first: they are
+    neither priced nor weighed, and a note names the ones held.
+    """
+    snapshot, excluded = without_excluded(snapshot, policy)
     prices = valid_prices(snapshot, policy)
     core_units, tactical_units = split_tactical(snapshot, policy)
     values = {a: sum(v.values()) * prices.get(a, 0.0) for a, v in core_units.items()}
@@ -125,9 +135,10 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
     targets = policy.asset_targets()
     held = {a for a, v in core_units.items() if sum(v.values()) > 0}
     names = list(targets) + sorted(held - set(targets))
+    total = _exact_total(list(values.values()))
     assets = tuple(
         _asset_state(a, core_units.get(a, {}), prices.get(a), spot_value, targets.get(a, 0.0),
-                     policy, fsum(v for k, v in values.items() if k != a))
+                     policy, fsum((*total, -values.get(a, 0.0))))
         for a in names)
     sleeves = tuple(_sleeve_state(name, assets, policy) for name in policy.sleeves)
     futures = futures_exposure(snapshot, policy.futures.max_multiple, spot_value, values)
@@ -145,17 +156,30 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
         tactical=tactical, futures=futures, triggers=triggers,
         stale_prices=stale_prices(snapshot, policy, [a for a in names if a in prices]),
         untargeted=tuple(a for a in names if a not in targets), margin=margin,
-        hedge_funding=hedges)
+        hedge_funding=hedges, notes=snapshot.notes + excluded)
+
+
+def without_excluded(snapshot: Snapshot, policy: Policy) -> tuple[Snapshot, tuple[str, ...]]:
+    """The snapshot less the balances of excluded assets, and a note naming those held."""
+    held = sorted({b.asset for b in snapshot.balances if b.asset in policy.exclude})
+    if not held:
+        return snapshot, ()
+    kept = tuple(b for b in snapshot.balances if b.asset not in policy.exclude)
+    note = f"excluded by the policy (not weighed or traded): {', '.join(held)}"
+    return snapshot.model_copy(update={"balances": kept}), (note,)
 
 
 def valid_prices(snapshot: Snapshot, policy: Policy) -> dict[str, float]:
-    """Prices by asset, the quote at 1; a held asset without a price is an error."""
+    """Prices by asset, the quote at 1; held assets without a price are one error naming all."""
     prices = {a: q.price for a, q in snapshot.prices.items()}
     prices[policy.quote] = 1.0
-    for asset, units in snapshot.holdings().items():
-        if units > 0 and asset not in prices:
-            raise SnapshotError(
-                f"prices.{asset}: no price for held asset {asset}; add a positive price for it")
+    missing = sorted(a for a, units in snapshot.holdings().items()
+                     if units > 0 and a not in prices)
+    if missing:
+        fields = ", ".join(f"prices.{a}" for a in missing)
+        raise SnapshotError(
+            f"{fields}: no price for held asset{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}; add a positive price for each")
     return prices
 
 
@@ -166,6 +190,13 @@ def stale_prices(snapshot: Snapshot, policy: Policy, assets: list[str]) -> tuple
                  if a != policy.quote and a in snapshot.prices and snapshot.price_time(a) < oldest)
 
 
+def _exact_total(values: list[float]) -> tuple[float, float]:
+    """The sum as a rounded value and its rounding error, so that total less one value is
+    as exact as summing the others (which made 10,000 assets quadratic): O(n)."""
+    high = fsum(values)
+    return high, fsum([*values, -high])
+
+
 def split_tactical(snapshot: Snapshot, policy: Policy
                    ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """Units per asset and venue left for the core, and the tactical units taken out.
@@ -174,8 +205,9 @@ def split_tactical(snapshot: Snapshot, policy: Policy
     first) since they exist to be traded; at most what is held is taken.
     """
     core: dict[str, dict[str, float]] = {}
-    for asset in snapshot.holdings():
-        core[asset] = snapshot.by_venue(asset)
+    for b in snapshot.balances:  # one pass: by_venue per asset was quadratic
+        venues = core.setdefault(b.asset, {})
+        venues[b.venue] = venues.get(b.venue, 0.0) + b.amount
     taken: dict[str, float] = {}
     for asset, wanted in policy.tactical.items():
         venues = core.get(asset, {})

@@ -21,6 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from trimtab.domain.planning.orders import Side
 from trimtab.domain.snapshot import FundingRate, Position
@@ -29,7 +31,7 @@ from trimtab.journal.store import Journal
 from trimtab.venues.errors import Rejected
 from trimtab.venues.markets import BUNDLED_MARKETS, markets_of, offline_exchange, read_market_file
 from trimtab.venues.paper.book import adjust, position, settle_contract, settle_spot
-from trimtab.venues.port import Balances, Market, Ticker, VenueOrder
+from trimtab.venues.port import Balances, Market, PositionsRead, Ticker, VenueOrder
 from trimtab.venues.prices import PriceSource
 
 SYNTHETIC_DECIMALS = 8
@@ -81,15 +83,34 @@ class PaperVenue:
         opens a 0.5-contract short, as if it had been traded before.
         """
         with self.journal.session() as session:
-            for asset, amount in amounts.items():
-                units = Decimal(repr(float(amount)))
-                if ":" not in asset:
-                    adjust(session, self.name, asset, units)
-                    continue
-                market = self._market(asset)
-                row = position(session, self.name, asset)
-                row.contracts = str(Decimal(row.contracts) + units)
-                row.entry_price = str(self._fill_price(market["base"], "buy", 0.0))
+            self._deposit(session, amounts)
+
+    def fund_if_empty(self, amounts: Mapping[str, float]) -> bool:
+        """Fund the account only if it is empty, in one transaction; False if it was not.
+
+        Two processes started together on a new journal would otherwise both
+        find it empty and both deposit (or one would crash on the other's rows).
+        """
+        try:
+            with self.journal.session() as session:
+                if session.scalars(select(PaperBalanceRow.id).where(
+                        PaperBalanceRow.account == self.name).limit(1)).first() is not None:
+                    return False
+                self._deposit(session, amounts)
+        except IntegrityError:
+            return False  # another process funded it first (PostgreSQL's unique constraint)
+        return True
+
+    def _deposit(self, session: Session, amounts: Mapping[str, float]) -> None:
+        for asset, amount in amounts.items():
+            units = Decimal(repr(float(amount)))
+            if ":" not in asset:
+                adjust(session, self.name, asset, units)
+                continue
+            market = self._market(asset)
+            row = position(session, self.name, asset)
+            row.contracts = str(Decimal(row.contracts) + units)
+            row.entry_price = str(self._fill_price(market["base"], "buy", 0.0))
 
     def fetch_balances(self) -> Balances:
         with self.journal.session() as session:
@@ -106,7 +127,7 @@ class PaperVenue:
                 out[symbol] = Ticker(symbol, quoted[0], quoted[1])
         return out
 
-    def fetch_positions(self) -> list[Position]:
+    def fetch_positions(self) -> PositionsRead:
         with self.journal.session() as session:
             rows = list(session.scalars(select(PaperPositionRow).where(
                 PaperPositionRow.account == self.name)))
@@ -122,18 +143,20 @@ class PaperVenue:
                 else "short", "contracts": abs(contracts),
                 "contractSize": float(market.get("contractSize") or 1),
                 "markPrice": quoted[0], "entryPrice": entry or None}))
-        return out
+        return PositionsRead(tuple(out))
 
     def fetch_funding_rates(self, symbols: list[str]) -> Mapping[str, FundingRate]:
         return {}  # no funding history is bundled: hedges show an unknown funding cost
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False) -> VenueOrder:
+                     reduce_only: bool = False, price: float | None = None,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
+        """A fill at the source's price ± slippage (`price` is the caller's; unused here)."""
         market = self._market(symbol)
         units = Decimal(amount)
-        price = self._fill_price(market["base"], side, self.costs.slippage)
+        fill = self._fill_price(market["base"], side, self.costs.slippage)
         size = Decimal(repr(float(market.get("contractSize") or 1)))
-        cost = units * price * (size if market.get("contract") else 1)
+        cost = units * fill * (size if market.get("contract") else 1)
         self._check_limits(symbol, amount, units, cost)
         fee = cost * Decimal(repr(self.costs.fee_rate))
         with self.journal.session() as session:
@@ -143,13 +166,13 @@ class PaperVenue:
                 raise Rejected(self.name, "create_order", f"duplicate client order id "
                                f"{client_order_id}")
             if market.get("contract"):
-                settle_contract(session, self.name, market, side, units, price, fee,
+                settle_contract(session, self.name, market, side, units, fill, fee,
                                 reduce_only)
             else:
                 settle_spot(session, self.name, market, side, units, cost, fee)
             row = PaperOrderRow(account=self.name, client_order_id=client_order_id,
                                 symbol=symbol, side=side, amount=amount, filled=amount,
-                                average=str(price), fee=str(fee), fee_currency=self.quote,
+                                average=str(fill), fee=str(fee), fee_currency=self.quote,
                                 status="closed")
             session.add(row)
             session.flush()
