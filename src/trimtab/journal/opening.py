@@ -25,6 +25,7 @@ ENV_JOURNAL = "TRIMTAB_JOURNAL"
 # Upgrades from version N to N + 1 (tables new in N + 1 are created by create_all).
 UPGRADES: dict[int, Callable[[Engine], None]] = {
     1: lambda _engine: None,  # 2 only adds paper_positions
+    2: lambda _engine: None,  # 3 only adds paper_limits and paper_funding
 }
 
 

@@ -65,6 +65,9 @@ class CcxtVenue:
     def amount_to_precision(self, symbol: str, amount: float) -> str:
         return str(self.exchange.amount_to_precision(symbol, amount))
 
+    def price_to_precision(self, symbol: str, price: float) -> str:
+        return str(self.exchange.price_to_precision(symbol, price))
+
     def fetch_balances(self) -> Balances:
         raw = self._read("fetch_balance", self.exchange.fetch_balance)
         return Balances(total=_amounts(raw.get("total")), free=_amounts(raw.get("free")))
@@ -85,12 +88,16 @@ class CcxtVenue:
         return {s: _funding(r) for s, r in raw.items() if r.get("fundingRate") is not None}
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False) -> VenueOrder:
+                     reduce_only: bool = False, price: str | None = None,
+                     post_only: bool = False) -> VenueOrder:
         params: dict[str, Any] = {"clientOrderId": client_order_id}
         if reduce_only:
             params["reduceOnly"] = True
+        if post_only:
+            params["postOnly"] = True  # ccxt's unified flag (Binance: LIMIT_MAKER / GTX)
+        kind = "market" if price is None else "limit"
         try:
-            raw = self.exchange.create_order(symbol, "market", side, amount, None, params)
+            raw = self.exchange.create_order(symbol, kind, side, amount, price, params)
         except Exception as exc:  # any failure of a placement is classified, never retried
             raise self._placement_error(exc) from None
         return self._order(raw, symbol, side, client_order_id)
@@ -166,7 +173,8 @@ class CcxtVenue:
             amount=float(raw.get("amount") or 0.0), filled=float(raw.get("filled") or 0.0),
             average=_float(raw.get("average")),
             status=STATUSES.get(str(raw.get("status")), "open"),
-            fee=_float(fee.get("cost")), fee_currency=fee.get("currency"))
+            fee=_float(fee.get("cost")), fee_currency=fee.get("currency"),
+            price=_float(raw.get("price")) if raw.get("type") == "limit" else None)
 
 
 def open_ccxt_venue(exchange_id: str, name: str | None = None,
@@ -191,7 +199,8 @@ def _float(value: Any) -> float | None:
 def _ticker(raw: Mapping[str, Any]) -> Ticker:
     ts = raw.get("timestamp")
     when = datetime.fromtimestamp(ts / 1000, UTC) if ts else None
-    return Ticker(symbol=raw["symbol"], last=float(raw["last"]), timestamp=when)
+    return Ticker(symbol=raw["symbol"], last=float(raw["last"]), timestamp=when,
+                  bid=_float(raw.get("bid")), ask=_float(raw.get("ask")))
 
 
 def _position(venue: str, raw: Mapping[str, Any]) -> Position:

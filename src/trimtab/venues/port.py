@@ -46,6 +46,8 @@ class Ticker:
     symbol: str
     last: float
     timestamp: datetime | None
+    bid: float | None = None
+    ask: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class VenueOrder:
     status: OrderStatus
     fee: float | None = None
     fee_currency: str | None = None
+    price: float | None = None  # the limit price; None for a market order
 
     @property
     def remaining(self) -> float:
@@ -83,6 +86,10 @@ class Venue(Protocol):
         """The amount cut (never rounded up) to the market's lot size, as a string."""
         ...
 
+    def price_to_precision(self, symbol: str, price: float) -> str:
+        """A limit price on the market's tick size, as a string (ccxt's rule)."""
+        ...
+
     def fetch_balances(self) -> Balances: ...
 
     def fetch_tickers(self, symbols: list[str]) -> Mapping[str, Ticker]: ...
@@ -92,8 +99,12 @@ class Venue(Protocol):
     def fetch_funding_rates(self, symbols: list[str]) -> Mapping[str, FundingRate]: ...
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False) -> VenueOrder:
-        """Place a market order; raises OutcomeUnknown when it may have been accepted."""
+                     reduce_only: bool = False, price: str | None = None,
+                     post_only: bool = False) -> VenueOrder:
+        """Place a market order, or a limit order at `price` (post-only: maker or rejected).
+
+        Raises OutcomeUnknown when it may have been accepted.
+        """
         ...
 
     def fetch_order(self, symbol: str, *, order_id: str | None = None,
