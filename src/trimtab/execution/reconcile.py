@@ -25,9 +25,15 @@ CLIENT_ID_PREFIX = "trimtab"
 FILL_TOLERANCE = 1e-9
 
 
-def client_order_id(plan_id: str, leg: int) -> str:
-    """Deterministic, alphanumeric (OKX allows no dashes), at most 32 characters."""
-    return f"{CLIENT_ID_PREFIX}{plan_id}x{leg:03d}"
+def client_order_id(plan_id: str, leg: int, child: int = 1) -> str:
+    """Deterministic, alphanumeric (OKX allows no dashes), at most 32 characters.
+
+    A leg's first child carries the leg's own id (`…x001`, as every order
+    did before legs had children); later children add their number
+    (`…x001c02`), so a child is named by plan, leg and child alone.
+    """
+    suffix = "" if child == 1 else f"c{child:02d}"
+    return f"{CLIENT_ID_PREFIX}{plan_id}x{leg:03d}{suffix}"
 
 
 def order_state(order: VenueOrder) -> OrderState:
