@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trimtab.backtest.kernel import spot as k
 from trimtab.backtest import sweep as sw
 from trimtab.backtest.engine import run_inputs
 from trimtab.backtest.inputs import build_inputs
+from trimtab.backtest.kernel import layout
 from trimtab.backtest.schedule import Schedule
 from trimtab.domain.policy import BandSpec, Policy, build_policy
 
@@ -44,8 +44,8 @@ def _looks(bench: Any, n_bars: int) -> np.ndarray:
 
 
 def _row(stats: np.ndarray) -> dict[str, Any]:
-    return {"final_equity": float(stats[k.S_FINAL]), "rebalances": int(stats[k.S_REBALANCES]),
-            "fees": float(stats[k.S_FEES])}
+    return {"final_equity": float(stats[layout.S_FINAL]),
+            "rebalances": int(stats[layout.S_REBALANCES]), "fees": float(stats[layout.S_FEES])}
 
 
 def run(prices: pd.DataFrame, policy: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
-"""A deliberately simple futures overlay in plain Python, to check futures_nb against.
+"""A deliberately simple futures overlay in plain Python, to check kernel/futures.py against.
 
-No numpy, no shared code with trimtab.backtest. The spot side is given (the
+The reference uses no numpy and no code of trimtab.backtest (random_funding,
+which only draws its input, uses numpy and pandas). The spot side is given (the
 spot value after each bar's trades, from reference.run_reference: the
 overlay never touches spot). Per bar: mark to market, funding on every
 settlement in (previous bar, this bar] valued at this bar's close, then on
@@ -15,6 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -75,3 +79,12 @@ def run_futures_reference(bars: Sequence[datetime], closes: Sequence[Sequence[fl
             after_cuts.append((gross, after, overlay.cap * value))
     return {"final_value": spot[-1] + account, "account": account, "funding": funding,
             "fees": fees, "slippage": slippage, "leverage": leverage, "cuts": after_cuts}
+
+
+def random_funding(index: pd.DatetimeIndex, seed: int = 3) -> pd.DataFrame:
+    """8-hourly rates around Binance's 0.01 %, both signs, covering the bars and more."""
+    times = pd.date_range(index[0] - pd.Timedelta(days=1), index[-1] + pd.Timedelta(days=1),
+                          freq="8h")
+    rng = np.random.default_rng(seed)
+    rates = rng.normal(0.0001, 0.0004, (len(times), 2))
+    return pd.DataFrame(rates, index=times, columns=["BTC", "ETH"])

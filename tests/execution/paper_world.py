@@ -90,15 +90,15 @@ class FaultyVenue:
         return self.inner.fetch_balances()
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False, price: str | None = None,
-                     post_only: bool = False) -> VenueOrder:
+                     reduce_only: bool = False, price: float | None = None,
+                     limit: str | None = None, post_only: bool = False) -> VenueOrder:
         self.placements += 1
         if self.placements in self.insufficient_at:
             raise InsufficientFunds(self.name, "create_order", "Account has insufficient balance")
         if self.placements in self.partial_at:
             return self._partial(symbol, side, amount, client_order_id)
         order = self.inner.create_order(symbol, side, amount, client_order_id,
-                                        reduce_only=reduce_only, price=price,
+                                        reduce_only=reduce_only, price=price, limit=limit,
                                         post_only=post_only)
         if self.placements in self.timeout_after_accept:
             raise OutcomeUnknown(self.name, "create_order", "RequestTimeout: read timed out")

@@ -22,6 +22,9 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ccxt"
 RECORDED = json.loads((FIXTURES / "response" / "binance.json").read_text())
 RESPONSES = RECORDED["methods"]
 KEY, SECRET = "fake-key-7f3a", "fake-secret-91c2"
+# spot, USDⓈ-M and COIN-M: the same order and ticker payloads answer on each
+ORDER_PATHS = frozenset({"/api/v3/order", "/fapi/v1/order", "/dapi/v1/order"})
+TICKER_PATHS = frozenset({"/api/v3/ticker/24hr", "/fapi/v1/ticker/24hr", "/dapi/v1/ticker/24hr"})
 
 
 def recorded(method: str, index: int = 0) -> Any:
@@ -38,6 +41,7 @@ class FakeBinance:
         self.orders: dict[str, dict[str, Any]] = {}
         self.live_prices: dict[str, float] = {}  # symbol id -> last price, stamped now
         self.open_client_id: str | None = None  # rewrites the recorded open order's id
+        self.without_mark = False  # positions answered without their mark price
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -50,19 +54,25 @@ class FakeBinance:
         return self._answer(route, query)
 
     def posts(self) -> int:
-        return sum(1 for m, p, _ in self.requests if m == "POST" and p == "/api/v3/order")
+        return sum(1 for m, p, _ in self.requests if m == "POST" and p in ORDER_PATHS)
 
     def _answer(self, route: str, query: dict[str, list[str]]) -> Any:
-        if route == "POST /api/v3/order":
+        method, path = route.split(" ", 1)
+        if method == "POST" and path in ORDER_PATHS:
             return self._accept(query)
-        if route == "GET /api/v3/order":
+        if method == "GET" and path in ORDER_PATHS:
             return self._lookup(query)
         if route == "GET /api/v3/account":
             return recorded("fetchBalance")
-        if route == "GET /api/v3/ticker/24hr":
+        if method == "GET" and path in TICKER_PATHS:
             return self._ticker(query)
         if route == "GET /fapi/v3/positionRisk":
-            return recorded("fetchPositions", 0)
+            positions = recorded("fetchPositions", 0)
+            for p in positions if self.without_mark else ():
+                del p["markPrice"]  # as a venue that sends no mark price
+            return positions
+        if route == "GET /dapi/v1/positionRisk":  # COIN-M: the recorded inverse positions
+            return recorded("fetchPositions", 3)
         if route == "GET /api/v3/openOrders":
             orders = recorded("fetchOpenOrders")
             if self.open_client_id:
@@ -82,6 +92,8 @@ class FakeBinance:
         return order
 
     def _ticker(self, query: dict[str, list[str]]) -> Any:
+        if "symbols" in query:  # fetchTickers: one recorded ticker per symbol asked for
+            return [self._ticker({"symbol": [s]}) for s in json.loads(query["symbols"][0])]
         ticker = recorded("fetchTicker")
         symbol = query.get("symbol", ["BTCUSDT"])[0]
         if symbol in self.live_prices:  # the recorded payload, re-stamped as a live answer

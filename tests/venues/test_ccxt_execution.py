@@ -101,3 +101,23 @@ def test_a_key_in_a_venue_error_never_reaches_the_journal(tmp_path: Path) -> Non
     dump = "\n".join(journal.engine.raw_connection().driver_connection.iterdump())
     assert "rejected (secret ***)" in dump
     assert KEY not in dump and SECRET not in dump
+
+
+def test_three_binance_coin_m_contracts_are_worth_300_usd_not_the_price_times_three(
+        tmp_path: Path) -> None:
+    """Finding 1: a COIN-M BTCUSD_PERP contract is 100 USD, whatever the BTC price."""
+    venue, fake = binance_venue()
+    fake.live_prices["BTCUSD_PERP"] = 68234.2
+    policy = parse_policy({"targets": {"BTC": 0.5, "USDT": 0.5},
+                           "execution": {"max_order_notional": 1000, "max_turnover": 1000}})
+    journal = journal_with_plan(tmp_path)
+    executor = Executor(journal, {"binance": venue}, policy, Backoff(sleep=lambda _: None))
+    # reducing the recorded short of 3 contracts: a reduce-only buy
+    order = Order("binance", "BTC/USD:BTC", "BTC", "buy", 3, 68234.2, 300.0, 0.3, 0.15,
+                  reduce_only=True)
+    result = executor.run("abc123", (order,))
+    assert result.stop is None, result.stop
+    assert fake.posts() == 1
+    sent = fake.requests[-1]
+    assert sent[1] == "/dapi/v1/order"
+    assert sent[2]["quantity"] == ["3"] and sent[2]["reduceOnly"] == ["true"]

@@ -137,21 +137,25 @@ def test_secrets_never_reach_an_error_message() -> None:
     assert "***" in str(info.value)
 
 
-def test_a_recorded_linear_position_becomes_a_domain_position() -> None:
+def test_positions_of_both_binance_families_are_read_usdm_and_coin_m() -> None:
+    """Finding 7: COIN-M positions were never asked for, so exposure was understated."""
     venue, fake = binance_venue()
-    [position] = venue.fetch_positions()
+    position, inverse = venue.fetch_positions().positions
     assert position.venue == "binance" and position.symbol == "BTC/USDT:USDT"
     assert position.side == "long" and position.contracts == pytest.approx(0.009)
     assert position.mark_price == pytest.approx(67502.68519858)
     assert position.notional == pytest.approx(0.009 * 67502.68519858)
-    assert [p for _, p, _ in fake.requests] == ["/fapi/v3/positionRisk"]
+    assert inverse.symbol == "BTC/USD:BTC" and inverse.side == "short"
+    assert inverse.contracts == 3 and inverse.notional == 300.0
+    assert [p for _, p, _ in fake.requests] == ["/fapi/v3/positionRisk",
+                                                "/dapi/v1/positionRisk"]
 
 
 def test_the_recorded_position_carries_ccxt_margin_fields_into_the_margin_trigger() -> None:
     from trimtab.domain.analysis.margin import margin_health, margin_triggers
 
     venue, _ = binance_venue()
-    [position] = venue.fetch_positions()
+    position = venue.fetch_positions().positions[0]
     parsed = venue.exchange.fetch_positions()[0]  # ccxt's own parse of the same payload
     assert position.margin_mode == parsed["marginMode"] == "cross"
     assert position.liquidation_price == pytest.approx(float(parsed["liquidationPrice"]))
@@ -163,3 +167,16 @@ def test_the_recorded_position_carries_ccxt_margin_fields_into_the_margin_trigge
     assert health.liquidation_distance == pytest.approx(expected)
     [fired] = margin_triggers((health,), max_ratio=0.8, min_distance=0.10)
     assert fired.kind == "margin" and "estimated" not in fired.message
+
+
+def test_a_position_without_a_mark_price_is_valued_at_the_last_price_as_an_estimate() -> None:
+    """Finding 2: a missing markPrice raised a TypeError that killed check and watch."""
+    venue, fake = binance_venue()
+    fake.without_mark = True
+    fake.live_prices["BTCUSDT"] = 67_000.0
+    read = venue.fetch_positions()
+    position = read.positions[0]
+    assert position.symbol == "BTC/USDT:USDT"
+    assert position.mark_price == 67_000.0 and position.mark_estimated
+    assert any("BTC/USDT:USDT has no mark price" in n for n in read.notes)
+    assert ("GET", "/fapi/v1/ticker/24hr") in [(m, p) for m, p, _ in fake.requests]

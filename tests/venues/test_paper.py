@@ -92,11 +92,11 @@ def test_a_date_outside_the_bundled_history_names_the_range() -> None:
 def test_a_perpetual_short_is_reduced_and_its_profit_realised(tmp_path: Path) -> None:
     venue = paper(tmp_path)
     venue.fund({"BTC/USDT:USDT": -0.5})
-    [short] = venue.fetch_positions()
+    [short] = venue.fetch_positions().positions
     assert short.side == "short" and short.contracts == 0.5
     before = venue.fetch_balances().total["USDT"]
     order = venue.create_order("BTC/USDT:USDT", "buy", "0.2", "ttx7", reduce_only=True)
-    [left] = venue.fetch_positions()
+    [left] = venue.fetch_positions().positions
     assert left.contracts == pytest.approx(0.3)
     fill = BTC_CLOSE * 1.0005  # bought back above the entry: a loss, plus the fee
     expected = before + 0.2 * (BTC_CLOSE - fill) - order.fee
@@ -110,4 +110,4 @@ def test_a_reduce_only_order_cannot_grow_or_flip_a_position(tmp_path: Path) -> N
         venue.create_order("BTC/USDT:USDT", "buy", "0.1", "ttx8", reduce_only=True)
     with pytest.raises(Rejected, match="reduce-only"):
         venue.create_order("BTC/USDT:USDT", "sell", "0.2", "ttx9", reduce_only=True)
-    assert venue.fetch_positions()[0].contracts == pytest.approx(0.1)
+    assert venue.fetch_positions().positions[0].contracts == pytest.approx(0.1)

@@ -75,7 +75,7 @@ def test_the_liquidation_price_of_a_10x_long_with_half_a_percent_maintenance(
         tmp_path: Path) -> None:
     venue, _ = paper(tmp_path)
     venue.fund({"BTC/USDT:USDT": 0.1})
-    [long] = venue.fetch_positions()
+    [long] = venue.fetch_positions().positions
     # margin 10,000 / 10 = 1,000; 1,000 + 0.1 (p - 100,000) = 0.005 x 0.1 p
     assert long.liquidation_price == pytest.approx(9_000 / (0.1 * 0.995), abs=1e-9)
     assert long.initial_margin == 1_000.0
@@ -86,11 +86,11 @@ def test_a_margin_trigger_fires_before_the_liquidation(tmp_path: Path) -> None:
     venue, source = paper(tmp_path)
     venue.fund({"BTC/USDT:USDT": 0.1})
     source.prices["BTC"] = 95_000.0  # liquidation at 90,452.26: 4.8 % away
-    [long] = venue.fetch_positions()
+    [long] = venue.fetch_positions().positions
     fired = margin_triggers((margin_health(long),), max_ratio=0.8, min_distance=0.10)
     assert [t.kind for t in fired] == ["margin"]
     source.prices["BTC"] = 90_400.0
-    assert venue.fetch_positions() == []
+    assert venue.fetch_positions().positions == ()
     assert venue.fetch_balances().total["USDT"] == pytest.approx(9_000.0)  # margin lost
     with venue.journal.session() as session:
         [event] = session.scalars(select(EventRow).where(EventRow.kind == "liquidation"))

@@ -55,14 +55,14 @@ def test_a_market_order_larger_than_the_book_gets_what_is_there(tmp_path: Path) 
 def test_a_post_only_order_that_would_cross_is_rejected(tmp_path: Path) -> None:
     venue, _ = paper(tmp_path)
     with pytest.raises(Rejected, match="post-only"):
-        venue.create_order("BTC/USDT", "buy", "0.01", "tt4", price="100060", post_only=True)
+        venue.create_order("BTC/USDT", "buy", "0.01", "tt4", limit="100060", post_only=True)
     assert venue.fetch_order("BTC/USDT", client_order_id="tt4") is None
 
 
 def test_a_resting_buy_fills_at_its_price_with_the_maker_fee_once_the_price_falls(
         tmp_path: Path) -> None:
     venue, source = paper(tmp_path)
-    order = venue.create_order("ETH/USDT", "buy", "1", "tt5", price="2990", post_only=True)
+    order = venue.create_order("ETH/USDT", "buy", "1", "tt5", limit="2990", post_only=True)
     assert order.status == "open" and order.filled == 0 and order.price == 2990
     assert venue.fetch_balances().free["USDT"] == pytest.approx(100_000 - 2990)
     source.prices["ETH"] = 2989.0  # the ask (mid + 5 bp) is still above 2990
@@ -76,7 +76,7 @@ def test_a_resting_buy_fills_at_its_price_with_the_maker_fee_once_the_price_fall
 
 def test_a_crossing_limit_order_takes_what_it_can_and_rests_the_rest(tmp_path: Path) -> None:
     venue, source = paper(tmp_path, depths=THIN)
-    order = venue.create_order("BTC/USDT", "buy", "0.2", "tt6", price="100100")
+    order = venue.create_order("BTC/USDT", "buy", "0.2", "tt6", limit="100100")
     assert order.status == "open"
     assert order.filled == 0.09995  # the touch level's 10,000 quote, in whole lots (0.00001)
     assert order.average == pytest.approx(100_050.0)
@@ -89,7 +89,7 @@ def test_a_crossing_limit_order_takes_what_it_can_and_rests_the_rest(tmp_path: P
 
 def test_a_fill_that_arrives_before_the_cancel_stays_filled(tmp_path: Path) -> None:
     venue, source = paper(tmp_path)
-    order = venue.create_order("BTC/USDT", "sell", "0.1", "tt7", price="100100")
+    order = venue.create_order("BTC/USDT", "sell", "0.1", "tt7", limit="100100")
     source.prices["BTC"] = 100_200.0  # the bid reaches it before the cancel lands
     cancelled = venue.cancel_order(order.id, "BTC/USDT")
     assert cancelled is not None and cancelled.status == "closed" and cancelled.filled == 0.1
@@ -97,9 +97,9 @@ def test_a_fill_that_arrives_before_the_cancel_stays_filled(tmp_path: Path) -> N
 
 def test_a_cancelled_order_frees_its_funds_and_never_fills(tmp_path: Path) -> None:
     venue, source = paper(tmp_path)
-    order = venue.create_order("BTC/USDT", "sell", "1", "tt8", price="101000")
+    order = venue.create_order("BTC/USDT", "sell", "1", "tt8", limit="101000")
     with pytest.raises(InsufficientFunds):
-        venue.create_order("BTC/USDT", "sell", "0.5", "tt9", price="101000")
+        venue.create_order("BTC/USDT", "sell", "0.5", "tt9", limit="101000")
     venue.cancel_order(order.id, "BTC/USDT")
     source.prices["BTC"] = 102_000.0
     assert venue.fetch_order("BTC/USDT", order_id=order.id).filled == 0  # type: ignore
@@ -109,7 +109,7 @@ def test_a_cancelled_order_frees_its_funds_and_never_fills(tmp_path: Path) -> No
 
 def test_perpetual_makers_pay_the_markets_maker_share_of_the_fee(tmp_path: Path) -> None:
     venue, source = paper(tmp_path)
-    venue.create_order("BTC/USDT:USDT", "buy", "0.01", "tt10", price="99000")
+    venue.create_order("BTC/USDT:USDT", "buy", "0.01", "tt10", limit="99000")
     source.prices["BTC"] = 98_900.0
     done = venue.fetch_order("BTC/USDT:USDT", client_order_id="tt10")
     # Binance USDT-M: maker 0.02 %, taker 0.04 % -> half the policy's taker rate

@@ -132,3 +132,28 @@ def test_the_status_line_shows_weights_against_bands_and_the_next_review():
     down = Decision(WatchDecision.OUTAGE, detail="timeout")
     outage = status_line(TickReport(START, None, decision=down, error="timeout"), None)
     assert "no data (timeout)" in outage.plain
+
+
+@dataclass
+class UnpricedMarket(Market):
+    """An account holding coins no venue prices (as an OKX account with seven of them)."""
+
+    def snapshot(self) -> Snapshot:
+        now = self.clock.now()
+        return snapshot({"BTC": 50_000.0}, {"BTC": 0.1, "USDT": 5_000.0, "JFI": 100.0,
+                                            "TUSD": 3_000.0}, as_of=now.isoformat())
+
+
+def test_unpriced_coins_are_named_at_once_notified_once_and_the_loop_keeps_running():
+    clock = ReplayClock(START)
+    market = UnpricedMarket(clock, {START: 50_000.0})
+    journal = MemoryJournal()
+    pol = policy({"BTC": 0.5, "USDT": 0.5}, check_interval=3_600.0)
+    sent: list[Message] = []
+    watcher = Watcher(pol, market, journal, clock,
+                      send=lambda m: sent.append(m) or Delivery(True, 1, ("json://x",)))
+    watcher.run(until=START + timedelta(hours=5))
+    assert len(journal.checks) == 6
+    assert all(c[1].startswith("snapshot problem: prices.JFI, prices.TUSD") for c in journal.checks)
+    [message] = sent
+    assert "JFI, TUSD" in message.body and "exclude" in message.body

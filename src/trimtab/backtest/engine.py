@@ -15,8 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from trimtab.backtest.inputs import Convention, KernelInputs, build_inputs
-from trimtab.backtest.kernel import futures as fnb
-from trimtab.backtest.kernel import spot as k
+from trimtab.backtest.kernel import layout, loop
 from trimtab.backtest.overlay import Overlay, OverlayInputs, overlay_inputs
 from trimtab.backtest.schedule import Schedule
 from trimtab.domain.policy import Policy
@@ -54,8 +53,9 @@ def run_inputs(inputs: KernelInputs, index: pd.DatetimeIndex, looks: Array,
     n_bars, n = inputs.held.shape[0], len(inputs.assets)
     equity = np.zeros(n_bars if record else 1)
     path = np.zeros((n_bars, n) if record else (1, n))
-    stats = k.simulate(inputs.held, inputs.held_cols, looks, inputs.bands, inputs.sleeve_of,
-                       inputs.sleeve_bands, inputs.tradable, inputs.params, equity, path)
+    stats = loop.simulate_spot(inputs.held, inputs.held_cols, looks, inputs.bands,
+                               inputs.sleeve_of, inputs.sleeve_bands, inputs.tradable,
+                               inputs.params, equity, path)
     if not record:
         return Run(stats, pd.Series(dtype=float), None)
     return Run(stats, pd.Series(equity, index=index, name="equity"),
@@ -64,16 +64,16 @@ def run_inputs(inputs: KernelInputs, index: pd.DatetimeIndex, looks: Array,
 
 def run_overlay(inputs: KernelInputs, overlay: OverlayInputs, index: pd.DatetimeIndex,
                 looks: Array, record: bool = True) -> Run:
-    """Call the overlay's kernel once (futures_nb.simulate_overlay)."""
+    """Call the kernel once with the overlay's positions (kernel.loop.simulate)."""
     n_bars, n = inputs.held.shape[0], len(inputs.assets)
     equity = np.zeros(n_bars if record else 1)
     units = np.zeros((n_bars, n) if record else (1, n))
-    path = np.zeros((n_bars, 3) if record else (1, 3))
-    fstats = np.zeros(fnb.N_FSTATS)
-    stats = fnb.simulate_overlay(inputs.held, inputs.held_cols, looks, inputs.bands,
-                                 inputs.sleeve_of, inputs.sleeve_bands, inputs.tradable,
-                                 inputs.params, overlay.cols, overlay.target, overlay.funding,
-                                 overlay.fparams, equity, units, path, fstats)
+    path = np.zeros((n_bars if record else 1, layout.N_EXPOSURE_COLS))
+    fstats = np.zeros(layout.N_FSTATS)
+    stats = loop.simulate(inputs.held, inputs.held_cols, looks, inputs.bands, inputs.sleeve_of,
+                          inputs.sleeve_bands, inputs.tradable, inputs.params, equity, units,
+                          overlay.cols, overlay.target, overlay.funding, overlay.fparams, fstats,
+                          path)
     if not record:
         return Run(stats, pd.Series(dtype=float), None, fstats)
     exposure = pd.DataFrame(path, index=index, columns=["gross_notional", "spot_value", "events"])
@@ -84,7 +84,7 @@ def run_overlay(inputs: KernelInputs, overlay: OverlayInputs, index: pd.Datetime
 def hold_inputs(inputs: KernelInputs) -> KernelInputs:
     """The same inputs with the band switched off: used with a single look at bar 0."""
     params = inputs.params.copy()
-    params[k.P_USE_BAND] = 0.0
+    params[layout.P_USE_BAND] = 0.0
     return replace(inputs, params=params)
 
 
@@ -111,7 +111,7 @@ def run_backtest(prices: pd.DataFrame, policy: Policy, capital: float = 10_000.0
                               inputs, index, schedule, use_band)
     ours = overlay_inputs(overlay, policy, inputs.assets, index, funding)
     held = replace(ours, fparams=ours.fparams.copy())
-    held.fparams[fnb.F_TRIGGER] = 0.0
+    held.fparams[layout.FP_TRIGGER] = 0.0
     return BacktestResult(run_overlay(inputs, ours, index, looks, record),
                           run_overlay(hold_inputs(inputs), held, index, start_only, record),
                           inputs, index, schedule, use_band, ours)

@@ -16,22 +16,24 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from trimtab.backtest.kernel.rebalance import (
+from trimtab.backtest.kernel.layout import (
+    BT,
     HIGH,
+    INNER_HIGH,
+    INNER_LOW,
     LOW,
+    N_BAND_ROWS,
+    N_PARAMS,
+    P_CAPITAL,
     P_FEE,
     P_FRACTION,
     P_MIN_TRADE,
+    P_MODEL,
     P_QUOTE,
     P_SCOPE_ALL,
     P_SLIP,
-)
-from trimtab.backtest.kernel.spot import (
-    BT,
-    N_PARAMS,
-    P_CAPITAL,
-    P_MODEL,
     P_USE_BAND,
+    TARGET,
     TRIMTAB,
     VECTORBT,
 )
@@ -49,7 +51,7 @@ class BacktestError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class KernelInputs:
-    """Everything `kernel.simulate` needs, in its array layout."""
+    """Everything `kernel.loop.simulate` needs, in its array layout (kernel/layout.py)."""
 
     assets: tuple[str, ...]
     held: Array  # closes of the non-quote assets (bars × assets − 1), often a view of the data
@@ -94,11 +96,15 @@ def held_closes(prices: pd.DataFrame, assets: tuple[str, ...], quote: str
 
 
 def band_rows(bands: list[Band], fraction: float) -> Array:
-    """Rows TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH for a list of domain bands."""
+    """The layout's band rows (TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH) of domain bands."""
     inner = [b.inner(fraction) for b in bands]
-    rows = [[b.target for b in bands], [b.low for b in bands], [b.high for b in bands],
-            [b.low for b in inner], [b.high for b in inner]]
-    return np.array(rows, dtype=np.float64).reshape(5, len(bands))
+    rows = np.zeros((N_BAND_ROWS, len(bands)))
+    rows[TARGET] = [b.target for b in bands]
+    rows[LOW] = [b.low for b in bands]
+    rows[HIGH] = [b.high for b in bands]
+    rows[INNER_LOW] = [b.low for b in inner]
+    rows[INNER_HIGH] = [b.high for b in inner]
+    return rows
 
 
 def policy_bands(policy: Policy, assets: tuple[str, ...], override: BandSpec | None = None

@@ -1,6 +1,6 @@
 """Performance figures from the kernel's summary statistics.
 
-Everything is computed from the accumulators `kernel.simulate` keeps on the
+Everything is computed from the accumulators `kernel.loop.simulate` keeps on the
 fly (return moments, deepest drawdown and its bars), so a sweep that never
 stores an equity curve reports the same figures as a single backtest.
 Conventions: returns are simple bar returns; annualisation uses the bar
@@ -17,8 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from trimtab.backtest.kernel import futures as fnb
-from trimtab.backtest.kernel import spot as k
+from trimtab.backtest.kernel import layout
 
 Array = npt.NDArray[Any]
 YEAR = pd.Timedelta(days=365)
@@ -34,7 +33,7 @@ def figures(stats: Array, index: pd.DatetimeIndex, capital: float) -> dict[str, 
     """The metrics of one run, JSON-ready (floats, ints, ISO dates)."""
     n = len(index)
     per_year = bars_per_year(index)
-    final = float(stats[k.S_FINAL])
+    final = float(stats[layout.S_FINAL])
     years = (n - 1) / per_year
     mean, std, down = _moments(stats, n)
     return {
@@ -44,16 +43,16 @@ def figures(stats: Array, index: pd.DatetimeIndex, capital: float) -> dict[str, 
         "volatility": std * math.sqrt(per_year),
         "sharpe": mean / std * math.sqrt(per_year) if std > 0 else None,
         "sortino": mean / down * math.sqrt(per_year) if down > 0 else None,
-        "max_drawdown": float(stats[k.S_MAX_DD]),
-        "max_drawdown_peak": _date(index, stats[k.S_PEAK_BAR]),
-        "max_drawdown_trough": _date(index, stats[k.S_TROUGH_BAR]),
-        "rebalances": int(stats[k.S_REBALANCES]),
-        "orders": int(stats[k.S_ORDERS]),
-        "skipped_orders": int(stats[k.S_SKIPPED]),
-        "fees": float(stats[k.S_FEES]),
-        "slippage": float(stats[k.S_SLIP]),
-        "turnover": float(stats[k.S_TURNOVER]),
-        "time_outside_band": float(stats[k.S_OUTSIDE]) / n,
+        "max_drawdown": float(stats[layout.S_MAX_DD]),
+        "max_drawdown_peak": _date(index, stats[layout.S_PEAK_BAR]),
+        "max_drawdown_trough": _date(index, stats[layout.S_TROUGH_BAR]),
+        "rebalances": int(stats[layout.S_REBALANCES]),
+        "orders": int(stats[layout.S_ORDERS]),
+        "skipped_orders": int(stats[layout.S_SKIPPED]),
+        "fees": float(stats[layout.S_FEES]),
+        "slippage": float(stats[layout.S_SLIP]),
+        "turnover": float(stats[layout.S_TURNOVER]),
+        "time_outside_band": float(stats[layout.S_OUTSIDE]) / n,
     }
 
 
@@ -65,22 +64,22 @@ def futures_figures(fstats: Array | None, assets: tuple[str, ...], target: Array
     (negative: received); `account` is price P/L − funding − fees − slippage,
     already inside `final_value`.
     """
-    f = np.zeros(fnb.N_FSTATS) if fstats is None else fstats
-    band = float(fparams[fnb.F_BAND])
+    f = np.zeros(layout.N_FSTATS) if fstats is None else fstats
+    band = float(fparams[layout.FP_BAND])
     return {
         "positions": {a: float(m) for a, m in zip(assets, target, strict=True)},
-        "max_multiple": float(fparams[fnb.F_CAP]),
+        "max_multiple": float(fparams[layout.FP_CAP]),
         "resize_band": None if band < 0 else band,
-        "funding_paid": float(f[fnb.F_FUNDING]),
-        "fees": float(f[fnb.F_FEES]),
-        "slippage": float(f[fnb.F_SLIPPAGE]),
-        "turnover": float(f[fnb.F_TURNOVER]),
-        "price_pnl": float(f[fnb.F_PNL]),
-        "account": float(f[fnb.F_ACCOUNT]),
-        "leverage_rebalances": int(f[fnb.F_LEVERAGE]),
-        "resizes": int(f[fnb.F_RESIZES]),
-        "final_spot_value": float(f[fnb.F_SPOT]),
-        "highest_multiple": float(f[fnb.F_MAX_MULTIPLE]),
+        "funding_paid": float(f[layout.FS_FUNDING]),
+        "fees": float(f[layout.FS_FEES]),
+        "slippage": float(f[layout.FS_SLIPPAGE]),
+        "turnover": float(f[layout.FS_TURNOVER]),
+        "price_pnl": float(f[layout.FS_PNL]),
+        "account": float(f[layout.FS_ACCOUNT]),
+        "leverage_rebalances": int(f[layout.FS_LEVERAGE]),
+        "resizes": int(f[layout.FS_RESIZES]),
+        "final_spot_value": float(f[layout.FS_SPOT]),
+        "highest_multiple": float(f[layout.FS_MAX_MULTIPLE]),
     }
 
 
@@ -98,9 +97,9 @@ def _moments(stats: Array, n: int) -> tuple[float, float, float]:
     count = n - 1
     if count < 2:
         return 0.0, 0.0, 0.0
-    mean = stats[k.S_SUM_R] / count
-    var = max(0.0, (stats[k.S_SUM_R2] - count * mean * mean) / (count - 1))
-    down = math.sqrt(stats[k.S_SUM_DOWN2] / count)
+    mean = stats[layout.S_SUM_R] / count
+    var = max(0.0, (stats[layout.S_SUM_R2] - count * mean * mean) / (count - 1))
+    down = math.sqrt(stats[layout.S_SUM_DOWN2] / count)
     return float(mean), math.sqrt(var), down
 
 

@@ -20,8 +20,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from trimtab.backtest.inputs import BacktestError
-from trimtab.backtest.kernel.futures import F_BAND, F_CAP, F_FEE, F_SLIP, F_TRIGGER, N_FPARAMS
-from trimtab.backtest.kernel.futures import NO_RESIZE as NO_RESIZE
+from trimtab.backtest.kernel.layout import (
+    FP_BAND,
+    FP_CAP,
+    FP_FEE,
+    FP_SLIP,
+    FP_TRIGGER,
+    N_FPARAMS,
+    NO_RESIZE,
+)
 from trimtab.domain.policy import Policy
 
 Array = npt.NDArray[Any]
@@ -60,7 +67,7 @@ class Overlay:
 
 @dataclass(frozen=True, slots=True)
 class OverlayInputs:
-    """The overlay in the kernel's layout (see futures_nb.simulate_overlay)."""
+    """The overlay in the kernel's layout (see kernel.loop.simulate)."""
 
     assets: tuple[str, ...]
     cols: Array
@@ -113,11 +120,11 @@ def overlay_inputs(overlay: Overlay, policy: Policy, assets: tuple[str, ...],
                                 f"{', '.join(map(str, funding.columns))})")
     rates = np.column_stack([funding_per_bar(funding[n], index) for n in names])
     fparams = np.zeros(N_FPARAMS)
-    fparams[F_CAP] = cap
-    fparams[F_BAND] = NO_RESIZE if overlay.resize_band is None else overlay.resize_band
-    fparams[F_FEE] = policy.costs.fee_rate
-    fparams[F_SLIP] = policy.costs.slippage_bps / 10_000
-    fparams[F_TRIGGER] = trigger
+    fparams[FP_CAP] = cap
+    fparams[FP_BAND] = NO_RESIZE if overlay.resize_band is None else overlay.resize_band
+    fparams[FP_FEE] = policy.costs.fee_rate
+    fparams[FP_SLIP] = policy.costs.slippage_bps / 10_000
+    fparams[FP_TRIGGER] = trigger
     return OverlayInputs(names, np.array([assets.index(n) for n in names], dtype=np.int64),
                          np.array([overlay.multiples[n] for n in names], dtype=np.float64),
                          np.ascontiguousarray(rates, dtype=np.float64), fparams)

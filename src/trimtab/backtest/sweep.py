@@ -5,7 +5,7 @@ single values `absolute:0.02`, or `off` (no band: trade at every look, i.e.
 calendar rebalancing); several are joined with commas. A swept band replaces
 the policy's bands (and their overrides) for every asset and sleeve.
 
-The grid runs in `kernel.simulate_grid`, which spreads configurations over
+The grid runs in `kernel.loop.simulate_grid`, which spreads configurations over
 the cores with numba threads and keeps only summary statistics per
 configuration: memory is bars × assets for the prices plus a few numbers per
 configuration, never configurations × bars. With a dask scheduler the band
@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from trimtab.backtest.inputs import KernelInputs, build_inputs, policy_bands
-from trimtab.backtest.kernel import spot as k
+from trimtab.backtest.kernel import loop
 from trimtab.backtest.metrics import figures
 from trimtab.backtest.schedule import Schedule
 from trimtab.domain.policy import BandSpec, Policy
@@ -107,7 +107,7 @@ def build_grid(prices: pd.DataFrame, policy: Policy, capital: float,
 def run_chunk(grid: Grid, start: int, stop: int) -> Array:
     """Statistics for bands start..stop × every schedule (one dask task, or one local step)."""
     b = grid.base
-    return k.simulate_grid(b.held, b.held_cols, grid.looks, grid.bands[start:stop],
+    return loop.simulate_grid(b.held, b.held_cols, grid.looks, grid.bands[start:stop],
                            grid.sleeve_bands[start:stop], grid.use_band[start:stop],
                            b.sleeve_of, b.tradable, b.params)
 

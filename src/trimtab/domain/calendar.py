@@ -2,7 +2,8 @@
 
 Cron parsing and the calendar arithmetic are APScheduler's (CronTrigger);
 trimtab only asks it which fire times fall in a window, so that a replayed
-month and a live month take the same path.
+month and a live month take the same path, and which bars of a price
+history a schedule looks at, so that a backtest takes it too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
 from apscheduler.triggers.cron import CronTrigger
 
 from trimtab.domain.analysis.triggers import Trigger
@@ -40,7 +43,10 @@ def cron_trigger(schedule: Schedule) -> CronTrigger:
 
 def fire_times(schedule: Schedule, after: datetime, until: datetime) -> list[datetime]:
     """Every fire time in (after, until]."""
-    trigger = cron_trigger(schedule)
+    return _fires(cron_trigger(schedule), after, until)
+
+
+def _fires(trigger: CronTrigger, after: datetime, until: datetime) -> list[datetime]:
     out: list[datetime] = []
     previous: datetime | None = None
     now = after + timedelta(microseconds=1)
@@ -50,6 +56,81 @@ def fire_times(schedule: Schedule, after: datetime, until: datetime) -> list[dat
             return out
         out.append(nxt)
         previous, now = nxt, nxt + timedelta(microseconds=1)
+
+
+Times = npt.NDArray[np.datetime64]
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MONDAY = datetime(1970, 1, 5, tzinfo=UTC)  # weeks are counted from this Monday, 00:00 UTC
+WEEK = timedelta(days=7)
+
+
+def look_mask(schedule: Schedule, bars: Times) -> npt.NDArray[np.bool_]:
+    """True at bar i when a fire time falls in (bar i−1, bar i]; bar 0 is always a look.
+
+    `bars` are sorted UTC times without a zone. A bar that several fire times
+    fall before looks once, as `calendar_triggers` fires once per window.
+    APScheduler says every fire time; it is never asked once per bar: a
+    trigger that only weekdays and times of day restrict repeats every week,
+    so one week of fire times is placed among all the bars with numpy; any
+    other trigger (a day of the month, a month) is asked once per look.
+    """
+    times = bars.astype("datetime64[ns]")
+    mask = np.zeros(times.size, dtype=np.bool_)
+    if times.size == 0:
+        return mask
+    trigger = cron_trigger(schedule)
+    if _repeats_weekly(trigger):
+        mask[1:] = _next_weekly(trigger, times[:-1]) <= times[1:]
+    else:
+        _mark_each_look(trigger, times, mask)
+    mask[0] = True
+    return mask
+
+
+def _repeats_weekly(trigger: CronTrigger) -> bool:
+    """Only the weekday and the time of day restrict it (as APScheduler parsed it)."""
+    return all(str(field) == "*" for field in trigger.fields
+               if field.name in ("year", "month", "day", "week"))
+
+
+def _next_weekly(trigger: CronTrigger, after: Times) -> Times:
+    """The first fire time after each of `after`, from one week of APScheduler's fire times."""
+    week = np.int64(WEEK // timedelta(microseconds=1)) * 1000
+    fires = _fires(trigger, MONDAY - timedelta(microseconds=1),
+                   MONDAY + WEEK - timedelta(microseconds=1))
+    if not fires:
+        return np.full(after.size, np.datetime64("NaT", "ns"))
+    offsets = np.array([(f - MONDAY) // timedelta(microseconds=1) * 1000 for f in fires],
+                       dtype=np.int64)
+    offsets = np.append(offsets, offsets[0] + week)  # the first fire of the next week
+    since = (after - _naive(MONDAY)).astype(np.int64)
+    start = since - since % week  # the Monday that begins each one's week
+    nxt = _naive(MONDAY) + (start + offsets[np.searchsorted(offsets, since - start,
+                                                           side="right")]).astype("m8[ns]")
+    first = trigger.get_next_fire_time(None, EPOCH)  # APScheduler fires nothing before 1970
+    return np.maximum(nxt, _naive(first)) if first is not None else nxt
+
+
+def _mark_each_look(trigger: CronTrigger, times: Times, mask: npt.NDArray[np.bool_]) -> None:
+    """Ask for the first fire after each look bar in turn and mark the bar it falls before."""
+    last, bar = times[-1], 0
+    while True:
+        after = _aware(times[bar])
+        fire = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+        if fire is None or _naive(fire) > last:
+            return
+        bar = int(np.searchsorted(times, _naive(fire), side="left"))
+        mask[bar] = True
+
+
+def _naive(time: datetime) -> np.datetime64:
+    return np.datetime64(time.astimezone(UTC).replace(tzinfo=None), "ns")
+
+
+def _aware(time: np.datetime64) -> datetime:
+    """A zone-less numpy time (UTC), floored to the microsecond, as an aware datetime."""
+    micros = int(time.astype("datetime64[us]").astype(np.int64))
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
 
 
 def next_fire(schedules: tuple[Schedule, ...], after: datetime) -> datetime | None:

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from trimtab.domain.tax.settings import TaxSettings
+
 WEIGHT_SUM_TOLERANCE = 1e-9
 
 Weight = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -199,6 +201,9 @@ class Policy(Strict):
         "target", description="target, band-edge, or the fraction of the band to stop at.")
     scope: Scope = Field("all", description="all: every asset back; breached: only breached ones.")
     frozen: tuple[str, ...] = Field((), description="Assets never traded (still weighed).")
+    exclude: tuple[str, ...] = Field(
+        (), description="Assets left out altogether (dust, delisted coins): not priced, "
+        "weighed or traded, and reported as excluded.")
     mode: Mode = Field("propose", description="alert, propose (confirm first) or auto.")
     max_price_age: NonNegative = Field(
         60.0, description="Seconds a price may lag the snapshot time before it counts as stale.")
@@ -218,6 +223,9 @@ class Policy(Strict):
     schedules: tuple[Schedule, ...] = Field(
         (), description="Calendar triggers ([[schedules]] tables).")
     alerts: Alerts = Field(default_factory=Alerts)
+    tax: TaxSettings | None = Field(
+        None, description="Tax lots and rates ([tax]): plans then show the gains and the "
+        "estimated tax each sell realises. An estimate, not tax advice.")
 
     @model_validator(mode="after")
     def _allocation_is_complete(self) -> Policy:
@@ -229,6 +237,10 @@ class Policy(Strict):
                     raise ValueError(f"sleeves.{name}.members.{member}: also listed in [targets]")
                 if name in self.targets:
                     raise ValueError(f"sleeves.{name}: a sleeve and an asset share the name")
+        for asset in self.exclude:
+            if asset in self.asset_targets() or asset == self.quote:
+                raise ValueError(f"exclude.{asset}: a targeted asset or the quote cannot be "
+                                 "excluded")
         total = math.fsum([*self.targets.values(), *(s.weight for s in self.sleeves.values())])
         if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
             raise ValueError(f"targets: weights and sleeve weights sum to {total:.10g}, not 1")

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from trimtab.domain.contracts import Contract
+
 WALLET = "wallet"
 DEFAULT_FUNDING_INTERVAL_HOURS = 8.0
 
@@ -50,6 +52,9 @@ class Position(Frozen):
     contracts: Amount
     contract_size: PositivePrice = Field(1.0, alias="contractSize")
     mark_price: PositivePrice = Field(alias="markPrice")
+    mark_estimated: bool = Field(
+        False, alias="markEstimated",
+        description="The venue gave no mark price: the market's last price stands in for it.")
     entry_price: PositivePrice | None = Field(None, alias="entryPrice")
     leverage: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     margin_mode: Literal["cross", "isolated"] | None = Field(None, alias="marginMode")
@@ -82,11 +87,13 @@ class Position(Frozen):
         return self.settle == self.base
 
     @property
+    def contract(self) -> Contract:
+        return Contract(self.contract_size, self.inverse)
+
+    @property
     def notional(self) -> float:
-        """Unsigned notional in quote currency (ccxt's definition)."""
-        if self.inverse:
-            return self.contracts * self.contract_size
-        return self.contracts * self.contract_size * self.mark_price
+        """Unsigned notional in quote currency: the one rule, `Contract.notional`."""
+        return self.contract.notional(self.contracts, self.mark_price)
 
     @property
     def signed_notional(self) -> float:
@@ -127,6 +134,9 @@ class Snapshot(Frozen):
     positions: tuple[Position, ...] = ()
     funding_rates: dict[str, FundingRate] = Field(default_factory=dict)
     dated_futures: tuple[DatedFuture, ...] = ()
+    notes: tuple[str, ...] = Field(
+        (), description="What the venues could not tell (funding, a mark price, a ticker's "
+        "time) and what was left out, each a sentence the reports show.")
 
     @field_validator("prices", mode="before")
     @classmethod

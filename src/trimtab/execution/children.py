@@ -57,10 +57,10 @@ class LegSender:
     clock: Callable[[], float]
 
     def send(self, plan_id: str, leg: int, order: Order, amount: str, venue: Venue,
-             check: Check, first: Ticker) -> OrderResult:
-        """Send `amount` of `order` as its children; `check` guards every child after the first."""
+             check: Check, first: Ticker, notional: float) -> OrderResult:
+        """Send `amount` (worth `notional`) of `order` as children; `check` guards later ones."""
         total = Decimal(amount)
-        slices = child_count(self.execution, float(total) * first.last)
+        slices = child_count(self.execution, notional)
         size = total / slices
         ticker: Ticker | Refusal = first
         for number in range(1, slices + 1):
@@ -83,12 +83,12 @@ class LegSender:
                ticker: Ticker) -> OrderState:
         """One slice: a market child, or a limit child and perhaps its market fallback."""
         if self.execution.style == "market":
-            return self._child(plan_id, leg, order, amount, venue, None)
+            return self._child(plan_id, leg, order, amount, venue, ticker.last, None)
         bid, ask = ticker.bid or ticker.last, ticker.ask or ticker.last
         price = limit_price(self.execution, order.side, bid, ask)
         text = venue.price_to_precision(order.symbol, price) if price else None
         before = self.filled(plan_id, leg)
-        state = self._child(plan_id, leg, order, amount, venue, text)
+        state = self._child(plan_id, leg, order, amount, venue, ticker.last, text)
         if state is OrderState.FILLED or state not in (OrderState.CANCELLED,
                                                        OrderState.REJECTED):
             return state
@@ -96,11 +96,15 @@ class LegSender:
         cut = venue.amount_to_precision(order.symbol, float(rest))
         if self.execution.fallback == "none" or Decimal(cut) <= 0:
             return state
-        return self._child(plan_id, leg, order, cut, venue, None)
+        return self._child(plan_id, leg, order, cut, venue, ticker.last, None)
 
     def _child(self, plan_id: str, leg: int, order: Order, amount: str, venue: Venue,
-               price: str | None) -> OrderState:
-        """Journal, send and follow one child order to a final state (or to unknown)."""
+               sized_at: float, price: str | None) -> OrderState:
+        """Journal, send and follow one child order to a final state (or to unknown).
+
+        `price` is a limit price (None: a market order); `sized_at` is the
+        price the amount was sized at, which a venue that buys by cost needs.
+        """
         cid = client_order_id(plan_id, leg, self._next_child(plan_id, leg))
         self.journal.add_order(OrderRow(
             client_order_id=cid, plan_id=plan_id, leg=leg, venue=order.venue,
@@ -111,8 +115,8 @@ class LegSender:
                       f"({kind})")
         try:
             sent = venue.create_order(order.symbol, order.side, amount, cid,
-                                      reduce_only=order.reduce_only, price=price,
-                                      post_only=price is not None
+                                      reduce_only=order.reduce_only, price=sized_at,
+                                      limit=price, post_only=price is not None
                                       and self.execution.style == "post-only")
         except OutcomeUnknown as exc:
             self.journal.update_order(cid, state=OrderState.UNKNOWN, reason=str(exc))

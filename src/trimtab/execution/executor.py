@@ -84,7 +84,7 @@ class Executor:
                 result.stop = outcome
                 return
             result.orders.append(outcome)
-            turnover += outcome.filled * (outcome.average or 0.0)
+            turnover += self._rule(order).notional(outcome.filled, outcome.average or 0.0)
             if outcome.status not in (OrderState.FILLED, SKIPPED):
                 result.stop = Refusal(str(outcome.status),
                                       outcome.reason or f"order {outcome.status}")
@@ -114,13 +114,14 @@ class Executor:
                                plan_id)
             return OrderResult(None, order.venue, order.symbol, order.side, amount,
                                SKIPPED, reason=skip)
-        stop = cap_guard(float(amount) * ticker.last, turnover, self.policy, self.policy.quote)
+        notional = self._rule(order).notional(float(amount), ticker.last)
+        stop = cap_guard(notional, turnover, self.policy, self.policy.quote)
         if stop is not None:
             return stop
         sender = LegSender(self.journal, self.reconciler, self.backoff, self.policy.execution,
                            self.progress, self.sleep, self.clock)
         return sender.send(plan_id, leg, order, amount, venue,
-                           partial(self._check, venue, order), ticker)
+                           partial(self._check, venue, order), ticker, notional)
 
     def _check(self, venue: Venue, order: Order) -> Ticker | Refusal:
         """Before every child: the kill switch, then a fresh price that passes the guard."""
@@ -144,14 +145,19 @@ class Executor:
             costs = self.policy.costs
             per_unit = price * (1.0 + costs.fee_rate + costs.slippage_bps / 10_000)
             amount = min(amount, free.get(self.policy.quote, 0.0) / per_unit)
-        market = self.backoff.call(venue.load_markets).get(order.symbol)
-        rule = market.rule if market is not None else MarketRule()
+        rule = self._rule(order)
         cut = rule.floor(amount)
-        reason = _limit_violation(rule, cut, cut * price, self.policy.costs.min_trade,
-                                  self.policy.quote)
+        reason = _limit_violation(rule, cut, rule.notional(cut, price),
+                                  self.policy.costs.min_trade, self.policy.quote)
         if reason is not None:
             return format(cut, ".12g"), reason
         return venue.amount_to_precision(order.symbol, cut), None
+
+    def _rule(self, order: Order) -> MarketRule:
+        """The order's market rule (lot size, limits, contract) as the venue lists it."""
+        venue = self.venues[order.venue]
+        market = self.backoff.call(venue.load_markets).get(order.symbol)
+        return market.rule if market is not None else MarketRule()
 
 
 def _limit_violation(rule: MarketRule, amount: float, notional: float, min_trade: float,

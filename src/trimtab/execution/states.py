@@ -64,6 +64,7 @@ class WatchDecision(StrEnum):
     NONE = "none"
     REVIEW = "review"  # a scheduled review: reported and notified, nothing planned
     OUTAGE = "outage"  # no snapshot could be taken
+    SNAPSHOT_PROBLEM = "snapshot problem"  # taken, but it cannot be analysed (unpriced assets)
     REFUSED = "refused"  # the plan refused (a stale or missing price)
     NOTHING = "nothing to trade"
     ALERT_ONLY = "alert only (mode alert)"

@@ -31,6 +31,7 @@ def check_document(analysis: Analysis, plan: Plan) -> dict[str, Any]:
                     for s in analysis.sleeves],
         "untargeted": list(analysis.untargeted),
         "stale_prices": list(analysis.stale_prices),
+        "notes": list(analysis.notes),
         "tactical": [asdict(t) for t in analysis.tactical],
         "futures": {
             "gross_notional": f.gross_notional, "multiple": finite(f.multiple),
@@ -39,7 +40,8 @@ def check_document(analysis: Analysis, plan: Plan) -> dict[str, Any]:
             "funding_per_day": f.funding_per_day,
             "positions": [{"venue": p.position.venue, "symbol": p.position.symbol,
                            "side": p.position.side, "contracts": p.position.contracts,
-                           "notional": p.notional, "funding_rate": p.funding_rate,
+                           "notional": p.notional, "mark_estimated": p.position.mark_estimated,
+                           "funding_rate": p.funding_rate,
                            "funding_per_day": p.funding_per_day} for p in f.positions],
             "margin": [{"venue": m.position.venue, "symbol": m.position.symbol,
                         "margin_ratio": m.margin_ratio, "liquidation_price": m.liquidation_price,

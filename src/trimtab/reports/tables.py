@@ -42,7 +42,17 @@ def render_check(console: Console, analysis: Analysis, plan: Plan) -> None:
     for part in futures_parts(analysis):
         console.print(part)
     console.print(triggers_text(analysis))
+    if analysis.notes:
+        console.print(notes_text(analysis))
     console.print(plan_group(plan, analysis.quote))
+
+
+def notes_text(analysis: Analysis) -> Text:
+    """What the snapshot could not see or estimated: said once, under the triggers."""
+    out = Text("Snapshot notes:\n", style="bold")
+    for note in analysis.notes:
+        out.append(f"  • {note}\n", style="yellow")
+    return out
 
 
 def allocation_table(analysis: Analysis) -> Table:
@@ -81,7 +91,9 @@ def futures_parts(analysis: Analysis) -> Iterable[RenderableType]:
     style = "bold red" if f.breached else "green"
     yield Text.assemble("Futures: gross notional ", money(f.gross_notional), " = ",
                         (f"{f.multiple:.2f}×", style), f" spot value (cap {f.max_multiple:.2f}×);"
-                        f" funding {money(f.funding_per_day)} {analysis.quote}/day")
+                        f" funding {money(f.funding_per_day)} {analysis.quote}/day"
+                        + (f" ({unknown} unknown)" if (unknown := sum(
+                            p.funding_rate is None for p in f.positions)) else ""))
     t = table("Positions", "venue", "symbol", "side", "contracts", "notional", "funding",
               "per day", "liquidation", right=("contracts", "notional", "funding", "per day",
                                                "liquidation"))
@@ -89,10 +101,12 @@ def futures_parts(analysis: Analysis) -> Iterable[RenderableType]:
         liq = "–" if m.liquidation_price is None else (
             f"{price(m.liquidation_price)}{'~' if m.liquidation_estimated else ''}")
         t.add_row(p.position.venue, p.position.symbol, p.position.side,
-                  f"{p.position.contracts:g}", money(p.notional),
-                  "–" if p.funding_rate is None else f"{p.funding_rate * 100:.4f}%",
-                  money(p.funding_per_day), liq)
-    t.caption = "~ estimated from margin and maintenance rate"
+                  f"{p.position.contracts:g}",
+                  money(p.notional) + ("~" if p.position.mark_estimated else ""),
+                  "n/a" if p.funding_rate is None else f"{p.funding_rate * 100:.4f}%",
+                  "n/a" if p.funding_per_day is None else money(p.funding_per_day), liq)
+    t.caption = ("~ estimated (notional: last price for a missing mark price; liquidation: "
+                 "from margin and maintenance rate)  n/a: funding unknown")
     t.caption_justify = "left"
     yield t
     yield Text("Net exposure (spot + futures): " + ", ".join(

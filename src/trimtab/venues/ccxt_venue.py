@@ -15,7 +15,14 @@ from typing import Any, TypeVar
 import ccxt
 
 from trimtab.domain.planning.orders import Side
-from trimtab.domain.snapshot import FundingRate, Position
+from trimtab.domain.snapshot import FundingRate
+from trimtab.venues.capabilities import (
+    CLIENT_ID_LOOKUP,
+    buys_by_cost,
+    client_id_param,
+    position_queries,
+)
+from trimtab.venues.ccxt_parse import funding_of, number, position_of, ticker_of
 from trimtab.venues.credentials import Credentials, load_credentials
 from trimtab.venues.errors import (
     Fatal,
@@ -26,14 +33,17 @@ from trimtab.venues.errors import (
     VenueError,
 )
 from trimtab.venues.markets import markets_of
-from trimtab.venues.port import Balances, Market, OrderStatus, Ticker, VenueOrder
+from trimtab.venues.port import (
+    Balances,
+    Market,
+    OrderStatus,
+    PositionsRead,
+    Ticker,
+    VenueOrder,
+)
 
 T = TypeVar("T")
 
-# Exchanges whose fetchOrder accepts ccxt's `clientOrderId` param; others are
-# resolved by scanning open and recent closed orders for the client order id.
-CLIENT_ID_LOOKUP = frozenset({"binance", "binanceusdm", "binancecoinm", "bybit", "okx",
-                              "bitget", "kucoin", "gate"})
 FATAL_ERRORS = (ccxt.AuthenticationError, ccxt.NotSupported, ccxt.ExchangeClosedByUser)
 STATUSES: dict[str, OrderStatus] = {"open": "open", "closed": "closed", "canceled": "canceled",
                                     "cancelled": "canceled", "expired": "expired",
@@ -77,27 +87,87 @@ class CcxtVenue:
             raw = self._read("fetch_tickers", self.exchange.fetch_tickers, symbols)
         else:
             raw = {s: self._read("fetch_ticker", self.exchange.fetch_ticker, s) for s in symbols}
-        return {s: _ticker(t) for s, t in raw.items() if t.get("last")}
+        fetched = self.now()
+        return {s: ticker_of(t, fetched) for s, t in raw.items() if t.get("last")}
 
-    def fetch_positions(self) -> list[Position]:
-        raw = self._read("fetch_positions", self.exchange.fetch_positions)
-        return [_position(self.name, p) for p in raw if float(p.get("contracts") or 0) > 0]
+    def fetch_positions(self) -> PositionsRead:
+        """Positions of every contract family, each read with ccxt's own params for it.
+
+        The first family is the account's main one and its failure is raised;
+        a further family that cannot be read (no permission, not offered) is
+        a note, so that a spot-and-USDⓈ-M account still gets its snapshot.
+        """
+        raw: dict[tuple[str, str], Mapping[str, Any]] = {}
+        notes: list[str] = []
+        for index, params in enumerate(position_queries(self.exchange.id)):
+            try:
+                found = self._read("fetch_positions", self.exchange.fetch_positions, None,
+                                   dict(params))
+            except (Rejected, Fatal) as exc:
+                if index == 0:
+                    raise
+                notes.append(f"positions {dict(params)} not read: {exc}")
+                continue
+            for p in found:
+                if float(p.get("contracts") or 0) > 0:
+                    raw[(str(p.get("symbol")), str(p.get("side")))] = p
+        unmarked = sorted({s for s, _ in raw if ":" in s and not raw_mark(raw, s)})
+        marks = self._marks(unmarked)
+        read = [position_of(self.name, p, marks) for p in raw.values()]
+        notes += [r for r in read if isinstance(r, str)]
+        notes += [f"{self.name}: {s} has no mark price; its last price is used (an estimate)"
+                  for s in unmarked if s in marks]
+        return PositionsRead(tuple(r for r in read if not isinstance(r, str)), tuple(notes))
+
+    def _marks(self, symbols: list[str]) -> Mapping[str, Ticker]:
+        """Last prices standing in for missing mark prices; none when they cannot be read."""
+        try:
+            return self.fetch_tickers(symbols) if symbols else {}
+        except VenueError:
+            return {}
 
     def fetch_funding_rates(self, symbols: list[str]) -> Mapping[str, FundingRate]:
-        raw = self._read("fetch_funding_rates", self.exchange.fetch_funding_rates, symbols)
-        return {s: _funding(r) for s, r in raw.items() if r.get("fundingRate") is not None}
+        """Funding of the perpetuals among `symbols`; dated futures have none.
+
+        A venue without a funding API answers an empty mapping: funding is
+        unknown (n/a), never an error.
+        """
+        markets = self.exchange.markets or {}
+        perpetual = [s for s in symbols if (markets.get(s) or {}).get("swap", True)]
+        has = self.exchange.has
+        if not perpetual or not (has.get("fetchFundingRates") or has.get("fetchFundingRate")):
+            return {}
+        if has.get("fetchFundingRates"):  # one call per family: venues refuse a mix
+            raw = {}
+            for family in _families(perpetual, markets):
+                raw.update(self._read("fetch_funding_rates", self.exchange.fetch_funding_rates,
+                                      family))
+        else:
+            raw = {s: self._read("fetch_funding_rate", self.exchange.fetch_funding_rate, s)
+                   for s in perpetual}
+        return {s: funding_of(r) for s, r in raw.items() if r.get("fundingRate") is not None}
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False, price: str | None = None,
-                     post_only: bool = False) -> VenueOrder:
-        params: dict[str, Any] = {"clientOrderId": client_order_id}
+                     reduce_only: bool = False, price: float | None = None,
+                     limit: str | None = None, post_only: bool = False) -> VenueOrder:
+        """A market order of `amount`, or a limit order at `limit` (post-only: maker only).
+
+        Where ccxt's own option `createMarketBuyOrderRequiresPrice` is set
+        (Coinbase, Gate, ...), a market buy is sent the sizing `price` and ccxt
+        computes the cost to spend as amount × price and cuts it with its cost
+        precision; elsewhere a market order is sent no price, as it needs none.
+        """
+        params: dict[str, Any] = {client_id_param(self.exchange.id): client_order_id}
         if reduce_only:
             params["reduceOnly"] = True
         if post_only:
             params["postOnly"] = True  # ccxt's unified flag (Binance: LIMIT_MAKER / GTX)
-        kind = "market" if price is None else "limit"
+        market = (self.exchange.markets or {}).get(symbol) or {}
+        by_cost = side == "buy" and market.get("spot") and buys_by_cost(self.exchange)
+        kind = "market" if limit is None else "limit"
+        sent_price = limit if limit is not None else (price if by_cost else None)
         try:
-            raw = self.exchange.create_order(symbol, kind, side, amount, price, params)
+            raw = self.exchange.create_order(symbol, kind, side, amount, sent_price, params)
         except Exception as exc:  # any failure of a placement is classified, never retried
             raise self._placement_error(exc) from None
         return self._order(raw, symbol, side, client_order_id)
@@ -171,10 +241,10 @@ class CcxtVenue:
             id=str(raw.get("id")), client_order_id=raw.get("clientOrderId") or client_order_id,
             symbol=raw.get("symbol") or symbol or "", side=raw.get("side") or side or "buy",
             amount=float(raw.get("amount") or 0.0), filled=float(raw.get("filled") or 0.0),
-            average=_float(raw.get("average")),
+            average=number(raw.get("average")),
             status=STATUSES.get(str(raw.get("status")), "open"),
-            fee=_float(fee.get("cost")), fee_currency=fee.get("currency"),
-            price=_float(raw.get("price")) if raw.get("type") == "limit" else None)
+            fee=number(fee.get("cost")), fee_currency=fee.get("currency"),
+            price=number(raw.get("price")) if raw.get("type") == "limit" else None)
 
 
 def open_ccxt_venue(exchange_id: str, name: str | None = None,
@@ -192,37 +262,18 @@ def _amounts(raw: Mapping[str, Any] | None) -> dict[str, float]:
     return {asset: float(v) for asset, v in (raw or {}).items() if v}
 
 
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
-def _ticker(raw: Mapping[str, Any]) -> Ticker:
-    ts = raw.get("timestamp")
-    when = datetime.fromtimestamp(ts / 1000, UTC) if ts else None
-    return Ticker(symbol=raw["symbol"], last=float(raw["last"]), timestamp=when,
-                  bid=_float(raw.get("bid")), ask=_float(raw.get("ask")))
+def raw_mark(raw: Mapping[tuple[str, str], Mapping[str, Any]], symbol: str) -> bool:
+    """Whether every raw position on `symbol` carries a mark price."""
+    return all(p.get("markPrice") for (s, _), p in raw.items() if s == symbol)
 
 
-def _position(venue: str, raw: Mapping[str, Any]) -> Position:
-    return Position.model_validate({
-        "venue": venue, "symbol": raw["symbol"], "side": raw["side"],
-        "contracts": float(raw["contracts"]), "contractSize": float(raw.get("contractSize") or 1),
-        "markPrice": float(raw["markPrice"]),
-        "entryPrice": _float(raw.get("entryPrice")) or None,
-        "leverage": _float(raw.get("leverage")) or None,
-        # the margin fields the margin trigger reads; a missing liquidation price is
-        # estimated by the domain (and labelled an estimate)
-        "marginMode": raw.get("marginMode") if raw.get("marginMode") in MARGIN_MODES else None,
-        **{key: value for key in MARGIN_FIELDS
-           if (value := _float(raw.get(key))) is not None and value >= 0}})
-
-
-MARGIN_MODES = ("cross", "isolated")
-MARGIN_FIELDS = ("collateral", "initialMargin", "maintenanceMargin",
-                 "maintenanceMarginPercentage", "liquidationPrice", "marginRatio")
-
-
-def _funding(raw: Mapping[str, Any]) -> FundingRate:
-    interval = str(raw.get("interval") or "8h")
-    hours = float(interval[:-1]) if interval.endswith("h") and interval[:-1].isdigit() else 8.0
-    return FundingRate(rate=float(raw["fundingRate"]), interval_hours=hours)
+def _families(symbols: list[str], markets: Mapping[str, Any]) -> list[list[str]]:
+    """`symbols` grouped by contract family (linear or inverse, and settle currency)."""
+    groups: dict[tuple[bool, str], list[str]] = {}
+    for symbol in symbols:
+        market = markets.get(symbol) or {}
+        key = (bool(market.get("inverse")), str(market.get("settle") or ""))
+        groups.setdefault(key, []).append(symbol)
+    return list(groups.values())

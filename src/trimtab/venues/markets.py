@@ -15,6 +15,7 @@ from typing import Any
 
 import ccxt
 
+from trimtab.domain.contracts import SPOT, Contract
 from trimtab.domain.planning.orders import MarketRule
 from trimtab.venues.port import Market
 
@@ -50,10 +51,34 @@ def amount_step(exchange: Any, market: Mapping[str, Any]) -> float | None:
     precision = (market.get("precision") or {}).get("amount")
     if precision is None:
         return None
+    if exchange.precisionMode == ccxt.SIGNIFICANT_DIGITS:
+        return _probed(exchange, market)[0]
     if exchange.precisionMode == ccxt.DECIMAL_PLACES:
         return float(10.0 ** -int(precision))
     return float(precision)
 
+
+def significant_digits(exchange: Any, market: Mapping[str, Any]) -> int | None:
+    """The number of significant digits an amount keeps, in ccxt's SIGNIFICANT_DIGITS mode."""
+    precision = (market.get("precision") or {}).get("amount")
+    if precision is None or exchange.precisionMode != ccxt.SIGNIFICANT_DIGITS:
+        return None
+    return _probed(exchange, market)[1]
+
+
+def _probed(exchange: Any, market: Mapping[str, Any]) -> tuple[float | None, int | None]:
+    """(lot step, significant digits) as ccxt's own amount_to_precision cuts this market.
+
+    In SIGNIFICANT_DIGITS mode an exchange may still cut amounts to a fixed
+    number of decimals (ccxt's bitfinex keeps 8 decimals for amounts): two
+    amounts three orders of magnitude apart tell the two apart.
+    """
+    small = exchange.amount_to_precision(market["symbol"], 1 / 3)
+    large = exchange.amount_to_precision(market["symbol"], 1000 / 3)
+    decimals = len(small.partition(".")[2])
+    if decimals == len(large.partition(".")[2]):
+        return float(10.0 ** -decimals), None
+    return None, len(small.partition(".")[2].lstrip("0"))
 
 def market_of(exchange: Any, market: Mapping[str, Any]) -> Market:
     """trimtab's view of one ccxt market: currencies and the MarketRule."""
@@ -62,8 +87,17 @@ def market_of(exchange: Any, market: Mapping[str, Any]) -> Market:
         symbol=market["symbol"], base=market["base"], quote=market["quote"],
         rule=MarketRule(amount_step=amount_step(exchange, market),
                         min_amount=_number((limits.get("amount") or {}).get("min")),
-                        min_cost=_number((limits.get("cost") or {}).get("min"))),
+                        min_cost=_number((limits.get("cost") or {}).get("min")),
+                        contract=contract_of(market),
+                        significant_digits=significant_digits(exchange, market)),
         contract=bool(market.get("contract")))
+
+
+def contract_of(market: Mapping[str, Any]) -> Contract:
+    """A ccxt market's contract: spot is size 1, linear; a contract market says its size."""
+    if not market.get("contract"):
+        return SPOT
+    return Contract(float(market.get("contractSize") or 1.0), bool(market.get("inverse")))
 
 
 def markets_of(exchange: Any) -> dict[str, Market]:

@@ -48,6 +48,15 @@ class Ticker:
     timestamp: datetime | None
     bid: float | None = None
     ask: float | None = None
+    time_estimated: bool = False  # the venue sent no time: `timestamp` is when it was fetched
+
+
+@dataclass(frozen=True, slots=True)
+class PositionsRead:
+    """The contract positions a venue holds, and the ones left out with the reason."""
+
+    positions: tuple[Position, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +103,20 @@ class Venue(Protocol):
 
     def fetch_tickers(self, symbols: list[str]) -> Mapping[str, Ticker]: ...
 
-    def fetch_positions(self) -> list[Position]: ...
+    def fetch_positions(self) -> PositionsRead:
+        """Every contract family the account holds; never raises for one it cannot read."""
+        ...
 
     def fetch_funding_rates(self, symbols: list[str]) -> Mapping[str, FundingRate]: ...
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False, price: str | None = None,
-                     post_only: bool = False) -> VenueOrder:
-        """Place a market order, or a limit order at `price` (post-only: maker or rejected).
+                     reduce_only: bool = False, price: float | None = None,
+                     limit: str | None = None, post_only: bool = False) -> VenueOrder:
+        """Place a market order, or a limit order at `limit` (post-only: maker or rejected).
 
-        Raises OutcomeUnknown when it may have been accepted.
+        Raises OutcomeUnknown when it may have been accepted. `price` is the
+        price the amount was sized at: a venue that buys at market by the
+        cost to spend is sent amount × price.
         """
         ...
 

@@ -1,9 +1,12 @@
 """A Snapshot taken from live venues, plus wallet holdings from a file.
 
-Balances come from every venue, prices from the first venue with an
-`ASSET/quote` market, each with the venue's own timestamp so that the
-planner's `max_price_age` guard sees how old it really is. The snapshot's
-time is the venue's clock (the replay's, on a replayed paper venue).
+Balances come from every venue, prices from the first venue with a route to
+the quote: the direct pair, the reverse pair (USDT/USD prices USD), or a
+cross through another stablecoin, fiat or BTC. Each price keeps the venue's
+own timestamp so that the planner's `max_price_age` guard sees how old it
+really is. What a venue could not tell (funding, a mark price, a ticker's
+time) becomes a note on the snapshot, never an error. The snapshot's time is
+the venue's clock (the replay's, on a replayed paper venue).
 """
 
 from __future__ import annotations
@@ -14,8 +17,13 @@ from typing import Any
 
 from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.snapshot import Balance, FundingRate, Position, Snapshot
-from trimtab.venues.port import Venue
+from trimtab.venues.errors import VenueError
+from trimtab.venues.port import Market, Ticker, Venue
 from trimtab.venues.retry import Backoff
+
+# currencies a price may be crossed through when an asset has no pair with the quote
+BRIDGES = ("USDT", "USDC", "USD", "FDUSD", "DAI", "EUR", "BTC")
+Leg = tuple[str, bool]  # (symbol, inverted: the asset is that market's quote)
 
 
 def take_snapshot(venues: Sequence[Venue], quote: str, assets: set[str], backoff: Backoff,
@@ -27,31 +35,81 @@ def take_snapshot(venues: Sequence[Venue], quote: str, assets: set[str], backoff
     balances += [Balance(venue="wallet", asset=a, amount=u) for a, u in (wallet or {}).items()]
     positions: list[Position] = []
     funding: dict[str, FundingRate] = {}
+    notes: list[str] = []
     for venue in venues:
-        held = backoff.call(venue.fetch_positions)
-        positions += held
-        if held:
-            symbols = sorted({p.symbol for p in held})
-            funding.update(backoff.call(partial(venue.fetch_funding_rates, symbols)))
+        read = backoff.call(venue.fetch_positions)
+        positions += read.positions
+        notes += read.notes
+        if read.positions:
+            funding.update(_funding(venue, read.positions, backoff, notes))
     wanted = (assets | {b.asset for b in balances}) - {quote}
+    prices = _prices(venues, quote, wanted, backoff, notes)
     return Snapshot.model_validate({
         "as_of": venues[0].now(), "balances": balances, "positions": positions,
-        "funding_rates": funding, "prices": {quote: 1.0, **_prices(venues, quote, wanted,
-                                                                   backoff)}})
+        "funding_rates": funding, "prices": {quote: 1.0, **prices}, "notes": notes})
 
 
-def _prices(venues: Sequence[Venue], quote: str, assets: set[str], backoff: Backoff
-            ) -> dict[str, Any]:
+def _funding(venue: Venue, positions: Sequence[Position], backoff: Backoff,
+             notes: list[str]) -> Mapping[str, FundingRate]:
+    """Funding rates of the venue's positions; unknown (a note) when they cannot be read."""
+    symbols = sorted({p.symbol for p in positions})
+    try:
+        return backoff.call(partial(venue.fetch_funding_rates, symbols))
+    except VenueError as exc:
+        notes.append(f"funding rates unknown on {venue.name} (shown as n/a): {exc}")
+        return {}
+
+
+def _prices(venues: Sequence[Venue], quote: str, assets: set[str], backoff: Backoff,
+            notes: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for venue in venues:
         markets = backoff.call(venue.load_markets)
-        symbols = [f"{a}/{quote}" for a in sorted(assets - set(out)) if f"{a}/{quote}" in markets]
+        routes = {a: r for a in sorted(assets - set(out)) if (r := route(a, quote, markets))}
+        symbols = sorted({symbol for legs in routes.values() for symbol, _ in legs})
         if not symbols:
             continue
         tickers = backoff.call(partial(venue.fetch_tickers, symbols))
-        for symbol, ticker in tickers.items():
-            out[symbol.split("/", 1)[0]] = {"price": ticker.last, "timestamp": ticker.timestamp}
+        for asset, legs in routes.items():
+            if all(symbol in tickers for symbol, _ in legs):
+                out[asset] = priced(legs, tickers)
+        untimed = sorted(s for s, t in tickers.items() if t.time_estimated)
+        if untimed:
+            notes.append(f"{venue.name} sent tickers without a time ({', '.join(untimed)}); "
+                         "the time they were fetched is used")
     return out
+
+
+def route(asset: str, quote: str, markets: Mapping[str, Market]) -> tuple[Leg, ...]:
+    """The markets that price `asset` in `quote`: direct, reverse, or a cross (two legs)."""
+    direct = _leg(asset, quote, markets)
+    if direct is not None:
+        return (direct,)
+    for bridge in BRIDGES:
+        if bridge in (asset, quote):
+            continue
+        first, second = _leg(asset, bridge, markets), _leg(bridge, quote, markets)
+        if first is not None and second is not None:
+            return (first, second)
+    return ()
+
+
+def _leg(base: str, quote: str, markets: Mapping[str, Market]) -> Leg | None:
+    if f"{base}/{quote}" in markets:
+        return (f"{base}/{quote}", False)
+    if f"{quote}/{base}" in markets:
+        return (f"{quote}/{base}", True)
+    return None
+
+
+def priced(legs: tuple[Leg, ...], tickers: Mapping[str, Ticker]) -> dict[str, Any]:
+    """The product of the legs' prices, timed by the oldest leg."""
+    price = 1.0
+    for symbol, inverted in legs:
+        last = tickers[symbol].last
+        price *= 1.0 / last if inverted else last
+    stamps = [t for t in (tickers[s].timestamp for s, _ in legs) if t is not None]
+    return {"price": price, "timestamp": min(stamps) if stamps else None}
 
 
 def market_rules(venues: Sequence[Venue], backoff: Backoff) -> dict[tuple[str, str], MarketRule]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from trimtab.domain.analysis.alerting import Key, Notified, due, near_edges
-from trimtab.domain.analysis.drift import Analysis, analyse
+from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
 from trimtab.domain.analysis.triggers import Trigger
 from trimtab.domain.calendar import calendar_triggers, next_fire
 from trimtab.domain.planning.orders import MarketRule
@@ -112,6 +112,7 @@ class Watcher:
     _last_good: datetime | None = None
     _stale_notified: bool = False
     _failures: int = 0
+    _problem: str | None = None  # the snapshot problem last notified
 
     def run(self, until: datetime | None = None) -> None:
         """Tick until stopped (SIGINT/SIGTERM set `stop`) or `until` has passed."""
@@ -146,7 +147,11 @@ class Watcher:
         except (VenueError, OSError) as exc:  # the loop must outlive a venue outage
             return self._outage(now, calendar, exc)
         self._recovered(now)
-        analysis = analyse(snapshot, self.policy)
+        try:
+            analysis = analyse(snapshot, self.policy)
+        except SnapshotError as exc:  # retrying sooner cannot price an asset: wait, say it once
+            return self._snapshot_problem(now, calendar, exc)
+        self._problem = None
         fired = calendar + analysis.triggers
         near = near_edges(analysis, self.policy.alerts.rearm)
         notified, memory = due(fired, self.journal.alert_memory(), now, self.policy.alerts, near)
@@ -195,6 +200,20 @@ class Watcher:
         outage = Decision(WatchDecision.OUTAGE, detail=error)
         self.journal.record_check(now, None, calendar, (), str(outage), memory)
         return TickReport(now, None, calendar, (), outage, error)
+
+    def _snapshot_problem(self, now: datetime, calendar: tuple[Trigger, ...],
+                          exc: SnapshotError) -> TickReport:
+        """A snapshot that cannot be analysed: journaled every check, notified once."""
+        error = str(exc)
+        if error != self._problem:
+            self._notify(now, Message("trimtab: snapshot cannot be analysed",
+                                      f"{error}. Checks go on; add the prices, or list the "
+                                      "assets under `exclude` in the policy."))
+            self._problem = error
+        problem = Decision(WatchDecision.SNAPSHOT_PROBLEM, detail=error)
+        self.journal.record_check(now, None, calendar, (), str(problem),
+                                  self.journal.alert_memory())
+        return TickReport(now, None, calendar, (), problem, error)
 
     def _recovered(self, now: datetime) -> None:
         if self._stale_notified:

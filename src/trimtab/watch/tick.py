@@ -37,7 +37,8 @@ class Decision:
             return f"proposed {self.plan_id}"
         if self.kind is WatchDecision.EXECUTED:
             return f"executed {self.plan_id} ({self.detail})"
-        if self.kind in (WatchDecision.REFUSED, WatchDecision.OUTAGE):
+        if self.kind in (WatchDecision.REFUSED, WatchDecision.OUTAGE,
+                         WatchDecision.SNAPSHOT_PROBLEM):
             return f"{self.kind}: {self.detail}"
         return str(self.kind)
 

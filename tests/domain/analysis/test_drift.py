@@ -103,3 +103,26 @@ def test_stale_prices_are_flagged():
                     {"BTC": 0.1, "ETH": 1.0, "USDT": 5_000.0})
     analysis = analyse(snap, policy({"BTC": 0.4, "ETH": 0.2, "USDT": 0.4}, max_price_age=60))
     assert analysis.stale_prices == ("BTC",)
+
+
+def test_every_unpriced_asset_is_named_in_one_message():
+    """Finding 8: an OKX account with seven unpriced coins was told about the first only."""
+    held = {"BTC": 0.1, "USDT": 100.0, "JFI": 100.0, "TUSD": 3000.0, "OKB": 2.0}
+    with pytest.raises(SnapshotError) as info:
+        analyse(snapshot({"BTC": 50_000.0}, held), policy({"BTC": 0.5, "USDT": 0.5}))
+    assert str(info.value).startswith("prices.JFI, prices.OKB, prices.TUSD: no price for held "
+                                      "assets JFI, OKB, TUSD")
+
+
+def test_excluded_assets_are_left_out_of_the_weights_and_reported_as_excluded():
+    held = {"BTC": 0.1, "USDT": 5_000.0, "JFI": 100.0, "TUSD": 3000.0}
+    analysis = analyse(snapshot({"BTC": 50_000.0}, held),
+                       policy({"BTC": 0.5, "USDT": 0.5}, exclude=["JFI", "TUSD"]))
+    assert analysis.spot_value == pytest.approx(10_000.0)
+    assert [a.asset for a in analysis.assets] == ["BTC", "USDT"]
+    assert analysis.notes == ("excluded by the policy (not weighed or traded): JFI, TUSD",)
+
+
+def test_a_targeted_asset_cannot_be_excluded():
+    with pytest.raises(ValueError, match=r"exclude\.BTC"):
+        policy({"BTC": 0.5, "USDT": 0.5}, exclude=["BTC"])

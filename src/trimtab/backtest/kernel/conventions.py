@@ -1,6 +1,6 @@
 """Other libraries' ways of fitting fees into a to-target rebalance, in numba.
 
-trimtab's own convention (rebalance_nb.py) lands every asset exactly on its
+trimtab's own convention (rebalance.py) lands every asset exactly on its
 target weight of the post-fee value. bt and vectorbt do it differently
 (see the peer benchmark's README), so their results differ by O(fee) per
 rebalance and, once a trigger flips, by whole paths. These two functions
@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from trimtab.backtest.kernel.rebalance import (
+from trimtab.backtest.kernel.layout import (
     P_FEE,
     P_QUOTE,
     T_FEES,

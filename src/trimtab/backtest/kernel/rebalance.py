@@ -1,18 +1,19 @@
 """The domain's rebalance rule restated in numba for the backtest kernel.
 
-This is `domain.sizing.spot_targets` (desired weights of the post-cost value,
-found by the same fixed-point iteration) followed by
-`domain.venue_split.spot_orders` for a single venue: sells first, largest
+This is `domain.planning.sizing.spot_targets` (desired weights of the
+post-cost value, found by the same fixed-point iteration, with the domain's
+own ITERATIONS and CONVERGED) followed by
+`domain.planning.routing.spot_orders` for a single venue: sells first, largest
 drift first; buys most underweight first, each limited to the quote on hand;
-orders under `min_trade` skipped; trades under 1e-9 of the value ignored as
-dust. Band bounds are not recomputed here: the caller passes the bounds that
-`domain.bands.band_for` and `Band.inner` produced. A property test
+orders under `min_trade` skipped; trades under the domain's DUST (a share of
+the value) ignored. Band bounds are not recomputed here: the caller passes
+the bounds that `domain.bands.band_for` and `Band.inner` produced. A property test
 (tests/backtest/test_domain_agreement.py) holds this file equal to the domain
 on random portfolios, because a rule must have one meaning.
 
-Array layout (see `inputs.py`): `bands[row, asset]` with rows TARGET, LOW,
-HIGH, INNER_LOW, INNER_HIGH; `sleeve_bands[row, sleeve]` likewise;
-`sleeve_of[asset]` is the asset's sleeve or -1.
+Array layout (layout.py, filled by `inputs.py`): `bands[row, asset]` with
+rows TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH; `sleeve_bands[row, sleeve]`
+likewise; `sleeve_of[asset]` is the asset's sleeve or -1.
 """
 
 from __future__ import annotations
@@ -23,17 +24,29 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from trimtab.backtest.kernel import layout
+from trimtab.backtest.kernel.layout import (
+    INNER_HIGH,
+    INNER_LOW,
+    P_FEE,
+    P_FRACTION,
+    P_MIN_TRADE,
+    P_QUOTE,
+    P_SCOPE_ALL,
+    P_SLIP,
+    T_FEES,
+    T_ORDERS,
+    T_SKIPPED,
+    T_SLIP,
+    T_TURNOVER,
+    TARGET,
+)
+from trimtab.domain.planning.routing import DUST
+from trimtab.domain.planning.sizing import CONVERGED, ITERATIONS
+
 Array = npt.NDArray[Any]
-
-TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH = 0, 1, 2, 3, 4
-ITERATIONS = 8  # domain.sizing.ITERATIONS
-CONVERGED = 1e-13  # relative tolerance of domain.sizing._solve
-DUST = 1e-9  # domain.venue_split.DUST
-
-# indices of the cost-and-rule parameter vector
-P_FRACTION, P_SCOPE_ALL, P_FEE, P_SLIP, P_MIN_TRADE, P_QUOTE = 0, 1, 2, 3, 4, 5
-# indices of the per-rebalance tally
-T_FEES, T_SLIP, T_TURNOVER, T_ORDERS, T_SKIPPED = 0, 1, 2, 3, 4
+# reports.charts still imports the band rows from here; layout.py is their one home
+HIGH, LOW = layout.HIGH, layout.LOW
 
 
 @njit(cache=True)

@@ -104,6 +104,7 @@ class Analysis:
     untargeted: tuple[str, ...] = ()
     margin: tuple[MarginHealth, ...] = ()
     hedge_funding: tuple[HedgeFunding, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def triggered(self) -> bool:
@@ -117,7 +118,12 @@ class Analysis:
 
 
 def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
-    """Weights, bands, drift, futures exposure, triggers and alert prices."""
+    """Weights, bands, drift, futures exposure, triggers and alert prices.
+
+    Assets the policy excludes are taken out of the snapshot first: they are
+    neither priced nor weighed, and a note names the ones held.
+    """
+    snapshot, excluded = without_excluded(snapshot, policy)
     prices = valid_prices(snapshot, policy)
     core_units, tactical_units = split_tactical(snapshot, policy)
     values = {a: sum(v.values()) * prices.get(a, 0.0) for a, v in core_units.items()}
@@ -145,17 +151,30 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
         tactical=tactical, futures=futures, triggers=triggers,
         stale_prices=stale_prices(snapshot, policy, [a for a in names if a in prices]),
         untargeted=tuple(a for a in names if a not in targets), margin=margin,
-        hedge_funding=hedges)
+        hedge_funding=hedges, notes=snapshot.notes + excluded)
+
+
+def without_excluded(snapshot: Snapshot, policy: Policy) -> tuple[Snapshot, tuple[str, ...]]:
+    """The snapshot less the balances of excluded assets, and a note naming those held."""
+    held = sorted({b.asset for b in snapshot.balances if b.asset in policy.exclude})
+    if not held:
+        return snapshot, ()
+    kept = tuple(b for b in snapshot.balances if b.asset not in policy.exclude)
+    note = f"excluded by the policy (not weighed or traded): {', '.join(held)}"
+    return snapshot.model_copy(update={"balances": kept}), (note,)
 
 
 def valid_prices(snapshot: Snapshot, policy: Policy) -> dict[str, float]:
-    """Prices by asset, the quote at 1; a held asset without a price is an error."""
+    """Prices by asset, the quote at 1; held assets without a price are one error naming all."""
     prices = {a: q.price for a, q in snapshot.prices.items()}
     prices[policy.quote] = 1.0
-    for asset, units in snapshot.holdings().items():
-        if units > 0 and asset not in prices:
-            raise SnapshotError(
-                f"prices.{asset}: no price for held asset {asset}; add a positive price for it")
+    missing = sorted(a for a, units in snapshot.holdings().items()
+                     if units > 0 and a not in prices)
+    if missing:
+        fields = ", ".join(f"prices.{a}" for a in missing)
+        raise SnapshotError(
+            f"{fields}: no price for held asset{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}; add a positive price for each")
     return prices
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.analysis.futures import exposure_multiple
+from trimtab.domain.contracts import Contract
 from trimtab.domain.planning.orders import CostModel
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import WALLET, Snapshot
@@ -52,7 +53,8 @@ def hedge_for(asset: str, overweight: float, snapshot: Snapshot, policy: Policy,
     gross = analysis.futures.gross_notional + notional
     multiple = exposure_multiple(gross, analysis.spot_value)
     return Hedge(
-        asset=asset, venue=venue, symbol=symbol, contracts=notional / (size * mark),
+        asset=asset, venue=venue, symbol=symbol,
+        contracts=Contract(size).amount_for(notional, mark),
         notional=notional, overweight=overweight, existing_short=existing,
         open_cost=costs.fee(notional) + costs.slip(notional),
         funding_rate=None if funding is None else funding.rate,

@@ -9,10 +9,11 @@ balance of its venue, a buy takes notional + fee + slippage from it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_UP, Decimal
 from typing import Literal
+
+from trimtab.domain.contracts import SPOT, Contract
 
 Side = Literal["buy", "sell"]
 SkipReason = Literal[
@@ -41,11 +42,18 @@ class CostModel:
 
 @dataclass(frozen=True, slots=True)
 class MarketRule:
-    """A market's lot size and minimums (ccxt `precision.amount`, `limits`)."""
+    """A market's lot size, minimums and contract (ccxt `precision.amount`, `limits`,
+    `contractSize`, `inverse`): what an amount of it is worth comes from `contract`."""
 
     amount_step: float | None = None
     min_amount: float | None = None
     min_cost: float | None = None
+    contract: Contract = SPOT
+    significant_digits: int | None = None  # ccxt's SIGNIFICANT_DIGITS mode (Bitfinex)
+
+    def notional(self, amount: float, price: float) -> float:
+        """The quote value of `amount` of this market at `price` (the one notional rule)."""
+        return self.contract.notional(amount, price)
 
     def floor(self, amount: float) -> float:
         """Truncate to the lot size exactly as ccxt's amount_to_precision does.
@@ -53,7 +61,10 @@ class MarketRule:
         ccxt truncates the decimal text of the amount (`repr`), so decimal
         arithmetic on that text gives the same lot count: 0.3 with a 0.1 step
         is 3 lots, and 1.99999999998 with a step of 1 is one lot, not two.
+        A market counted in significant digits keeps that many, truncated.
         """
+        if self.significant_digits:
+            return _significant(amount, self.significant_digits, ROUND_DOWN)
         if not self.amount_step:
             return amount
         step = Decimal(repr(self.amount_step))
@@ -61,16 +72,32 @@ class MarketRule:
         return float(lots * step)
 
     def ceil(self, amount: float) -> float:
-        """Round up to the lot size; within a billionth of a tick counts as that tick."""
-        step = self.amount_step
-        if not step:
+        """Round up to the lot size; within a billionth of a tick counts as that tick.
+
+        The lot count is multiplied out in decimal, so that what comes back
+        is exactly a whole number of lots and `floor` keeps every one of them
+        (5 × 1e-6 in floats is a hair under 5e-6, and truncates to 4 lots).
+        """
+        if self.significant_digits:
+            return _significant(amount, self.significant_digits, ROUND_UP)
+        if not self.amount_step:
             return amount
-        ticks = amount / step
-        nearest = round(ticks)
+        step = Decimal(repr(self.amount_step))
+        ticks = Decimal(repr(amount)) / step
+        nearest = ticks.to_integral_value()
         # 0.3 / 0.1 is 2.9999999999999996: a value that close to a tick is that tick
-        if abs(ticks - nearest) < 1e-9:
-            return nearest * step
-        return math.ceil(ticks) * step
+        lots = nearest if abs(ticks - nearest) < Decimal("1e-9") else ticks.to_integral_value(
+            rounding=ROUND_CEILING)
+        return float(lots * step)
+
+
+def _significant(amount: float, digits: int, rounding: str) -> float:
+    """`amount` cut (or raised) to `digits` significant digits of its decimal text."""
+    value = Decimal(repr(amount))
+    if value <= 0:
+        return 0.0
+    quantum = Decimal(1).scaleb(value.adjusted() - digits + 1)
+    return float(value.quantize(quantum, rounding=rounding))
 
 
 @dataclass(frozen=True, slots=True)

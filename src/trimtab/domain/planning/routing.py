@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from trimtab.domain.analysis.drift import Analysis, AssetState
+from trimtab.domain.contracts import SPOT, Contract
 from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Side, Skipped
 from trimtab.domain.planning.sizing import SpotTargets
 from trimtab.domain.policy import Policy
@@ -31,16 +32,20 @@ class OrderFactory:
     markets: Mapping[tuple[str, str], MarketRule]
 
     def make(self, venue: str, symbol: str, asset: str, side: Side, amount: float,
-             price: float, value_per_unit: float, *, round_up: bool = False
+             price: float, contract: Contract = SPOT, *, round_up: bool = False
              ) -> Order | Skipped:
-        """An order for `amount` units, rounded to the lot size, or a Skipped."""
+        """An order for `amount` units, rounded to the lot size, or a Skipped.
+
+        `contract` values the amount (a position's own contract for a futures
+        order); the market rule's lot size and minimums apply to it.
+        """
         rule = self.markets.get((venue, symbol), MarketRule())
         sized = rule.ceil(amount) if round_up else rule.floor(amount)
-        notional = sized * value_per_unit
+        notional = contract.notional(sized, price)
 
         def skip(reason: str, detail: str) -> Skipped:
-            return Skipped(asset, side, amount * value_per_unit, reason,  # type: ignore[arg-type]
-                           detail, venue, symbol, amount)
+            return Skipped(asset, side, contract.notional(amount, price),
+                           reason, detail, venue, symbol, amount)  # type: ignore[arg-type]
 
         if notional < self.min_trade:
             return skip("below_min_trade", f"{notional:,.2f} {self.quote} is under the "
@@ -90,7 +95,7 @@ def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[st
         if take <= 0:
             break
         result = factory.make(venue, f"{asset.asset}/{factory.quote}", asset.asset, "sell",
-                              take, price, price)
+                              take, price)
         _record(result, quote, orders, skipped)
         remaining -= take
     if remaining > DUST * (value / price):
@@ -111,7 +116,7 @@ def _buy(asset: AssetState, value: float, factory: OrderFactory, quote: dict[str
             continue
         notional = spend / (1.0 + rate)
         result = factory.make(venue, f"{asset.asset}/{factory.quote}", asset.asset, "buy",
-                              notional / price, price, price)
+                              notional / price, price)
         _record(result, quote, orders, skipped)
         need -= spend
         if need <= floor:
@@ -151,12 +156,11 @@ def futures_reductions(analysis: Analysis, policy: Policy,
     skipped: list[Skipped] = []
     for exposure in analysis.futures.positions:
         p = exposure.position
-        per_contract = exposure.notional / p.contracts
         side: Side = "sell" if p.side == "long" else "buy"
         result = factory.make(p.venue, p.symbol, p.base, side, p.contracts * cut, p.mark_price,
-                              per_contract, round_up=True)
+                              p.contract, round_up=True)
         if isinstance(result, Order) and result.amount > p.contracts:
             result = factory.make(p.venue, p.symbol, p.base, side, p.contracts, p.mark_price,
-                                  per_contract)
+                                  p.contract)
         (orders if isinstance(result, Order) else skipped).append(result)  # type: ignore[arg-type]
     return tuple(orders), tuple(skipped)

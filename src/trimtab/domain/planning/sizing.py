@@ -23,7 +23,8 @@ from trimtab.domain.planning.targets import (
 from trimtab.domain.policy import Policy
 
 Rule = Callable[[Mapping[str, float], float], dict[str, float]]
-ITERATIONS = 8
+ITERATIONS = 8  # most fixed-point steps; each multiplies the error by the cost rate (≪ 1)
+CONVERGED = 1e-13  # change of the post-cost value, relative to the value, that ends them
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,7 @@ def _solve(analysis: Analysis, costs: CostModel, cash_flow: float, movable: set[
         # between equal drifts in spot_orders, as it does in the backtest kernel
         deltas = {a: desired[a] * net - values[a] for a in values if a in movable}
         new_net = gross - costs.rate * sum(abs(d) for d in deltas.values())
-        if abs(new_net - net) <= 1e-13 * gross:
+        if abs(new_net - net) <= CONVERGED * gross:
             break
         net = new_net
     return SpotTargets(deltas, net)

@@ -39,7 +39,7 @@ from trimtab.venues.paper.depth import DEPTHS, Book, Depth, depth_for
 from trimtab.venues.paper.funding import FundingRates, settle_funding
 from trimtab.venues.paper.margin import MarginModel, liquidate
 from trimtab.venues.paper.resting import fill_resting, locked
-from trimtab.venues.port import Balances, Market, Ticker, VenueOrder
+from trimtab.venues.port import Balances, Market, PositionsRead, Ticker, VenueOrder
 from trimtab.venues.prices import PriceSource
 
 SYNTHETIC_DECIMALS = 8
@@ -158,9 +158,9 @@ class PaperVenue:
             out[symbol] = Ticker(symbol, quoted[0], quoted[1], bid=bid, ask=ask)
         return out
 
-    def fetch_positions(self) -> list[Position]:
+    def fetch_positions(self) -> PositionsRead:
         self.advance()
-        return self._positions()
+        return PositionsRead(tuple(self._positions()))
 
     def _positions(self) -> list[Position]:
         with self.journal.session() as session:
@@ -189,34 +189,37 @@ class PaperVenue:
         return out
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False, price: str | None = None,
-                     post_only: bool = False) -> VenueOrder:
-        """A market order (no `price`) walks the book; a limit order takes what crosses and rests.
+                     reduce_only: bool = False, price: float | None = None,
+                     limit: str | None = None, post_only: bool = False) -> VenueOrder:
+        """A market order walks the book; a limit order takes what crosses, the rest rests.
 
         A post-only order that would cross is rejected; a market order that
         exhausts the book's levels is closed with what it got (ccxt: canceled).
+        `price` (what the caller sized the amount at) is not needed here.
         """
         self.advance()
         market = self._market(symbol)
         units = Decimal(amount)
         book = self._book(market)
-        limit = None if price is None else Decimal(price)
-        if limit is not None and limit <= 0:
-            raise Rejected(self.name, "create_order", f"{symbol}: limit price {price}")
-        if limit is not None and post_only and book.crosses(side, limit):
-            raise Rejected(self.name, "create_order", f"{symbol}: post-only {side} at {price} "
+        limit_price = None if limit is None else Decimal(limit)
+        if limit_price is not None and limit_price <= 0:
+            raise Rejected(self.name, "create_order", f"{symbol}: limit price {limit}")
+        if limit_price is not None and post_only and book.crosses(side, limit_price):
+            raise Rejected(self.name, "create_order", f"{symbol}: post-only {side} at {limit} "
                            f"would cross the book (touch {book.touch(side)})")
         size = Decimal(repr(float(market.get("contractSize") or 1)))
-        notional = units * (limit or book.touch(side)) * (size if market.get("contract") else 1)
-        self._check_limits(symbol, amount, units, notional)
-        taking = limit is None or book.crosses(side, limit)
-        filled, cost = book.walk(side, units, limit) if taking else (Decimal(0), Decimal(0))
+        at = limit_price or book.touch(side)
+        self._check_limits(symbol, amount, units, units * at * (size if market["contract"] else 1))
+        taking = limit_price is None or book.crosses(side, limit_price)
+        filled, cost = (Decimal(0), Decimal(0))
+        if taking:
+            filled, cost = book.walk(side, units, limit_price)
         if Decimal(0) < filled < units:  # a part fill is still a whole number of lots
             lots = Decimal(self.amount_to_precision(symbol, float(filled)))
             filled, cost = lots, cost * lots / filled
         with self.journal.session() as session:
             self._refuse_duplicate(session, client_order_id)
-            self._refuse_unfunded(session, market, side, units, limit)
+            self._refuse_unfunded(session, market, side, units, limit_price)
             row = PaperOrderRow(account=self.name, client_order_id=client_order_id,
                                 symbol=symbol, side=side, amount=amount, filled="0",
                                 average=None, fee="0", fee_currency=self.quote, status="open")
@@ -225,16 +228,16 @@ class PaperVenue:
             if filled > 0:
                 record_fill(session, self.name, market, row, filled, cost,
                             Decimal(repr(self.costs.fee_rate)), reduce_only)
-            if limit is None:
+            if limit_price is None:
                 row.status = "closed" if filled >= units else "canceled"
             elif filled >= units:
                 row.status = "closed"
             else:
-                session.add(PaperLimitRow(order_id=row.id, price=str(limit),
+                session.add(PaperLimitRow(order_id=row.id, price=str(limit_price),
                                           placed_mid=repr(book.mid), post_only=post_only,
                                           reduce_only=reduce_only))
             session.flush()
-            return _order(row, limit)
+            return _order(row, limit_price)
 
     def fetch_order(self, symbol: str, *, order_id: str | None = None,
                     client_order_id: str | None = None) -> VenueOrder | None:

@@ -1,7 +1,7 @@
 """trimtab equals bt and vectorbt: exactly without fees, and under each one's fee convention.
 
 With fees the three conventions land on slightly different post-trade
-weights (see conventions_nb.py), so trimtab's own result is compared with
+weights (see kernel/conventions.py), so trimtab's own result is compared with
 each library only after the library's convention is selected.
 """
 

@@ -1,7 +1,7 @@
 """The kernel's rebalance decisions equal the domain planner's on random portfolios.
 
 The kernel restates the domain's band test, desired-weight rule and order
-sizing in numba for speed (rebalance_nb.py). This property test is what
+sizing in numba for speed (kernel/rebalance.py). This property test is what
 keeps the two one rule: for random holdings, prices, targets, sleeves,
 bands, `rebalance_to`, scope and costs, the kernel trades iff `analyse`
 fires a threshold trigger, and it trades the same units as `make_plan`.
@@ -17,8 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trimtab.backtest.inputs import asset_order, build_inputs
+from trimtab.backtest.kernel import layout, rebalance
 from trimtab.backtest.kernel import spot as k
 from trimtab.domain.analysis.drift import analyse
+from trimtab.domain.planning import routing, sizing
 from trimtab.domain.planning.planner import make_plan
 from trimtab.domain.policy import Policy, build_policy
 from trimtab.domain.snapshot import Snapshot
@@ -76,11 +78,11 @@ def _kernel_step(policy: Policy, units: np.ndarray, prices: dict[str, float]
     out = k.breaches(units, price, value, inputs.bands, inputs.sleeve_of, inputs.sleeve_bands,
                      asset_out, sleeve_out, np.zeros(sleeve_out.size))
     after = units.copy()
-    tally = np.zeros(5)
+    tally = np.zeros(layout.N_TALLY)
     if out:
         k.rebalance(after, price, value, inputs.bands, inputs.sleeve_of, inputs.sleeve_bands,
                     inputs.tradable, asset_out, sleeve_out, inputs.params, tally)
-    return out, after - units, tally[3]
+    return out, after - units, tally[layout.T_ORDERS]
 
 
 @settings(max_examples=300, deadline=None)
@@ -112,3 +114,10 @@ def test_kernel_rebalances_exactly_when_and_as_the_domain_plans(policy: Policy,
     for i, a in enumerate(assets):
         price = prices.get(a, 1.0)
         assert abs(moved[i] - expected[a]) * price <= 1e-9 * scale, a
+
+
+def test_the_kernel_uses_the_domains_constants_not_copies() -> None:
+    """A copied float is another object: `is` fails the day someone retypes one."""
+    assert rebalance.CONVERGED is sizing.CONVERGED
+    assert rebalance.DUST is routing.DUST
+    assert rebalance.ITERATIONS is sizing.ITERATIONS

@@ -1,31 +1,20 @@
-"""The futures overlay (futures_nb) equals the plain-Python reference to 1e-9."""
+"""The futures overlay (kernel/futures.py) equals the plain-Python reference to 1e-9."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from tests.backtest.futures_reference import RefOverlay, run_futures_reference
+from tests.backtest.futures_reference import RefOverlay, random_funding, run_futures_reference
 from tests.backtest.reference import RefPolicy, run_reference
 from tests.builders import make_policy, synthetic_prices
 from trimtab.backtest.engine import run_backtest
-from trimtab.backtest.inputs import BacktestError
-from trimtab.backtest.kernel import futures as fnb
-from trimtab.backtest.overlay import Overlay, bundled_funding
+from trimtab.backtest.kernel import layout
+from trimtab.backtest.overlay import Overlay
 from trimtab.backtest.schedule import Schedule
 
 CAPITAL = 10_000.0
 TARGETS = {"BTC": 0.4, "ETH": 0.3, "USDT": 0.3}
-
-
-def random_funding(index: pd.DatetimeIndex, seed: int = 3) -> pd.DataFrame:
-    """8-hourly rates around Binance's 0.01 %, both signs, covering the bars and more."""
-    times = pd.date_range(index[0] - pd.Timedelta(days=1), index[-1] + pd.Timedelta(days=1),
-                          freq="8h")
-    rng = np.random.default_rng(seed)
-    rates = rng.normal(0.0001, 0.0004, (len(times), 2))
-    return pd.DataFrame(rates, index=times, columns=["BTC", "ETH"])
 
 
 def test_constant_prices_pay_notional_times_the_sum_of_rates() -> None:
@@ -43,9 +32,9 @@ def test_constant_prices_pay_notional_times_the_sum_of_rates() -> None:
                           funding=funding)
     f = result.policy.futures
     assert f is not None
-    assert f[fnb.F_FUNDING] == pytest.approx(27.0, rel=1e-12)
-    assert result.policy.stats[0] == pytest.approx(CAPITAL - 27.0, rel=1e-12)
-    assert f[fnb.F_LEVERAGE] == 0
+    assert f[layout.FS_FUNDING] == pytest.approx(27.0, rel=1e-12)
+    assert result.policy.stats[layout.S_FINAL] == pytest.approx(CAPITAL - 27.0, rel=1e-12)
+    assert f[layout.FS_LEVERAGE] == 0
 
 
 def _reference(prices: pd.DataFrame, funding: pd.DataFrame, targets: dict[str, float],
@@ -85,12 +74,12 @@ def test_overlay_matches_the_reference_loop(spec: str, band: float | None, cap: 
     ref = _reference(prices, funding, TARGETS, fee, slip / 10_000, every, ref_overlay)
     f = result.policy.futures
     assert f is not None
-    assert result.policy.stats[0] == pytest.approx(ref["final_value"], rel=1e-9)
-    assert f[fnb.F_FUNDING] == pytest.approx(ref["funding"], rel=1e-9)
-    assert f[fnb.F_FEES] == pytest.approx(ref["fees"], rel=1e-9, abs=1e-12)
-    assert f[fnb.F_SLIPPAGE] == pytest.approx(ref["slippage"], rel=1e-9, abs=1e-12)
-    assert f[fnb.F_ACCOUNT] == pytest.approx(ref["account"], rel=1e-9)
-    assert f[fnb.F_LEVERAGE] == ref["leverage"]
+    assert result.policy.stats[layout.S_FINAL] == pytest.approx(ref["final_value"], rel=1e-9)
+    assert f[layout.FS_FUNDING] == pytest.approx(ref["funding"], rel=1e-9)
+    assert f[layout.FS_FEES] == pytest.approx(ref["fees"], rel=1e-9, abs=1e-12)
+    assert f[layout.FS_SLIPPAGE] == pytest.approx(ref["slippage"], rel=1e-9, abs=1e-12)
+    assert f[layout.FS_ACCOUNT] == pytest.approx(ref["account"], rel=1e-9)
+    assert f[layout.FS_LEVERAGE] == ref["leverage"]
 
 
 def test_the_cap_forces_reductions_that_never_raise_gross_notional() -> None:
@@ -106,11 +95,11 @@ def test_the_cap_forces_reductions_that_never_raise_gross_notional() -> None:
                           funding=funding)
     path = result.policy.exposure
     assert path is not None
-    cuts = path[path["events"] == fnb.EV_LEVERAGE]
+    cuts = path[path["events"] == layout.EV_LEVERAGE]
     assert len(cuts) >= 3
     assert (cuts["gross_notional"] / cuts["spot_value"] <= 2.5).all()  # exactly, no tolerance
     assert result.policy.futures is not None
-    assert result.policy.futures[fnb.F_MAX_MULTIPLE] <= 2.5
+    assert result.policy.futures[layout.FS_MAX_MULTIPLE] <= 2.5
     ref = _reference(prices, funding, TARGETS, 0.001, 0.0, 1, RefOverlay([2.0, 0.5], 2.5,
                                                                           fee=0.001))
     assert ref["leverage"] == len(cuts)
@@ -127,43 +116,6 @@ def test_the_overlay_leaves_the_spot_side_alone(prices: pd.DataFrame) -> None:
                         overlay=Overlay.parse("BTC:-0.5"), funding=random_funding(
                             pd.DatetimeIndex(prices.index)))
     assert both.policy.futures is not None
-    assert both.policy.futures[fnb.F_SPOT] == spot_only.policy.stats[0]
-    assert both.policy.stats[1:5].tolist() == spot_only.policy.stats[1:5].tolist()
-
-
-def test_holding_opens_the_overlay_once_and_never_cuts_it() -> None:
-    prices = synthetic_prices(600, seed=11, assets=("BTC", "ETH"))
-    funding = random_funding(pd.DatetimeIndex(prices.index))
-    policy = make_policy(TARGETS, futures={"max_multiple": 2.5})
-    result = run_backtest(prices, policy, CAPITAL, record=False,
-                          overlay=Overlay.parse("BTC:2.0,ETH:0.5"), funding=funding)
-    assert result.hold.futures is not None
-    assert result.hold.futures[fnb.F_LEVERAGE] == 0
-    assert result.hold.futures[fnb.F_MAX_MULTIPLE] > 2.5
-
-
-def test_bundled_funding_covers_the_bundled_prices_and_refuses_other_years() -> None:
-    funding = bundled_funding()
-    assert list(funding.columns) == ["BTC", "ETH"]
-    assert (funding.index.to_series().diff().dropna() == pd.Timedelta(hours=8)).all()
-    old = pd.DataFrame({"BTC": [1.0, 2.0], "ETH": [1.0, 2.0]},
-                       index=pd.date_range("2019-01-01", periods=2, freq="D"))
-    with pytest.raises(BacktestError, match="funding history of BTC covers"):
-        run_backtest(old, make_policy(TARGETS), CAPITAL, overlay=Overlay.parse("BTC:1"))
-
-
-@pytest.mark.parametrize(("spec", "message"), [
-    ("BTC", "is not ASSET:MULTIPLE"), ("BTC:inf", "finite"), ("", "names no"),
-])
-def test_bad_overlay_specs_are_refused(spec: str, message: str) -> None:
-    with pytest.raises(BacktestError, match=message):
-        Overlay.parse(spec)
-
-
-def test_an_overlay_above_the_cap_or_on_an_unpriced_asset_is_refused() -> None:
-    prices = synthetic_prices(50, assets=("BTC", "ETH"))
-    funding = random_funding(pd.DatetimeIndex(prices.index))
-    policy = make_policy(TARGETS, futures={"max_multiple": 1.5})
-    for spec, message in (("BTC:1,ETH:-1", "above the policy's"), ("SOL:1", "priced assets")):
-        with pytest.raises(BacktestError, match=message):
-            run_backtest(prices, policy, CAPITAL, overlay=Overlay.parse(spec), funding=funding)
+    assert both.policy.futures[layout.FS_SPOT] == spot_only.policy.stats[layout.S_FINAL]
+    totals = [layout.S_REBALANCES, layout.S_FEES, layout.S_SLIP, layout.S_TURNOVER, layout.S_ORDERS]
+    assert both.policy.stats[totals].tolist() == spot_only.policy.stats[totals].tolist()

@@ -1,0 +1,175 @@
+"""The backtest's hot loop: one pass over the bars, compiled with numba.
+
+One loop serves the spot-only backtest, the futures overlay and the sweep,
+so that the two cannot drift apart: at every bar the spot side moves prices,
+tests the bands and, at a look, rebalances (spot.py); when the overlay has
+positions, the futures side then marks them, pays funding and applies the
+leverage trigger (futures.py). Without positions that costs one branch per
+bar, which measures as nothing (benchmarks/README.md); a shared per-bar
+helper called from two loops measured 1.5–1.8× slower and was dropped.
+
+Nothing here allocates per bar except on a rebalance, and nothing grows with
+the number of bars unless the caller passes arrays to record the equity
+curve and the paths. Summary statistics (drawdown, return moments) are
+accumulated on the fly so that a sweep never stores a path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit, prange
+
+from trimtab.backtest.kernel.futures import futures_step, gross_notional
+from trimtab.backtest.kernel.layout import (
+    FS_ACCOUNT,
+    FS_SPOT,
+    N_STATS,
+    N_TALLY,
+    P_CAPITAL,
+    P_QUOTE,
+    P_USE_BAND,
+    S_FEES,
+    S_FINAL,
+    S_MAX_DD,
+    S_ORDERS,
+    S_OUTSIDE,
+    S_PEAK_BAR,
+    S_REBALANCES,
+    S_SKIPPED,
+    S_SLIP,
+    S_SUM_DOWN2,
+    S_SUM_R,
+    S_SUM_R2,
+    S_TROUGH_BAR,
+    S_TURNOVER,
+    T_FEES,
+    T_ORDERS,
+    T_SKIPPED,
+    T_SLIP,
+    T_TURNOVER,
+    X_EVENTS,
+    X_GROSS,
+    X_SPOT,
+)
+from trimtab.backtest.kernel.spot import breaches, portfolio_value, rebalance
+
+Array = npt.NDArray[Any]
+
+
+@njit(cache=True)
+def track(stats: Array, t: int, value: float, previous: float, peak: float,
+          peak_bar: int) -> None:
+    """Accumulate return moments and the deepest drawdown seen so far."""
+    if t > 0:
+        r = value / previous - 1.0
+        stats[S_SUM_R] += r
+        stats[S_SUM_R2] += r * r
+        if r < 0.0:
+            stats[S_SUM_DOWN2] += r * r
+    if value >= peak * (1.0 + stats[S_MAX_DD]) * (1.0 + 1e-12):
+        return  # certainly not a deeper drawdown: spare the division
+    drawdown = value / peak - 1.0
+    if drawdown < stats[S_MAX_DD]:
+        stats[S_MAX_DD] = drawdown
+        stats[S_PEAK_BAR] = peak_bar
+        stats[S_TROUGH_BAR] = t
+
+
+@njit(cache=True)
+def close_stats(stats: Array, tally: Array, final: float) -> Array:
+    """The run's totals, copied into `stats` once after the last bar."""
+    stats[S_FINAL] = final
+    stats[S_FEES], stats[S_SLIP] = tally[T_FEES], tally[T_SLIP]
+    stats[S_TURNOVER] = tally[T_TURNOVER]
+    stats[S_ORDERS], stats[S_SKIPPED] = tally[T_ORDERS], tally[T_SKIPPED]
+    return stats
+
+
+@njit(cache=True)
+def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_of: Array,
+             sleeve_bands: Array, tradable: Array, params: Array, equity: Array, path: Array,
+             cols: Array, target: Array, funding: Array, fparams: Array, fstats: Array,
+             fpath: Array) -> Array:
+    """Run one policy over all bars, with its futures overlay; returns the stats (layout.S_*).
+
+    `held` has the closes of every asset but the quote, which is priced at 1;
+    `held_cols` says where each of its columns goes; `looks[t]` says whether
+    bar t is a look. The overlay (see futures.py) has a position for each of
+    `cols` (none: spot only) and fills `fstats` (layout.FS_*). `equity`,
+    `path` (units) and `fpath` (layout.X_* columns) are filled when they have
+    one row per bar; pass 1-row arrays to skip them.
+    """
+    n_bars, n = held.shape[0], held_cols.size + 1
+    price, units = np.ones(n), np.zeros(n)
+    units[int(params[P_QUOTE])] = params[P_CAPITAL]
+    asset_out = np.zeros(n, dtype=np.bool_)
+    sleeve_out = np.zeros(sleeve_bands.shape[1], dtype=np.bool_)
+    sleeve_w = np.zeros(sleeve_bands.shape[1])
+    contracts, last, wanted = np.zeros(cols.size), np.zeros(cols.size), np.zeros(cols.size)
+    tally, stats = np.zeros(N_TALLY), np.zeros(N_STATS)
+    use_band = params[P_USE_BAND] != 0.0
+    previous, peak, peak_bar = params[P_CAPITAL], params[P_CAPITAL], 0
+    for t in range(n_bars):
+        for j in range(held_cols.size):
+            price[held_cols[j]] = held[t, j]
+        value = portfolio_value(units, price)
+        out = breaches(units, price, value, bands, sleeve_of, sleeve_bands, asset_out, sleeve_out,
+                       sleeve_w)
+        stats[S_OUTSIDE] += out
+        if looks[t] and (out or not use_band) and value > 0:
+            orders = tally[T_ORDERS]
+            rebalance(units, price, value, bands, sleeve_of, sleeve_bands, tradable, asset_out,
+                      sleeve_out, params, tally)
+            stats[S_REBALANCES] += tally[T_ORDERS] > orders
+            value = portfolio_value(units, price)
+        total = value
+        if cols.size:  # the overlay, after the spot trades: it sizes on spot value
+            events = futures_step(t, contracts, price, last, cols, target, funding, value,
+                                  looks[t], fparams, fstats, wanted)
+            total += fstats[FS_ACCOUNT]
+            fstats[FS_SPOT] = value
+            if fpath.shape[0] == n_bars:
+                fpath[t, X_GROSS] = gross_notional(contracts, price, cols)
+                fpath[t, X_SPOT], fpath[t, X_EVENTS] = value, events
+        if total > peak:
+            peak, peak_bar = total, t
+        track(stats, t, total, previous, peak, peak_bar)
+        previous = total
+        if equity.size == n_bars:
+            equity[t] = total
+        if path.shape[0] == n_bars:
+            path[t] = units
+    return close_stats(stats, tally, previous)
+
+
+@njit(cache=True)
+def simulate_spot(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_of: Array,
+                  sleeve_bands: Array, tradable: Array, params: Array, equity: Array,
+                  path: Array) -> Array:
+    """`simulate` without a futures overlay."""
+    no_cols = np.zeros(0, dtype=np.int64)
+    none = np.zeros(0)
+    return simulate(held, held_cols, looks, bands, sleeve_of, sleeve_bands, tradable, params,
+                    equity, path, no_cols, none, np.zeros((1, 0)), none, none,
+                    np.zeros((1, 1)))
+
+
+@njit(cache=True, parallel=True)
+def simulate_grid(held: Array, held_cols: Array, looks: Array, bands: Array,
+                  sleeve_bands: Array, use_band: Array, sleeve_of: Array, tradable: Array,
+                  params: Array) -> Array:
+    """Every (band b, schedule s) pair: bands[b], looks[s]; returns stats[b, s]."""
+    n_bands, n_schedules = bands.shape[0], looks.shape[0]
+    out = np.zeros((n_bands, n_schedules, N_STATS))
+    none = np.zeros(1)
+    no_path = np.zeros((1, 1))
+    for k in prange(n_bands * n_schedules):
+        b, s = k // n_schedules, k % n_schedules
+        p = params.copy()
+        p[P_USE_BAND] = use_band[b]
+        out[b, s] = simulate_spot(held, held_cols, looks[s], bands[b], sleeve_of,
+                                  sleeve_bands[b], tradable, p, none, no_path)
+    return out

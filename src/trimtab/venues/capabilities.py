@@ -1,0 +1,46 @@
+"""Exchange quirks as data: what the ccxt adapter asks differently of each venue.
+
+Nothing here is an `if exchange == ...` branch: the adapter looks a venue
+up in these tables by its ccxt id and falls back to ccxt's unified call.
+Each entry is backed by a test on the venue's recorded payloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# Exchanges whose fetchOrder accepts ccxt's `clientOrderId` param; others are
+# resolved by scanning open and recent closed orders for the client order id.
+CLIENT_ID_LOOKUP = frozenset({"binance", "binanceusdm", "binancecoinm", "bybit", "okx",
+                              "bitget", "kucoin", "gate"})
+
+# ccxt passes `clientOrderId` on to most venues; these read their own param name
+# instead (ccxt's coinbase drops `clientOrderId` and would send a uuid of its own,
+# and the order could then not be found again by trimtab's id after a restart).
+CLIENT_ID_PARAMS: Mapping[str, str] = {"coinbase": "client_order_id"}
+
+# fetchPositions answers for one contract family per call on these venues: each
+# tuple lists ccxt's own params for every family an account may hold. Elsewhere
+# one unified call returns them all.
+POSITION_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
+    "binance": ({"subType": "linear"}, {"subType": "inverse"}),
+    "bybit": ({"subType": "linear", "settleCoin": "USDT"},
+              {"subType": "linear", "settleCoin": "USDC"}, {"subType": "inverse"}),
+}
+ONE_QUERY: tuple[Mapping[str, Any], ...] = ({},)
+
+
+def position_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
+    """The fetchPositions params that together cover every contract family."""
+    return POSITION_QUERIES.get(exchange_id, ONE_QUERY)
+
+
+def buys_by_cost(exchange: Any) -> bool:
+    """Whether a spot market buy must state the cost to spend (ccxt's own option says so)."""
+    return bool(exchange.options.get("createMarketBuyOrderRequiresPrice"))
+
+
+def client_id_param(exchange_id: str) -> str:
+    """The createOrder param that carries trimtab's client order id on this venue."""
+    return CLIENT_ID_PARAMS.get(exchange_id, "clientOrderId")

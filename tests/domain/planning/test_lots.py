@@ -1,0 +1,34 @@
+"""Lot sizes: rounding up lands on a whole lot that truncation keeps."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from trimtab.domain.planning.orders import MarketRule
+
+
+def test_a_round_up_to_five_micro_lots_is_not_truncated_to_four() -> None:
+    """Finding 12: 5 × 1e-6 in floats is 4.9999999999999996e-06, which floors to 4 lots."""
+    rule = MarketRule(amount_step=1e-6)
+    assert rule.floor(rule.ceil(4.9999995e-06)) == 5e-06
+
+
+def test_a_round_up_to_three_lots_of_0_3_stays_three_lots() -> None:
+    rule = MarketRule(amount_step=0.3)
+    assert rule.floor(rule.ceil(0.89999991)) == 0.9
+
+
+@given(step=st.sampled_from([1.0, 0.5, 0.3, 0.1, 0.05, 0.01, 1e-3, 1e-5, 1e-6, 1e-8]),
+       amount=st.floats(1e-8, 1e4))
+def test_ceil_is_a_whole_number_of_lots_that_floor_keeps(step: float, amount: float) -> None:
+    rule = MarketRule(amount_step=step)
+    up = rule.ceil(amount)
+    assert rule.floor(up) == up
+    assert up >= amount or abs(up - amount) < step * 1e-9
+
+
+def test_significant_digits_keep_that_many_digits_down_and_up() -> None:
+    rule = MarketRule(significant_digits=5)
+    assert rule.floor(123.456789) == 123.45 and rule.ceil(123.451) == 123.46
+    assert rule.floor(0.000123456) == 0.00012345

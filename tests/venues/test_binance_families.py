@@ -1,0 +1,77 @@
+"""Binance spot, USDⓈ-M and COIN-M together, on recorded payloads: snapshot to execution."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import ccxt
+import pytest
+from rich.console import Console
+
+from tests.venues.recorded_binance import FakeBinance, binance_venue
+from trimtab.app.inputs import parse_policy
+from trimtab.domain.analysis.drift import analyse
+from trimtab.domain.planning.planner import make_plan
+from trimtab.domain.snapshot import Snapshot
+from trimtab.execution.executor import Executor
+from trimtab.journal.models import PlanRow
+from trimtab.journal.opening import open_journal
+from trimtab.reports.tables import render_check
+from trimtab.venues.ccxt_venue import CcxtVenue
+from trimtab.venues.retry import Backoff
+from trimtab.venues.snapshots import market_rules, take_snapshot
+
+POLICY = parse_policy({"targets": {"LTC": 0.5, "ETH": 0.5},
+                       "execution": {"max_order_notional": 1_000}})
+NO_WAIT = Backoff(sleep=lambda _: None)
+
+
+def live() -> tuple[CcxtVenue, FakeBinance]:
+    venue, fake = binance_venue()
+    fake.live_prices.update(LTCUSDT=90.8, ETHUSDT=3_000.0, BTCUSDT=67_502.68519858,
+                            BTCUSD_PERP=68_234.2)
+    # ccxt's static data records no Binance funding rate: the venue refuses the read
+    fake.faults["GET /fapi/v1/premiumIndex"] = [ccxt.NotSupported("binance premiumIndex")]
+    return venue, fake
+
+
+def snapshot_of(venue: CcxtVenue) -> Snapshot:
+    return take_snapshot([venue], "USDT", set(POLICY.asset_targets()), NO_WAIT)
+
+
+def test_funding_that_cannot_be_read_is_unknown_shown_as_na_and_the_check_goes_on() -> None:
+    """Finding 3: a snapshot with positions demanded funding rates and failed without."""
+    venue, _ = live()
+    snap = snapshot_of(venue)
+    assert snap.funding_rates == {} and len(snap.positions) == 2
+    assert any("funding rates unknown on binance" in n for n in snap.notes)
+    analysis = analyse(snap, POLICY)
+    assert all(p.funding_rate is None for p in analysis.futures.positions)
+    console = Console(record=True, width=160)
+    render_check(console, analysis, make_plan(snap, POLICY, analysis))
+    text = console.export_text()
+    assert "n/a" in text and "funding rates unknown" in text
+
+
+def test_the_leverage_cut_reduces_coin_m_contracts_at_100_usd_each_and_sends_them(
+        tmp_path: Path) -> None:
+    """Finding 1 end to end: gross notional counts 3 COIN-M contracts as 300 USD."""
+    venue, fake = live()
+    snap = snapshot_of(venue)
+    analysis = analyse(snap, POLICY)
+    assert analysis.futures.gross_notional == pytest.approx(0.009 * 67_502.68519858 + 300)
+    plan = make_plan(snap, POLICY, analysis, rebalance=False,
+                     markets=market_rules([venue], NO_WAIT))
+    coin_m = next(o for o in plan.orders if o.symbol == "BTC/USD:BTC")
+    assert coin_m.side == "buy" and coin_m.reduce_only
+    assert coin_m.notional == pytest.approx(coin_m.amount * 100)
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    snapshot_id, _ = journal.record_document(datetime.now(UTC), "binance", {}, {}, True)
+    journal.add(PlanRow(id="p1", snapshot_id=snapshot_id, analysis_id=None, status="planned",
+                        reason=None, document="{}"))
+    result = Executor(journal, {"binance": venue}, POLICY, NO_WAIT).run("p1", plan.orders)
+    assert result.stop is None, result.stop
+    sent = [(p, q["quantity"][0], q["reduceOnly"][0]) for m, p, q in fake.requests
+            if m == "POST"]
+    assert ("/dapi/v1/order", format(coin_m.amount, "g"), "true") in sent
