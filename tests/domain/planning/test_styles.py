@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from trimtab.domain.planning.orders import CostModel, MarketRule, Skipped
+from trimtab.domain.planning.routing import OrderFactory
 from trimtab.domain.planning.styles import child_count, fee_rate, limit_price, pause
 from trimtab.domain.policy import Execution
 
@@ -51,3 +53,16 @@ def test_post_only_expects_the_maker_fee_and_the_rest_the_taker_fee() -> None:
 def test_an_unknown_style_is_refused() -> None:
     with pytest.raises(ValidationError):
         Execution(style="iceberg")  # type: ignore[arg-type]
+
+
+def test_a_plan_estimates_each_order_at_its_markets_rate_for_the_style() -> None:
+    rule = {("binance", "BTC/USDT:USDT"): MarketRule(maker=0.0002, taker=0.0004)}
+    costs = CostModel(0.001, 0.0005)
+    for style, rate in (("market", 0.0004), ("post-only", 0.0002)):
+        execution = Execution(style=style)  # type: ignore[arg-type]
+        factory = OrderFactory("USDT", costs, 10.0, rule, execution)
+        order = factory.make("binance", "BTC/USDT:USDT", "BTC", "sell", 0.1, 100_000.0)
+        assert not isinstance(order, Skipped) and order.fee == pytest.approx(10_000 * rate)
+    unknown = OrderFactory("USDT", costs, 10.0, {}, Execution(style="post-only"))
+    order = unknown.make("binance", "ETH/USDT", "ETH", "buy", 1.0, 3_000.0)
+    assert not isinstance(order, Skipped) and order.fee == pytest.approx(3.0)  # policy's
