@@ -13,9 +13,7 @@ liquidation price (`margin.py`); all of it happens when the venue is next
 asked anything, as time has then moved on.
 
 Precision and minimums are ccxt's own, from the bundled market file of the
-imitated exchange; an asset that file lacks (SOL, AVAX, LINK in the Binance
-file) gets a market with eight decimals and the minimum notional of the
-file's BTC market, stated here so that nothing about it is hidden.
+imitated exchange; markets for assets that file lacks are `listing.py`'s.
 """
 
 from __future__ import annotations
@@ -37,12 +35,11 @@ from trimtab.venues.markets import BUNDLED_MARKETS, markets_of, offline_exchange
 from trimtab.venues.paper.book import adjust, position, record_fill
 from trimtab.venues.paper.depth import DEPTHS, Book, Depth, depth_for
 from trimtab.venues.paper.funding import FundingRates, settle_funding
+from trimtab.venues.paper.listing import check_limits, report, synthetic_markets
 from trimtab.venues.paper.margin import MarginModel, liquidate
 from trimtab.venues.paper.resting import fill_resting, locked
 from trimtab.venues.port import Balances, Market, PositionsRead, Ticker, VenueOrder
 from trimtab.venues.prices import PriceSource
-
-SYNTHETIC_DECIMALS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +76,7 @@ class PaperVenue:
         spot = {s: m for s, m in recorded.items() if m.get("type") == "spot"}
         perps = {s: m for s, m in recorded.items() if m.get("swap") and m.get("linear")}
         self.exchange = offline_exchange(imitates, {**spot, **perps,
-                                                    **_synthetic(spot, assets, quote)})
+                                                    **synthetic_markets(spot, assets, quote)})
 
     def now(self) -> datetime:
         return self.prices.now()
@@ -237,7 +234,7 @@ class PaperVenue:
                                           placed_mid=repr(book.mid), post_only=post_only,
                                           reduce_only=reduce_only))
             session.flush()
-            return _order(row, limit_price)
+            return report(row, limit_price)
 
     def fetch_order(self, symbol: str, *, order_id: str | None = None,
                     client_order_id: str | None = None) -> VenueOrder | None:
@@ -280,7 +277,7 @@ class PaperVenue:
     def _report(self, session: Any, row: PaperOrderRow) -> VenueOrder:
         limit = session.scalars(select(PaperLimitRow.price).where(
             PaperLimitRow.order_id == row.id)).first()
-        return _order(row, None if limit is None else Decimal(limit))
+        return report(row, None if limit is None else Decimal(limit))
 
     def _refuse_duplicate(self, session: Any, client_order_id: str) -> None:
         if session.scalars(select(PaperOrderRow.id).where(
@@ -333,43 +330,5 @@ class PaperVenue:
         return mark
 
     def _check_limits(self, symbol: str, amount: str, units: Decimal, cost: Decimal) -> None:
-        rule = markets_of(self.exchange)[symbol].rule
-        if units <= 0 or Decimal(self.amount_to_precision(symbol, float(units))) != units:
-            raise Rejected(self.name, "create_order", f"{symbol}: amount {amount} is not a "
-                           "multiple of the lot size")
-        if rule.min_amount is not None and units < Decimal(repr(rule.min_amount)):
-            raise Rejected(self.name, "create_order", f"{symbol}: amount {amount} under the "
-                           f"minimum {rule.min_amount:g}")
-        if rule.min_cost is not None and cost < Decimal(repr(rule.min_cost)):
-            raise Rejected(self.name, "create_order", f"{symbol}: notional {cost:.2f} under "
-                           f"the minimum {rule.min_cost:g}")
-
-
-def _synthetic(spot: Mapping[str, Any], assets: tuple[str, ...], quote: str
-               ) -> dict[str, dict[str, Any]]:
-    """Markets for assets the recorded file lacks: 8 decimals, the BTC market's minimums."""
-    model = spot.get(f"BTC/{quote}") or next(iter(spot.values()))
-    out = {}
-    for asset in assets:
-        symbol = f"{asset}/{quote}"
-        if symbol in spot or asset == quote:
-            continue
-        out[symbol] = {"id": f"{asset}{quote}", "symbol": symbol, "base": asset, "quote": quote,
-                       "baseId": asset, "quoteId": quote, "active": True, "type": "spot",
-                       "spot": True, "precision": {"amount": SYNTHETIC_DECIMALS,
-                                                   "price": SYNTHETIC_DECIMALS},
-                       "limits": {"amount": {"min": 10.0 ** -SYNTHETIC_DECIMALS},
-                                  "cost": dict(model["limits"]["cost"])},
-                       "taker": model.get("taker"), "maker": model.get("maker")}
-    return out
-
-
-def _order(row: PaperOrderRow, limit: Decimal | None) -> VenueOrder:
-    return VenueOrder(id=str(row.id), client_order_id=row.client_order_id, symbol=row.symbol,
-                      side="buy" if row.side == "buy" else "sell", amount=float(row.amount),
-                      filled=float(row.filled),
-                      average=float(row.average) if row.average else None,
-                      status="open" if row.status == "open" else
-                      "canceled" if row.status == "canceled" else "closed",
-                      fee=float(row.fee), fee_currency=row.fee_currency,
-                      price=None if limit is None else float(limit))
+        check_limits(self.name, markets_of(self.exchange)[symbol].rule, symbol, amount, units,
+                     cost, Decimal(self.amount_to_precision(symbol, float(units))))
