@@ -91,7 +91,8 @@ class FaultyVenue:
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
                      reduce_only: bool = False, price: float | None = None,
-                     limit: str | None = None, post_only: bool = False) -> VenueOrder:
+                     limit: str | None = None, post_only: bool = False,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         self.placements += 1
         if self.placements in self.insufficient_at:
             raise InsufficientFunds(self.name, "create_order", "Account has insufficient balance")

@@ -32,6 +32,7 @@ from trimtab.execution.reconcile import (
     FILL_TOLERANCE,
     Reconciler,
     client_order_id,
+    exact,
     order_changes,
 )
 from trimtab.execution.states import RESTING_ORDERS, OrderState
@@ -109,7 +110,7 @@ class LegSender:
         self.journal.add_order(OrderRow(
             client_order_id=cid, plan_id=plan_id, leg=leg, venue=order.venue,
             symbol=order.symbol, side=order.side, amount=amount, reduce_only=order.reduce_only,
-            plan_price=price or format(order.price, ".12g"), state=OrderState.PENDING_SUBMIT))
+            plan_price=price or exact(order.price), state=OrderState.PENDING_SUBMIT))
         kind = f"limit {price}" if price else "market"
         self.progress(f"sending {cid}: {order.side} {amount} {order.symbol} on {order.venue} "
                       f"({kind})")
@@ -117,7 +118,8 @@ class LegSender:
             sent = venue.create_order(order.symbol, order.side, amount, cid,
                                       reduce_only=order.reduce_only, price=sized_at,
                                       limit=price, post_only=price is not None
-                                      and self.execution.style == "post-only")
+                                      and self.execution.style == "post-only",
+                                      hedged=order.hedged, margin_mode=order.margin_mode)
         except OutcomeUnknown as exc:
             self.journal.update_order(cid, state=OrderState.UNKNOWN, reason=str(exc))
             return self.reconciler.resolve(self.journal.order(cid), at_start=False)

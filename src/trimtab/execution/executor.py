@@ -24,6 +24,7 @@ from trimtab.domain.policy import Policy
 from trimtab.domain.refusal import Refusal
 from trimtab.execution.children import LegSender
 from trimtab.execution.guards import cap_guard, kill_switch, price_guard
+from trimtab.execution.lease import AccountLease, LeaseLost
 from trimtab.execution.outcome import SKIPPED, Execution, OrderResult
 from trimtab.execution.reconcile import Reconciler
 from trimtab.execution.states import OrderState, PlanStatus
@@ -45,6 +46,7 @@ class Executor:
     backoff: Backoff
     environ: Mapping[str, str] | None = None
     progress: Progress = lambda _message: None
+    lease: AccountLease | None = None  # renewed before every order; lost, nothing more is sent
     sleep: Callable[[float], None] = time.sleep  # between children, while a limit rests
     clock: Callable[[], float] = time.monotonic
 
@@ -124,8 +126,8 @@ class Executor:
                            partial(self._check, venue, order), ticker, notional)
 
     def _check(self, venue: Venue, order: Order) -> Ticker | Refusal:
-        """Before every child: the kill switch, then a fresh price that passes the guard."""
-        stop = kill_switch(self.environ)
+        """Before every child: the kill switch, the lease, a fresh price that passes the guard."""
+        stop = kill_switch(self.environ) or self._lease_lost()
         if stop is not None:
             return stop
         ticker = self.backoff.call(partial(venue.fetch_tickers, [order.symbol])).get(
@@ -134,6 +136,15 @@ class Executor:
         if stop is not None or ticker is None:
             return stop or Refusal("missing_price", f"no price for {order.asset}")
         return ticker
+
+    def _lease_lost(self) -> Refusal | None:
+        if self.lease is None:
+            return None
+        try:
+            self.lease.renew()
+        except LeaseLost as exc:
+            return Refusal("lease_lost", str(exc))
+        return None
 
     def _size(self, venue: Venue, order: Order, price: float) -> tuple[str, str | None]:
         """The amount to send now, as a precise string, or the reason to skip the leg."""

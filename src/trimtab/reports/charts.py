@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from trimtab.backtest.engine import BacktestResult
-from trimtab.backtest.kernel.rebalance import HIGH, LOW
+from trimtab.backtest.kernel.layout import HIGH, LOW
 from trimtab.backtest.metrics import drawdown
 
 

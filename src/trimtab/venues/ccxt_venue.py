@@ -21,6 +21,7 @@ from trimtab.venues.capabilities import (
     buys_by_cost,
     client_id_param,
     position_queries,
+    takes_margin_mode,
 )
 from trimtab.venues.ccxt_parse import funding_of, number, position_of, ticker_of
 from trimtab.venues.credentials import Credentials, load_credentials
@@ -149,19 +150,28 @@ class CcxtVenue:
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
                      reduce_only: bool = False, price: float | None = None,
-                     limit: str | None = None, post_only: bool = False) -> VenueOrder:
+                     limit: str | None = None, post_only: bool = False,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         """A market order of `amount`, or a limit order at `limit` (post-only: maker only).
 
         Where ccxt's own option `createMarketBuyOrderRequiresPrice` is set
         (Coinbase, Gate, ...), a market buy is sent the sizing `price` and ccxt
         computes the cost to spend as amount × price and cuts it with its cost
         precision; elsewhere a market order is sent no price, as it needs none.
+        A hedge-mode position is reduced through ccxt's unified `hedged` param
+        (ccxt then names the side: Binance positionSide, OKX posSide, Bybit
+        positionIdx); its margin mode is sent where the venue reads one per
+        order (OKX tdMode).
         """
         params: dict[str, Any] = {client_id_param(self.exchange.id): client_order_id}
         if reduce_only:
             params["reduceOnly"] = True
         if post_only:
             params["postOnly"] = True  # ccxt's unified flag (Binance: LIMIT_MAKER / GTX)
+        if hedged:
+            params["hedged"] = True
+        if margin_mode and takes_margin_mode(self.exchange.id):
+            params["marginMode"] = margin_mode
         market = (self.exchange.markets or {}).get(symbol) or {}
         by_cost = side == "buy" and market.get("spot") and buys_by_cost(self.exchange)
         kind = "market" if limit is None else "limit"

@@ -111,12 +111,14 @@ class Venue(Protocol):
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
                      reduce_only: bool = False, price: float | None = None,
-                     limit: str | None = None, post_only: bool = False) -> VenueOrder:
+                     limit: str | None = None, post_only: bool = False,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         """Place a market order, or a limit order at `limit` (post-only: maker or rejected).
 
         Raises OutcomeUnknown when it may have been accepted. `price` is the
         price the amount was sized at: a venue that buys at market by the
-        cost to spend is sent amount × price.
+        cost to spend is sent amount × price. `hedged` and `margin_mode` are
+        those of the position a reduce-only order reduces.
         """
         ...
 

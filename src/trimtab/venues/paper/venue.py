@@ -25,6 +25,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from trimtab.domain.planning.orders import Side
 from trimtab.domain.snapshot import FundingRate, Position
@@ -102,15 +104,34 @@ class PaperVenue:
         opens a 0.5-contract short, as if it had been traded before.
         """
         with self.journal.session() as session:
-            for asset, amount in amounts.items():
-                units = Decimal(repr(float(amount)))
-                if ":" not in asset:
-                    adjust(session, self.name, asset, units)
-                    continue
-                market = self._market(asset)
-                row = position(session, self.name, asset)
-                row.contracts = str(Decimal(row.contracts) + units)
-                row.entry_price = repr(self._mark(market["base"]))
+            self._deposit(session, amounts)
+
+    def fund_if_empty(self, amounts: Mapping[str, float]) -> bool:
+        """Fund the account only if it is empty, in one transaction; False if it was not.
+
+        Two processes started together on a new journal would otherwise both
+        find it empty and both deposit (or one would crash on the other's rows).
+        """
+        try:
+            with self.journal.session() as session:
+                if session.scalars(select(PaperBalanceRow.id).where(
+                        PaperBalanceRow.account == self.name).limit(1)).first() is not None:
+                    return False
+                self._deposit(session, amounts)
+        except IntegrityError:
+            return False  # another process funded it first (PostgreSQL's unique constraint)
+        return True
+
+    def _deposit(self, session: Session, amounts: Mapping[str, float]) -> None:
+        for asset, amount in amounts.items():
+            units = Decimal(repr(float(amount)))
+            if ":" not in asset:
+                adjust(session, self.name, asset, units)
+                continue
+            market = self._market(asset)
+            row = position(session, self.name, asset)
+            row.contracts = str(Decimal(row.contracts) + units)
+            row.entry_price = repr(self._mark(market["base"]))
 
     def advance(self) -> None:
         """Let time act: resting orders the price reached fill, funding settles, margin calls.
@@ -187,12 +208,14 @@ class PaperVenue:
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
                      reduce_only: bool = False, price: float | None = None,
-                     limit: str | None = None, post_only: bool = False) -> VenueOrder:
+                     limit: str | None = None, post_only: bool = False,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         """A market order walks the book; a limit order takes what crosses, the rest rests.
 
         A post-only order that would cross is rejected; a market order that
         exhausts the book's levels is closed with what it got (ccxt: canceled).
-        `price` (what the caller sized the amount at) is not needed here.
+        `price` (what the caller sized the amount at), `hedged` and `margin_mode`
+        are not needed here: paper positions are one-way and isolated.
         """
         self.advance()
         market = self._market(symbol)
