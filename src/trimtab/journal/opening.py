@@ -27,6 +27,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 UPGRADES: dict[int, Callable[[Engine], None]] = {
     1: lambda _engine: None,  # 2 only adds paper_positions
     2: lambda _engine: None,  # 3 only adds account_leases
+    3: lambda _engine: None,  # 4 only adds paper_limits and paper_funding
 }
 
 

@@ -21,6 +21,10 @@ def execution_table(execution: Execution) -> Table:
     for o in execution.orders:
         t.add_row(o.client_order_id or "–", o.side, o.symbol, exact(o.amount), o.status,
                   f"{o.filled:g}", money(o.average), money(o.fee))
+        if len(o.children) > 1:  # a leg sent as several children: one line each, indented
+            for c in o.children:
+                t.add_row(f"  {c.client_order_id}", "", "", c.amount, c.status,
+                          f"{c.filled:g}", money(c.average), money(c.fee))
     return t
 
 
