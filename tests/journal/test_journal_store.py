@@ -83,3 +83,23 @@ def test_a_version_1_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     with journal.session() as session:
         assert list(session.scalars(select(SchemaVersion.version))) == [1, SCHEMA_VERSION]
     assert "paper_positions" in inspect(journal.engine).get_table_names()
+
+
+def test_a_version_2_journal_gains_the_holdings_of_each_watch_check(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v2.sqlite'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # watch_checks as version 2 wrote it, with one check
+        conn.execute(text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                          "applied_at DATETIME)"))
+        conn.execute(text("INSERT INTO schema_version VALUES (2, '2026-01-01 00:00:00')"))
+        conn.execute(text("CREATE TABLE watch_checks (id INTEGER PRIMARY KEY, at DATETIME, "
+                          "ok BOOLEAN, spot_value VARCHAR(40), weights TEXT, fired TEXT, "
+                          "notified TEXT, decision TEXT)"))
+        conn.execute(text("INSERT INTO watch_checks VALUES (1, '2024-01-01 00:00:00', 1, "
+                          "'100', '{}', '[]', '[]', 'none')"))
+    journal = open_journal(url)
+    columns = {c["name"] for c in inspect(journal.engine).get_columns("watch_checks")}
+    assert "holdings" in columns
+    with journal.engine.connect() as conn:
+        assert conn.execute(text("select spot_value, holdings from watch_checks")).all() == [
+            ("100", None)]

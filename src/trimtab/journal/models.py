@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 2  # 2: paper_positions
+SCHEMA_VERSION = 3  # 2: paper_positions; 3: watch_checks.holdings
 
 
 
@@ -164,6 +164,8 @@ class WatchCheckRow(Base):
     ok: Mapped[bool] = mapped_column(doc="False when no snapshot could be taken")
     spot_value: Mapped[str | None] = mapped_column(String(40))
     weights: Mapped[str | None] = mapped_column(Text, doc="JSON {asset: weight}")
+    holdings: Mapped[str | None] = mapped_column(
+        Text, doc="JSON {asset: [units, price]}: what the value and hold charts are made of")
     fired: Mapped[str] = mapped_column(Text, doc="JSON list of triggers")
     notified: Mapped[str] = mapped_column(Text, doc="JSON list of 'kind:subject'")
     decision: Mapped[str] = mapped_column(Text)

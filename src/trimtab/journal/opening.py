@@ -25,6 +25,7 @@ ENV_JOURNAL = "TRIMTAB_JOURNAL"
 # Upgrades from version N to N + 1 (tables new in N + 1 are created by create_all).
 UPGRADES: dict[int, Callable[[Engine], None]] = {
     1: lambda _engine: None,  # 2 only adds paper_positions
+    2: lambda engine: _add_column(engine, "watch_checks", "holdings", "TEXT"),
 }
 
 
@@ -80,6 +81,17 @@ def _check_schema(engine: Engine) -> None:
     if version < SCHEMA_VERSION:
         with Session(engine) as session, session.begin():
             session.add(SchemaVersion(version=SCHEMA_VERSION))
+
+
+def _add_column(engine: Engine, table: str, column: str, sql_type: str) -> None:
+    """ALTER TABLE … ADD COLUMN, unless the table is new or has it already."""
+    inspector = inspect(engine)
+    if table not in inspector.get_table_names():
+        return  # create_all makes it whole
+    if column in {c["name"] for c in inspector.get_columns(table)}:
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
