@@ -100,10 +100,13 @@ def test_backtest_reports_in_the_folder_open_from_the_page(tmp_path: Path) -> No
     reports.mkdir()
     (reports / "backtest.html").write_text("<html>equity vs hold</html>")
     (reports / "notes.txt").write_text("not a report")
+    (reports / "plotly.min.js").write_text("/* plotly */")  # the HTML reports load it
     source.reports_dir = reports
     c = TestClient(create_app(source, Access(TOKEN, False)), base_url="http://127.0.0.1")
     page = c.get("/", headers=BEARER).text
     assert 'href="/reports/backtest.html"' in page and "notes.txt" not in page
     assert "equity vs hold" in c.get("/reports/backtest.html", headers=BEARER).text
     assert c.get("/reports/notes.txt", headers=BEARER).status_code == 404
+    assert "plotly.min.js" not in page  # served, not listed
+    assert c.get("/reports/plotly.min.js", headers=BEARER).text == "/* plotly */"
     assert c.get("/reports/..%2Fjournal.sqlite", headers=BEARER).status_code == 404

@@ -54,6 +54,12 @@ def backtest(
     charts: Annotated[Path | None, typer.Option(
         help="Write backtest.png and backtest.html (equity vs hold, weights and bands, "
         "drawdown) into this folder.", file_okay=False)] = None,
+    benchmark: Annotated[str | None, typer.Option(
+        help="A column of the data to measure against next to holding (tracking error, "
+        "information ratio); default BTC when the data has it; 'none' for none.")] = None,
+    export: Annotated[Path | None, typer.Option(
+        help="Write equity, weights and trades as CSV and Parquet into this folder.",
+        file_okay=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Replay the policy over price history and compare it with holding.
@@ -68,13 +74,18 @@ def backtest(
     with Console(stderr=True).status("backtesting (the first run compiles the kernel)"):
         try:
             report = bt_service.backtest(policy, data, capital, schedule, not calendar,
-                                         fill_limit, futures, futures_band)
+                                         fill_limit, futures, futures_band, benchmark)
         except InputError as exc:
             fail(str(exc))
+    if export is not None:
+        from trimtab.backtest.export import export as write_export
+
+        write_export(report.result, export, report.benchmark)
     if charts is not None:
         from trimtab.reports.charts import write_charts
 
-        write_charts(report.result, charts, f"{policy.name} on {report.document['data']}")
+        write_charts(report.result, charts, f"{policy.name} on {report.document['data']}",
+                     report.benchmark)
     if as_json:
         sys.stdout.write(json.dumps(report.document, indent=2) + "\n")
         return
@@ -95,7 +106,8 @@ def sweep(
         help="Comma-separated schedules: none (every bar), weekly, monthly, quarterly, "
         "every:N.")] = "none,weekly,monthly,quarterly",
     metric: Annotated[str, typer.Option(help="Figure to rank by and map: sharpe, cagr, "
-                                        "final_value, max_drawdown, ...")] = "sharpe",
+                                        "final_value, max_drawdown, fees, ...; each ranks in "
+                                        "its good direction (fees: lowest first).")] = "sharpe",
     scheduler: Annotated[str | None, typer.Option(
         help="dask scheduler address, or 'local' for a local dask cluster; default: numba "
         "threads in this process.")] = None,
@@ -120,13 +132,15 @@ def sweep(
                                       fill_limit, start)
         except InputError as exc:
             fail(str(exc))
-    if metric not in report.table.columns:
-        fail(f"--metric: unknown figure '{metric}'; choose one of "
-             f"{', '.join(c for c in report.table.columns if c not in ('band', 'schedule'))}")
-    if heatmap is not None:
-        from trimtab.reports.charts import write_heatmap
+    from trimtab.backtest.ranking import numeric_metrics
 
-        write_heatmap(report.table, heatmap, metric)
+    if metric not in numeric_metrics(report.table):
+        fail(f"--metric: '{metric}' is not a figure to rank by; choose one of "
+             f"{', '.join(numeric_metrics(report.table))}")
+    if heatmap is not None:
+        from trimtab.reports.heatmap import write_heatmap
+
+        write_heatmap(report.table, heatmap, metric, report.hold)
     if as_json:
         rows = report.table.to_dict(orient="records")
         sys.stdout.write(json.dumps({"configs": rows, "hold": report.hold}, indent=2) + "\n")

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from trimtab.backtest.ranking import lower_is_better, rank
+
 Starter = Callable[[int, int], Callable[[int], None]]
 
 ROWS = [
@@ -25,9 +27,31 @@ ROWS = [
 ]
 
 
-def _cell(doc: dict[str, Any], key: str, fmt: str) -> str:
-    value = doc.get(key)
-    if value is None:
+# from a recorded run's curve (backtest/statistics.py); dotted keys reach into a group
+STATISTIC_ROWS = [
+    ("Calmar", "calmar", "{:.2f}"),
+    ("max drawdown duration (days)", "max_drawdown_days", "{:,.0f}"),
+    ("  recovery from its trough (days)", "max_drawdown_recovery_days", "{:,.0f}"),
+    ("skew", "skew", "{:.2f}"), ("kurtosis (excess)", "kurtosis", "{:.2f}"),
+    ("best bar", "best.bar", "{:.1%}"), ("worst bar", "worst.bar", "{:.1%}"),
+    ("best month", "best.month", "{:.1%}"), ("worst month", "worst.month", "{:.1%}"),
+    ("best year", "best.year", "{:.1%}"), ("worst year", "worst.year", "{:.1%}"),
+    ("turnover ratio (a year)", "turnover_ratio", "{:.2f}×"),
+    ("cost drag (a year)", "cost_drag", "{:.2%}"),
+]
+
+
+def _value(doc: dict[str, Any] | None, key: str) -> Any:
+    for part in key.split("."):
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(part)
+    return doc
+
+
+def _cell(doc: dict[str, Any] | None, key: str, fmt: str) -> str:
+    value = _value(doc, key)
+    if value is None or doc is None:
         return "–"
     text = fmt.format(value)
     if key == "orders":
@@ -36,23 +60,47 @@ def _cell(doc: dict[str, Any], key: str, fmt: str) -> str:
 
 
 def render_backtest(console: Console, doc: dict[str, Any]) -> None:
-    """Policy against holding, one row per figure, then the premium."""
+    """Policy against holding (and the benchmark), one row per figure, then the premium."""
     console.print(f"[bold]trimtab backtest[/] {doc['start'][:10]} → {doc['end'][:10]}, "
                   f"{doc['bars']:,} bars of {doc['data']}, schedule {doc['schedule']}, "
                   f"capital {doc['capital']:,.2f}")
+    bench = doc.get("benchmark")
     table = Table()
     table.add_column("figure")
     table.add_column("policy", justify="right")
     table.add_column("hold", justify="right")
-    for label, key, fmt in ROWS:
-        table.add_row(label, _cell(doc, key, fmt), _cell(doc["hold"], key, fmt))
+    if bench:
+        table.add_column(f"{bench['name']} (bought, held)", justify="right")
+    rows = ROWS + (STATISTIC_ROWS if "calmar" in doc else [])
+    for label, key, fmt in rows:
+        cells = [_cell(doc, key, fmt), _cell(doc["hold"], key, fmt)]
+        table.add_row(label, *cells, *([_cell(bench, key, fmt)] if bench else []))
+    for other in doc.get("tracking", {}):
+        for label, key, fmt in (("tracking error", "tracking_error", "{:.1%}"),
+                                ("information ratio", "information_ratio", "{:.2f}")):
+            hold = doc["hold"].get("tracking", {}).get(other)
+            table.add_row(f"{label} vs {other}", _cell(doc["tracking"][other], key, fmt),
+                          _cell(hold, key, fmt), *(["–"] if bench else []))
     console.print(table)
+    if "yearly_returns" in doc:
+        render_years(console, doc)
     if "futures" in doc:
         render_futures(console, doc["futures"], doc["hold"]["futures"])
     extra = doc["premium"]
     cagr = "–" if extra["cagr"] is None else f"{extra['cagr']:+.2%} a year"
     console.print(f"rebalancing premium over holding: {extra['final_value']:+,.2f} "
                   f"({extra['relative']:+.1%}), CAGR {cagr}")
+
+
+def render_years(console: Console, doc: dict[str, Any]) -> None:
+    """Calendar-year returns of the policy and of holding (months are in --json)."""
+    table = Table(title="calendar-year returns")  # a partial first or last year: its bars
+    table.add_column("year")
+    table.add_column("policy", justify="right")
+    table.add_column("hold", justify="right")
+    for year, value in doc["yearly_returns"].items():
+        table.add_row(year, f"{value:.1%}", f"{doc['hold']['yearly_returns'].get(year, 0):.1%}")
+    console.print(table)
 
 
 FUTURES_ROWS = [
@@ -94,8 +142,9 @@ def progress_bar(enabled: bool = True) -> Iterator[Starter]:
 def render_sweep(console: Console, table: pd.DataFrame, hold: dict[str, Any], metric: str,
                  top: int = 15) -> None:
     """The best configurations by `metric`, with holding's figure for comparison."""
-    ranked = table.sort_values(metric, ascending=False, na_position="last").head(top)
-    out = Table(title=f"best {len(ranked)} of {len(table)} by {metric}")
+    ranked = rank(table, metric).head(top)
+    way = "lowest" if lower_is_better(metric) else "highest"
+    out = Table(title=f"best {len(ranked)} of {len(table)} by {metric} ({way} first)")
     columns = ["band", "schedule", metric, "final_value", "cagr", "max_drawdown",
                "rebalances", "fees"]
     for col in dict.fromkeys(columns):
