@@ -38,8 +38,8 @@ def _policy(bench: Any) -> Policy:
 
 
 def _looks(bench: Any, n_bars: int) -> np.ndarray:
-    looks = np.zeros(n_bars, dtype=np.bool_)
-    looks[:: bench.every if bench.mode == "calendar" else 1] = True
+    looks = np.full(n_bars, layout.NO_LOOK, dtype=np.uint8)
+    looks[:: bench.every if bench.mode == "calendar" else 1] = layout.LOOK_REVIEW
     return looks
 
 

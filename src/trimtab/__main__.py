@@ -1,3 +1,3 @@
-from trimtab.cli.main import app
+from trimtab.cli.main import run
 
-app(prog_name="trimtab")
+run()

@@ -183,3 +183,31 @@ def test_a_plan_journaled_before_records_had_versions_is_approved(tmp_path: Path
     assert decision.outcome is ApprovalOutcome.EXECUTED, decision.message
     assert decision.message == "5 of 5 orders filled"
     assert len(sent(journal)) == 5
+
+
+def test_a_proposed_plan_older_than_max_plan_age_expires_and_is_never_executed(
+        tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    journal, plan_id = proposed(tmp_path)
+    two_days_on = datetime.now(UTC) + timedelta(days=2)  # max_plan_age: one day by default
+    late = Approvals(journal, lambda record, pol: paper(journal), clock=lambda: two_days_on)
+    decision = late.approve(plan_id, Origin.CLI)
+    assert decision.outcome is ApprovalOutcome.EXPIRED and "max_plan_age" in decision.message
+    assert journal.plan(plan_id).status == PlanStatus.EXPIRED and sent(journal) == []
+    assert approvals(journal).approve(plan_id, Origin.CLI).outcome \
+        is ApprovalOutcome.ALREADY_DECIDED
+
+
+def test_every_tab_and_refresh_shares_one_venue_read_per_interval() -> None:
+    from trimtab.app.dashboard import SharedSnapshot
+
+    now = [0.0]
+    reads: list[float] = []
+    shared = SharedSnapshot(lambda: reads.append(now[0]) or object(), ttl=5.0,  # type: ignore
+                            clock=lambda: now[0])
+    for second in range(0, 20):  # 20 tabs a second for 20 seconds
+        now[0] = float(second)
+        for _tab in range(20):
+            shared()
+    assert reads == [0.0, 5.0, 10.0, 15.0]

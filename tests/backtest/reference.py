@@ -6,7 +6,8 @@ targets on every asset: a band breach (or every look when the band is
 off) sells and buys every asset back to its target weight of the post-cost
 value V', where V' = V − (fee + slippage) · Σ |t_i·V' − h_i| over the
 non-quote assets, solved by fixed-point iteration. The quote is the last
-column, priced at 1.
+column, priced at 1. Looks are every N bars, or given per bar: a review trades
+on a breach, a rebalance whatever the band.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class RefPolicy:
     slippage: float = 0.0
     every: int = 1  # look every N bars
     quote_has_target: bool = True
+    looks: Sequence[int] | None = None  # per bar: 0 no look, 1 review, 2 rebalance (over every)
 
 
 def outside(weight: float, target: float, kind: str, width: float) -> bool:
@@ -59,7 +61,8 @@ def run_reference(closes: Sequence[Sequence[float]], policy: RefPolicy,
         checked = range(n if policy.quote_has_target else n - 1)
         breached = any(outside(holdings[i] / value, policy.targets[i], policy.kind, policy.width)
                        for i in checked)
-        if bar % policy.every or not (breached or policy.kind == "off"):
+        look = policy.looks[bar] if policy.looks is not None else int(bar % policy.every == 0)
+        if not look or not (breached or policy.kind == "off" or look == 2):
             values.append(value)
             continue
         new_value = post_cost_value(value, holdings, policy.targets, policy.fee + policy.slippage)

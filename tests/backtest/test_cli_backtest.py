@@ -115,3 +115,42 @@ def test_bad_futures_options_are_one_line_errors(args: list[str], message: str) 
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) <= 2  # rich may wrap the one line
+
+
+SCHEDULED = FEE_ONLY + """
+[[schedules]]
+every = "monthly"
+action = "rebalance"
+
+[[schedules]]
+every = "weekly"
+action = "review"
+"""
+
+
+def test_a_policys_schedules_are_replayed_by_default_with_the_bands_at_every_bar(
+        tmp_path: Path) -> None:
+    policy = tmp_path / "scheduled.toml"
+    policy.write_text(SCHEDULED, encoding="utf-8")
+    runs = {}
+    for schedule in (None, "none+policy", "policy", "none"):
+        args = ["--policy", str(policy), "--json"]
+        code, out, _ = _run(*args, *(["--schedule", schedule] if schedule else []))
+        assert code == 0
+        runs[schedule] = json.loads(out)
+    assert runs[None]["schedule"] == "none+policy"
+    assert runs[None]["final_value"] == runs["none+policy"]["final_value"]
+    # the monthly rebalances trade inside the band: more trades than the bands alone
+    assert runs["none+policy"]["rebalances"] > runs["none"]["rebalances"]
+    assert runs["policy"]["rebalances"] != runs["none+policy"]["rebalances"]
+
+
+def test_a_policy_without_schedules_keeps_every_bar_and_refuses_policy(tmp_path: Path) -> None:
+    policy = tmp_path / "fee-only.toml"
+    policy.write_text(FEE_ONLY, encoding="utf-8")
+    code, out, _ = _run("--policy", str(policy), "--json")
+    assert code == 0 and json.loads(out)["schedule"] == "none"
+    code, _, err = _run("--policy", str(policy), "--schedule", "policy")
+    assert code == 2
+    assert "has no schedules" in err
+    assert len(err.strip().splitlines()) <= 2  # rich may wrap the one line

@@ -7,14 +7,17 @@ import pandas as pd
 import pytest
 
 from trimtab.backtest.data.files import bundled_prices
+from trimtab.backtest.kernel.layout import LOOK_REBALANCE, LOOK_REVIEW, NO_LOOK
 from trimtab.backtest.schedule import Schedule, ScheduleError
+from trimtab.domain.calendar import look_mask
+from trimtab.domain.policy import Schedule as Calendar
 
 DAYS = pd.date_range("2024-01-30", "2024-04-02", freq="D")
 PERIODS = {"daily": "D", "weekly": "W", "monthly": "M", "quarterly": "Q"}
 
 
 def _looked_at(name: str) -> list[str]:
-    mask = Schedule.parse(name).looks(DAYS)
+    mask = Schedule.parse(name).looks(DAYS) != NO_LOOK
     return [d.strftime("%Y-%m-%d") for d in DAYS[mask]]
 
 
@@ -61,10 +64,46 @@ def _hourly_with_gaps() -> pd.DatetimeIndex:
 def test_calendar_words_look_where_pandas_periods_did(name: str) -> None:
     """Identical on the bundled daily history and on hourly bars with gaps."""
     for index in (pd.DatetimeIndex(bundled_prices().index), _hourly_with_gaps()):
-        assert (Schedule.parse(name).looks(index) == _pandas_periods(name, index)).all()
+        looks = Schedule.parse(name).looks(index) != NO_LOOK
+        assert (looks == _pandas_periods(name, index)).all()
 
 
-@pytest.mark.parametrize("bad", ["yearly", "every:0", "every:x", ""])
+HOURS = pd.date_range("2024-01-01", "2024-06-30 23:00", freq="h")
+REPLAYED = (Calendar(every="monthly", action="rebalance"), Calendar(every="weekly"))
+
+
+def test_policy_replays_monthly_rebalances_and_weekly_reviews_where_the_calendar_fires() -> None:
+    looks = Schedule.parse("policy").looks(HOURS, REPLAYED)
+    months, weeks = (look_mask(s, HOURS.to_numpy()) for s in REPLAYED)
+    assert (HOURS[looks == LOOK_REBALANCE] == HOURS[1:][months[1:]]).all()
+    assert (HOURS[looks == LOOK_REVIEW] == HOURS[(weeks & ~months) | (HOURS[0] == HOURS)]).all()
+    assert (looks[~(months | weeks)] == NO_LOOK).all()
+    assert list(HOURS[looks == LOOK_REBALANCE].strftime("%m-%d %H")) == [
+        "02-01 00", "03-01 00", "04-01 00", "05-01 00", "06-01 00"]
+
+
+def test_joined_parts_all_apply_and_the_strongest_look_wins_a_bar() -> None:
+    looks = Schedule.parse("none+policy").looks(HOURS, REPLAYED)
+    assert (looks >= LOOK_REVIEW).all()
+    assert (looks == Schedule.parse("policy").looks(HOURS, REPLAYED).clip(LOOK_REVIEW)).all()
+
+
+def test_a_cron_looks_where_the_same_cron_in_a_policy_would() -> None:
+    schedule = Schedule.parse("cron:0 8  * * 1")
+    assert schedule.name == "cron:0 8 * * 1"
+    looks = schedule.looks(HOURS) != NO_LOOK
+    mondays = look_mask(Calendar(cron="0 8 * * 1"), HOURS.to_numpy())
+    assert (looks == mondays).all()
+    assert set(HOURS[looks][1:].strftime("%a %H")) == {"Mon 08"}
+
+
+def test_policy_without_schedules_is_refused() -> None:
+    with pytest.raises(ScheduleError, match="has no schedules"):
+        Schedule.parse("policy").looks(HOURS, ())
+
+
+@pytest.mark.parametrize("bad", ["yearly", "every:0", "every:x", "", "none+", "cron:0 8 * *",
+                                 "cron:61 * * * *"])
 def test_unknown_schedules_are_refused(bad: str) -> None:
-    with pytest.raises(ScheduleError, match="use none, daily, weekly"):
+    with pytest.raises(ScheduleError, match=r"use none|five-field cron"):
         Schedule.parse(bad)

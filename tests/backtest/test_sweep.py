@@ -17,7 +17,9 @@ from trimtab.backtest.schedule import Schedule
 from trimtab.cli.main import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SCHEDULES = [Schedule.parse(s) for s in ("none", "monthly", "every:10")]
+SCHEDULES = [Schedule.parse(s) for s in ("none", "monthly", "every:10", "policy",
+                                         "none+policy")]
+REPLAYED = [{"every": "monthly", "action": "rebalance"}, {"every": "weekly", "action": "review"}]
 
 
 def test_band_grammar() -> None:
@@ -33,14 +35,16 @@ def test_bad_band_grids_are_refused(bad: str) -> None:
 
 
 def test_grid_equals_one_backtest_per_configuration(prices: pd.DataFrame) -> None:
-    policy = make_policy(WITH_QUOTE, fee=0.001, slippage_bps=5, min_trade=10)
+    policy = make_policy(WITH_QUOTE, fee=0.001, slippage_bps=5, min_trade=10,
+                         schedules=REPLAYED)
     choices = sw.parse_bands("relative:0.1,absolute:0.03,off")
     grid = sw.build_grid(prices, policy, 10_000.0, choices, SCHEDULES)
     stats = sw.run_local(grid, chunk=2)
     for b, choice in enumerate(choices):
         band = {"kind": "relative", "width": 0.1} if choice.spec is None else \
             {"kind": choice.spec.kind, "width": choice.spec.width}
-        single = make_policy(WITH_QUOTE, band, fee=0.001, slippage_bps=5, min_trade=10)
+        single = make_policy(WITH_QUOTE, band, fee=0.001, slippage_bps=5, min_trade=10,
+                             schedules=REPLAYED)
         for s, schedule in enumerate(SCHEDULES):
             one = run_backtest(prices, single, 10_000.0, schedule, use_band=choice.spec is not None,
                                record=False).policy.stats

@@ -85,6 +85,68 @@ def test_a_version_1_journal_is_upgraded_in_place(tmp_path: Path) -> None:
     assert "paper_positions" in inspect(journal.engine).get_table_names()
 
 
+def test_a_time_in_another_zone_is_stored_as_utc_and_read_back_aware(tmp_path: Path) -> None:
+    from datetime import timedelta, timezone
+
+    from trimtab.journal.models import WatchCheckRow
+
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    new_york = datetime(2024, 12, 31, 19, tzinfo=timezone(timedelta(hours=-5)))
+    journal.add(WatchCheckRow(at=new_york, ok=True, fired="[]", notified="[]", decision="none"))
+    with journal.session() as session:
+        at = session.scalars(select(WatchCheckRow.at)).one()
+    assert at == datetime(2025, 1, 1, tzinfo=UTC) and at.tzinfo is UTC
+
+
+def damaged(path: Path, kind: str) -> bytes:
+    """A journal file as a crash, a bad copy or a wrong path leaves it."""
+    if kind == "empty":
+        data = b""
+    elif kind == "text":
+        data = b"not a database\n" * 100
+    else:  # a real journal whose pages after the header were overwritten
+        open_journal(f"sqlite:///{path}").engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        good = path.read_bytes()
+        data = good[:100] + bytes(range(256)) * ((len(good) - 100) // 256 + 1)
+    path.write_bytes(data)
+    return data
+
+
+@pytest.mark.parametrize("kind", ["empty", "text", "garbled pages"])
+def test_a_damaged_journal_is_refused_in_one_line_and_never_overwritten(
+        tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "journal.sqlite"
+    data = damaged(path, kind)
+    with pytest.raises(JournalError) as info:
+        open_journal(f"sqlite:///{path}")
+    message = str(info.value)
+    assert "\n" not in message and "will not overwrite" in message
+    assert path.read_bytes() == data
+
+
+def test_figures_a_venue_reports_are_journaled_to_the_last_digit(tmp_path: Path) -> None:
+    from trimtab.execution.reconcile import order_changes
+    from trimtab.journal.models import FillRow
+    from trimtab.venues.port import VenueOrder
+
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    snapshot_id, _ = journal.record_document(datetime(2025, 1, 31, tzinfo=UTC), "paper",
+                                             {}, {}, False)
+    journal.add(PlanRow(id="p1", snapshot_id=snapshot_id, analysis_id=None, status="planned",
+                        reason=None, document="{}"))
+    journal.add(OrderRow(client_order_id="ttp1x001", plan_id="p1", leg=1, venue="binance",
+                         symbol="BTC/USDT", side="buy", amount="0.123456789012345",
+                         plan_price="102405.02", state="pending-submit"))
+    reported = VenueOrder("1", "ttp1x001", "BTC/USDT", "buy", 0.123456789012345,
+                          0.123456789012345, 102405.123456789, "closed", 0.0000123456789012,
+                          "BNB")
+    row = journal.update_order("ttp1x001", **order_changes(reported))
+    assert (row.filled, row.average, row.fee) == (
+        "0.123456789012345", "102405.123456789", "0.0000123456789012")  # were 12 digits
+    with journal.session() as session:
+        assert session.scalars(select(FillRow.amount)).one() == "0.123456789012345"
 def test_a_version_2_journal_gains_the_holdings_of_each_watch_check(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'v2.sqlite'}"
     engine = create_engine(url)

@@ -60,3 +60,25 @@ def test_the_rebalance_loop_runs_on_postgres(postgres_url: str) -> None:
     assert json.loads(first.stdout)["status"] == "done"
     second = CliRunner().invoke(app, argv)
     assert json.loads(second.stdout)["status"] == "nothing_to_do"
+
+
+def test_times_read_back_in_utc_when_the_server_is_not_on_utc(postgres_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from trimtab.journal.models import WatchCheckRow
+    from trimtab.watch.history import WatchLog
+
+    name = make_url(postgres_url).database
+    admin = create_engine(ADMIN_URL or "", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"ALTER DATABASE \"{name}\" SET timezone TO 'America/New_York'"))
+    admin.dispose()
+    journal = open_journal(postgres_url)
+    midnight = datetime(2025, 1, 1, tzinfo=UTC)
+    journal.add(WatchCheckRow(at=midnight, ok=True, fired="[]", notified="[]", decision="none"))
+    assert WatchLog(journal).last_check() == midnight  # was 19:00 the day before
+    with journal.engine.connect() as conn:
+        assert conn.execute(text("show timezone")).scalar() == "America/New_York"
+        assert conn.execute(text("select at::text from watch_checks")).scalar() \
+            == "2025-01-01 00:00:00"
+    journal.engine.dispose()

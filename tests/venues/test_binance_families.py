@@ -75,3 +75,25 @@ def test_the_leverage_cut_reduces_coin_m_contracts_at_100_usd_each_and_sends_the
     sent = [(p, q["quantity"][0], q["reduceOnly"][0]) for m, p, q in fake.requests
             if m == "POST"]
     assert ("/dapi/v1/order", format(coin_m.amount, "g"), "true") in sent
+
+
+def test_a_hedge_mode_short_is_reduced_on_its_own_side(tmp_path: Path) -> None:
+    """Finding 9: a reduce-only order carried no position side; Binance refuses it in
+    hedge mode. ccxt's `hedged` param names the side (positionSide) in its place."""
+    venue, fake = live()
+    fake.hedge_mode = True
+    snap = snapshot_of(venue)
+    short = next(p for p in snap.positions if p.symbol == "BTC/USD:BTC")
+    assert short.hedged and short.side == "short"
+    plan = make_plan(snap, POLICY, rebalance=False, markets=market_rules([venue], NO_WAIT))
+    coin_m = next(o for o in plan.orders if o.symbol == "BTC/USD:BTC")
+    assert coin_m.hedged and coin_m.margin_mode == "cross"
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    snapshot_id, _ = journal.record_document(datetime.now(UTC), "binance", {}, {}, True)
+    journal.add(PlanRow(id="p2", snapshot_id=snapshot_id, analysis_id=None, status="planned",
+                        reason=None, document="{}"))
+    result = Executor(journal, {"binance": venue}, POLICY, NO_WAIT).run("p2", (coin_m,))
+    assert result.stop is None, result.stop
+    [query] = [q for m, p, q in fake.requests if (m, p) == ("POST", "/dapi/v1/order")]
+    assert query["positionSide"] == ["SHORT"] and query["side"] == ["BUY"]
+    assert "reduceOnly" not in query  # in hedge mode the side itself reduces

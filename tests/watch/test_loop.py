@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -52,17 +53,24 @@ class Market:
     btc: dict[datetime, float]
     fail_between: tuple[datetime, datetime] | None = None
     proposed: list[Plan] = field(default_factory=list)
+    failure: Exception = field(default_factory=lambda: ConnectionError("venue unreachable"))
+    unpriced_between: tuple[datetime, datetime] | None = None
 
     def snapshot(self) -> Snapshot:
         now = self.clock.now()
         if self.fail_between and self.fail_between[0] <= now < self.fail_between[1]:
-            raise ConnectionError("venue unreachable")
+            raise self.failure
         price = [p for t, p in sorted(self.btc.items()) if t <= now][-1]
+        if self.unpriced_between and self.unpriced_between[0] <= now < self.unpriced_between[1]:
+            return snapshot({}, {"BTC": 0.1, "USDT": 5_000.0}, as_of=now.isoformat())
         return snapshot({"BTC": price}, {"BTC": 0.1, "USDT": 5_000.0},
                         as_of=now.isoformat())
 
     def markets(self) -> dict[tuple[str, str], MarketRule]:
         return {}
+
+    def turn(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan) -> str:
         self.proposed.append(plan)
@@ -113,6 +121,25 @@ def test_an_outage_backs_off_notifies_once_when_stale_and_recovers_without_resta
     gaps = [(b[0] - a[0]).total_seconds() for a, b in itertools.pairwise(failed)]
     assert gaps[:4] == [5.0, 10.0, 20.0, 40.0]
     assert [m.title for m in sent] == ["trimtab: market data stale", "trimtab: market data back"]
+    assert journal.checks[-1][1] == "none"
+
+
+def test_a_venue_answering_garbage_is_an_outage_and_the_loop_goes_on():
+    # ccxt raises AttributeError on a non-JSON answer: it used to end the watch
+    prices = {START: 50_000.0}
+    journal, _, _ = run(prices, days=2, fail_between=(START, START + timedelta(hours=3)),
+                        failure=AttributeError("'str' object has no attribute 'get'"))
+    assert journal.checks[0][1].startswith("outage: AttributeError")
+    assert journal.checks[-1][1] == "none" and journal.checks[-1][0] > START + timedelta(days=1)
+
+
+def test_an_asset_without_a_price_is_notified_once_and_the_loop_goes_on():
+    prices = {START: 50_000.0}
+    journal, _, sent = run(prices, days=2, unpriced_between=(START, START + timedelta(hours=5)))
+    errors = [c for c in journal.checks if c[1].startswith("snapshot problem:")]
+    assert len(errors) > 1 and "BTC" in errors[0][1]
+    assert [m.title for m in sent] == ["trimtab: snapshot cannot be analysed",
+                                       "trimtab watch: checks work again"]
     assert journal.checks[-1][1] == "none"
 
 

@@ -34,7 +34,8 @@ def command(tmp: Path, *extra: str) -> list[str]:
 
 
 def rows(tmp: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(tmp / "journal.sqlite") as db:
+    # read-only: connecting must never create the journal file before trimtab does
+    with sqlite3.connect(f"file:{tmp / 'journal.sqlite'}?mode=ro", uri=True) as db:
         return db.execute(query).fetchall()
 
 
@@ -47,7 +48,8 @@ def wait_for_checks(tmp: Path, count: int, process: subprocess.Popen[str]) -> No
         except sqlite3.OperationalError:
             pass  # the journal is being created
         time.sleep(0.2)
-    raise AssertionError(f"no {count} checks: {process.poll()} {process.stderr}")
+    stderr = process.stderr.read() if process.poll() is not None and process.stderr else ""
+    raise AssertionError(f"no {count} checks: exit {process.poll()}: {stderr}")
 
 
 def setup(tmp: Path) -> None:

@@ -68,20 +68,19 @@ def test_a_plan_proposed_from_the_page_is_approved_and_executed_once(
     page.wait_for_selector("#notice:not([hidden])")
     assert "proposed" in page.inner_text("#notice")
     fresh = page.locator("article.plan").first
-    page.wait_for_function(
-        "(document.querySelector('article.plan')?.dataset.plan ?? 'plan-1') !== 'plan-1'")
+    page.wait_for_selector("article.plan:not([data-plan='plan-1'])")  # the CSP forbids eval
     plan_id = fresh.get_attribute("data-plan")
     assert plan_id in page.inner_text("#notice")
     assert page.locator("article.plan").count() == 1  # plan-1 was superseded by it
     assert "superseded" in (page.text_content("#plan-plan-1 summary") or "")
     assert "1 superseded" in (page.text_content("#past-plans > summary") or "")
     page.dblclick(f"#plan-{plan_id} button.approve")
-    page.wait_for_function(f"document.getElementById('plan-{plan_id}').dataset.outcome")
+    page.wait_for_selector(f"#plan-{plan_id}[data-outcome]", state="attached")
     assert page.locator(f"#plan-{plan_id}").get_attribute("data-outcome") == "executed"
     assert [pid for pid, _ in dashboard.executed] == [plan_id]
     with dashboard.source.journal.engine.connect() as db:
         orders = db.exec_driver_sql("select plan_id, state from orders").all()
     assert orders and {p for p, _ in orders} == {plan_id}
     assert {s for _, s in orders} == {"filled"}
-    page.wait_for_function("!document.querySelector('tr[data-asset=\"BTC\"].breached')")
+    page.wait_for_selector('tr[data-asset="BTC"].ok')
     page.screenshot(path=str(artifacts / "dashboard-proposed-approved.png"), full_page=True)

@@ -3,8 +3,8 @@
 An approval needs nothing but the plan id and the journal: the plan's own
 record names its venues, its paper prices, its wallet and its policy. The
 decision is taken once, in the database (one conditional UPDATE moves the
-plan to `approved`), so two clicks, two tabs or two processes cannot both
-execute it. When its venues cannot be opened the plan ends `failed` with
+plan to `approved`, under the venues' lease), so two clicks, two tabs or two
+processes cannot both execute it. When its venues cannot be opened the plan ends `failed` with
 the reason, and it can be approved again once that is fixed.
 """
 
@@ -23,6 +23,7 @@ from trimtab.domain.planning.planner import Plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.executor import Progress
+from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import ApprovalOutcome, PlanStatus
 from trimtab.journal.plan_record import PlanRecord, RecordError, load_record
 from trimtab.journal.store import Journal, JournalError, UnknownPlan
@@ -62,24 +63,65 @@ class Approvals:
     open_venues: OpenVenues
     policy: Policy | None = None  # for records written before they held their policy
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    wait: float | None = None  # seconds to wait for the account (None: TRIMTAB_LEASE_WAIT)
 
     def approve(self, plan_id: str, origin: Origin) -> Decision:
-        """Execute a waiting plan exactly once, however often and wherever it is asked."""
-        refused = self._claim(plan_id, PlanStatus.APPROVED, origin)
-        if refused is not None:
-            return refused
+        """Execute a waiting plan exactly once, however often and wherever it is asked.
+
+        The plan is claimed under its venues' lease, after recovery: a
+        second approver (another tab, the CLI) waits for the first and then
+        finds the plan decided; another process trading on the account
+        makes this one wait, then answer `busy`.
+        """
         try:
-            record = load_record(plan_id, self.journal.plan(plan_id).document)
-            actions = self.open_venues(record, self._policy_of(record))
+            row = self.journal.plan(plan_id)
+        except UnknownPlan:
+            return Decision(plan_id, ApprovalOutcome.UNKNOWN_PLAN,
+                            f"no plan {plan_id} in the journal")
+        try:
+            record = load_record(plan_id, row.document)
+            policy = self._policy_of(record)
+            expired = self._expired(plan_id, row.created_at, policy)
+            if expired is not None:
+                return expired
+            actions = self.open_venues(record, policy)
         except (InputError, VenueError, JournalError, RecordError) as exc:
-            reason = f"could not start: {exc}; fix it and approve the plan again"
-            self.journal.set_plan(plan_id, PlanStatus.FAILED, reason)
-            self.journal.event("approval_failed", reason, plan_id)
-            return Decision(plan_id, ApprovalOutcome.FAILED, reason)
-        execution = actions.execute(plan_id, record.to_orders())
+            return self._cannot_start(plan_id, origin, exc)
+        try:
+            with actions.exclusive(f"approval of plan {plan_id} from {origin}", self.wait):
+                refused = self._claim(plan_id, PlanStatus.APPROVED, origin)
+                if refused is not None:
+                    return refused
+                execution = actions.execute(plan_id, record.to_orders())
+        except LeaseBusy as exc:
+            return Decision(plan_id, ApprovalOutcome.BUSY, str(exc))
         ended = PlanStatus(self.journal.plan(plan_id).status)
         return Decision(plan_id, ENDINGS.get(ended, ApprovalOutcome.STOPPED),
                         execution.summary(len(record.orders)))
+
+    def _expired(self, plan_id: str, created_at: datetime, policy: Policy) -> Decision | None:
+        """A plan older than max_plan_age was sized on old prices: expired, never executed."""
+        age = (self.clock() - created_at).total_seconds()
+        if age <= policy.max_plan_age:
+            return None
+        reason = (f"proposed {age / 3600:.1f} h ago, over max_plan_age "
+                  f"({policy.max_plan_age / 3600:g} h): it can only be planned again (the next "
+                  "check of trimtab watch, or trimtab rebalance)")
+        current = self.journal.claim_plan(plan_id, PlanStatus.EXPIRED, reason)
+        if current is not None:
+            return Decision(plan_id, ApprovalOutcome.ALREADY_DECIDED,
+                            f"plan {plan_id} is {current}; it was decided before this request")
+        return Decision(plan_id, ApprovalOutcome.EXPIRED, reason)
+
+    def _cannot_start(self, plan_id: str, origin: Origin, exc: Exception) -> Decision:
+        """Its venues cannot be opened: the plan ends `failed`, to be approved again later."""
+        refused = self._claim(plan_id, PlanStatus.APPROVED, origin)
+        if refused is not None:
+            return refused
+        reason = f"could not start: {exc}; fix it and approve the plan again"
+        self.journal.set_plan(plan_id, PlanStatus.FAILED, reason)
+        self.journal.event("approval_failed", reason, plan_id)
+        return Decision(plan_id, ApprovalOutcome.FAILED, reason)
 
     def reject(self, plan_id: str, origin: Origin) -> Decision:
         """Mark a waiting plan rejected: it will never be executed."""

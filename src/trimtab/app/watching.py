@@ -2,14 +2,17 @@
 
 `trimtab watch` proposes through the same approvals path as every front
 end and executes (mode auto) through the same Executor as `trimtab
-rebalance`. `recover` runs first in every process that may execute, so a
-plan left `executing` by a killed process is marked interrupted and its
-half-sent orders are looked up before anything new is sent.
+rebalance`. `recover` runs first in every process that may execute, and in
+mode auto every check that may trade holds the venues' lease from its
+snapshot to its last order, recovering first: a plan left `executing` by a
+killed process is marked interrupted and its half-sent orders are looked
+up before anything new is planned or sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from trimtab.app.approvals import propose
@@ -20,8 +23,10 @@ from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.planning.planner import Plan
 from trimtab.domain.snapshot import Snapshot
-from trimtab.execution.reconcile import Reconciler
+from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import PlanStatus
+
+START_WAIT = 10.0  # seconds a starting process waits for the account before it goes on
 
 
 @dataclass
@@ -36,6 +41,20 @@ class WatchActions:
     def markets(self) -> Mapping[tuple[str, str], MarketRule]:
         return self.actions.markets()
 
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """One check's hold on the account: the lease and recovery in mode auto.
+
+        The snapshot a plan is sized from must be taken under the lease, or
+        two processes would both trade the same drift. LeaseBusy when another
+        process keeps the account past the wait.
+        """
+        if self.actions.policy.mode != "auto":
+            yield
+            return
+        with self.actions.exclusive("trimtab watch (mode auto)"):
+            yield
+
     def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
         return propose(self.actions, snapshot, analysis, plan)
 
@@ -48,15 +67,14 @@ class WatchActions:
         return plan_id, execution.summary(len(plan.orders))
 
 
-def recover(actions: VenueActions) -> list[str]:
-    """Plans a dead process left running are interrupted; unfinished orders are looked up.
+def recover(actions: VenueActions, wait: float = START_WAIT) -> list[str]:
+    """At start-up: take the account, recover, give it back; what still forbids trading.
 
-    Returns what still forbids trading (orders whose fate is unknown,
-    trimtab orders this journal does not know); the executor re-checks
-    before every order, so trading waits until those are resolved.
+    When another live process holds the account it is that process's to
+    recover (it did when it took the lease): this one says so and goes on.
     """
-    interrupted = actions.journal.interrupt_running()
-    for plan_id in interrupted:
-        actions.progress(f"plan {plan_id} was left executing by a process that ended: "
-                         "marked interrupted; its orders are reconciled")
-    return Reconciler(actions.journal, actions.venues, actions.backoff).unresolved(at_start=True)
+    try:
+        with actions.exclusive("start-up recovery", wait) as problems:
+            return problems
+    except LeaseBusy as exc:
+        return [f"not reconciled at start: {exc}"]  # its holder reconciled when it took it

@@ -8,7 +8,11 @@ from any front end is exactly as safe as one placed by `trimtab rebalance`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +21,9 @@ from trimtab.domain.planning.orders import MarketRule, Order
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.executor import Executor, Progress
+from trimtab.execution.lease import LEASE_WAIT, AccountLease
 from trimtab.execution.outcome import Execution
+from trimtab.execution.recovery import recover
 from trimtab.journal.store import Journal
 from trimtab.venues.errors import VenueError
 from trimtab.venues.paper.venue import PaperCosts, PaperVenue
@@ -27,6 +33,7 @@ from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import market_rules, take_snapshot
 
 PAPER = "paper"
+ENV_LEASE_WAIT = "TRIMTAB_LEASE_WAIT"
 DEFAULT_PAPER_PRICES = "history:2025-02-10"
 
 
@@ -63,6 +70,9 @@ class VenueActions:
     environ: Mapping[str, str] | None = None
     progress: Progress = lambda _message: None
     paper_prices: str | None = None
+    lease: AccountLease | None = None
+    # one execution at a time among the threads sharing these venues (the dashboard's)
+    _turn: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def snapshot(self) -> Snapshot:
         return take_snapshot(list(self.venues.values()), self.policy.quote,
@@ -71,11 +81,63 @@ class VenueActions:
     def markets(self) -> dict[tuple[str, str], MarketRule]:
         return market_rules(list(self.venues.values()), self.backoff)
 
+    def hold(self, purpose: str, wait: float | None = None) -> list[str]:
+        """Take these venues' lease (LeaseBusy after `wait` s), then recover; the problems.
+
+        `wait` defaults to TRIMTAB_LEASE_WAIT, else LEASE_WAIT. Already held:
+        nothing is taken again and recovery is not repeated.
+        """
+        if self.lease is not None and self.lease.held:
+            return []
+        lease = AccountLease(self.journal, tuple(self.venues), purpose)
+        lease.acquire(lease_wait(self.environ) if wait is None else wait)
+        self.lease = lease
+        try:
+            return recover(self.journal, self.venues, self.backoff, self.progress)
+        except BaseException:
+            self.let_go()
+            raise
+
+    def let_go(self) -> None:
+        """Give the lease back (nothing when it is not held)."""
+        if self.lease is not None:
+            self.lease.release()
+            self.lease = None
+
+    @contextmanager
+    def exclusive(self, purpose: str, wait: float | None = None) -> Iterator[list[str]]:
+        """The venues' lease for the block, recovery done; yields what forbids trading."""
+        with self._turn:
+            if self.lease is not None and self.lease.held:
+                yield []
+                return
+            problems = self.hold(purpose, wait)
+            try:
+                yield problems
+            finally:
+                self.let_go()
+
     def execute(self, plan_id: str, orders: tuple[Order, ...]) -> Execution:
-        """Send a journaled plan's orders (the plan must be planned or approved)."""
-        executor = Executor(self.journal, self.venues, self.policy, self.backoff,
-                            self.environ, self.progress)
-        return executor.run(plan_id, orders)
+        """Send a journaled plan's orders (planned or approved) under the venues' lease."""
+        with self.exclusive(f"execute plan {plan_id}"):
+            executor = Executor(self.journal, self.venues, self.policy, self.backoff,
+                                self.environ, self.progress, self.lease)
+            return executor.run(plan_id, orders)
+
+
+def lease_wait(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds to wait for an account another process holds: TRIMTAB_LEASE_WAIT or 60."""
+    text = (os.environ if environ is None else environ).get(ENV_LEASE_WAIT)
+    if text is None:
+        return LEASE_WAIT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not math.isfinite(seconds) or not 0 <= seconds <= 86_400:
+        raise InputError(f"{ENV_LEASE_WAIT}: '{text}' is not a number of seconds from 0 to "
+                         "86400 (how long to wait for an account another process holds)")
+    return seconds
 
 
 def open_actions(options: Options, policy: Policy, journal: Journal,
@@ -119,12 +181,11 @@ def _paper(options: Options, policy: Policy, journal: Journal, progress: Progres
     assets = tuple(sorted(set(policy.asset_targets()) | {a for a in start if ":" not in a}))
     prices = options.prices or parse_source(options.paper_prices, policy.quote)
     venue = PaperVenue(journal, prices, costs, quote=policy.quote, assets=assets)
-    if venue.is_empty():
-        if not start:
-            raise InputError("--paper-start: the paper account is empty; give a JSON file of "
-                             'starting balances such as {"USDT": 10000, "BTC": 0.1}')
-        venue.fund(start)
+    if start and venue.fund_if_empty(start):
         progress(f"paper account funded from {options.paper_start}")
     elif start:
         progress("paper account already funded; --paper-start ignored")
+    elif venue.is_empty():
+        raise InputError("--paper-start: the paper account is empty; give a JSON file of "
+                         'starting balances such as {"USDT": 10000, "BTC": 0.1}')
     return venue

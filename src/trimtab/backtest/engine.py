@@ -82,7 +82,7 @@ def run_overlay(inputs: KernelInputs, overlay: OverlayInputs, index: pd.Datetime
 
 
 def hold_inputs(inputs: KernelInputs) -> KernelInputs:
-    """The same inputs with the band switched off: used with a single look at bar 0."""
+    """The same inputs with the band switched off: holding buys at bar 0 whatever the band."""
     params = inputs.params.copy()
     params[layout.P_USE_BAND] = 0.0
     return replace(inputs, params=params)
@@ -98,13 +98,14 @@ def run_backtest(prices: pd.DataFrame, policy: Policy, capital: float = 10_000.0
     With an `overlay`, both runs carry the futures positions; holding opens
     them at the first bar and never trades them again (no leverage trigger).
     `funding` replaces the bundled funding history (rates per settlement).
+    A `policy` schedule for a policy without `[[schedules]]` raises ScheduleError.
     """
     schedule = schedule or Schedule("none")
     index = pd.DatetimeIndex(prices.index)
     inputs = build_inputs(prices, policy, capital, convention, use_band)
-    looks = schedule.looks(index)
-    start_only = np.zeros(len(index), dtype=np.bool_)
-    start_only[0] = True
+    looks = schedule.looks(index, policy.schedules)
+    start_only = np.zeros(len(index), dtype=np.uint8)
+    start_only[:1] = layout.LOOK_REBALANCE
     if overlay is None:
         return BacktestResult(run_inputs(inputs, index, looks, record),
                               run_inputs(hold_inputs(inputs), index, start_only, record),

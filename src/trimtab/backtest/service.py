@@ -21,7 +21,9 @@ from trimtab.backtest.metrics import bars_per_year, figures, futures_figures, pr
 from trimtab.backtest.overlay import Overlay
 from trimtab.backtest.schedule import Schedule, ScheduleError
 from trimtab.backtest.statistics import benchmark_figures, statistics
+from trimtab.backtest.tax import tax_figures
 from trimtab.domain.policy import Policy
+from trimtab.domain.tax.settings import TaxSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +58,19 @@ def parse_schedule(text: str) -> Schedule:
         raise InputError(f"--schedule: {exc}") from None
 
 
+def default_schedule(policy: Policy) -> str:
+    """What `trimtab watch` would do: bands at every bar, plus the policy's `[[schedules]]`."""
+    return "none+policy" if policy.schedules else "none"
+
+
 def backtest(policy_path: Path, data_path: Path | None = None, capital: float = 10_000.0,
-             schedule: str = "none", use_band: bool = True, fill_limit: int = 0,
+             schedule: str | None = None, use_band: bool = True, fill_limit: int = 0,
              futures: str | None = None, futures_band: float | None = None,
              benchmark: str | None = None) -> BacktestReport:
     """Replay the policy over the data and measure it against holding and a benchmark.
 
-    `futures` (`ASSET:MULTIPLE,...`) adds the perpetual overlay (futures.py);
+    `schedule` defaults to `default_schedule(policy)`. `futures`
+    (`ASSET:MULTIPLE,...`) adds the perpetual overlay (overlay.py);
     `futures_band` resizes it to target when a multiple leaves its band.
     `benchmark` names a column of the data (default BTC when the data has it;
     `none` for no benchmark).
@@ -74,13 +82,15 @@ def backtest(policy_path: Path, data_path: Path | None = None, capital: float = 
         overlay = None if futures is None else Overlay.parse(futures, futures_band)
     except BacktestError as exc:
         raise InputError(str(exc)) from None
+    looks = parse_schedule(schedule or default_schedule(policy))
     try:
-        result = run_backtest(prices, policy, capital, parse_schedule(schedule), use_band,
-                              overlay=overlay)
+        result = run_backtest(prices, policy, capital, looks, use_band, overlay=overlay)
+    except ScheduleError as exc:
+        raise InputError(f"--schedule: {exc}") from None
     except BacktestError as exc:
         raise InputError(f"{data_path or 'bundled data'}: {exc}") from None
-    return BacktestReport(policy, result, document(result, capital, data_path, closes),
-                          closes)
+    return BacktestReport(policy, result,
+                          document(result, capital, data_path, policy.tax, closes), closes)
 
 
 def benchmark_closes(prices: pd.DataFrame, name: str | None) -> pd.Series | None:
@@ -96,8 +106,9 @@ def benchmark_closes(prices: pd.DataFrame, name: str | None) -> pd.Series | None
 
 
 def document(result: BacktestResult, capital: float, data_path: Path | None,
+             tax: TaxSettings | None = None,
              benchmark: pd.Series | None = None) -> dict[str, Any]:
-    """The JSON object `trimtab backtest --json` prints."""
+    """The JSON object `trimtab backtest --json` prints (with `tax` when the policy has [tax])."""
     ours = figures(result.policy.stats, result.index, capital)
     hold = figures(result.hold.stats, result.index, capital)
     if result.policy.units is not None:  # a recorded run: the statistics of its curves
@@ -107,12 +118,19 @@ def document(result: BacktestResult, capital: float, data_path: Path | None,
                                           result.overlay.target, result.overlay.fparams)
         hold["futures"] = futures_figures(result.hold.futures, result.overlay.assets,
                                           result.overlay.target, result.overlay.fparams)
+    extra = premium(ours, hold)
+    if tax is not None:
+        ours["tax"] = tax_figures(result.policy.units, result.inputs, ours["final_value"], tax)
+        hold["tax"] = tax_figures(result.hold.units, result.inputs, hold["final_value"], tax)
+        if ours["tax"] is not None and hold["tax"] is not None:
+            extra["after_tax_final_value"] = (ours["tax"]["after_tax_final_value"]
+                                              - hold["tax"]["after_tax_final_value"])
     return {
         **ours,
         "hold": hold,
         "benchmark": None if benchmark is None else benchmark_figures(
             benchmark.reindex(result.index), capital, bars_per_year(result.index)),
-        "premium": premium(ours, hold),
+        "premium": extra,
         "capital": capital,
         "start": result.index[0].isoformat(),
         "end": result.index[-1].isoformat(),
@@ -159,6 +177,8 @@ def sweep(policy_path: Path, data_path: Path | None, capital: float, bands: str,
         plan = [parse_schedule(s) for s in schedules.split(",") if s.strip()]
         grid = sw.build_grid(prices, policy, capital, choices, plan)
         hold = run_backtest(prices, policy, capital, record=False).hold
+    except ScheduleError as exc:
+        raise InputError(f"--schedules: {exc}") from None
     except (sw.SweepError, BacktestError) as exc:
         raise InputError(str(exc)) from None
     chunk = max(1, min(8, len(choices)))

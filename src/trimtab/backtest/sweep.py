@@ -15,6 +15,7 @@ sweep that outgrows one machine gets more machines, not more code.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +69,8 @@ def _band_part(part: str) -> Iterator[BandChoice]:
     except ValueError:
         raise SweepError(f"--bands: '{part}' has a width that is not a number") from None
     for width in values:
+        if not (math.isfinite(width) and width >= 0):
+            raise SweepError(f"--bands: '{part}': a width must be a finite number ≥ 0")
         yield BandChoice(f"{kind}:{width:g}", BandSpec(kind=kind, width=width))
 
 
@@ -101,7 +104,7 @@ def build_grid(prices: pd.DataFrame, policy: Policy, capital: float,
     index = pd.DatetimeIndex(prices.index)
     return Grid(base, np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]),
                 np.array([c.spec is not None for c in choices], dtype=np.float64),
-                np.stack([s.looks(index) for s in schedules]))
+                np.stack([s.looks(index, policy.schedules) for s in schedules]))
 
 
 def run_chunk(grid: Grid, start: int, stop: int) -> Array:

@@ -22,10 +22,14 @@ DataOption = Annotated[Path | None, typer.Option(
     "ccxt:binance:BTC/USDT,ETH/USDT:1d:2023-01-01..2024-12-31; columns named by base). "
     "Default: the bundled daily history.",
     dir_okay=False)]
-ScheduleOption = Annotated[str, typer.Option(
-    help="When the rule looks: none (every bar), weekly, monthly, quarterly or every:N bars.")]
+ScheduleOption = Annotated[str | None, typer.Option(
+    help="When the rule looks: none (every bar), every:N bars, daily, weekly (Mondays), "
+    "monthly, quarterly, 'cron:0 8 * * 1' (UTC), or policy: the policy's own schedules "
+    "(a review looks, a rebalance trades whatever the band); join several with +. "
+    "Default: none+policy when the policy has schedules (what trimtab watch does: bands "
+    "at every bar plus the scheduled rebalances), else none.")]
 CapitalOption = Annotated[float, typer.Option(help="Starting cash in the quote currency.",
-                                             min=0.01)]
+                                             min=0.01, max=1e15)]  # inf printed Infinity
 FillOption = Annotated[int, typer.Option(
     "--fill-limit", help="Forward-fill gaps of at most this many bars (default: refuse gaps).",
     min=0)]
@@ -36,7 +40,7 @@ def backtest(
     policy: PolicyOption,
     data: DataOption = None,
     capital: CapitalOption = 10_000.0,
-    schedule: ScheduleOption = "none",
+    schedule: ScheduleOption = None,
     calendar: Annotated[bool, typer.Option(
         "--calendar", help="Trade at every look whatever the band (calendar rebalancing); "
         "by default a look trades only when a band is breached.")] = False,
@@ -65,8 +69,9 @@ def backtest(
     """Replay the policy over price history and compare it with holding.
 
     Starts with CAPITAL in the quote currency and buys the targets at the first
-    bar's close (the first rebalance); then follows the policy's bands, costs and
-    rebalance_to at each bar's close. Exit status 0, or 2 for invalid input.
+    bar's close (the first rebalance); then follows the policy's bands, costs,
+    rebalance_to and schedules at each bar's close. Exit status 0, or 2 for
+    invalid input.
     """
     from trimtab.backtest import service as bt_service
 
@@ -84,8 +89,11 @@ def backtest(
     if charts is not None:
         from trimtab.reports.charts import write_charts
 
-        write_charts(report.result, charts, f"{policy.name} on {report.document['data']}",
-                     report.benchmark)
+        try:
+            write_charts(report.result, charts, f"{policy.name} on {report.document['data']}",
+                         report.benchmark)
+        except OSError as exc:
+            fail(f"--charts: cannot write to {charts} ({exc.strerror or exc})")
     if as_json:
         sys.stdout.write(json.dumps(report.document, indent=2) + "\n")
         return
@@ -103,8 +111,9 @@ def sweep(
         help="Band grid: kind:start..stop:step or kind:width (kind relative or absolute), "
         "or off (trade at every look), comma-separated.")] = "off,relative:0.05..0.50:0.05",
     schedules: Annotated[str, typer.Option(
-        help="Comma-separated schedules: none (every bar), weekly, monthly, quarterly, "
-        "every:N.")] = "none,weekly,monthly,quarterly",
+        help="Comma-separated schedules, each as --schedule of backtest: none (every bar), "
+        "every:N, daily, weekly, monthly, quarterly, cron:EXPR, policy, or parts joined "
+        "with +.")] = "none,weekly,monthly,quarterly",
     metric: Annotated[str, typer.Option(help="Figure to rank by and map: sharpe, cagr, "
                                         "final_value, max_drawdown, fees, ...; each ranks in "
                                         "its good direction (fees: lowest first).")] = "sharpe",
@@ -140,7 +149,10 @@ def sweep(
     if heatmap is not None:
         from trimtab.reports.heatmap import write_heatmap
 
-        write_heatmap(report.table, heatmap, metric, report.hold)
+        try:
+            write_heatmap(report.table, heatmap, metric, report.hold)
+        except OSError as exc:
+            fail(f"--heatmap: cannot write to {heatmap} ({exc.strerror or exc})")
     if as_json:
         rows = report.table.to_dict(orient="records")
         sys.stdout.write(json.dumps({"configs": rows, "hold": report.hold}, indent=2) + "\n")

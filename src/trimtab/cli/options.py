@@ -7,6 +7,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 PolicyOption = Annotated[Path, typer.Option(
     "--policy", "-p", help="Policy file (TOML): targets, bands, costs, futures limits. "
@@ -27,14 +28,25 @@ HoldingsOption = Annotated[Path | None, typer.Option(
     dir_okay=False)]
 
 
+def say(label: str, message: str, *, stderr: bool = True) -> None:
+    """`label: message` on one line; the message is text, never read as rich markup."""
+    Console(stderr=stderr).print(Text.assemble((f"{label}: ", "bold red"), message),
+                                 highlight=False, soft_wrap=True)
+
+
 def fail(message: str) -> NoReturn:
     """One line on stderr and exit status 2: bad input is never a traceback."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    say("error", message)
     raise typer.Exit(2)
 
 
 def venue_failure(message: str) -> NoReturn:
     """A venue failed outside an order (the journal says what was sent): one line, exit 1."""
-    Console(stderr=True).print(f"[bold red]venue error:[/] {message}", highlight=False,
-                               soft_wrap=True)
+    say("venue error", message)
+    raise typer.Exit(1)
+
+
+def busy(message: str) -> NoReturn:
+    """Another trimtab process holds the account: one line, exit 1 (refused, try later)."""
+    say("busy", message)
     raise typer.Exit(1)

@@ -28,6 +28,7 @@ from trimtab.cli.options import (
     fail,
     venue_failure,
 )
+from trimtab.execution.states import WatchDecision
 from trimtab.reports.status_line import status_line
 from trimtab.venues.errors import VenueError
 from trimtab.watch.history import WatchLog
@@ -80,6 +81,9 @@ def watch(
     `alert` only notifies, `propose` journals the plan for `trimtab approve ID`
     or the dashboard, `auto` executes it. Notifications go to the apprise URLs
     in TRIMTAB_NOTIFY (or the config file named by TRIMTAB_NOTIFY_CONFIG).
+    A failed check is journaled and the loop goes on. `--once` exits 0 when
+    the check ran, 1 on an outage or when another process held the account,
+    2 for invalid input, 3 when the check failed on anything else.
     """
     console = Console()
     try:
@@ -91,7 +95,10 @@ def watch(
         venue_failure(str(exc))
     _install_stop(watcher.stop)
     if once:
-        watcher.on_tick(watcher.tick(), None)
+        report = watcher.tick()
+        console.print(status_line(report, None))
+        if report.decision.failed:
+            raise typer.Exit(3 if report.decision.kind is WatchDecision.ERROR else 1)
         return
     live = until is None and console.is_terminal
     _run(watcher, until, console, live)
@@ -110,8 +117,14 @@ def _build(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
     journal = open_or_fail(journal_url)
     stop = threading.Event()
     clock: ReplayClock | SystemClock = ReplayClock(replay.start) if replay else SystemClock(stop)
+    prices = ReplayPrices(clock) if replay else None
+    if replay is not None and prices is not None:
+        first, last = prices.span()
+        if replay.start.date() < first or replay.end.date() > last:
+            raise InputError(f"--replay: the bundled closes cover {first} to {last}; give "
+                             "FROM..TO inside that span")
     options = Options(policy_path, venues, journal_url, paper_prices, paper_start,
-                      holdings, prices=ReplayPrices(clock) if replay else None)
+                      holdings, prices=prices)
     actions = open_actions(options, policy, journal, console.print)
     for problem in recover(actions):
         console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)

@@ -88,7 +88,9 @@ def look_mask(schedule: Schedule, bars: Times) -> npt.NDArray[np.bool_]:
 
 
 def _repeats_weekly(trigger: CronTrigger) -> bool:
-    """Only the weekday and the time of day restrict it (as APScheduler parsed it)."""
+    """Only the weekday and the time of day restrict it (as APScheduler parsed it), so its
+    fire times repeat every seven days exactly: the trigger runs in UTC, which has no
+    daylight saving."""
     return all(str(field) == "*" for field in trigger.fields
                if field.name in ("year", "month", "day", "week"))
 

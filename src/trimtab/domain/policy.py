@@ -18,6 +18,7 @@ WEIGHT_SUM_TOLERANCE = 1e-9
 
 Weight = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+YEAR = 365 * 86_400.0  # the longest duration a policy may name, in seconds
 BandKind = Literal["absolute", "relative", "either"]
 ProfileName = Literal["conservative", "moderate", "aggressive"]
 Mode = Literal["alert", "propose", "auto"]
@@ -119,6 +120,10 @@ class Schedule(Strict):
         if self.cron is not None and len(self.cron.split()) != 5:
             raise ValueError(f"cron '{self.cron}' needs five fields: minute hour day month "
                              "weekday")
+        if self.cron is not None:
+            from trimtab.domain.calendar import cron_trigger  # calendar imports this module
+
+            cron_trigger(self)  # '99 99 * * *' is refused here, not in the watch loop
         return self
 
     @property
@@ -169,6 +174,17 @@ class Execution(Strict):
         "run stops. Orders are never re-sent.")
 
 
+class Optimiser(Strict):
+    """Weights of the optimising planner's objective (planner = "optimal")."""
+
+    cost_weight: NonNegative = Field(
+        1.0, description="Weight of fees + slippage (as a fraction of portfolio value) "
+        "against the squared drift from the targets.")
+    tax_weight: NonNegative = Field(
+        1.0, description="Weight of the estimated tax (a fraction of portfolio value) "
+        "against the squared drift; 0 ignores tax.")
+
+
 class Policy(Strict):
     """A complete, validated policy (after a profile has been applied)."""
 
@@ -182,8 +198,11 @@ class Policy(Strict):
         (), description="Assets left out altogether (dust, delisted coins): not priced, "
         "weighed or traded, and reported as excluded.")
     mode: Mode = Field("propose", description="alert, propose (confirm first) or auto.")
-    max_price_age: NonNegative = Field(
+    max_price_age: Annotated[float, Field(ge=0, le=YEAR, allow_inf_nan=False)] = Field(
         60.0, description="Seconds a price may lag the snapshot time before it counts as stale.")
+    max_plan_age: Annotated[float, Field(gt=0, le=YEAR, allow_inf_nan=False)] = Field(
+        86_400.0, description="Seconds a proposed plan may wait for its approval; an older "
+        "plan expires (it was sized on old prices) and can only be planned again.")
     max_price_move: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         0.02, description="Largest relative move of a price between plan and execution; a "
         "larger move stops execution before the order.")
@@ -195,11 +214,15 @@ class Policy(Strict):
     execution: Execution = Field(default_factory=Execution)
     tactical: dict[str, NonNegative] = Field(
         default_factory=dict, description="Units per asset kept outside the core allocation.")
-    check_interval: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+    check_interval: Annotated[float, Field(gt=0, le=YEAR, allow_inf_nan=False)] = Field(
         300.0, description="Seconds between threshold checks in `trimtab watch`.")
     schedules: tuple[Schedule, ...] = Field(
         (), description="Calendar triggers ([[schedules]] tables).")
     alerts: Alerts = Field(default_factory=Alerts)
+    planner: Literal["rules", "optimal"] = Field(
+        "rules", description="rules: the band rules (rebalance_to, scope); optimal: minimise "
+        "drift² + costs + tax inside the bands (cvxpy).")
+    optimiser: Optimiser = Field(default_factory=Optimiser)
     tax: TaxSettings | None = Field(
         None, description="Tax lots and rates ([tax]): plans then show the gains and the "
         "estimated tax each sell realises. An estimate, not tax advice.")
@@ -208,12 +231,22 @@ class Policy(Strict):
     def _allocation_is_complete(self) -> Policy:
         if not self.targets and not self.sleeves:
             raise ValueError("targets: give [targets] or [sleeves.NAME] (or a profile)")
+        owner: dict[str, str] = {}
         for name, sleeve in self.sleeves.items():
             for member in sleeve.members:
                 if member in self.targets:
                     raise ValueError(f"sleeves.{name}.members.{member}: also listed in [targets]")
+                if member in owner:
+                    raise ValueError(f"sleeves.{name}.members.{member}: also a member of sleeve "
+                                     f"{owner[member]}; an asset belongs to one sleeve")
+                owner[member] = name
                 if name in self.targets:
                     raise ValueError(f"sleeves.{name}: a sleeve and an asset share the name")
+        known = {*self.targets, *owner, *self.sleeves}
+        for name in self.bands.overrides:
+            if name not in known:
+                raise ValueError(f"bands.overrides.{name}: not an asset or sleeve of this "
+                                 "policy; remove it or check its spelling")
         for asset in self.exclude:
             if asset in self.asset_targets() or asset == self.quote:
                 raise ValueError(f"exclude.{asset}: a targeted asset or the quote cannot be "

@@ -8,15 +8,18 @@ model that a hand-written JSON snapshot does.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trimtab.domain.contracts import Contract
 
 WALLET = "wallet"
 DEFAULT_FUNDING_INTERVAL_HOURS = 8.0
+EARLIEST = datetime(2009, 1, 1, tzinfo=UTC)  # no crypto price is older
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(minutes=5)  # venue clocks run a little ahead
 
 PositivePrice = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -58,6 +61,8 @@ class Position(Frozen):
     entry_price: PositivePrice | None = Field(None, alias="entryPrice")
     leverage: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     margin_mode: Literal["cross", "isolated"] | None = Field(None, alias="marginMode")
+    hedged: bool = Field(False, description="Held in hedge mode (a long and a short side per "
+                         "symbol): orders reducing it must name its side.")
     collateral: Amount | None = Field(None, description="Margin balance backing the position.")
     initial_margin: Amount | None = Field(None, alias="initialMargin")
     maintenance_margin: Amount | None = Field(None, alias="maintenanceMargin")
@@ -151,6 +156,18 @@ class Snapshot(Frozen):
         if isinstance(value, dict):
             return {k: {"rate": v} if isinstance(v, int | float) else v for k, v in value.items()}
         return value
+
+    @model_validator(mode="after")
+    def _dates_in_range(self) -> Snapshot:
+        """A snapshot dated year 1 overflowed date arithmetic; a price from the future is a typo."""
+        if not EARLIEST <= self.as_of <= LATEST:
+            raise ValueError(f"as_of: {self.as_of:%Y-%m-%d} is outside 2009-01-01…2100-01-01")
+        for asset, quote in self.prices.items():
+            if quote.timestamp is not None and not (
+                    EARLIEST <= quote.timestamp <= self.as_of + FUTURE_SLACK):
+                raise ValueError(f"prices.{asset}.timestamp: {quote.timestamp:%Y-%m-%d %H:%M} "
+                                 "is after the snapshot's as_of (or before 2009)")
+        return self
 
     def price_time(self, asset: str) -> datetime:
         quote = self.prices[asset]

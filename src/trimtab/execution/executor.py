@@ -20,8 +20,9 @@ from trimtab.domain.planning.orders import MarketRule, Order
 from trimtab.domain.policy import Policy
 from trimtab.domain.refusal import Refusal
 from trimtab.execution.guards import cap_guard, kill_switch, price_guard
+from trimtab.execution.lease import AccountLease, LeaseLost
 from trimtab.execution.outcome import SKIPPED, Execution, OrderResult
-from trimtab.execution.reconcile import Reconciler, client_order_id, order_changes
+from trimtab.execution.reconcile import Reconciler, client_order_id, exact, order_changes
 from trimtab.execution.states import (
     RESTING_ORDERS,
     OrderState,
@@ -46,6 +47,7 @@ class Executor:
     backoff: Backoff
     environ: Mapping[str, str] | None = None
     progress: Progress = lambda _message: None
+    lease: AccountLease | None = None  # renewed before every order; lost, nothing more is sent
 
     @property
     def reconciler(self) -> Reconciler:
@@ -101,7 +103,7 @@ class Executor:
     def _leg(self, plan_id: str, leg: int, order: Order, turnover: float
              ) -> OrderResult | Refusal:
         venue = self.venues[order.venue]
-        stop = kill_switch(self.environ)
+        stop = kill_switch(self.environ) or self._lease_lost()
         problems = self.reconciler.unresolved(at_start=False)
         if stop is None and problems:
             stop = Refusal("unresolved_orders", "; ".join(problems))
@@ -121,6 +123,15 @@ class Executor:
         if stop is not None:
             return stop
         return self._send(plan_id, leg, order, amount, venue, ticker.last)
+
+    def _lease_lost(self) -> Refusal | None:
+        if self.lease is None:
+            return None
+        try:
+            self.lease.renew()
+        except LeaseLost as exc:
+            return Refusal("lease_lost", str(exc))
+        return None
 
     def _size(self, venue: Venue, order: Order, price: float) -> tuple[str, str | None]:
         """The amount to send now, as a precise string, or the reason to skip the leg."""
@@ -152,11 +163,12 @@ class Executor:
         self.journal.add_order(OrderRow(
             client_order_id=cid, plan_id=plan_id, leg=leg, venue=order.venue,
             symbol=order.symbol, side=order.side, amount=amount, reduce_only=order.reduce_only,
-            plan_price=format(order.price, ".12g"), state=OrderState.PENDING_SUBMIT))
+            plan_price=exact(order.price), state=OrderState.PENDING_SUBMIT))
         self.progress(f"sending {cid}: {order.side} {amount} {order.symbol} on {order.venue}")
         try:
             sent = venue.create_order(order.symbol, order.side, amount, cid,
-                                      reduce_only=order.reduce_only, price=price)
+                                      reduce_only=order.reduce_only, price=price,
+                                      hedged=order.hedged, margin_mode=order.margin_mode)
         except OutcomeUnknown as exc:
             self.journal.update_order(cid, state=OrderState.UNKNOWN, reason=str(exc))
             row = self.journal.order(cid)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 
 from trimtab.execution.states import LIVE_ORDERS, UNRESOLVED_ORDERS, OrderState
@@ -40,12 +41,21 @@ def order_state(order: VenueOrder) -> OrderState:
     return OrderState.REJECTED if order.status == "rejected" else OrderState.CANCELLED
 
 
+def exact(value: float) -> str:
+    """A venue's figure as a plain decimal string that reads back as the same number.
+
+    The shortest text that round-trips the float ccxt reported: the journal
+    used to keep 12 significant digits, rounding amounts, prices and fees.
+    """
+    return format(Decimal(repr(float(value))), "f")
+
+
 def order_changes(order: VenueOrder) -> dict[str, object]:
-    """Journal columns to update from a venue's report of an order."""
+    """Journal columns to update from a venue's report of an order, exactly as reported."""
     return {"state": order_state(order), "venue_order_id": order.id,
-            "filled": format(order.filled, ".12g"),
-            "average": None if order.average is None else format(order.average, ".12g"),
-            "fee": None if order.fee is None else format(order.fee, ".12g"),
+            "filled": exact(order.filled),
+            "average": None if order.average is None else exact(order.average),
+            "fee": None if order.fee is None else exact(order.fee),
             "fee_currency": order.fee_currency}
 
 

@@ -31,6 +31,7 @@ class PlanStatus(StrEnum):
     DECLINED = "declined"  # the confirmation prompt was answered no
     REJECTED = "rejected"
     SUPERSEDED = "superseded"  # a newer proposal replaced it before anyone decided
+    EXPIRED = "expired"  # waited past the policy's max_plan_age: only a new plan may trade
 
 
 class OrderState(StrEnum):
@@ -53,6 +54,8 @@ class ApprovalOutcome(StrEnum):
     REJECTED = "rejected"
     FAILED = "failed"  # execution could not start; the plan may be approved again
     ALREADY_DECIDED = "already-decided"
+    BUSY = "busy"  # another process kept the account; nothing was decided, try again
+    EXPIRED = "expired"  # older than max_plan_age: the next check (or a rebalance) re-plans
     UNKNOWN_PLAN = "unknown-plan"
 
 
@@ -63,6 +66,8 @@ class WatchDecision(StrEnum):
     REVIEW = "review"  # a scheduled review: reported and notified, nothing planned
     OUTAGE = "outage"  # no snapshot could be taken
     SNAPSHOT_PROBLEM = "snapshot problem"  # taken, but it cannot be analysed (unpriced assets)
+    BUSY = "busy"  # another process held the account (mode auto): nothing planned this time
+    ERROR = "error"  # the check failed on something else; journaled, notified, the loop goes on
     REFUSED = "refused"  # the plan refused (a stale or missing price)
     NOTHING = "nothing to trade"
     ALERT_ONLY = "alert only (mode alert)"
@@ -84,6 +89,7 @@ PLAN_SOURCES: dict[PlanStatus, frozenset[PlanStatus]] = {
     PlanStatus.APPROVED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
     PlanStatus.REJECTED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
     PlanStatus.SUPERSEDED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
+    PlanStatus.EXPIRED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
     PlanStatus.DECLINED: frozenset({PlanStatus.PLANNED}),
     PlanStatus.EXECUTING: frozenset({PlanStatus.PLANNED, PlanStatus.APPROVED}),
     # nothing was sent: the venue was down, a guard or the kill switch refused at once

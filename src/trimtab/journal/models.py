@@ -10,11 +10,13 @@ Rows are added and updated, never deleted.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Dialect, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 3  # 2: paper_positions; 3: watch_checks.holdings
+SCHEMA_VERSION = 4  # 2: paper_positions; 3: account_leases; 4: watch_checks.holdings
 
 
 
@@ -22,8 +24,35 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A point in time written as UTC and read back timezone-aware, on every backend.
+
+    SQLite keeps no zone, and PostgreSQL turns an aware value written to a
+    `timestamp` column into the session's local time, so a server that is
+    not on UTC shifted every time (and re-ran schedules). Values are
+    converted to UTC and stored without a zone; reads mark them UTC.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value  # naive values are UTC already (SQLite's defaults, older rows)
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
 class Base(DeclarativeBase):
     """Declarative base of every journal table (paper exchange tables included)."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
 
 
 class SchemaVersion(Base):
@@ -193,3 +222,18 @@ class PaperPositionRow(Base):
     symbol: Mapped[str] = mapped_column(String(64))
     contracts: Mapped[str] = mapped_column(String(40))
     entry_price: Mapped[str] = mapped_column(String(40))
+
+
+class LeaseRow(Base):
+    """Who may trade on one venue account now (see `execution.lease`).
+
+    `holder` is None when released; a holder that stops renewing loses the
+    lease at `expires_at`.
+    """
+
+    __tablename__ = "account_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True, doc="the venue name")
+    holder: Mapped[str | None] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -15,17 +15,20 @@ from typing import Any
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, inspect, select
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from trimtab.journal.models import SCHEMA_VERSION, Base, SchemaVersion
 from trimtab.journal.store import Journal, JournalError
 
 ENV_JOURNAL = "TRIMTAB_JOURNAL"
+SQLITE_HEADER = b"SQLite format 3\x00"
 # Upgrades from version N to N + 1 (tables new in N + 1 are created by create_all).
 UPGRADES: dict[int, Callable[[Engine], None]] = {
     1: lambda _engine: None,  # 2 only adds paper_positions
-    2: lambda engine: _add_column(engine, "watch_checks", "holdings", "TEXT"),
+    2: lambda _engine: None,  # 3 only adds account_leases
+    3: lambda engine: _add_column(engine, "watch_checks", "holdings", "TEXT"),
 }
 
 
@@ -45,6 +48,9 @@ def journal_url(url: str | None = None, environ: Mapping[str, str] | None = None
 def open_journal(url: str | None = None) -> Journal:
     """Open (creating or upgrading) the journal at `url` or the default location."""
     resolved = journal_url(url)
+    problem = _not_a_journal_file(resolved)
+    if problem is not None:
+        raise JournalError(problem)
     try:
         engine = create_engine(resolved)
     except (ArgumentError, ValueError):
@@ -55,12 +61,49 @@ def open_journal(url: str | None = None) -> Journal:
                            f"installed ({exc.name})") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
     try:
         _check_schema(engine)
-    except OperationalError as exc:
-        raise JournalError(f"--journal: cannot open '{_safe(resolved)}' "
-                           f"({exc.orig})") from None
+    except DatabaseError as exc:  # unreadable, corrupted, locked, or a disk that is full
+        engine.dispose()
+        raise JournalError(f"--journal: cannot open '{_safe(resolved)}' ({exc.orig}); if it "
+                           "is damaged, restore it from a backup: trimtab will not overwrite "
+                           "it") from None
     return Journal(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def _not_a_journal_file(url: str) -> str | None:
+    """Why an existing SQLite file cannot be a journal (read before SQLite touches it), or None.
+
+    An empty file used to be taken as a new journal (history gone, the
+    paper account funded again), and a file of another kind gave a raw
+    traceback; neither is ever written to.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None  # create_engine says so
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database or "")
+    if not path.exists():
+        return None
+    if path.is_dir():
+        return f"--journal: {path} is a directory; give a file path"
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        return f"--journal: cannot read {path} ({exc.strerror})"
+    if not header:
+        return (f"--journal: {path} is an empty file, not a trimtab journal; trimtab will not "
+                "overwrite it: restore the journal from a backup, or move the file away to "
+                "start a new one")
+    if header != SQLITE_HEADER:
+        return (f"--journal: {path} is not a SQLite database (a damaged journal or another "
+                "file); trimtab will not overwrite it: restore it from a backup or give "
+                "another path")
+    return None
 
 
 def _check_schema(engine: Engine) -> None:
@@ -79,8 +122,11 @@ def _check_schema(engine: Engine) -> None:
         UPGRADES[step](engine)
     Base.metadata.create_all(engine)
     if version < SCHEMA_VERSION:
-        with Session(engine) as session, session.begin():
-            session.add(SchemaVersion(version=SCHEMA_VERSION))
+        try:
+            with Session(engine) as session, session.begin():
+                session.add(SchemaVersion(version=SCHEMA_VERSION))
+        except IntegrityError:
+            pass  # another process opening the same new journal recorded it first
 
 
 def _add_column(engine: Engine, table: str, column: str, sql_type: str) -> None:
@@ -96,16 +142,27 @@ def _add_column(engine: Engine, table: str, column: str, sql_type: str) -> None:
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # WAL keeps readers (trimtab journal) from blocking a running rebalance
+    connection.isolation_level = None  # transactions begin in _begin_immediate
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
+def _begin_immediate(connection: Any) -> None:
+    """Every transaction takes SQLite's write lock when it begins.
+
+    Several processes share one journal (watch, the dashboard, a rebalance):
+    a transaction that read first and then wrote could fail at once with
+    "database is locked" when another process had written in between;
+    taking the lock up front makes it wait (busy_timeout) instead.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _safe(url: str) -> str:
     """A URL without its password, for messages."""
     try:
-        from sqlalchemy.engine import make_url
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         return "(unparseable URL)"

@@ -8,9 +8,10 @@ one conditional UPDATE. Opening a journal is `journal.opening`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, select, update
@@ -99,12 +100,13 @@ class Journal:
                 changes["state"] = OrderState(changes["state"])
                 check_order_move(OrderState(row.state), changes["state"])
                 changes["state"] = changes["state"].value
-            before = float(row.filled or "0")
+            before = Decimal(row.filled or "0")
             for key, value in changes.items():
                 setattr(row, key, value)
-            grown = float(row.filled or "0") - before
+            grown = Decimal(row.filled or "0") - before
             if grown > 0:
-                session.add(FillRow(order_id=row.id, amount=_text(grown), price=row.average))
+                session.add(FillRow(order_id=row.id, amount=format(grown, "f"),
+                                    price=row.average))
             session.flush()
             session.expunge(row)
         return row
@@ -175,23 +177,27 @@ class Journal:
                 [s.value for s in WAITING])).values(
                 status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {newer}"))
 
-    def interrupt_running(self) -> list[str]:
-        """Plans left approved or executing by a process that is gone: marked interrupted.
+    def interrupt_running(self, venues: Collection[str]) -> list[str]:
+        """Plans left approved or executing on `venues` by a process that is gone: interrupted.
 
-        Called when a process that executes starts, before it trades, so no
-        plan stays `executing` for good; its orders are then reconciled.
+        Only the holder of these venues' lease calls this (`execution.lease`),
+        and a live executor holds its venues' lease for its whole run, so a
+        plan still running on one of them has lost its process. Plans on
+        other venues are left alone: their process may be alive.
         """
         with self.session() as session:
             rows = list(session.scalars(select(PlanRow).where(PlanRow.status.in_(
                 [s.value for s in RUNNING]))))
-            for row in rows:
-                row.status = PlanStatus.INTERRUPTED.value
-                row.reason = "its process ended before execution finished; orders reconciled"
-            return [r.id for r in rows]
+            ids = [r.id for r in rows if set(_record_venues(r.document)) & set(venues)]
+            if ids:
+                session.execute(update(PlanRow).where(
+                    PlanRow.id.in_(ids), PlanRow.status.in_([s.value for s in RUNNING])).values(
+                    status=PlanStatus.INTERRUPTED.value,
+                    reason="its process ended before execution finished; orders reconciled"))
+            return ids
 
     def unfinished_plan(self) -> str | None:
         """The latest executed plan if it did not finish (interrupted or stopped), else None."""
-        self.interrupt_running()
         with self.session() as session:
             latest = session.scalars(select(PlanRow).where(PlanRow.status.in_(
                 [s.value for s in EXECUTED])).order_by(PlanRow.created_at.desc()).limit(1)
@@ -219,5 +225,15 @@ def _json(document: Any) -> str:
     return json.dumps(document, default=str, sort_keys=True)
 
 
-def _text(value: float) -> str:
-    return format(value, ".12g")
+def _record_venues(document: str) -> list[str]:
+    """The venues a stored plan names (its record, or an older report's orders)."""
+    try:
+        raw = json.loads(document)
+    except ValueError:
+        return []
+    if not isinstance(raw, dict):
+        return []
+    venues = raw.get("venues") or [o.get("venue") for o in raw.get("orders", [])
+                                   if isinstance(o, dict)]
+    return [v for v in venues if isinstance(v, str)]
+

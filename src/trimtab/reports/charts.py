@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from trimtab.backtest.engine import BacktestResult
-from trimtab.backtest.kernel.rebalance import HIGH, LOW
+from trimtab.backtest.kernel.layout import HIGH, LOW
 from trimtab.backtest.metrics import drawdown
 from trimtab.reports import palette
 

@@ -21,6 +21,7 @@ from trimtab.venues.capabilities import (
     buys_by_cost,
     client_id_param,
     position_queries,
+    takes_margin_mode,
 )
 from trimtab.venues.ccxt_parse import funding_of, number, position_of, ticker_of
 from trimtab.venues.credentials import Credentials, load_credentials
@@ -145,17 +146,25 @@ class CcxtVenue:
         return {s: funding_of(r) for s, r in raw.items() if r.get("fundingRate") is not None}
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False, price: float | None = None) -> VenueOrder:
+                     reduce_only: bool = False, price: float | None = None,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         """A market order of `amount`; a spot buy on a venue that buys by cost gets the price.
 
         Where ccxt's own option `createMarketBuyOrderRequiresPrice` is set
         (Coinbase, Gate, ...), ccxt computes the cost to spend as amount ×
         price and cuts it with its cost precision; elsewhere the price is not
-        sent, as a market order needs none.
+        sent, as a market order needs none. A hedge-mode position is reduced
+        through ccxt's unified `hedged` param (ccxt then names the side:
+        Binance positionSide, OKX posSide, Bybit positionIdx); its margin mode
+        is sent where the venue reads one per order (OKX tdMode).
         """
         params: dict[str, Any] = {client_id_param(self.exchange.id): client_order_id}
         if reduce_only:
             params["reduceOnly"] = True
+        if hedged:
+            params["hedged"] = True
+        if margin_mode and takes_margin_mode(self.exchange.id):
+            params["marginMode"] = margin_mode
         market = (self.exchange.markets or {}).get(symbol) or {}
         by_cost = side == "buy" and market.get("spot") and buys_by_cost(self.exchange)
         try:

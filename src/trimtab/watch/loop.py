@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -24,8 +25,8 @@ from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
+from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import WatchDecision
-from trimtab.venues.errors import VenueError
 from trimtab.watch.notify import Delivery, Message, compose
 from trimtab.watch.tick import Decision, TickReport
 
@@ -89,6 +90,10 @@ class Actions(Protocol):
 
     def markets(self) -> Mapping[tuple[str, str], MarketRule]: ...
 
+    def turn(self) -> AbstractContextManager[None]:
+        """Hold whatever a check that may trade needs (the account's lease in mode auto)."""
+        ...
+
     def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
         """Journal the plan for approval; its id."""
         ...
@@ -111,6 +116,7 @@ class Watcher:
     stop: threading.Event = field(default_factory=threading.Event)
     _last_good: datetime | None = None
     _stale_notified: bool = False
+    _error_notified: bool = False
     _failures: int = 0
     _problem: str | None = None  # the snapshot problem last notified
 
@@ -138,20 +144,40 @@ class Watcher:
         return min(wake, scheduled) if scheduled is not None else wake
 
     def tick(self) -> TickReport:
-        """One check: snapshot, analysis, triggers, notifications, decision, journal."""
+        """One check; whatever goes wrong in it is journaled, and the loop goes on.
+
+        A venue that cannot give a snapshot is an outage (retried sooner);
+        another process holding the account (mode auto) makes the check
+        `busy`; anything else (a bad answer, an asset without a price, a
+        bug) is an `error`, notified once until a check succeeds again.
+        """
         now = self.clock.now()
-        since = self.journal.last_check() or now
-        calendar = calendar_triggers(self.policy.schedules, since, now)
+        calendar: tuple[Trigger, ...] = ()
+        try:
+            since = self.journal.last_check() or now
+            calendar = calendar_triggers(self.policy.schedules, since, now)
+            with self.actions.turn():
+                return self._check(now, calendar)
+        except LeaseBusy as exc:
+            return self._failed(now, calendar, WatchDecision.BUSY, exc)
+        except Exception as exc:
+            return self._failed(now, calendar, WatchDecision.ERROR, exc)
+
+    def _check(self, now: datetime, calendar: tuple[Trigger, ...]) -> TickReport:
+        """Snapshot, analysis, triggers, notifications, decision, journal."""
         try:
             snapshot = self.actions.snapshot()
-        except (VenueError, OSError) as exc:  # the loop must outlive a venue outage
+        except Exception as exc:
             return self._outage(now, calendar, exc)
         self._recovered(now)
         try:
             analysis = analyse(snapshot, self.policy)
         except SnapshotError as exc:  # retrying sooner cannot price an asset: wait, say it once
             return self._snapshot_problem(now, calendar, exc)
-        self._problem = None
+        if self._problem is not None:
+            self._notify(now, Message("trimtab watch: checks work again",
+                                      "The snapshot can be analysed again."))
+            self._problem = None
         fired = calendar + analysis.triggers
         near = near_edges(analysis, self.policy.alerts.rearm)
         notified, memory = due(fired, self.journal.alert_memory(), now, self.policy.alerts, near)
@@ -215,9 +241,29 @@ class Watcher:
                                   self.journal.alert_memory())
         return TickReport(now, None, calendar, (), problem, error)
 
+    def _failed(self, now: datetime, calendar: tuple[Trigger, ...], kind: WatchDecision,
+                exc: Exception) -> TickReport:
+        """A check that failed: journaled, notified once per run of failures, retried sooner."""
+        self._failures += 1
+        error = f"{type(exc).__name__}: {exc}"
+        decision = Decision(kind, detail=error)
+        try:
+            if kind is WatchDecision.ERROR and not self._error_notified:
+                self._error_notified = True
+                self._notify(now, Message("trimtab watch: a check failed",
+                                          f"{error}\nThe watch goes on and retries; you will "
+                                          "hear again when a check succeeds."))
+            self.journal.record_check(now, None, calendar, (), str(decision), {})
+        except Exception as journal_error:
+            error = f"{error}; and it could not be journaled ({journal_error})"
+        return TickReport(now, None, calendar, (), decision, error)
+
     def _recovered(self, now: datetime) -> None:
         if self._stale_notified:
             self._notify(now, Message("trimtab: market data back", "Snapshots are fresh again."))
-        self._stale_notified = False
+        if self._error_notified:
+            self._notify(now, Message("trimtab watch: checks work again",
+                                      "The last check succeeded."))
+        self._stale_notified = self._error_notified = False
         self._last_good = now
         self._failures = 0

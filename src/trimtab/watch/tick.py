@@ -19,6 +19,11 @@ class Decision:
     detail: str = ""
 
     @property
+    def failed(self) -> bool:
+        """The check could not do its work: `watch --once` exits non-zero."""
+        return self.kind in (WatchDecision.OUTAGE, WatchDecision.BUSY, WatchDecision.ERROR)
+
+    @property
     def acted(self) -> bool:
         """Worth a line of its own on screen: anything but a quiet check or an outage."""
         return self.kind not in (WatchDecision.NONE, WatchDecision.OUTAGE)
@@ -37,8 +42,8 @@ class Decision:
             return f"proposed {self.plan_id}"
         if self.kind is WatchDecision.EXECUTED:
             return f"executed {self.plan_id} ({self.detail})"
-        if self.kind in (WatchDecision.REFUSED, WatchDecision.OUTAGE,
-                         WatchDecision.SNAPSHOT_PROBLEM):
+        if self.kind in (WatchDecision.REFUSED, WatchDecision.OUTAGE, WatchDecision.BUSY,
+                         WatchDecision.ERROR, WatchDecision.SNAPSHOT_PROBLEM):
             return f"{self.kind}: {self.detail}"
         return str(self.kind)
 

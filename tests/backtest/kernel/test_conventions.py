@@ -17,6 +17,7 @@ from tests.backtest.libraries import run_bt, run_vectorbt
 from tests.builders import EQUAL, make_policy, synthetic_prices
 from trimtab.backtest.engine import run_backtest
 from trimtab.backtest.inputs import Convention
+from trimtab.backtest.kernel import layout
 
 CAPITAL = 1_000_000.0
 BANDS = [("relative", 0.10), ("absolute", 0.03)]
@@ -32,7 +33,8 @@ def _trimtab(prices: pd.DataFrame, kind: str, width: float, fee: float,
              convention: Convention) -> dict[str, float]:
     policy = make_policy(EQUAL, {"kind": kind, "width": width}, fee=fee)
     stats = run_backtest(prices, policy, CAPITAL, convention=convention, record=False).policy.stats
-    return {"final_value": stats[0], "rebalances": stats[1], "fees": stats[2]}
+    return {"final_value": stats[layout.S_FINAL], "rebalances": stats[layout.S_REBALANCES],
+            "fees": stats[layout.S_FEES]}
 
 
 def _library(run: Library, prices: pd.DataFrame, kind: str, width: float,

@@ -10,7 +10,9 @@ import pytest
 from tests.backtest.reference import RefPolicy, run_reference
 from tests.builders import EQUAL, WITH_QUOTE, make_policy
 from trimtab.backtest.engine import run_backtest
+from trimtab.backtest.kernel import layout
 from trimtab.backtest.schedule import Schedule
+from trimtab.domain.calendar import look_mask
 
 CAPITAL = 10_000.0
 CASES = [
@@ -44,10 +46,10 @@ def test_kernel_matches_the_reference_loop(prices: pd.DataFrame, targets: dict[s
     ref = _reference(prices, targets, band, fee, slip, every, band_on)
     stats = result.policy.stats
     assert ref["rebalances"] > 3
-    assert stats[1] == ref["rebalances"]
-    assert stats[0] == pytest.approx(ref["final_value"], rel=1e-9)
-    assert stats[2] == pytest.approx(ref["fees"], rel=1e-9, abs=1e-9)
-    assert stats[3] == pytest.approx(ref["slippage"], rel=1e-9, abs=1e-9)
+    assert stats[layout.S_REBALANCES] == ref["rebalances"]
+    assert stats[layout.S_FINAL] == pytest.approx(ref["final_value"], rel=1e-9)
+    assert stats[layout.S_FEES] == pytest.approx(ref["fees"], rel=1e-9, abs=1e-9)
+    assert stats[layout.S_SLIP] == pytest.approx(ref["slippage"], rel=1e-9, abs=1e-9)
 
 
 def test_holding_is_one_initial_buy(prices: pd.DataFrame) -> None:
@@ -56,8 +58,8 @@ def test_holding_is_one_initial_buy(prices: pd.DataFrame) -> None:
     first, last = prices.iloc[0], prices.iloc[-1]
     spend = CAPITAL / (1 + 0.001)  # all of it, fees on top
     expected = sum(0.2 * spend / first[a] * last[a] for a in EQUAL)
-    assert result.hold.stats[1] == 1
-    assert result.hold.stats[0] == pytest.approx(expected, rel=1e-12)
+    assert result.hold.stats[layout.S_REBALANCES] == 1
+    assert result.hold.stats[layout.S_FINAL] == pytest.approx(expected, rel=1e-12)
     assert result.hold.equity.iloc[-1] == pytest.approx(expected, rel=1e-12)
 
 
@@ -68,5 +70,39 @@ def test_band_edge_and_fractions_trade_less_than_rebalancing_to_target(
     for to in ("target", 0.5, "band-edge"):
         policy = make_policy(WITH_QUOTE, {"kind": "relative", "width": 0.2}, fee=0.001,
                              rebalance_to=to)
-        turnover[to] = run_backtest(prices, policy, CAPITAL, record=False).policy.stats[4]
+        stats = run_backtest(prices, policy, CAPITAL, record=False).policy.stats
+        turnover[to] = stats[layout.S_TURNOVER]
     assert turnover["target"] > turnover[0.5] > turnover["band-edge"] > 0
+
+
+MONTHLY_REBALANCE_WEEKLY_REVIEW = [{"every": "monthly", "action": "rebalance"},
+                                   {"every": "weekly", "action": "review"}]
+
+
+@pytest.mark.parametrize(("width", "fee"), [(0.10, 0.001), (0.60, 0.0), (0.02, 0.0025)])
+def test_a_policys_schedules_replay_as_the_reference_with_the_calendars_looks(
+        prices: pd.DataFrame, width: float, fee: float) -> None:
+    """Monthly rebalance, weekly review: the reference gets its looks from domain.calendar.
+
+    A rebalance look trades whatever the band, a review only on a breach; a
+    0.60 band is never breached after the first buy, so only the months trade.
+    """
+    policy = make_policy(WITH_QUOTE, {"kind": "relative", "width": width}, fee=fee,
+                         schedules=MONTHLY_REBALANCE_WEEKLY_REVIEW)
+    result = run_backtest(prices, policy, CAPITAL, Schedule.parse("policy"), record=False)
+    bars = prices.index.to_numpy()
+    months, weeks = (look_mask(s, bars) for s in policy.schedules)
+    looks = [2 if m else 1 if w else 0 for m, w in zip(months, weeks, strict=True)]
+    looks[0] = 1  # the first buy is a look like any other: all cash is out of band
+    names = [a for a in WITH_QUOTE if a != "USDT"]
+    closes = [[*row, 1.0] for row in prices[names].itertuples(index=False)]
+    ref = run_reference(closes, RefPolicy([WITH_QUOTE[a] for a in names] + [WITH_QUOTE["USDT"]],
+                                          "relative", width, fee, looks=looks), CAPITAL)
+    stats = result.policy.stats
+    assert stats[layout.S_REBALANCES] == ref["rebalances"]
+    assert stats[layout.S_FINAL] == pytest.approx(ref["final_value"], rel=1e-9)
+    assert stats[layout.S_FEES] == pytest.approx(ref["fees"], rel=1e-9, abs=1e-9)
+    if width == 0.60:
+        assert ref["rebalances"] == 1 + months[1:].sum()
+    else:
+        assert 1 + months[1:].sum() < ref["rebalances"] < 1 + (months | weeks)[1:].sum()

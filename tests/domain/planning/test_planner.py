@@ -224,3 +224,45 @@ def test_a_quote_without_a_target_is_only_the_cash_leg():
     # the quote's floor pulls both to their targets
     assert after.asset("BTC").weight == pytest.approx(0.6, abs=1e-9)
     assert after.asset("USDT").units == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("fee_rate", [0.05, 0.08])  # cap 20 × fee = 1 exactly, then 1.6
+def test_a_leverage_cut_whose_costs_eat_what_it_frees_closes_every_position(fee_rate):
+    positions = [{"venue": "binance", "symbol": "BTC/USDT:USDT", "side": "long",
+                  "contracts": 5.0, "contractSize": 1.0, "markPrice": 50_000.0}]
+    snap = snapshot(PRICES, {"BTC": 0.1, "USDT": 5_000.0}, positions=positions)
+    pol = policy({"BTC": 0.5, "USDT": 0.5}, futures={"max_multiple": 20.0},
+                 costs={"fee_rate": fee_rate, "slippage_bps": 0.0, "min_trade": 10.0})
+    plan = make_plan(snap, pol, rebalance=False)  # gross 250,000: 25× spot, over the cap
+    assert [(o.side, o.amount, o.reduce_only) for o in plan.orders] == [("sell", 5.0, True)]
+
+
+def test_a_withdrawal_of_most_of_the_portfolio_is_taken_where_the_sales_land():
+    snap = snapshot(PRICES, [("binance", "BTC", 0.1), ("kraken", "ETH", 2.0),
+                             ("binance", "USDT", 1_000.0)])  # 5,000 + 5,000 + 1,000
+    pol = policy({"BTC": 0.5, "ETH": 0.4, "USDT": 0.1}, costs=COSTS)
+    plan = make_plan(snap, pol, cash_flow=-7_000.0)  # raised by sales on both venues
+    assert plan.refused == ()
+    after = apply_orders(snap, plan.orders, "USDT", plan.cash_flows)  # no venue overdrawn
+    assert analyse(after, pol).spot_value == pytest.approx(4_000.0, rel=0.01)
+
+
+def test_a_withdrawal_the_venues_cannot_raise_is_refused_not_a_crash():
+    snap = snapshot(PRICES, [("wallet", "BTC", 0.1), ("kraken", "ETH", 2.0),
+                             ("binance", "USDT", 1_000.0)])
+    pol = policy({"BTC": 0.5, "ETH": 0.4, "USDT": 0.1}, costs=COSTS)
+    plan = make_plan(snap, pol, cash_flow=-9_000.0)  # only 6,000 can be traded
+    assert [r.code for r in plan.refused] == ["withdrawal_unfunded"]
+
+
+def test_a_venue_without_the_spot_market_gets_no_spot_order_and_the_sale_moves_on():
+    """Finding 6: a COIN-M account lists contracts only; a spot sale there cannot be sent."""
+    markets = {("coinm", "BTC/USD:BTC"): MarketRule(amount_step=1.0),
+               ("okx", "BTC/USDT"): MarketRule(amount_step=1e-8)}
+    held = [("coinm", "BTC", 0.3), ("okx", "BTC", 0.1), ("okx", "USDT", 10_000.0)]
+    plan = make_plan(snapshot({"BTC": 100_000.0}, held), policy({"BTC": 0.5, "USDT": 0.5}),
+                     markets=markets)
+    [sell] = plan.orders
+    assert (sell.venue, sell.symbol, sell.amount) == ("okx", "BTC/USDT", 0.1)
+    [stuck] = [s for s in plan.skipped if s.reason == "no_spot_market"]
+    assert stuck.venue == "coinm" and stuck.amount == pytest.approx(0.05)

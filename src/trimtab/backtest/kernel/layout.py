@@ -25,6 +25,11 @@ TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH, N_BAND_ROWS = range(6)
 # fee conventions, params[P_MODEL]: trimtab's (the domain's), bt's, vectorbt's
 TRIMTAB, BT, VECTORBT = range(3)
 
+# what a bar asks of the loop (the looks array, one code per bar, schedule.py): nothing;
+# a look that trades only when a band is breached (a review; the threshold rule); a look
+# that trades whatever the band (a calendar rebalance). Stronger codes are larger.
+NO_LOOK, LOOK_REVIEW, LOOK_REBALANCE, N_LOOK_CODES = range(4)
+
 # the spot parameter vector: first what the rebalance step reads, then what the loop reads
 (P_FRACTION, P_SCOPE_ALL, P_FEE, P_SLIP, P_MIN_TRADE, P_QUOTE,
  P_MODEL, P_CAPITAL, P_USE_BAND,

@@ -26,8 +26,10 @@ from trimtab.backtest.kernel.futures import futures_step, gross_notional
 from trimtab.backtest.kernel.layout import (
     FS_ACCOUNT,
     FS_SPOT,
+    LOOK_REBALANCE,
     N_STATS,
     N_TALLY,
+    NO_LOOK,
     P_CAPITAL,
     P_QUOTE,
     P_USE_BAND,
@@ -96,11 +98,12 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     """Run one policy over all bars, with its futures overlay; returns the stats (layout.S_*).
 
     `held` has the closes of every asset but the quote, which is priced at 1;
-    `held_cols` says where each of its columns goes; `looks[t]` says whether
-    bar t is a look. The overlay (see futures.py) has a position for each of
-    `cols` (none: spot only) and fills `fstats` (layout.FS_*). `equity`,
-    `path` (units) and `fpath` (layout.X_* columns) are filled when they have
-    one row per bar; pass 1-row arrays to skip them.
+    `held_cols` says where each of its columns goes; `looks[t]` is bar t's
+    look code (layout.NO_LOOK, LOOK_REVIEW or LOOK_REBALANCE). The overlay
+    (futures.py) has a position for each of `cols` (none: spot only) and
+    fills `fstats` (layout.FS_*). `equity`, `path` (units) and `fpath`
+    (layout.X_* columns) are filled when they have one row per bar; pass
+    1-row arrays to skip them.
     """
     n_bars, n = held.shape[0], held_cols.size + 1
     price, units = np.ones(n), np.zeros(n)
@@ -119,7 +122,8 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
         out = breaches(units, price, value, bands, sleeve_of, sleeve_bands, asset_out, sleeve_out,
                        sleeve_w)
         stats[S_OUTSIDE] += out
-        if looks[t] and (out or not use_band) and value > 0:
+        look = looks[t]
+        if look != NO_LOOK and (out or look == LOOK_REBALANCE or not use_band) and value > 0:
             orders = tally[T_ORDERS]
             rebalance(units, price, value, bands, sleeve_of, sleeve_bands, tradable, asset_out,
                       sleeve_out, params, tally)
@@ -128,7 +132,7 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
         total = value
         if cols.size:  # the overlay, after the spot trades: it sizes on spot value
             events = futures_step(t, contracts, price, last, cols, target, funding, value,
-                                  looks[t], fparams, fstats, wanted)
+                                  look != NO_LOOK, fparams, fstats, wanted)
             total += fstats[FS_ACCOUNT]
             fstats[FS_SPOT] = value
             if fpath.shape[0] == n_bars:

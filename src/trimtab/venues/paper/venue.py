@@ -21,6 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from trimtab.domain.planning.orders import Side
 from trimtab.domain.snapshot import FundingRate, Position
@@ -81,15 +83,34 @@ class PaperVenue:
         opens a 0.5-contract short, as if it had been traded before.
         """
         with self.journal.session() as session:
-            for asset, amount in amounts.items():
-                units = Decimal(repr(float(amount)))
-                if ":" not in asset:
-                    adjust(session, self.name, asset, units)
-                    continue
-                market = self._market(asset)
-                row = position(session, self.name, asset)
-                row.contracts = str(Decimal(row.contracts) + units)
-                row.entry_price = str(self._fill_price(market["base"], "buy", 0.0))
+            self._deposit(session, amounts)
+
+    def fund_if_empty(self, amounts: Mapping[str, float]) -> bool:
+        """Fund the account only if it is empty, in one transaction; False if it was not.
+
+        Two processes started together on a new journal would otherwise both
+        find it empty and both deposit (or one would crash on the other's rows).
+        """
+        try:
+            with self.journal.session() as session:
+                if session.scalars(select(PaperBalanceRow.id).where(
+                        PaperBalanceRow.account == self.name).limit(1)).first() is not None:
+                    return False
+                self._deposit(session, amounts)
+        except IntegrityError:
+            return False  # another process funded it first (PostgreSQL's unique constraint)
+        return True
+
+    def _deposit(self, session: Session, amounts: Mapping[str, float]) -> None:
+        for asset, amount in amounts.items():
+            units = Decimal(repr(float(amount)))
+            if ":" not in asset:
+                adjust(session, self.name, asset, units)
+                continue
+            market = self._market(asset)
+            row = position(session, self.name, asset)
+            row.contracts = str(Decimal(row.contracts) + units)
+            row.entry_price = str(self._fill_price(market["base"], "buy", 0.0))
 
     def fetch_balances(self) -> Balances:
         with self.journal.session() as session:
@@ -128,7 +149,8 @@ class PaperVenue:
         return {}  # no funding history is bundled: hedges show an unknown funding cost
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False, price: float | None = None) -> VenueOrder:
+                     reduce_only: bool = False, price: float | None = None,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         """A fill at the source's price ± slippage (`price` is the caller's; unused here)."""
         market = self._market(symbol)
         units = Decimal(amount)

@@ -1,0 +1,83 @@
+"""Exit statuses and error lines: 0 done, 1 stopped or refused, 2 invalid input, 3 internal.
+
+Run in this process through the console script's own entry point
+(`trimtab.cli.main.run`), so what a user sees is what is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from trimtab.cli.main import run
+from trimtab.journal.models import OrderRow
+from trimtab.journal.store import Journal
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def trimtab(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setattr(sys, "argv", ["trimtab", *args])
+    with pytest.raises(SystemExit) as info:
+        run()
+    return int(info.value.code or 0)
+
+
+def rebalance_args(tmp_path: Path, *extra: str) -> list[str]:
+    return ["rebalance", "-p", str(ROOT / "examples" / "moderate.toml"), "--paper-prices",
+            "history:2025-01-31", "--journal", f"sqlite:///{tmp_path / 'journal.sqlite'}",
+            "--yes", "--json", *extra]
+
+
+def test_a_full_disk_mid_execution_is_one_line_exit_3_and_the_next_run_finishes_the_job(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    real_add = Journal.add_order
+
+    def disk_full_at_leg_2(self: Journal, row: OrderRow) -> OrderRow:
+        if row.leg == 2:
+            raise OperationalError("INSERT INTO orders", {},
+                                   sqlite3.OperationalError("database or disk is full"))
+        return real_add(self, row)
+
+    monkeypatch.setattr(Journal, "add_order", disk_full_at_leg_2)
+    start = ["--paper-start", str(ROOT / "examples" / "paper-start.json")]
+    assert trimtab(monkeypatch, *rebalance_args(tmp_path, *start)) == 3
+    err = capsys.readouterr().err  # progress lines, then the error in one line
+    last = err.splitlines()[-1]
+    assert "Traceback" not in err and last.startswith("journal error:")
+    assert "database or disk is full" in last
+    assert (tmp_path / "state" / "trimtab" / "log" / "crash.log").is_file()
+    monkeypatch.setattr(Journal, "add_order", real_add)
+    assert trimtab(monkeypatch, *rebalance_args(tmp_path)) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "done"
+    assert trimtab(monkeypatch, *rebalance_args(tmp_path)) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "nothing_to_do"
+
+
+def test_an_error_line_is_text_never_rich_markup(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "p[targets].toml"
+    assert trimtab(monkeypatch, "check", "-p", str(missing), "-s",
+                   str(ROOT / "examples" / "snapshot-spot.json")) == 2
+    assert "p[targets].toml" in capsys.readouterr().err
+
+
+def test_nan_in_paper_start_is_refused_and_the_journal_stays_usable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nan = tmp_path / "start.json"
+    nan.write_text('{"USDT": NaN, "BTC": 0.1}')
+    assert trimtab(monkeypatch, *rebalance_args(tmp_path, "--paper-start", str(nan))) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--paper-start" in err and "USDT" in err
+    start = ["--paper-start", str(ROOT / "examples" / "paper-start.json")]
+    assert trimtab(monkeypatch, *rebalance_args(tmp_path, *start)) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "done"
