@@ -17,7 +17,7 @@ from rich.live import Live
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.rebalance import open_or_fail
 from trimtab.app.watching import WatchActions, recover
-from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options, open_actions
+from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options, lease_wait, open_actions
 from trimtab.cli.options import (
     HoldingsOption,
     JournalOption,
@@ -109,6 +109,7 @@ def _build(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
            replay_text: str | None, interval: float | None, console: Console
            ) -> tuple[Watcher, datetime | None]:
     policy = load_policy(policy_path)
+    lease_wait()  # a bad TRIMTAB_LEASE_WAIT is bad input before the loop starts
     replay = Replay.parse(replay_text) if replay_text else None
     if replay is not None and venues != (PAPER,):
         raise InputError("--replay: replays run on the paper exchange only")

@@ -183,6 +183,11 @@ class Optimiser(Strict):
     tax_weight: NonNegative = Field(
         1.0, description="Weight of the estimated tax (a fraction of portfolio value) "
         "against the squared drift; 0 ignores tax.")
+    bands: Literal["hard", "soft"] = Field(
+        "hard", description="hard: every tradable asset ends inside its band (or the plan is "
+        "refused); soft: leaving a band costs band_weight × the distance outside it.")
+    band_weight: NonNegative = Field(
+        10.0, description="soft bands: penalty per unit of weight outside a band.")
 
 
 class Policy(Strict):

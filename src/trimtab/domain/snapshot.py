@@ -44,6 +44,9 @@ class Balance(Frozen):
     venue: str = Field(min_length=1)
     asset: str = Field(min_length=1)
     amount: Amount
+    free: Amount | None = Field(
+        None, description="Units free to trade (the rest is locked in open orders); "
+        "absent: all of them.")
 
 
 class Position(Frozen):
@@ -90,6 +93,11 @@ class Position(Frozen):
     def inverse(self) -> bool:
         """Inverse contracts settle in the base coin and have a fixed quote value."""
         return self.settle == self.base
+
+    @property
+    def quote(self) -> str:
+        """The contract's quote currency: USD for BTC/USD:BTC, USDC for ADA/USDC:USDC."""
+        return self.symbol.split("/", 1)[1].split(":", 1)[0]
 
     @property
     def contract(self) -> Contract:
@@ -169,6 +177,21 @@ class Snapshot(Frozen):
                                  "is after the snapshot's as_of (or before 2009)")
         return self
 
+    def quote_rate(self, currency: str) -> float:
+        """The price of a contract's quote currency (USD, USDC) in the snapshot's quote.
+
+        Taken 1:1 when the snapshot has no price for it: those currencies are the
+        quote itself or a dollar stablecoin, and the venue snapshot prices them
+        whenever a route exists.
+        """
+        quote = self.prices.get(currency)
+        return quote.price if quote is not None else 1.0
+
+    def position_notional(self, position: Position) -> float:
+        """The position's notional converted to the snapshot's quote (the one rule)."""
+        return position.contract.notional(position.contracts, position.mark_price,
+                                          self.quote_rate(position.quote))
+
     def price_time(self, asset: str) -> datetime:
         quote = self.prices[asset]
         return quote.timestamp if quote.timestamp is not None else self.as_of
@@ -178,6 +201,14 @@ class Snapshot(Frozen):
         out: dict[str, float] = defaultdict(float)
         for b in self.balances:
             out[b.asset] += b.amount
+        return dict(out)
+
+    def locked_by_venue(self, asset: str) -> dict[str, float]:
+        """Units of one asset per venue that are held but not free to trade."""
+        out: dict[str, float] = defaultdict(float)
+        for b in self.balances:
+            if b.asset == asset and b.free is not None and b.free < b.amount:
+                out[b.venue] += b.amount - b.free
         return dict(out)
 
     def by_venue(self, asset: str) -> dict[str, float]:

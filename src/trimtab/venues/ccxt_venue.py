@@ -8,6 +8,7 @@ reads itself (see `retry.py`) and never re-sends a placement.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -42,6 +43,7 @@ from trimtab.venues.port import (
     Ticker,
     VenueOrder,
 )
+from trimtab.venues.settings import apply_settings, venue_settings
 
 T = TypeVar("T")
 
@@ -78,7 +80,10 @@ class CcxtVenue:
 
     def fetch_balances(self) -> Balances:
         raw = self._read("fetch_balance", self.exchange.fetch_balance)
-        return Balances(total=_amounts(raw.get("total")), free=_amounts(raw.get("free")))
+        # a zero free amount is kept (all locked); an asset ccxt gives no free amount for
+        # is left out of `free` (unknown)
+        free = {a: float(v) for a, v in (raw.get("free") or {}).items() if v is not None}
+        return Balances(total=_amounts(raw.get("total")), free=free)
 
     def fetch_tickers(self, symbols: list[str]) -> Mapping[str, Ticker]:
         if len(symbols) > 1 and self.exchange.has.get("fetchTickers"):
@@ -250,13 +255,17 @@ class CcxtVenue:
 
 def open_ccxt_venue(exchange_id: str, name: str | None = None,
                     environ: Mapping[str, str] | None = None) -> CcxtVenue:
-    """A ccxt venue with credentials from the environment or keyring."""
+    """A ccxt venue with credentials from the environment or keyring, and its settings
+    (sandbox, ccxt options: see `settings.py`) from the environment."""
     if exchange_id not in ccxt.exchanges:
         raise Fatal(exchange_id, "open", f"'{exchange_id}' is not a ccxt exchange id")
     credentials = load_credentials(name or exchange_id, environ)
+    settings = venue_settings(name or exchange_id, os.environ if environ is None else environ)
     config: dict[str, Any] = {**credentials.values, "enableRateLimit": True,
                               "options": {"maxRetriesOnFailure": 0}}
-    return CcxtVenue(getattr(ccxt, exchange_id)(config), name, credentials)
+    exchange = getattr(ccxt, exchange_id)(config)
+    apply_settings(exchange, name or exchange_id, settings)
+    return CcxtVenue(exchange, name, credentials)
 
 
 def _amounts(raw: Mapping[str, Any] | None) -> dict[str, float]:

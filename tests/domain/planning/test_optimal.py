@@ -139,3 +139,17 @@ def test_on_generated_portfolios_it_equals_the_to_target_plan(
     assert not optimal.refused
     for key in got.keys() | want.keys():
         assert abs(got.get(key, 0.0) - want.get(key, 0.0)) <= 1e-9 * value, key
+
+
+def test_soft_bands_plan_within_the_budget_where_hard_bands_refuse() -> None:
+    # every lot a gain and a budget of 0: no sale fits, so BTC stays above its band
+    lots = replay([LOTS[0], Acquire(BOUGHT, "ETH", "binance", 10.0, 10_000.0, "eth-1")],
+                  TaxSettings())
+    soft = policy({"BTC": 0.3, "ETH": 0.3, "USDT": 0.4}, planner="optimal",
+                  bands={"kind": "absolute", "width": 0.10},
+                  optimiser={"tax_weight": 10.0, "cost_weight": 0.0, "bands": "soft"},
+                  tax={**TAX, "budget": 0.0})
+    plan = make_plan(plan_snapshot(), soft, lots=lots)
+    assert not plan.refused
+    assert not [o for o in plan.orders if o.side == "sell"]
+    assert "BTC" in {r.subject for r in plan.residual}

@@ -5,7 +5,8 @@ Minimises, in fractions of the portfolio value V,
     Σ_assets (value_after − target × V_after)² / V²
       + cost_weight × (fees + slippage) / V + tax_weight × estimated tax / V
 
-subject to every movable asset's band (of V_after), no short spot (a sale
+subject to every movable asset's band (of V_after; with `bands = "soft"`
+band_weight × the distance outside it joins the objective instead), no short spot (a sale
 takes at most the units held off the wallet), no negative quote, one
 direction per asset (sold if above its target, bought if below: never a sale
 and a buy-back, which would be a wash sale), and the `[tax]` budget when
@@ -72,9 +73,10 @@ def optimal_targets(analysis: Analysis, policy: Policy, costs: CostModel, cash_f
                 cp.Constant(0.0)) + (quote_after - targets.get(policy.quote, 0.0) * net) ** 2
     tax_value = sum((_tranche_tax(tranches[a], sells[a]) for a in sells), cp.Constant(0.0))
     weights = policy.optimiser
+    bands, outside = _bands(movable, after, net, weights.bands == "soft")
     objective = (drift + weights.cost_weight * costs.rate * turnover
-                 + weights.tax_weight * tax_value)
-    constraints = _constraints(movable, tranches, sells, after, net, total)
+                 + weights.tax_weight * tax_value + weights.band_weight * outside)
+    constraints = _caps(movable, tranches, sells, total) + bands
     constraints += [v >= 0 for v in (*sells.values(), *buys.values())]
     constraints += _one_direction(movable, targets, sells, buys, total)
     constraints.append(quote_after >= 0)
@@ -127,16 +129,27 @@ def _tranche_tax(tranches: Sequence[Tranche], sold: Any) -> Any:
     return np.array([t.tax_per_value for t in tranches]) @ sold
 
 
-def _constraints(movable: Sequence[AssetState], tranches: Mapping[str, list[Tranche]],
-                 sells: Mapping[str, Any], after: Mapping[str, Any], net: Any,
-                 total: float) -> list[Any]:
-    """No short spot (per tranche), and every movable asset inside its band."""
+def _caps(movable: Sequence[AssetState], tranches: Mapping[str, list[Tranche]],
+          sells: Mapping[str, Any], total: float) -> list[Any]:
+    """No short spot: each tranche sells at most its units (off the wallet)."""
+    return [sells[a.asset] <= np.array([t.units * float(a.price or 0.0) / total
+                                        for t in tranches[a.asset]]) for a in movable]
+
+
+def _bands(movable: Sequence[AssetState], after: Mapping[str, Any], net: Any,
+           soft: bool) -> tuple[list[Any], Any]:
+    """Every movable asset inside its band; soft: by how much it may leave it, to penalise."""
     out: list[Any] = []
+    outside: Any = cp.Constant(0.0)
     for a in movable:
-        caps = [t.units * float(a.price or 0.0) / total for t in tranches[a.asset]]
-        out.append(sells[a.asset] <= np.array(caps))
-        out += [after[a.asset] >= a.band.low * net, after[a.asset] <= a.band.high * net]
-    return out
+        low, high = a.band.low * net, a.band.high * net
+        if soft:
+            slack = cp.Variable()
+            out += [slack >= 0, after[a.asset] >= low - slack, after[a.asset] <= high + slack]
+            outside = outside + slack
+        else:
+            out += [after[a.asset] >= low, after[a.asset] <= high]
+    return out, outside
 
 
 def _one_direction(movable: Sequence[AssetState], targets: Mapping[str, float],

@@ -39,8 +39,8 @@ class OrderFactory:
         return not any(v == venue for v, _ in self.markets)
 
     def make(self, venue: str, symbol: str, asset: str, side: Side, amount: float,
-             price: float, contract: Contract = SPOT, *, round_up: bool = False
-             ) -> Order | Skipped:
+             price: float, contract: Contract = SPOT, *, round_up: bool = False,
+             quote_rate: float = 1.0) -> Order | Skipped:
         """An order for `amount` units, rounded to the lot size, or a Skipped.
 
         `contract` values the amount (a position's own contract for a futures
@@ -48,10 +48,10 @@ class OrderFactory:
         """
         rule = self.markets.get((venue, symbol), MarketRule())
         sized = rule.ceil(amount) if round_up else rule.floor(amount)
-        notional = contract.notional(sized, price)
+        notional = contract.notional(sized, price, quote_rate)
 
         def skip(reason: str, detail: str) -> Skipped:
-            return Skipped(asset, side, contract.notional(amount, price),
+            return Skipped(asset, side, contract.notional(amount, price, quote_rate),
                            reason, detail, venue, symbol, amount)  # type: ignore[arg-type]
 
         if notional < self.min_trade:
@@ -98,7 +98,8 @@ def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[st
     remaining = value / price
     symbol = f"{asset.asset}/{factory.quote}"
     venues = {v: u for v, u in asset.venue_units.items() if v != WALLET and u > 0}
-    tradable = {v: u for v, u in venues.items() if factory.lists(v, symbol)}
+    locked = {v: min(u, asset.venue_locked.get(v, 0.0)) for v, u in venues.items()}
+    tradable = {v: u - locked[v] for v, u in venues.items() if factory.lists(v, symbol)}
     for venue in sorted(tradable, key=lambda v: -tradable[v]):
         take = min(remaining, tradable[venue])
         if take <= 0:
@@ -113,6 +114,13 @@ def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[st
                                    f"{venue} lists no {symbol} market; {take:.10g} "
                                    f"{asset.asset} held there cannot be sold", venue, symbol,
                                    take))
+            remaining -= take
+    for venue in (v for v in sorted(tradable) if locked[v] > 0):
+        take = min(remaining, locked[venue])
+        if take > DUST * (value / price):
+            skipped.append(Skipped(asset.asset, "sell", take * price, "locked",
+                                   f"{take:.10g} {asset.asset} on {venue} are locked (open "
+                                   "orders) and cannot be sold now", venue, symbol, take))
             remaining -= take
     if remaining > DUST * (value / price):
         skipped.append(Skipped(asset.asset, "sell", remaining * price, "wallet_only",
@@ -176,10 +184,10 @@ def futures_reductions(analysis: Analysis, policy: Policy,
         p = exposure.position
         side: Side = "sell" if p.side == "long" else "buy"
         result = factory.make(p.venue, p.symbol, p.base, side, p.contracts * cut, p.mark_price,
-                              p.contract, round_up=True)
+                              p.contract, round_up=True, quote_rate=exposure.quote_rate)
         if isinstance(result, Order) and result.amount > p.contracts:
             result = factory.make(p.venue, p.symbol, p.base, side, p.contracts, p.mark_price,
-                                  p.contract)
+                                  p.contract, quote_rate=exposure.quote_rate)
         if isinstance(result, Order):  # the venue needs the reduced position's own modes
             result = replace(result, hedged=p.hedged, margin_mode=p.margin_mode)
         (orders if isinstance(result, Order) else skipped).append(result)  # type: ignore[arg-type]
