@@ -69,3 +69,40 @@ def test_sweep_command_ranks_configurations_and_writes_a_heatmap(tmp_path: Path)
     assert doc["hold"]["rebalances"] == 1
     assert (tmp_path / "sweep.png").stat().st_size > 5_000
     assert "plotly" in (tmp_path / "sweep.html").read_text(encoding="utf-8")[:200_000]
+
+
+@pytest.mark.parametrize(("metric", "best"), [("fees", min), ("volatility", min),
+                                              ("rebalances", min), ("turnover", min),
+                                              ("sharpe", max), ("max_drawdown", max)])
+def test_sweep_ranks_each_metric_in_its_good_direction(metric: str, best: object) -> None:
+    result = CliRunner().invoke(app, ["sweep", "--policy", str(EXAMPLES / "moderate.toml"),
+                                      "--bands", "relative:0.05..0.45:0.2,off", "--schedules",
+                                      "none,monthly", "--metric", metric],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    table = sw_table(metric)
+    lines = result.stdout.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.strip().startswith("─"))
+    row = lines[rule + 1].split()  # the first data row follows the header's rule
+    assert row[:2] == list(table.iloc[0][["band", "schedule"]])
+    assert table[metric].iloc[0] == best(table[metric])  # type: ignore[operator]
+
+
+def sw_table(metric: str) -> pd.DataFrame:
+    from trimtab.backtest.ranking import rank
+    from trimtab.backtest.service import sweep
+
+    report = sweep(EXAMPLES / "moderate.toml", None, 10_000.0, "relative:0.05..0.45:0.2,off",
+                   "none,monthly")
+    return rank(report.table, metric)
+
+
+def test_sweep_offers_only_numeric_metrics() -> None:
+    result = CliRunner().invoke(app, ["sweep", "--policy", str(EXAMPLES / "moderate.toml"),
+                                      "--bands", "off", "--schedules", "none",
+                                      "--metric", "max_drawdown_peak"])
+    assert result.exit_code == 2
+    assert "not a figure to rank by" in result.stderr
+    offered = result.stderr.split("choose one of", 1)[1]
+    assert "sharpe" in offered and "fees" in offered
+    assert "max_drawdown_peak" not in offered and "schedule" not in offered

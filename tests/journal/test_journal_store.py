@@ -147,3 +147,21 @@ def test_figures_a_venue_reports_are_journaled_to_the_last_digit(tmp_path: Path)
         "0.123456789012345", "102405.123456789", "0.0000123456789012")  # were 12 digits
     with journal.session() as session:
         assert session.scalars(select(FillRow.amount)).one() == "0.123456789012345"
+def test_a_version_2_journal_gains_the_holdings_of_each_watch_check(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v2.sqlite'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # watch_checks as version 2 wrote it, with one check
+        conn.execute(text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                          "applied_at DATETIME)"))
+        conn.execute(text("INSERT INTO schema_version VALUES (2, '2026-01-01 00:00:00')"))
+        conn.execute(text("CREATE TABLE watch_checks (id INTEGER PRIMARY KEY, at DATETIME, "
+                          "ok BOOLEAN, spot_value VARCHAR(40), weights TEXT, fired TEXT, "
+                          "notified TEXT, decision TEXT)"))
+        conn.execute(text("INSERT INTO watch_checks VALUES (1, '2024-01-01 00:00:00', 1, "
+                          "'100', '{}', '[]', '[]', 'none')"))
+    journal = open_journal(url)
+    columns = {c["name"] for c in inspect(journal.engine).get_columns("watch_checks")}
+    assert "holdings" in columns
+    with journal.engine.connect() as conn:
+        assert conn.execute(text("select spot_value, holdings from watch_checks")).all() == [
+            ("100", None)]

@@ -1,5 +1,5 @@
 """The dashboard tests' fixtures (built in dashboard_world)."""
 
-from tests.web.dashboard_world import artifacts, dashboard
+from tests.web.dashboard_world import artifacts, browser, dashboard
 
-__all__ = ["artifacts", "dashboard"]
+__all__ = ["artifacts", "browser", "dashboard"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -66,7 +69,7 @@ def journal_with_plan(path: Path) -> JournalSource:
     with journal.session() as session:  # a readable id for the tests
         session.execute(update(PlanRow).where(PlanRow.id == plan_id).values(id="plan-1"))
     return JournalSource(POLICY, journal, actions.snapshot,
-                         Approvals(journal, lambda record, pol: actions))
+                         Approvals(journal, lambda record, pol: actions), actions=actions)
 
 
 def watch_executions(source: JournalSource, executed: list[tuple[str, tuple[Order, ...]]],
@@ -88,27 +91,34 @@ def watch_executions(source: JournalSource, executed: list[tuple[str, tuple[Orde
     source.approvals.open_venues = open_venues
 
 
-@pytest.fixture
-def dashboard(tmp_path: Path) -> Iterator[Dashboard]:
-    source = journal_with_plan(tmp_path / "journal.sqlite")
-    board = Dashboard("", source)
-
-    # give a second click the time to land while the first executes
-    watch_executions(source, board.executed, pause=0.3)
+@contextmanager
+def serving(source: JournalSource, refresh_ms: int = 300) -> Iterator[str]:
+    """The dashboard over `source` on a free loopback port; yields its URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(source, Access(TOKEN, False), refresh_ms=300),
+    server = uvicorn.Server(uvicorn.Config(create_app(source, Access(TOKEN, False),
+                                                      refresh_ms=refresh_ms),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    board.url = f"http://127.0.0.1:{port}"
     try:
-        yield board
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def dashboard(tmp_path: Path) -> Iterator[Dashboard]:
+    source = journal_with_plan(tmp_path / "journal.sqlite")
+    board = Dashboard("", source)
+    # give a second click the time to land while the first executes
+    watch_executions(source, board.executed, pause=0.3)
+    with serving(source) as url:
+        board.url = url
+        yield board
 
 
 @pytest.fixture
@@ -116,3 +126,20 @@ def artifacts() -> Path:
     folder = Path(__file__).resolve().parents[2] / "build" / "test-artifacts"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (its own download is not used)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

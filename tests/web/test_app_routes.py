@@ -128,12 +128,15 @@ def test_backtest_reports_in_the_folder_open_from_the_page(tmp_path: Path) -> No
     reports.mkdir()
     (reports / "backtest.html").write_text("<html>equity vs hold</html>")
     (reports / "notes.txt").write_text("not a report")
+    (reports / "plotly.min.js").write_text("/* plotly */")  # the HTML reports load it
     source.reports_dir = reports
     c = TestClient(create_app(source, Access(TOKEN, False)), base_url="http://127.0.0.1")
     page = c.get("/", headers=BEARER).text
     assert 'href="/reports/backtest.html"' in page and "notes.txt" not in page
     assert "equity vs hold" in c.get("/reports/backtest.html", headers=BEARER).text
     assert c.get("/reports/notes.txt", headers=BEARER).status_code == 404
+    assert "plotly.min.js" not in page  # served, not listed
+    assert c.get("/reports/plotly.min.js", headers=BEARER).text == "/* plotly */"
     assert c.get("/reports/..%2Fjournal.sqlite", headers=BEARER).status_code == 404
 
 
@@ -142,5 +145,6 @@ def test_healthz_answers_without_the_token_and_shows_the_watch_heartbeat(tmp_pat
     c, _ = client(tmp_path)
     health = c.get("/healthz")
     assert health.status_code == 200 and health.json()["status"] == "ok"
-    assert set(health.json()) == {"status", "last_watch_check", "watch_age_s"}
+    assert set(health.json()) == {"status", "last_watch_check", "last_watch_check_ok",
+                                  "watch_age_s"}
     assert c.get("/api/state").status_code in (401, 403)  # everything else still needs it

@@ -6,7 +6,6 @@ path as `trimtab approve`: a plan is decided once, in the database.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -17,17 +16,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from trimtab.app.approvals import Approvals, Decision, Origin, venues_from_record
-from trimtab.app.read_model import Current, PlanView
+from trimtab.app.approvals import Approvals, Decision, Origin, propose, venues_from_record
+from trimtab.app.journal_history import History, WatchSeen, journal_history, watch_seen
+from trimtab.app.read_model import Current, PlanView, Proposal
 from trimtab.app.watching import recover
-from trimtab.app.wiring import Options, open_actions
+from trimtab.app.wiring import Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.executor import Progress
 from trimtab.execution.states import PlanStatus
-from trimtab.journal.models import EventRow, NotificationRow, OrderRow, PlanRow, WatchCheckRow
+from trimtab.journal.models import EventRow, NotificationRow, OrderRow, PlanRow
 from trimtab.journal.plan_record import RecordError, load_record
 from trimtab.journal.store import Journal
 
@@ -67,18 +67,36 @@ class JournalSource:
     snapshot: Callable[[], Snapshot]
     approvals: Approvals
     reports_dir: Path | None = None
+    actions: VenueActions | None = None  # where a proposed plan's orders would go
 
     def current(self) -> Current:
         snap = self.snapshot()
         analysis = analyse(snap, self.policy)
         return Current(snap.as_of, analysis, make_plan(snap, self.policy, analysis))
 
-    def weight_history(self, limit: int = 500) -> list[tuple[datetime, dict[str, float]]]:
-        with self.journal.session() as session:
-            rows = session.execute(select(WatchCheckRow.at, WatchCheckRow.weights)
-                                   .where(WatchCheckRow.ok).order_by(WatchCheckRow.id.desc())
-                                   .limit(limit)).all()
-        return [(_aware(at), json.loads(weights)) for at, weights in reversed(rows) if weights]
+    def history(self, points: int = 400) -> History:
+        return journal_history(self.journal, points)
+
+    def watch_seen(self) -> WatchSeen | None:
+        return watch_seen(self.journal)
+
+    def can_propose(self) -> bool:
+        return self.actions is not None
+
+    def propose(self) -> Proposal:
+        """Journal the plan the present calls for, as `trimtab watch` would propose it."""
+        if self.actions is None:
+            return Proposal(None, "this dashboard has no venues to plan on")
+        snap = self.actions.snapshot()
+        analysis = analyse(snap, self.policy)
+        plan = make_plan(snap, self.policy, analysis, markets=self.actions.markets())
+        if plan.refused:
+            return Proposal(None, "; ".join(str(r) for r in plan.refused))
+        if not plan.orders:
+            return Proposal(None, "nothing to trade: every order would be skipped")
+        plan_id = propose(self.actions, snap, analysis, plan)
+        return Proposal(plan_id, f"plan {plan_id} proposed with {len(plan.orders)} order(s): "
+                                 "approve or reject it below")
 
     def events(self, limit: int = 50) -> list[dict[str, Any]]:
         with self.journal.session() as session:
@@ -108,8 +126,10 @@ class JournalSource:
     def reports(self) -> list[Path]:
         if self.reports_dir is None or not self.reports_dir.is_dir():
             return []
+        # plotly.min.js: the one copy of plotly the folder's HTML reports load
         return sorted(p for p in self.reports_dir.iterdir()
-                      if p.suffix in {".html", ".png"} and p.is_file())
+                      if (p.suffix in {".html", ".png"} or p.name == "plotly.min.js")
+                      and p.is_file())
 
     @staticmethod
     def _view(plan: PlanRow, orders: Any) -> PlanView:
@@ -146,4 +166,4 @@ def open_dashboard(options: Options, policy: Policy, journal: Journal, progress:
     opener = venues_from_record(journal, options.environ, progress, options.paper_spec,
                                 held=actions)
     return JournalSource(policy, journal, SharedSnapshot(actions.snapshot),
-                         Approvals(journal, opener, policy), reports_dir)
+                         Approvals(journal, opener, policy), reports_dir, actions)

@@ -18,6 +18,7 @@ from trimtab.execution.states import WAITING, PlanStatus
 
 if TYPE_CHECKING:
     from trimtab.app.approvals import Decision
+    from trimtab.app.journal_history import History, WatchSeen
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,24 @@ class PlanView:
         return self.status in WAITING
 
 
+@dataclass(frozen=True)
+class Proposal:
+    """What the page's Propose button did: a plan journaled as `proposed`, or why not."""
+
+    plan_id: str | None
+    message: str
+
+
 class DashboardSource(Protocol):
     def current(self) -> Current: ...
 
-    def weight_history(self, limit: int = 500) -> list[tuple[datetime, dict[str, float]]]: ...
+    def history(self, points: int = 400) -> History: ...
+
+    def watch_seen(self) -> WatchSeen | None: ...
+
+    def can_propose(self) -> bool: ...
+
+    def propose(self) -> Proposal: ...
 
     def events(self, limit: int = 50) -> list[dict[str, Any]]: ...
 

@@ -17,9 +17,10 @@ from trimtab.app.inputs import InputError, load_policy
 from trimtab.backtest.data.files import DataError, bundled_prices, load_prices
 from trimtab.backtest.engine import BacktestResult, run_backtest
 from trimtab.backtest.inputs import BacktestError
-from trimtab.backtest.metrics import figures, futures_figures, premium
+from trimtab.backtest.metrics import bars_per_year, figures, futures_figures, premium
 from trimtab.backtest.overlay import Overlay
 from trimtab.backtest.schedule import Schedule, ScheduleError
+from trimtab.backtest.statistics import benchmark_figures, statistics
 from trimtab.backtest.tax import tax_figures
 from trimtab.domain.policy import Policy
 from trimtab.domain.tax.settings import TaxSettings
@@ -32,6 +33,7 @@ class BacktestReport:
     policy: Policy
     result: BacktestResult
     document: dict[str, Any]
+    benchmark: pd.Series | None = None  # the benchmark's closes over the run's bars
 
 
 def load_data(data_path: Path | None, fill_limit: int = 0) -> pd.DataFrame:
@@ -63,16 +65,19 @@ def default_schedule(policy: Policy) -> str:
 
 def backtest(policy_path: Path, data_path: Path | None = None, capital: float = 10_000.0,
              schedule: str | None = None, use_band: bool = True, fill_limit: int = 0,
-             futures: str | None = None, futures_band: float | None = None
-             ) -> BacktestReport:
-    """Replay the policy over the data and measure it against holding.
+             futures: str | None = None, futures_band: float | None = None,
+             benchmark: str | None = None) -> BacktestReport:
+    """Replay the policy over the data and measure it against holding and a benchmark.
 
     `schedule` defaults to `default_schedule(policy)`. `futures`
     (`ASSET:MULTIPLE,...`) adds the perpetual overlay (overlay.py);
     `futures_band` resizes it to target when a multiple leaves its band.
+    `benchmark` names a column of the data (default BTC when the data has it;
+    `none` for no benchmark).
     """
     policy = load_policy(policy_path)
     prices = load_data(data_path, fill_limit)
+    closes = benchmark_closes(prices, benchmark)
     try:
         overlay = None if futures is None else Overlay.parse(futures, futures_band)
     except BacktestError as exc:
@@ -84,14 +89,30 @@ def backtest(policy_path: Path, data_path: Path | None = None, capital: float = 
         raise InputError(f"--schedule: {exc}") from None
     except BacktestError as exc:
         raise InputError(f"{data_path or 'bundled data'}: {exc}") from None
-    return BacktestReport(policy, result, document(result, capital, data_path, policy.tax))
+    return BacktestReport(policy, result,
+                          document(result, capital, data_path, policy.tax, closes), closes)
+
+
+def benchmark_closes(prices: pd.DataFrame, name: str | None) -> pd.Series | None:
+    """The benchmark column: `name`, else BTC when the data has it; None for `none`."""
+    if name is None:
+        return prices["BTC"].rename("BTC") if "BTC" in prices.columns else None
+    if name.lower() == "none":
+        return None
+    if name not in prices.columns:
+        raise InputError(f"--benchmark: the data has no column '{name}'; choose one of "
+                         f"{', '.join(map(str, prices.columns))} or none")
+    return prices[name].rename(name)
 
 
 def document(result: BacktestResult, capital: float, data_path: Path | None,
-             tax: TaxSettings | None = None) -> dict[str, Any]:
+             tax: TaxSettings | None = None,
+             benchmark: pd.Series | None = None) -> dict[str, Any]:
     """The JSON object `trimtab backtest --json` prints (with `tax` when the policy has [tax])."""
     ours = figures(result.policy.stats, result.index, capital)
     hold = figures(result.hold.stats, result.index, capital)
+    if result.policy.units is not None:  # a recorded run: the statistics of its curves
+        _add_statistics(result, ours, hold, benchmark)
     if result.overlay is not None and result.policy.futures is not None:
         ours["futures"] = futures_figures(result.policy.futures, result.overlay.assets,
                                           result.overlay.target, result.overlay.fparams)
@@ -107,6 +128,8 @@ def document(result: BacktestResult, capital: float, data_path: Path | None,
     return {
         **ours,
         "hold": hold,
+        "benchmark": None if benchmark is None else benchmark_figures(
+            benchmark.reindex(result.index), capital, bars_per_year(result.index)),
         "premium": extra,
         "capital": capital,
         "start": result.index[0].isoformat(),
@@ -117,6 +140,16 @@ def document(result: BacktestResult, capital: float, data_path: Path | None,
         "band": result.use_band,
         "data": str(data_path) if data_path else "bundled",
     }
+
+
+def _add_statistics(result: BacktestResult, ours: dict[str, Any], hold: dict[str, Any],
+                    benchmark: pd.Series | None) -> None:
+    per_year = bars_per_year(result.index)
+    others = {} if benchmark is None else {str(benchmark.name): benchmark}
+    for doc, run, against in ((ours, result.policy, {"hold": result.hold.equity, **others}),
+                              (hold, result.hold, others)):
+        doc.update(statistics(run.equity, per_year, doc["turnover"],
+                              doc["fees"] + doc["slippage"], against))
 
 
 @dataclass(frozen=True, slots=True)

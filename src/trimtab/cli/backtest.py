@@ -58,6 +58,12 @@ def backtest(
     charts: Annotated[Path | None, typer.Option(
         help="Write backtest.png and backtest.html (equity vs hold, weights and bands, "
         "drawdown) into this folder.", file_okay=False)] = None,
+    benchmark: Annotated[str | None, typer.Option(
+        help="A column of the data to measure against next to holding (tracking error, "
+        "information ratio); default BTC when the data has it; 'none' for none.")] = None,
+    export: Annotated[Path | None, typer.Option(
+        help="Write equity, weights and trades as CSV and Parquet into this folder.",
+        file_okay=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Replay the policy over price history and compare it with holding.
@@ -75,14 +81,19 @@ def backtest(
         try:
             path = policy_path(policy)
             report = bt_service.backtest(path, data, capital, schedule, not calendar,
-                                         fill_limit, futures, futures_band)
+                                         fill_limit, futures, futures_band, benchmark)
         except InputError as exc:
             fail(str(exc))
+    if export is not None:
+        from trimtab.backtest.export import export as write_export
+
+        write_export(report.result, export, report.benchmark)
     if charts is not None:
         from trimtab.reports.charts import write_charts
 
         try:
-            write_charts(report.result, charts, f"{path.name} on {report.document['data']}")
+            write_charts(report.result, charts, f"{path.name} on {report.document['data']}",
+                         report.benchmark)
         except OSError as exc:
             fail(f"--charts: cannot write to {charts} ({exc.strerror or exc})")
     if as_json:
@@ -106,7 +117,8 @@ def sweep(
         "every:N, daily, weekly, monthly, quarterly, cron:EXPR, policy, or parts joined "
         "with +.")] = "none,weekly,monthly,quarterly",
     metric: Annotated[str, typer.Option(help="Figure to rank by and map: sharpe, cagr, "
-                                        "final_value, max_drawdown, ...")] = "sharpe",
+                                        "final_value, max_drawdown, fees, ...; each ranks in "
+                                        "its good direction (fees: lowest first).")] = "sharpe",
     scheduler: Annotated[str | None, typer.Option(
         help="dask scheduler address, or 'local' for a local dask cluster; default: numba "
         "threads in this process.")] = None,
@@ -133,14 +145,16 @@ def sweep(
                                       fill_limit, start)
         except InputError as exc:
             fail(str(exc))
-    if metric not in report.table.columns:
-        fail(f"--metric: unknown figure '{metric}'; choose one of "
-             f"{', '.join(c for c in report.table.columns if c not in ('band', 'schedule'))}")
+    from trimtab.backtest.ranking import numeric_metrics
+
+    if metric not in numeric_metrics(report.table):
+        fail(f"--metric: '{metric}' is not a figure to rank by; choose one of "
+             f"{', '.join(numeric_metrics(report.table))}")
     if heatmap is not None:
-        from trimtab.reports.charts import write_heatmap
+        from trimtab.reports.heatmap import write_heatmap
 
         try:
-            write_heatmap(report.table, heatmap, metric)
+            write_heatmap(report.table, heatmap, metric, report.hold)
         except OSError as exc:
             fail(f"--heatmap: cannot write to {heatmap} ({exc.strerror or exc})")
     if as_json:

@@ -16,7 +16,8 @@ from sqlalchemy import DateTime, Dialect, ForeignKey, Integer, String, Text, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 4  # 2: paper_positions; 3: account_leases; 4: paper_limits, paper_funding
+# 2: paper_positions; 3: account_leases; 4: paper_limits, paper_funding; 5: watch_checks.holdings
+SCHEMA_VERSION = 5
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -191,6 +192,8 @@ class WatchCheckRow(Base):
     ok: Mapped[bool] = mapped_column(doc="False when no snapshot could be taken")
     spot_value: Mapped[str | None] = mapped_column(String(40))
     weights: Mapped[str | None] = mapped_column(Text, doc="JSON {asset: weight}")
+    holdings: Mapped[str | None] = mapped_column(
+        Text, doc="JSON {asset: [units, price]}: what the value and hold charts are made of")
     fired: Mapped[str] = mapped_column(Text, doc="JSON list of triggers")
     notified: Mapped[str] = mapped_column(Text, doc="JSON list of 'kind:subject'")
     decision: Mapped[str] = mapped_column(Text)

@@ -28,6 +28,7 @@ UPGRADES: dict[int, Callable[[Engine], None]] = {
     1: lambda _engine: None,  # 2 only adds paper_positions
     2: lambda _engine: None,  # 3 only adds account_leases
     3: lambda _engine: None,  # 4 only adds paper_limits and paper_funding
+    4: lambda engine: _add_column(engine, "watch_checks", "holdings", "TEXT"),
 }
 
 
@@ -125,6 +126,17 @@ def _check_schema(engine: Engine) -> None:
                 session.add(SchemaVersion(version=SCHEMA_VERSION))
         except IntegrityError:
             pass  # another process opening the same new journal recorded it first
+
+
+def _add_column(engine: Engine, table: str, column: str, sql_type: str) -> None:
+    """ALTER TABLE … ADD COLUMN, unless the table is new or has it already."""
+    inspector = inspect(engine)
+    if table not in inspector.get_table_names():
+        return  # create_all makes it whole
+    if column in {c["name"] for c in inspector.get_columns(table)}:
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import Progress
 
+from trimtab.backtest.ranking import lower_is_better, rank
 from trimtab.reports.tables import table as fit_table
 
 Starter = Callable[[int, int], Callable[[int], None]]
@@ -26,9 +27,31 @@ ROWS = [
 ]
 
 
-def _cell(doc: dict[str, Any], key: str, fmt: str) -> str:
-    value = doc.get(key)
-    if value is None:
+# from a recorded run's curve (backtest/statistics.py); dotted keys reach into a group
+STATISTIC_ROWS = [
+    ("Calmar", "calmar", "{:.2f}"),
+    ("max drawdown duration (days)", "max_drawdown_days", "{:,.0f}"),
+    ("  recovery from its trough (days)", "max_drawdown_recovery_days", "{:,.0f}"),
+    ("skew", "skew", "{:.2f}"), ("kurtosis (excess)", "kurtosis", "{:.2f}"),
+    ("best bar", "best.bar", "{:.1%}"), ("worst bar", "worst.bar", "{:.1%}"),
+    ("best month", "best.month", "{:.1%}"), ("worst month", "worst.month", "{:.1%}"),
+    ("best year", "best.year", "{:.1%}"), ("worst year", "worst.year", "{:.1%}"),
+    ("turnover ratio (a year)", "turnover_ratio", "{:.2f}×"),
+    ("cost drag (a year)", "cost_drag", "{:.2%}"),
+]
+
+
+def _value(doc: dict[str, Any] | None, key: str) -> Any:
+    for part in key.split("."):
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(part)
+    return doc
+
+
+def _cell(doc: dict[str, Any] | None, key: str, fmt: str) -> str:
+    value = _value(doc, key)
+    if value is None or doc is None:
         return "–"
     text = fmt.format(value)
     if key == "orders":
@@ -37,14 +60,28 @@ def _cell(doc: dict[str, Any], key: str, fmt: str) -> str:
 
 
 def render_backtest(console: Console, doc: dict[str, Any]) -> None:
-    """Policy against holding, one row per figure, then the premium."""
+    """Policy against holding (and the benchmark), one row per figure, then the premium."""
     console.print(f"[bold]trimtab backtest[/] {doc['start'][:10]} → {doc['end'][:10]}, "
                   f"{doc['bars']:,} bars of {doc['data']}, schedule {doc['schedule']}, "
                   f"capital {doc['capital']:,.2f}")
-    table = fit_table(None, "figure", "policy", "hold", right=("policy", "hold"))
-    for label, key, fmt in ROWS:
-        table.add_row(label, _cell(doc, key, fmt), _cell(doc["hold"], key, fmt))
+    bench = doc.get("benchmark")
+    extra = (f"{bench['name']} (bought, held)",) if bench else ()
+    figures = ("policy", "hold", *extra)
+    # the benchmark's column is the first to go on a narrow terminal (it is in --json)
+    table = fit_table(None, "figure", *figures, right=figures, optional=extra)
+    rows = ROWS + (STATISTIC_ROWS if "calmar" in doc else [])
+    for label, key, fmt in rows:
+        cells = [_cell(doc, key, fmt), _cell(doc["hold"], key, fmt)]
+        table.add_row(label, *cells, *([_cell(bench, key, fmt)] if bench else []))
+    for other in doc.get("tracking", {}):
+        for label, key, fmt in (("tracking error", "tracking_error", "{:.1%}"),
+                                ("information ratio", "information_ratio", "{:.2f}")):
+            hold = doc["hold"].get("tracking", {}).get(other)
+            table.add_row(f"{label} vs {other}", _cell(doc["tracking"][other], key, fmt),
+                          _cell(hold, key, fmt), *(["–"] if bench else []))
     console.print(table)
+    if "yearly_returns" in doc:
+        render_years(console, doc)
     if "futures" in doc:
         render_futures(console, doc["futures"], doc["hold"]["futures"])
     if doc.get("tax") and doc["hold"].get("tax"):
@@ -53,6 +90,15 @@ def render_backtest(console: Console, doc: dict[str, Any]) -> None:
     cagr = "–" if extra["cagr"] is None else f"{extra['cagr']:+.2%} a year"
     console.print(f"rebalancing premium over holding: {extra['final_value']:+,.2f} "
                   f"({extra['relative']:+.1%}), CAGR {cagr}")
+
+
+def render_years(console: Console, doc: dict[str, Any]) -> None:
+    """Calendar-year returns of the policy and of holding (months are in --json)."""
+    # a partial first or last year counts only its bars
+    table = fit_table("calendar-year returns", "year", "policy", "hold", right=("policy", "hold"))
+    for year, value in doc["yearly_returns"].items():
+        table.add_row(year, f"{value:.1%}", f"{doc['hold']['yearly_returns'].get(year, 0):.1%}")
+    console.print(table)
 
 
 TAX_ROWS = [
@@ -111,11 +157,13 @@ def progress_bar(enabled: bool = True) -> Iterator[Starter]:
 def render_sweep(console: Console, table: pd.DataFrame, hold: dict[str, Any], metric: str,
                  top: int = 15) -> None:
     """The best configurations by `metric`, with holding's figure for comparison."""
-    ranked = table.sort_values(metric, ascending=False, na_position="last").head(top)
+    ranked = rank(table, metric).head(top)
+    way = "lowest" if lower_is_better(metric) else "highest"
     columns = ["band", "schedule", metric, "final_value", "cagr", "max_drawdown",
                "rebalances", "fees"]
     figures = tuple(c for c in dict.fromkeys(columns) if c not in ("band", "schedule"))
-    out = fit_table(f"best {len(ranked)} of {len(table)} by {metric}", *dict.fromkeys(columns),
+    out = fit_table(f"best {len(ranked)} of {len(table)} by {metric} ({way} first)",
+                    *dict.fromkeys(columns),
                     right=figures, optional=("fees", "rebalances", "cagr"))
     for _, row in ranked.iterrows():
         out.add_row(*[_fmt(row[c]) for c in dict.fromkeys(columns)])

@@ -47,9 +47,12 @@ class WatchLog:
                      memory: dict[Key, Notified]) -> None:
         weights = None if analysis is None else json.dumps(
             {a.asset: a.weight for a in analysis.assets})
+        holdings = None if analysis is None else json.dumps(
+            {a.asset: [a.units, a.price] for a in analysis.assets})
         with self.journal.session() as session:
             session.add(WatchCheckRow(
-                at=at, ok=analysis is not None, weights=weights, decision=decision,
+                at=at, ok=analysis is not None, weights=weights, holdings=holdings,
+                decision=decision,
                 spot_value=None if analysis is None else format(analysis.spot_value, ".12g"),
                 fired=json.dumps([{"kind": t.kind, "subject": t.subject, "message": t.message}
                                   for t in fired]),

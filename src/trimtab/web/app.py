@@ -16,9 +16,11 @@ from trimtab.app.read_model import DashboardSource
 from trimtab.execution.states import ApprovalOutcome
 from trimtab.reports.documents import check_document
 from trimtab.web.auth import COOKIE, Access
-from trimtab.web.charts import history_lines
+from trimtab.web.charts import drift_strip, span_text, value_chart, weights_chart
 
 HERE = Path(__file__).parent
+# the page's parts, in order; each is re-rendered alone for a live update
+SECTIONS = ("summary", "present", "allocation", "plans", "history", "futures", "reports")
 # The page loads its own script and style only; inline style attributes draw the bars.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; "
@@ -40,7 +42,8 @@ def create_app(source: DashboardSource, access: Access, *, read_only: bool = Fal
     templates.env.filters["pct"] = lambda x: "–" if x is None else f"{x * 100:.1f}%"
     templates.env.filters["money"] = lambda x: "–" if x is None else f"{x:,.2f}"
     templates.env.filters["zip"] = zip
-    templates.env.globals["history_lines"] = history_lines
+    templates.env.globals.update(value_chart=value_chart, weights_chart=weights_chart,
+                                 drift_strip=drift_strip, span_text=span_text)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Any:
@@ -66,6 +69,28 @@ def create_app(source: DashboardSource, access: Access, *, read_only: bool = Fal
                              **check_document(current.analysis, current.plan),
                              "plans": [_plan_json(p) for p in source.plans()],
                              "events": source.events()}, headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/sections")
+    def sections() -> JSONResponse:
+        """Every part of the page rendered afresh: the page swaps them in place."""
+        context = _page(source, access, read_only)
+        html = {name: templates.get_template(f"sections/{name}.html").render(context)
+                for name in SECTIONS}
+        waiting = [p.id for p in context["waiting"]]
+        return JSONResponse({"as_of": context["current"].as_of.isoformat(),
+                             "waiting": waiting, "sections": html},
+                            headers={"Cache-Control": "no-store"})
+
+    @app.post("/plans/propose")
+    def propose(request: Request, csrf: Annotated[str | None, Form()] = None) -> Any:
+        access.require_csrf(request, csrf)
+        if read_only:
+            raise HTTPException(403, "the dashboard runs with --read-only: nothing is proposed")
+        proposal = source.propose()
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse(proposal.__dict__, status_code=200 if proposal.plan_id else 409)
+        return RedirectResponse(f"/#plan-{proposal.plan_id}" if proposal.plan_id else "/",
+                                status_code=303)
 
     @app.post("/plans/{plan_id}/approve")
     def approve(plan_id: str, request: Request,
@@ -103,10 +128,11 @@ def _with_health(app: FastAPI, source: DashboardSource) -> FastAPI:
 
     @outer.get("/healthz")
     def healthz() -> JSONResponse:
-        last = source.weight_history(limit=1)
-        at = last[-1][0] if last else None
+        seen = source.watch_seen()
+        at = seen.at if seen is not None else None
         age = (datetime.now(UTC) - at).total_seconds() if at else None
         return JSONResponse({"status": "ok", "last_watch_check": at.isoformat() if at else None,
+                             "last_watch_check_ok": seen.ok if seen is not None else None,
                              "watch_age_s": age}, headers={"Cache-Control": "no-store"})
 
     outer.mount("/", app)
@@ -115,10 +141,14 @@ def _with_health(app: FastAPI, source: DashboardSource) -> FastAPI:
 
 def _page(source: DashboardSource, access: Access, read_only: bool) -> dict[str, Any]:
     current = source.current()
+    plans = source.plans(limit=50)
+    bands = {a.asset: (a.band.low, a.target, a.band.high) for a in current.analysis.assets}
     return {"current": current, "analysis": current.analysis, "plan": current.plan,
-            "plans": source.plans(limit=10), "events": source.events(limit=15),
-            "history": source.weight_history(), "reports": source.reports(),
-            "csrf": access.csrf, "read_only": read_only}
+            "waiting": [p for p in plans if p.waiting],
+            "past": [p for p in plans if not p.waiting], "events": source.events(limit=15),
+            "history": source.history(), "bands": bands, "seen": source.watch_seen(),
+            "reports": source.reports(), "can_propose": source.can_propose(),
+            "csrf": access.csrf, "read_only": read_only, "sections": SECTIONS}
 
 
 def _decide(request: Request, access: Access, csrf: str | None, read_only: bool,

@@ -1,54 +1,99 @@
-// Approve/Reject without leaving the page: the first click disables both buttons, so a
-// double click sends one request (the server decides exactly once in any case).
-document.querySelectorAll("form.decide").forEach((form) => {
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const article = form.closest("article");
-    article.querySelectorAll("button").forEach((b) => { b.disabled = true; });
-    const progress = article.querySelector(".progress");
-    progress.textContent = "Working…";
-    try {
-      const response = await fetch(form.action, {
-        method: "POST", body: new FormData(form), headers: { Accept: "application/json" },
-        credentials: "same-origin",
-      });
-      const decision = await response.json();
-      progress.textContent = `${decision.outcome}: ${decision.message}`;
-      article.querySelector(".status").textContent = decision.outcome;
-      article.dataset.outcome = decision.outcome;
-    } catch (error) {
-      progress.textContent = `failed: ${error}`;
-    }
+// The dashboard's one script. The page works without it (forms post, charts are SVG);
+// with it, decisions happen in place and every section refreshes itself.
+const decided = new Map(); // plan id -> outcome text, kept across live refreshes
+const busy = new Set(); // plan ids whose decision is in flight: their section is not swapped
+
+function notice(text) {
+  const box = document.getElementById("notice");
+  box.hidden = false;
+  box.textContent = text;
+}
+
+async function post(form) {
+  const response = await fetch(form.action, {
+    method: "POST", body: new FormData(form), headers: { Accept: "application/json" },
+    credentials: "same-origin",
   });
+  return response.json();
+}
+
+// Approve/Reject: the first click disables both buttons, so a double click sends one
+// request (the server decides exactly once in any case).
+async function decide(form) {
+  const article = form.closest("article");
+  const id = article.dataset.plan;
+  article.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+  article.querySelector(".progress").textContent = "Working…";
+  busy.add(id);
+  try {
+    const decision = await post(form);
+    decided.set(id, [decision.outcome, `${decision.outcome}: ${decision.message}`]);
+  } catch (error) {
+    decided.set(id, ["error", `failed: ${error}`]);
+  } finally {
+    busy.delete(id);
+    showDecisions();
+  }
+}
+
+async function propose(form) {
+  form.querySelector("button").disabled = true;
+  try {
+    const proposal = await post(form);
+    if (proposal.plan_id) seen.add(proposal.plan_id); // announced by the notice instead
+    notice(proposal.message);
+  } catch (error) {
+    notice(`failed: ${error}`);
+  }
+  await refresh();
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.matches("form.decide")) { event.preventDefault(); decide(form); }
+  if (form.matches("form.propose")) { event.preventDefault(); propose(form); }
 });
 
-// Live updates: every 10 s the page asks /api/state for the latest analysis and plans,
-// refreshes the figures in place, and says when a new plan is waiting.
-const pct = (x) => `${(x * 100).toFixed(1)}%`;
+function showDecisions() {
+  for (const [id, [outcome, text]] of decided) {
+    const plan = document.getElementById(`plan-${id}`);
+    if (!plan) continue;
+    plan.dataset.outcome = outcome;
+    plan.querySelector(".status").textContent = outcome;
+    const progress = plan.querySelector(".progress");
+    if (progress) progress.textContent = text;
+    plan.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+  }
+}
+
+// Live updates: every few seconds each section is rendered afresh by the server and
+// swapped in place (charts, bars, triggers, plans alike); open <details> stay open.
 async function refresh() {
   try {
-    const response = await fetch("/api/state", { credentials: "same-origin" });
+    const response = await fetch("/api/sections", { credentials: "same-origin" });
     if (!response.ok) return;
     const state = await response.json();
-    const spot = document.getElementById("spot-value");
-    if (spot) spot.textContent = `${state.spot_value.toLocaleString("en-US", {
-      minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${state.quote}`;
-    for (const asset of state.assets) {
-      const row = document.querySelector(`tr[data-asset="${asset.asset}"]`);
-      if (!row) continue;
-      row.classList.toggle("breached", asset.breached);
-      row.classList.toggle("ok", !asset.breached);
-      const cell = row.querySelector(".weight-value");
-      if (cell) cell.textContent = pct(asset.weight);
+    for (const [name, html] of Object.entries(state.sections)) {
+      const section = document.getElementById(name);
+      if (!section || (name === "plans" && busy.size)) continue;
+      const open = [...section.querySelectorAll("details[open]")].map((d) => d.id);
+      section.innerHTML = html;
+      open.forEach((id) => { const d = id && document.getElementById(id); if (d) d.open = true; });
     }
-    const shown = new Set([...document.querySelectorAll("article.plan")].map((a) => a.dataset.plan));
-    const fresh = state.plans.filter((p) => p.waiting && !shown.has(p.id));
-    const banner = document.getElementById("new-plan");
-    if (banner && fresh.length) {
-      banner.hidden = false;
-      banner.textContent = `Plan ${fresh[0].id} is waiting for approval: reload to see it.`;
-    }
+    showDecisions();
+    announce(state.waiting);
     document.body.dataset.refreshed = state.as_of;
   } catch (error) { /* the next tick tries again */ }
 }
+
+const seen = new Set([...document.querySelectorAll("article.plan")].map((a) => a.dataset.plan));
+function announce(waiting) {
+  const fresh = waiting.filter((id) => !seen.has(id));
+  fresh.forEach((id) => seen.add(id));
+  if (!fresh.length) return;
+  const banner = document.getElementById("new-plan");
+  banner.hidden = false;
+  banner.textContent = `Plan ${fresh[fresh.length - 1]} is waiting for approval (under Plans).`;
+}
+
 setInterval(refresh, Number(document.body.dataset.refreshMs || 10000));
