@@ -1,0 +1,1 @@
+"""Many portfolios checked against one price tick, as arrays (issue 16)."""
