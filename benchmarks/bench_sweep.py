@@ -7,6 +7,10 @@ round so that the machine's load hits every variant alike. Prints wall and
 CPU time (numba threads: CPU time is summed over them), medians.
 
     python benchmarks/bench_sweep.py --configs 100 --bars 50000 --blocks 1,4,8,16 --repeat 5
+    python benchmarks/bench_sweep.py --configs 10000 --blocks 8 --repeat 1 --check 50
+
+`--check N` runs N configurations of the grid one at a time through
+`loop.simulate_spot` and prints the largest difference from the grid's.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from trimtab.backtest import sweep as sw
-from trimtab.backtest.kernel import block
+from trimtab.backtest.kernel import block, layout, loop
 from trimtab.backtest.schedule import Schedule
 from trimtab.domain.policy import BandSpec, build_policy
 
@@ -46,6 +50,20 @@ def runner(g: sw.Grid, size: int) -> Callable[[], np.ndarray]:
                                        g.use_band, b.sleeve_of, b.tradable, b.params, size)
 
 
+def check(g: sw.Grid, stats: np.ndarray, n: int) -> None:
+    """The largest difference between the grid and n one-at-a-time runs (relative)."""
+    b, worst = g.base, 0.0
+    for k in np.random.default_rng(5).choice(g.bands.shape[0], n, replace=False):
+        params = b.params.copy()
+        params[layout.P_USE_BAND] = g.use_band[k]
+        one = loop.simulate_spot(b.held, b.held_cols, g.looks[0], g.bands[k], b.sleeve_of,
+                                 g.sleeve_bands[k], b.tradable, params, np.zeros(1),
+                                 np.zeros((1, 1)))
+        scale = np.maximum(np.abs(one), 1.0)
+        worst = max(worst, float(np.max(np.abs(stats[k, 0] - one) / scale)))
+    print(f"{n} configurations run one at a time: largest relative difference {worst:.3g}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--assets", type=int, default=10)
@@ -53,6 +71,7 @@ def main() -> None:
     parser.add_argument("--configs", type=int, default=100)
     parser.add_argument("--blocks", default="1,4,8,16")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--check", type=int, default=0)
     args = parser.parse_args()
     g = grid(args.assets, args.bars, args.configs)
     runs = {size: runner(g, size) for size in map(int, args.blocks.split(","))}
@@ -62,6 +81,8 @@ def main() -> None:
         out = run()
         reference = out if reference is None else reference
         assert np.array_equal(out, reference), size
+    if args.check:
+        check(g, reference, args.check)
     for _ in range(args.repeat):
         for size, run in runs.items():
             w0, c0 = time.perf_counter(), time.process_time()

@@ -103,3 +103,24 @@ def test_an_asset_that_is_most_of_the_portfolio_keeps_an_exact_alert_price() -> 
     result = check(build_fleet([(snap, pol)], ("BTC", "USDT")), np.array([1e6, 1.0]))
     assert result.alert_low[0, 0] == state.alert_low
     assert result.alert_high[0, 0] == state.alert_high
+
+
+def test_a_fleet_cut_into_chunks_on_a_local_dask_cluster_gives_the_same_check() -> None:
+    from dask.distributed import Client, LocalCluster
+
+    from trimtab.fleet.distributed import check_on, chunks
+
+    pol = make_policy({"BTC": 0.4, "ETH": 0.3, "USDT": 0.3}, futures={"max_multiple": 1.0})
+    rng = np.random.default_rng(2)
+    pairs = [(make_snapshot({"BTC": 60_000.0, "ETH": 3_000.0},
+                            {a: float(u) for a, u in zip(("BTC", "ETH", "USDT"),
+                                                          rng.uniform(0, 3, 3) * [1, 10, 5e4],
+                                                          strict=True)}), pol)
+             for _ in range(7)]
+    fleet = build_fleet(pairs, ("BTC", "ETH", "USDT"))
+    price = np.array([55_000.0, 3_300.0, 1.0])
+    local = check(fleet, price)
+    with LocalCluster(n_workers=2, threads_per_worker=1) as cluster, Client(cluster) as client:
+        spread = check_on(client, client.scatter(chunks(fleet, 3)), price)
+    for name in ("breached", "sleeve_breached", "alert_low", "alert_high", "multiple", "over"):
+        np.testing.assert_array_equal(getattr(spread, name), getattr(local, name))
