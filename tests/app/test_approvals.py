@@ -197,3 +197,17 @@ def test_a_proposed_plan_older_than_max_plan_age_expires_and_is_never_executed(
     assert journal.plan(plan_id).status == PlanStatus.EXPIRED and sent(journal) == []
     assert approvals(journal).approve(plan_id, Origin.CLI).outcome \
         is ApprovalOutcome.ALREADY_DECIDED
+
+
+def test_every_tab_and_refresh_shares_one_venue_read_per_interval() -> None:
+    from trimtab.app.dashboard import SharedSnapshot
+
+    now = [0.0]
+    reads: list[float] = []
+    shared = SharedSnapshot(lambda: reads.append(now[0]) or object(), ttl=5.0,  # type: ignore
+                            clock=lambda: now[0])
+    for second in range(0, 20):  # 20 tabs a second for 20 seconds
+        now[0] = float(second)
+        for _tab in range(20):
+            shared()
+    assert reads == [0.0, 5.0, 10.0, 15.0]

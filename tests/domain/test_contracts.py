@@ -36,3 +36,18 @@ def test_amount_for_is_the_inverse_of_notional(size: float, inverse: bool, price
     contract = Contract(size, inverse)
     assert contract.notional(contract.amount_for(notional, price), price) == pytest.approx(
         notional, rel=1e-9)
+
+
+def test_an_inverse_contracts_usd_value_is_converted_to_the_usdt_quote() -> None:
+    """The contract's own currency (USD) at its price in the quote, where the snapshot
+    has one; 1:1 otherwise."""
+    from trimtab.domain.snapshot import Snapshot
+
+    short = {"venue": "binance", "symbol": "BTC/USD:BTC", "side": "short", "contracts": 3,
+             "contractSize": 100, "markPrice": 68234.2}
+    priced = Snapshot.model_validate({"as_of": "2025-01-01T00:00:00Z", "positions": [short],
+                                      "prices": {"USD": 0.998}})
+    [position] = priced.positions
+    assert priced.position_notional(position) == pytest.approx(299.4)
+    unpriced = priced.model_copy(update={"prices": {}})
+    assert unpriced.position_notional(position) == 300.0

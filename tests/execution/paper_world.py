@@ -90,7 +90,8 @@ class FaultyVenue:
         return self.inner.fetch_balances()
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False, price: float | None = None) -> VenueOrder:
+                     reduce_only: bool = False, price: float | None = None,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         self.placements += 1
         if self.placements in self.insufficient_at:
             raise InsufficientFunds(self.name, "create_order", "Account has insufficient balance")

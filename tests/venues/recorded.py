@@ -42,7 +42,7 @@ class RecordedServer:
                  body: Any = None) -> Any:
         parsed = urlparse(url)
         query = parse_qs(parsed.query or (body if isinstance(body, str) else "") or "")
-        is_json = isinstance(body, str) and body.startswith("{")
+        is_json = isinstance(body, str) and body[:1] in ("{", "[")
         self.bodies.append(json.loads(body) if is_json else None)
         self.requests.append((method, parsed.path, query))
         answer = self.routes.get((method, parsed.path))

@@ -42,6 +42,8 @@ class FakeBinance:
         self.live_prices: dict[str, float] = {}  # symbol id -> last price, stamped now
         self.open_client_id: str | None = None  # rewrites the recorded open order's id
         self.without_mark = False  # positions answered without their mark price
+        self.hedge_mode = False  # COIN-M positions answered with their side (hedge mode)
+        self.locked: dict[str, tuple[str, str]] = {}  # asset -> (free, locked) answered
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -63,7 +65,11 @@ class FakeBinance:
         if method == "GET" and path in ORDER_PATHS:
             return self._lookup(query)
         if route == "GET /api/v3/account":
-            return recorded("fetchBalance")
+            account = recorded("fetchBalance")
+            for b in account["balances"]:  # as an account with open orders answers
+                if b["asset"] in self.locked:
+                    b["free"], b["locked"] = self.locked[b["asset"]]
+            return account
         if method == "GET" and path in TICKER_PATHS:
             return self._ticker(query)
         if route == "GET /fapi/v3/positionRisk":
@@ -72,7 +78,10 @@ class FakeBinance:
                 del p["markPrice"]  # as a venue that sends no mark price
             return positions
         if route == "GET /dapi/v1/positionRisk":  # COIN-M: the recorded inverse positions
-            return recorded("fetchPositions", 3)
+            positions = recorded("fetchPositions", 3)
+            for p in positions if self.hedge_mode else ():  # as a hedge-mode account answers
+                p["positionSide"] = "SHORT" if p["positionAmt"].startswith("-") else "LONG"
+            return positions
         if route == "GET /api/v3/openOrders":
             orders = recorded("fetchOpenOrders")
             if self.open_client_id:

@@ -75,3 +75,41 @@ def test_the_leverage_cut_reduces_coin_m_contracts_at_100_usd_each_and_sends_the
     sent = [(p, q["quantity"][0], q["reduceOnly"][0]) for m, p, q in fake.requests
             if m == "POST"]
     assert ("/dapi/v1/order", format(coin_m.amount, "g"), "true") in sent
+
+
+def test_a_hedge_mode_short_is_reduced_on_its_own_side(tmp_path: Path) -> None:
+    """Finding 9: a reduce-only order carried no position side; Binance refuses it in
+    hedge mode. ccxt's `hedged` param names the side (positionSide) in its place."""
+    venue, fake = live()
+    fake.hedge_mode = True
+    snap = snapshot_of(venue)
+    short = next(p for p in snap.positions if p.symbol == "BTC/USD:BTC")
+    assert short.hedged and short.side == "short"
+    plan = make_plan(snap, POLICY, rebalance=False, markets=market_rules([venue], NO_WAIT))
+    coin_m = next(o for o in plan.orders if o.symbol == "BTC/USD:BTC")
+    assert coin_m.hedged and coin_m.margin_mode == "cross"
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    snapshot_id, _ = journal.record_document(datetime.now(UTC), "binance", {}, {}, True)
+    journal.add(PlanRow(id="p2", snapshot_id=snapshot_id, analysis_id=None, status="planned",
+                        reason=None, document="{}"))
+    result = Executor(journal, {"binance": venue}, POLICY, NO_WAIT).run("p2", (coin_m,))
+    assert result.stop is None, result.stop
+    [query] = [q for m, p, q in fake.requests if (m, p) == ("POST", "/dapi/v1/order")]
+    assert query["positionSide"] == ["SHORT"] and query["side"] == ["BUY"]
+    assert "reduceOnly" not in query  # in hedge mode the side itself reduces
+
+
+def test_units_locked_in_open_orders_are_a_residual_with_reason_locked() -> None:
+    """Finding 11: the plan sold total units and the executor then sent only the free
+    ones, dropping the rest silently."""
+    venue, fake = live()
+    fake.locked["LTC"] = ("0.11974100", "0.80000000")  # 0.8 LTC held by an open order
+    snap = snapshot_of(venue)
+    [ltc] = [b for b in snap.balances if b.asset == "LTC"]
+    assert ltc.amount == pytest.approx(0.919741) and ltc.free == pytest.approx(0.119741)
+    policy = parse_policy({"targets": {"ETH": 0.5, "USDT": 0.5}})
+    plan = make_plan(snap, policy, markets=market_rules([venue], NO_WAIT))
+    [sell] = [o for o in plan.orders if o.asset == "LTC"]
+    assert sell.amount == pytest.approx(0.119, abs=1e-9)  # the free units, to the lot
+    [locked] = [s for s in plan.skipped if s.reason == "locked"]
+    assert locked.asset == "LTC" and locked.amount == pytest.approx(0.8)

@@ -47,10 +47,34 @@ def test_every_route_needs_the_token(tmp_path: Path) -> None:
 def test_the_token_in_the_url_becomes_a_strict_httponly_cookie(tmp_path: Path) -> None:
     c, _ = client(tmp_path)
     response = c.get(f"/?token={TOKEN}")
-    assert response.status_code == 200
-    cookie = response.headers["set-cookie"].lower()
+    assert response.status_code == 200 and response.url.query == b""  # dropped from the URL
+    [exchange] = response.history
+    assert exchange.status_code == 303
+    cookie = exchange.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     assert c.get("/api/state").status_code == 200  # the cookie carries on
+
+
+def test_the_token_is_refused_in_any_other_url(tmp_path: Path) -> None:
+    c, _ = client(tmp_path)
+    assert c.get(f"/api/state?token={TOKEN}").status_code == 401
+    assert c.get(f"/static/dashboard.css?token={TOKEN}").status_code == 401
+
+
+def test_a_non_ascii_token_is_a_401_not_a_500(tmp_path: Path) -> None:
+    c, _ = client(tmp_path)
+    assert c.get("/?token=tök€n").status_code == 401
+    bearer = {"Authorization": "Bearer t\u00f6ken".encode("latin-1")}
+    assert c.get("/api/state", headers=bearer).status_code == 401  # type: ignore[dict-item]
+
+
+def test_every_answer_carries_the_security_headers(tmp_path: Path) -> None:
+    c, _ = client(tmp_path)
+    for response in (c.get("/", headers=BEARER), c.get("/api/state"), c.get("/nope")):
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
 
 
 def test_state_json_has_the_analysis_and_the_waiting_plan(tmp_path: Path) -> None:
@@ -91,7 +115,11 @@ def test_binding_beyond_loopback_needs_a_configured_token() -> None:
     with pytest.raises(AuthConfigError, match="TRIMTAB_WEB_TOKEN"):
         Access.for_host("0.0.0.0", None)
     assert Access.for_host("127.0.0.1", None).generated
-    assert Access.for_host("0.0.0.0", "s3cret").token == "s3cret"
+    with pytest.raises(AuthConfigError, match="at least 32 characters"):
+        Access.for_host("0.0.0.0", "s")
+    assert Access.for_host("127.0.0.1", "s").token == "s"  # loopback: the user's choice
+    long = "x" * 32
+    assert Access.for_host("0.0.0.0", long).token == long
 
 
 def test_backtest_reports_in_the_folder_open_from_the_page(tmp_path: Path) -> None:

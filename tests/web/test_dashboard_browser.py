@@ -46,12 +46,12 @@ def test_a_double_click_on_approve_executes_the_plan_once(browser: Any,
     page, other = browser.new_page(), browser.new_page()
     for tab in (page, other):  # two tabs show the plan waiting
         tab.goto(f"{dashboard.url}/?token={TOKEN}")
-    outcome = "document.querySelector('#plan-plan-1').dataset.outcome !== undefined"
+    outcome = "#plan-plan-1[data-outcome]"  # a selector: the page's CSP forbids eval
     page.dblclick("#plan-plan-1 button.approve")
-    page.wait_for_function(outcome)
+    page.wait_for_selector(outcome)
     assert page.locator("#plan-plan-1").get_attribute("data-outcome") == "executed"
     other.click("#plan-plan-1 button.approve")  # the stale tab: refused by the database
-    other.wait_for_function(outcome)
+    other.wait_for_selector(outcome)
     assert other.locator("#plan-plan-1").get_attribute("data-outcome") == "already-decided"
     assert [pid for pid, _ in dashboard.executed] == ["plan-1"]
     with dashboard.source.journal.engine.connect() as db:  # each order once, all filled
@@ -81,7 +81,7 @@ def test_the_page_updates_itself_and_announces_a_new_plan(browser: Any,
 
     page = browser.new_page()
     page.goto(f"{dashboard.url}/?token={TOKEN}")
-    page.wait_for_function("document.body.dataset.refreshed !== undefined")
+    page.wait_for_selector("body[data-refreshed]", state="attached")
     assert page.locator("#new-plan").is_hidden()
     with dashboard.source.journal.session() as session:  # watch proposes another plan
         first = session.get_one(PlanRow, "plan-1")

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from trimtab.app.inputs import InputError, load_policy, load_snapshot
+from trimtab.app.lots import estimate, load_ledger
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
 from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
+from trimtab.domain.tax.estimate import PlanTax
+from trimtab.domain.tax.lots import Ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,11 +23,16 @@ class CheckResult:
     snapshot: Snapshot
     analysis: Analysis
     plan: Plan
+    tax: PlanTax | None = None
 
 
-def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0) -> CheckResult:
-    """Analyse a snapshot under a policy and plan the correction."""
+def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0,
+          trades: Sequence[Path] = ()) -> CheckResult:
+    """Analyse a snapshot under a policy and plan the correction (with its tax, given lots)."""
+    if not math.isfinite(cash_flow):
+        raise InputError("--deposit/--withdraw: give a finite amount of the quote currency")
     policy = load_policy(policy_path)
+    ledger = load_ledger(trades, policy)
     snapshot = load_snapshot(snapshot_path)
     try:
         analysis = analyse(snapshot, policy)
@@ -31,8 +41,8 @@ def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0) -> Che
     if cash_flow < 0 and -cash_flow > analysis.spot_value:
         raise InputError(f"--withdraw: {-cash_flow:,.2f} is more than the spot value "
                          f"{analysis.spot_value:,.2f} {policy.quote}")
-    return CheckResult(policy, snapshot, analysis, make_plan(snapshot, policy, analysis,
-                                                             cash_flow=cash_flow))
+    plan = make_plan(snapshot, policy, analysis, cash_flow=cash_flow, lots=ledger)
+    return CheckResult(policy, snapshot, analysis, plan, estimate(plan, snapshot, policy, ledger))
 
 
 def check_venues(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
@@ -52,3 +62,21 @@ def check_venues(policy_path: Path, venues: tuple[str, ...], journal_url: str | 
     except (JournalError, VenueError, SnapshotError) as exc:
         raise InputError(str(exc)) from None
     return CheckResult(policy, snapshot, analysis, make_plan(snapshot, policy, analysis))
+
+
+@dataclass(frozen=True, slots=True)
+class LotsResult:
+    ledger: Ledger
+    prices: dict[str, float]  # from the snapshot, when one was given
+    quote: str
+
+
+def lots(policy_path: Path, trades: Sequence[Path], snapshot_path: Path | None = None,
+         journal_url: str | None = None) -> LotsResult:
+    """The open lots of the trade files (and journal), and the snapshot's prices to value them."""
+    policy = load_policy(policy_path)
+    ledger = load_ledger(trades, policy, journal_url)
+    if snapshot_path is None:
+        return LotsResult(ledger, {}, policy.quote)
+    snapshot = load_snapshot(snapshot_path)
+    return LotsResult(ledger, {a: q.price for a, q in snapshot.prices.items()}, policy.quote)

@@ -7,8 +7,10 @@ path as `trimtab approve`: a plan is decided once, in the database.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,32 @@ from trimtab.execution.states import PlanStatus
 from trimtab.journal.models import EventRow, NotificationRow, OrderRow, PlanRow, WatchCheckRow
 from trimtab.journal.plan_record import RecordError, load_record
 from trimtab.journal.store import Journal
+
+SNAPSHOT_TTL = 5.0  # seconds one venue read serves every tab and refresh
+
+
+@dataclass
+class SharedSnapshot:
+    """One venue read per `ttl` seconds, whatever the number of tabs and refreshes.
+
+    Every page view and 10-second refresh used to take its own snapshot:
+    against a real exchange, rate limits and nonce clashes. Requests that
+    arrive while a read is under way wait for it instead of reading again;
+    a failed read is not kept.
+    """
+
+    take: Callable[[], Snapshot]
+    ttl: float = SNAPSHOT_TTL
+    clock: Callable[[], float] = time.monotonic
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _kept: tuple[float, Snapshot] | None = None
+
+    def __call__(self) -> Snapshot:
+        with self._lock:
+            now = self.clock()
+            if self._kept is None or now - self._kept[0] >= self.ttl:
+                self._kept = (now, self.take())
+            return self._kept[1]
 
 
 @dataclass
@@ -117,5 +145,5 @@ def open_dashboard(options: Options, policy: Policy, journal: Journal, progress:
         progress(f"unresolved: {problem}")
     opener = venues_from_record(journal, options.environ, progress, options.paper_spec,
                                 held=actions)
-    return JournalSource(policy, journal, actions.snapshot, Approvals(journal, opener, policy),
-                         reports_dir)
+    return JournalSource(policy, journal, SharedSnapshot(actions.snapshot),
+                         Approvals(journal, opener, policy), reports_dir)

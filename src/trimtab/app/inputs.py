@@ -32,7 +32,23 @@ def load_policy(path: Path) -> Policy:
     return parse_policy(raw, str(path))
 
 
+BOOLEAN_KEYS = frozenset({"avoid_short_term_gains"})  # the only true/false settings
+
+
+def refuse_booleans(raw: Any, source: str, where: str = "") -> None:
+    """A true/false where a number belongs is an error (pydantic would read it as 1 or 0)."""
+    items = raw.items() if isinstance(raw, dict) else enumerate(raw) \
+        if isinstance(raw, list) else ()
+    for key, value in items:
+        path = f"{where}.{key}" if where else str(key)
+        if isinstance(value, bool) and key not in BOOLEAN_KEYS:
+            raise InputError(f"{source}: {path}: {str(value).lower()} is not a number; "
+                             "write a number")
+        refuse_booleans(value, source, path)
+
+
 def parse_policy(raw: dict[str, Any], source: str = "policy") -> Policy:
+    refuse_booleans(raw, source)
     try:
         return build_policy(raw)
     except ValidationError as exc:
@@ -52,6 +68,7 @@ def load_snapshot(path: Path) -> Snapshot:
 
 
 def parse_snapshot(raw: Any, source: str = "snapshot") -> Snapshot:
+    refuse_booleans(raw, source)
     try:
         return Snapshot.model_validate(raw)
     except ValidationError as exc:

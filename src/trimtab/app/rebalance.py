@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.journaling import journal_plan, new_plan_id, start_status
+from trimtab.app.resume import remaining_legs
 from trimtab.app.wiring import Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
 from trimtab.domain.planning.planner import Plan, make_plan
@@ -71,16 +72,26 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
         analysis = analyse(snapshot, policy)
     except SnapshotError as exc:
         raise InputError(f"snapshot from {', '.join(actions.venues)}: {exc}") from None
-    resumes = journal.unfinished_plan()
-    if resumes:
-        progress(f"plan {resumes} did not finish: planning the rest of it from a new snapshot")
-    plan = make_plan(snapshot, policy, analysis, rebalance=True if resumes else None,
-                     markets=actions.markets())
+    plan = _resume_or_plan(journal, snapshot, analysis, policy, actions, progress)
     plan_id = new_plan_id()
     status = start_status(plan, problems, options.dry_run, policy.mode)
     journal_plan(journal, plan_id, snapshot, analysis, record_of(plan, policy, actions),
                  status, problems, plan.refused)
     return Prepared(policy, actions, snapshot, analysis, plan, plan_id, status, problems)
+
+
+def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, policy: Policy,
+                    actions: VenueActions, progress: Progress) -> Plan:
+    """The legs an unfinished plan still owes (app.resume), else a new plan."""
+    resumes = journal.unfinished_plan()
+    legs = remaining_legs(journal, resumes, snapshot, policy) if resumes else None
+    if resumes and legs is not None and not analysis.stale_prices:
+        progress(f"plan {resumes} did not finish: resuming its {len(legs)} remaining legs")
+        return Plan(orders=legs)
+    if resumes:
+        progress(f"plan {resumes} did not finish: planning the rest of it from a new snapshot")
+    return make_plan(snapshot, policy, analysis, rebalance=True if resumes else None,
+                     markets=actions.markets())
 
 
 def release(prepared: Prepared) -> None:

@@ -20,7 +20,9 @@ from trimtab.backtest.inputs import BacktestError
 from trimtab.backtest.metrics import figures, futures_figures, premium
 from trimtab.backtest.overlay import Overlay
 from trimtab.backtest.schedule import Schedule, ScheduleError
+from trimtab.backtest.tax import tax_figures
 from trimtab.domain.policy import Policy
+from trimtab.domain.tax.settings import TaxSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +84,12 @@ def backtest(policy_path: Path, data_path: Path | None = None, capital: float = 
         raise InputError(f"--schedule: {exc}") from None
     except BacktestError as exc:
         raise InputError(f"{data_path or 'bundled data'}: {exc}") from None
-    return BacktestReport(policy, result, document(result, capital, data_path))
+    return BacktestReport(policy, result, document(result, capital, data_path, policy.tax))
 
 
-def document(result: BacktestResult, capital: float, data_path: Path | None) -> dict[str, Any]:
-    """The JSON object `trimtab backtest --json` prints."""
+def document(result: BacktestResult, capital: float, data_path: Path | None,
+             tax: TaxSettings | None = None) -> dict[str, Any]:
+    """The JSON object `trimtab backtest --json` prints (with `tax` when the policy has [tax])."""
     ours = figures(result.policy.stats, result.index, capital)
     hold = figures(result.hold.stats, result.index, capital)
     if result.overlay is not None and result.policy.futures is not None:
@@ -94,10 +97,17 @@ def document(result: BacktestResult, capital: float, data_path: Path | None) -> 
                                           result.overlay.target, result.overlay.fparams)
         hold["futures"] = futures_figures(result.hold.futures, result.overlay.assets,
                                           result.overlay.target, result.overlay.fparams)
+    extra = premium(ours, hold)
+    if tax is not None:
+        ours["tax"] = tax_figures(result.policy.units, result.inputs, ours["final_value"], tax)
+        hold["tax"] = tax_figures(result.hold.units, result.inputs, hold["final_value"], tax)
+        if ours["tax"] is not None and hold["tax"] is not None:
+            extra["after_tax_final_value"] = (ours["tax"]["after_tax_final_value"]
+                                              - hold["tax"]["after_tax_final_value"])
     return {
         **ours,
         "hold": hold,
-        "premium": premium(ours, hold),
+        "premium": extra,
         "capital": capital,
         "start": result.index[0].isoformat(),
         "end": result.index[-1].isoformat(),

@@ -16,6 +16,7 @@ as one task on a worker, so a sweep that outgrows one machine gets more machines
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,8 @@ def _band_part(part: str) -> Iterator[BandChoice]:
     except ValueError:
         raise SweepError(f"--bands: '{part}' has a width that is not a number") from None
     for width in values:
+        if not (math.isfinite(width) and width >= 0):
+            raise SweepError(f"--bands: '{part}': a width must be a finite number ≥ 0")
         yield BandChoice(f"{kind}:{width:g}", BandSpec(kind=kind, width=width))
 
 

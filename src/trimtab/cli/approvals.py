@@ -12,6 +12,7 @@ from rich.console import Console
 from trimtab.app.approvals import Approvals, Decision, Origin, venues_from_record
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.rebalance import open_or_fail
+from trimtab.app.wiring import lease_wait
 from trimtab.cli.options import JournalOption, fail
 from trimtab.execution.states import ApprovalOutcome
 
@@ -60,6 +61,7 @@ def reject(plan_id: Annotated[str, typer.Argument(help="The plan id to reject.")
 
 def _approvals(journal_url: str | None, policy: Path | None, paper_prices: str | None,
                console: Console) -> Approvals:
+    lease_wait(os.environ)  # a bad TRIMTAB_LEASE_WAIT is bad input before anything starts
     journal = open_or_fail(journal_url)
     opener = venues_from_record(journal, os.environ, console.print, paper_prices)
     return Approvals(journal, opener, load_policy(policy) if policy else None)

@@ -29,7 +29,7 @@ ScheduleOption = Annotated[str | None, typer.Option(
     "Default: none+policy when the policy has schedules (what trimtab watch does: bands "
     "at every bar plus the scheduled rebalances), else none.")]
 CapitalOption = Annotated[float, typer.Option(help="Starting cash in the quote currency.",
-                                             min=0.01)]
+                                             min=0.01, max=1e15)]  # inf printed Infinity
 FillOption = Annotated[int, typer.Option(
     "--fill-limit", help="Forward-fill gaps of at most this many bars (default: refuse gaps).",
     min=0)]
@@ -79,7 +79,10 @@ def backtest(
     if charts is not None:
         from trimtab.reports.charts import write_charts
 
-        write_charts(report.result, charts, f"{policy.name} on {report.document['data']}")
+        try:
+            write_charts(report.result, charts, f"{policy.name} on {report.document['data']}")
+        except OSError as exc:
+            fail(f"--charts: cannot write to {charts} ({exc.strerror or exc})")
     if as_json:
         sys.stdout.write(json.dumps(report.document, indent=2) + "\n")
         return
@@ -132,7 +135,10 @@ def sweep(
     if heatmap is not None:
         from trimtab.reports.charts import write_heatmap
 
-        write_heatmap(report.table, heatmap, metric)
+        try:
+            write_heatmap(report.table, heatmap, metric)
+        except OSError as exc:
+            fail(f"--heatmap: cannot write to {heatmap} ({exc.strerror or exc})")
     if as_json:
         rows = report.table.to_dict(orient="records")
         sys.stdout.write(json.dumps({"configs": rows, "hold": report.hold}, indent=2) + "\n")

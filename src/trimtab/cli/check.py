@@ -13,8 +13,9 @@ from rich.console import Console
 from trimtab.app import check as service
 from trimtab.app.inputs import InputError
 from trimtab.cli.options import JournalOption, PolicyOption, fail
-from trimtab.reports.documents import check_document
+from trimtab.reports.documents import check_document, lots_document
 from trimtab.reports.tables import alert_table, render_check
+from trimtab.reports.tax import lots_table, tax_group
 
 app = typer.Typer()
 
@@ -34,6 +35,10 @@ def check(
     withdraw: Annotated[float, typer.Option(
         help="Plan how to raise this many quote units, selling only overweight assets "
         "when that keeps every band.", min=0)] = 0.0,
+    trades: Annotated[list[Path] | None, typer.Option(
+        "--trades", help="Trade history (CSV: a Binance, Kraken or Coinbase export, or "
+        "trimtab's own lot file), repeatable: every sell then shows the lots it consumes, "
+        "its realised gain and estimated tax.", dir_okay=False, metavar="FILE")] = None,
 ) -> None:
     """Weights vs bands, triggers, alert prices and the orders that correct the drift.
 
@@ -46,17 +51,19 @@ def check(
     if deposit and withdraw:
         fail("--deposit and --withdraw: give one of them, not both")
     try:
-        result = service.check(policy, snapshot, deposit - withdraw)
+        result = service.check(policy, snapshot, deposit - withdraw, trades or ())
     except InputError as exc:
         fail(str(exc))
     if as_json:
-        sys.stdout.write(json.dumps(check_document(result.analysis, result.plan), indent=2,
-                                    default=str) + "\n")
+        doc = check_document(result.analysis, result.plan, result.tax)
+        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
         return
     console = Console()
     console.print(f"[bold]trimtab check[/] — {snapshot} at {result.snapshot.as_of.isoformat()}"
                   f", policy {policy}")
     render_check(console, result.analysis, result.plan)
+    if result.tax is not None and not result.plan.refused:
+        console.print(tax_group(result.plan, result.tax, result.policy.quote))
 
 
 @app.command()
@@ -95,3 +102,34 @@ def alerts(
                                     indent=2) + "\n")
         return
     Console().print(alert_table(result.analysis))
+
+
+@app.command()
+def lots(
+    policy: PolicyOption,
+    trades: Annotated[list[Path] | None, typer.Option(
+        "--trades", help="Trade history (CSV exports of Binance, Kraken, Coinbase, or "
+        "trimtab's lot file), repeatable.", dir_okay=False, metavar="FILE")] = None,
+    journal: Annotated[str | None, typer.Option(
+        "--journal", help="Add the fills trimtab itself journaled (SQLAlchemy URL).",
+        metavar="URL")] = None,
+    snapshot: Annotated[Path | None, typer.Option(
+        "--snapshot", "-s", help="Snapshot whose prices value the lots (unrealised gain).",
+        dir_okay=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Open lots per asset: units, cost basis and unrealised gain.
+
+    Lots come from the trade files (and the journal's own fills with --journal)
+    replayed under the method of the policy's tax table
+    (FIFO by default); transfers move lots between venues without realising
+    anything. Exit status 0, or 2 for invalid input (the row is named).
+    """
+    try:
+        result = service.lots(policy, trades or [], snapshot, journal)
+    except InputError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(lots_document(result.ledger, result.prices), indent=2) + "\n")
+        return
+    Console().print(lots_table(result.ledger, result.prices, result.quote))

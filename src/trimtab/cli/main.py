@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 COMMANDS: dict[str, str] = {
     "check": "trimtab.cli.check",
     "alerts": "trimtab.cli.check",
+    "lots": "trimtab.cli.check",
     "rebalance": "trimtab.cli.rebalance",
     "journal": "trimtab.cli.rebalance",
     "watch": "trimtab.cli.watch",
@@ -69,9 +70,24 @@ def run() -> None:
     start reconciles whatever an execution left unfinished.
     """
     try:
-        app(prog_name="trimtab")
-    except Exception as exc:
+        from typer.core import _click  # type: ignore[attr-defined]  # typer's vendored click
+    except ImportError:  # typer before it vendored click
+        import click as _click  # type: ignore[no-redef]
+    from typer.exceptions import Abort
+
+    try:
+        code = app(prog_name="trimtab", standalone_mode=False)
+    except _click.ClickException as exc:  # a bad option or argument: one line, not a panel
+        known = len(sys.argv) > 1 and sys.argv[1] in COMMANDS
+        hint = f"; see trimtab {sys.argv[1]} --help" if known else "; see trimtab --help"
+        sys.stderr.write(f"error: {exc.format_message()}{hint}\n")
+        raise SystemExit(exc.exit_code) from None
+    except Abort:
+        sys.stderr.write("aborted\n")
+        raise SystemExit(1) from None
+    except Exception as exc:  # the last line of defence
         raise SystemExit(internal_error(exc)) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 def internal_error(exc: BaseException) -> int:

@@ -20,7 +20,7 @@ from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.opening import open_journal
-from trimtab.journal.store import JournalError
+from trimtab.journal.store import Journal, JournalError
 from trimtab.reports.rebalance import (
     before_after_table,
     execution_table,
@@ -114,6 +114,18 @@ def _execute(console: Console, as_json: bool, prepared: service.Prepared) -> Non
         raise typer.Exit(1)
 
 
+def _check(opened: Journal) -> None:
+    from trimtab.journal.checking import check_journal
+
+    problems = check_journal(opened)
+    for problem in problems:
+        sys.stdout.write(f"{problem}\n")
+    if problems:
+        raise typer.Exit(1)
+    sys.stdout.write("journal sound: database intact, every status, order and amount valid\n")
+    raise typer.Exit(0)
+
+
 def _confirm(count: int) -> bool:
     if not sys.stdin.isatty():
         fail("confirmation needed: run in a terminal, or pass --yes (or set mode = \"auto\")")
@@ -135,6 +147,9 @@ def _finish(console: Console, as_json: bool, plan_id: str, status: PlanStatus,
 
 @app.command("journal")
 def journal_command(
+    action: Annotated[str | None, typer.Argument(
+        help="`check`: verify the journal (SQLite's integrity, then trimtab's invariants); "
+        "exit 0 when sound, 1 with one line per problem.")] = None,
     journal: JournalOption = None,
     limit: Annotated[int, typer.Option(help="How many recent plans (or checks).", min=1)] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -143,8 +158,12 @@ def journal_command(
         "what was decided.")] = False,
 ) -> None:
     """Recent plans, newest first, with their orders and the reasons runs stopped."""
+    if action not in (None, "check"):
+        fail(f"journal: unknown action '{action}'; the only one is `check`")
     try:
         opened = open_journal(journal)
+        if action == "check":
+            _check(opened)
         if watch:
             from trimtab.reports.watch import render_watch_history, watch_document
             checks = watch_checks(opened, limit)

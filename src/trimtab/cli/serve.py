@@ -12,7 +12,7 @@ from rich.console import Console
 from trimtab.app.dashboard import open_dashboard
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.rebalance import open_or_fail
-from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options
+from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options, lease_wait
 from trimtab.cli.options import (
     HoldingsOption,
     JournalOption,
@@ -63,6 +63,7 @@ def serve(
     try:
         access = Access.for_host(host, os.environ.get(ENV_TOKEN))
         pol = load_policy(policy)
+        lease_wait(os.environ)  # checked now, not at the first approval
         options = Options(policy, tuple(venue or [PAPER]), journal, paper_prices, paper_start,
                           holdings, environ=os.environ)
         source = open_dashboard(options, pol, open_or_fail(journal), console.print, reports)

@@ -17,7 +17,7 @@ from rich.live import Live
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.rebalance import open_or_fail
 from trimtab.app.watching import WatchActions, recover
-from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options, open_actions
+from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options, lease_wait, open_actions
 from trimtab.cli.options import (
     HoldingsOption,
     JournalOption,
@@ -109,6 +109,7 @@ def _build(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
            replay_text: str | None, interval: float | None, console: Console
            ) -> tuple[Watcher, datetime | None]:
     policy = load_policy(policy_path)
+    lease_wait()  # a bad TRIMTAB_LEASE_WAIT is bad input before the loop starts
     replay = Replay.parse(replay_text) if replay_text else None
     if replay is not None and venues != (PAPER,):
         raise InputError("--replay: replays run on the paper exchange only")
@@ -117,8 +118,14 @@ def _build(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
     journal = open_or_fail(journal_url)
     stop = threading.Event()
     clock: ReplayClock | SystemClock = ReplayClock(replay.start) if replay else SystemClock(stop)
+    prices = ReplayPrices(clock) if replay else None
+    if replay is not None and prices is not None:
+        first, last = prices.span()
+        if replay.start.date() < first or replay.end.date() > last:
+            raise InputError(f"--replay: the bundled closes cover {first} to {last}; give "
+                             "FROM..TO inside that span")
     options = Options(policy_path, venues, journal_url, paper_prices, paper_start,
-                      holdings, prices=ReplayPrices(clock) if replay else None)
+                      holdings, prices=prices)
     actions = open_actions(options, policy, journal, console.print)
     for problem in recover(actions):
         console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)

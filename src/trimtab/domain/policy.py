@@ -120,6 +120,10 @@ class Schedule(Strict):
         if self.cron is not None and len(self.cron.split()) != 5:
             raise ValueError(f"cron '{self.cron}' needs five fields: minute hour day month "
                              "weekday")
+        if self.cron is not None:
+            from trimtab.domain.calendar import cron_trigger  # calendar imports this module
+
+            cron_trigger(self)  # '99 99 * * *' is refused here, not in the watch loop
         return self
 
     @property
@@ -170,6 +174,22 @@ class Execution(Strict):
         "run stops. Orders are never re-sent.")
 
 
+class Optimiser(Strict):
+    """Weights of the optimising planner's objective (planner = "optimal")."""
+
+    cost_weight: NonNegative = Field(
+        1.0, description="Weight of fees + slippage (as a fraction of portfolio value) "
+        "against the squared drift from the targets.")
+    tax_weight: NonNegative = Field(
+        1.0, description="Weight of the estimated tax (a fraction of portfolio value) "
+        "against the squared drift; 0 ignores tax.")
+    bands: Literal["hard", "soft"] = Field(
+        "hard", description="hard: every tradable asset ends inside its band (or the plan is "
+        "refused); soft: leaving a band costs band_weight × the distance outside it.")
+    band_weight: NonNegative = Field(
+        10.0, description="soft bands: penalty per unit of weight outside a band.")
+
+
 class Policy(Strict):
     """A complete, validated policy (after a profile has been applied)."""
 
@@ -204,6 +224,10 @@ class Policy(Strict):
     schedules: tuple[Schedule, ...] = Field(
         (), description="Calendar triggers ([[schedules]] tables).")
     alerts: Alerts = Field(default_factory=Alerts)
+    planner: Literal["rules", "optimal"] = Field(
+        "rules", description="rules: the band rules (rebalance_to, scope); optimal: minimise "
+        "drift² + costs + tax inside the bands (cvxpy).")
+    optimiser: Optimiser = Field(default_factory=Optimiser)
     tax: TaxSettings | None = Field(
         None, description="Tax lots and rates ([tax]): plans then show the gains and the "
         "estimated tax each sell realises. An estimate, not tax advice.")
@@ -212,12 +236,22 @@ class Policy(Strict):
     def _allocation_is_complete(self) -> Policy:
         if not self.targets and not self.sleeves:
             raise ValueError("targets: give [targets] or [sleeves.NAME] (or a profile)")
+        owner: dict[str, str] = {}
         for name, sleeve in self.sleeves.items():
             for member in sleeve.members:
                 if member in self.targets:
                     raise ValueError(f"sleeves.{name}.members.{member}: also listed in [targets]")
+                if member in owner:
+                    raise ValueError(f"sleeves.{name}.members.{member}: also a member of sleeve "
+                                     f"{owner[member]}; an asset belongs to one sleeve")
+                owner[member] = name
                 if name in self.targets:
                     raise ValueError(f"sleeves.{name}: a sleeve and an asset share the name")
+        known = {*self.targets, *owner, *self.sleeves}
+        for name in self.bands.overrides:
+            if name not in known:
+                raise ValueError(f"bands.overrides.{name}: not an asset or sleeve of this "
+                                 "policy; remove it or check its spelling")
         for asset in self.exclude:
             if asset in self.asset_targets() or asset == self.quote:
                 raise ValueError(f"exclude.{asset}: a targeted asset or the quote cannot be "

@@ -8,15 +8,18 @@ model that a hand-written JSON snapshot does.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from trimtab.domain.contracts import Contract
 
 WALLET = "wallet"
 DEFAULT_FUNDING_INTERVAL_HOURS = 8.0
+EARLIEST = datetime(2009, 1, 1, tzinfo=UTC)  # no crypto price is older
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(minutes=5)  # venue clocks run a little ahead
 
 PositivePrice = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -41,6 +44,9 @@ class Balance(Frozen):
     venue: str = Field(min_length=1)
     asset: str = Field(min_length=1)
     amount: Amount
+    free: Amount | None = Field(
+        None, description="Units free to trade (the rest is locked in open orders); "
+        "absent: all of them.")
 
 
 class Position(Frozen):
@@ -58,6 +64,8 @@ class Position(Frozen):
     entry_price: PositivePrice | None = Field(None, alias="entryPrice")
     leverage: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     margin_mode: Literal["cross", "isolated"] | None = Field(None, alias="marginMode")
+    hedged: bool = Field(False, description="Held in hedge mode (a long and a short side per "
+                         "symbol): orders reducing it must name its side.")
     collateral: Amount | None = Field(None, description="Margin balance backing the position.")
     initial_margin: Amount | None = Field(None, alias="initialMargin")
     maintenance_margin: Amount | None = Field(None, alias="maintenanceMargin")
@@ -85,6 +93,11 @@ class Position(Frozen):
     def inverse(self) -> bool:
         """Inverse contracts settle in the base coin and have a fixed quote value."""
         return self.settle == self.base
+
+    @property
+    def quote(self) -> str:
+        """The contract's quote currency: USD for BTC/USD:BTC, USDC for ADA/USDC:USDC."""
+        return self.symbol.split("/", 1)[1].split(":", 1)[0]
 
     @property
     def contract(self) -> Contract:
@@ -152,6 +165,33 @@ class Snapshot(Frozen):
             return {k: {"rate": v} if isinstance(v, int | float) else v for k, v in value.items()}
         return value
 
+    @model_validator(mode="after")
+    def _dates_in_range(self) -> Snapshot:
+        """A snapshot dated year 1 overflowed date arithmetic; a price from the future is a typo."""
+        if not EARLIEST <= self.as_of <= LATEST:
+            raise ValueError(f"as_of: {self.as_of:%Y-%m-%d} is outside 2009-01-01…2100-01-01")
+        for asset, quote in self.prices.items():
+            if quote.timestamp is not None and not (
+                    EARLIEST <= quote.timestamp <= self.as_of + FUTURE_SLACK):
+                raise ValueError(f"prices.{asset}.timestamp: {quote.timestamp:%Y-%m-%d %H:%M} "
+                                 "is after the snapshot's as_of (or before 2009)")
+        return self
+
+    def quote_rate(self, currency: str) -> float:
+        """The price of a contract's quote currency (USD, USDC) in the snapshot's quote.
+
+        Taken 1:1 when the snapshot has no price for it: those currencies are the
+        quote itself or a dollar stablecoin, and the venue snapshot prices them
+        whenever a route exists.
+        """
+        quote = self.prices.get(currency)
+        return quote.price if quote is not None else 1.0
+
+    def position_notional(self, position: Position) -> float:
+        """The position's notional converted to the snapshot's quote (the one rule)."""
+        return position.contract.notional(position.contracts, position.mark_price,
+                                          self.quote_rate(position.quote))
+
     def price_time(self, asset: str) -> datetime:
         quote = self.prices[asset]
         return quote.timestamp if quote.timestamp is not None else self.as_of
@@ -161,6 +201,14 @@ class Snapshot(Frozen):
         out: dict[str, float] = defaultdict(float)
         for b in self.balances:
             out[b.asset] += b.amount
+        return dict(out)
+
+    def locked_by_venue(self, asset: str) -> dict[str, float]:
+        """Units of one asset per venue that are held but not free to trade."""
+        out: dict[str, float] = defaultdict(float)
+        for b in self.balances:
+            if b.asset == asset and b.free is not None and b.free < b.amount:
+                out[b.venue] += b.amount - b.free
         return dict(out)
 
     def by_venue(self, asset: str) -> dict[str, float]:

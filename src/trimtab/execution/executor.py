@@ -167,7 +167,8 @@ class Executor:
         self.progress(f"sending {cid}: {order.side} {amount} {order.symbol} on {order.venue}")
         try:
             sent = venue.create_order(order.symbol, order.side, amount, cid,
-                                      reduce_only=order.reduce_only, price=price)
+                                      reduce_only=order.reduce_only, price=price,
+                                      hedged=order.hedged, margin_mode=order.margin_mode)
         except OutcomeUnknown as exc:
             self.journal.update_order(cid, state=OrderState.UNKNOWN, reason=str(exc))
             row = self.journal.order(cid)

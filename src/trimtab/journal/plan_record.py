@@ -49,6 +49,8 @@ class StoredOrder(Frozen):
     fee: float
     slippage: float
     reduce_only: bool = False
+    hedged: bool = False
+    margin_mode: Literal["cross", "isolated"] | None = None
 
     def to_order(self) -> Order:
         return Order(**self.model_dump())

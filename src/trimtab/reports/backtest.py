@@ -49,10 +49,34 @@ def render_backtest(console: Console, doc: dict[str, Any]) -> None:
     console.print(table)
     if "futures" in doc:
         render_futures(console, doc["futures"], doc["hold"]["futures"])
+    if doc.get("tax") and doc["hold"].get("tax"):
+        render_tax(console, doc["tax"], doc["hold"]["tax"])
     extra = doc["premium"]
     cagr = "–" if extra["cagr"] is None else f"{extra['cagr']:+.2%} a year"
     console.print(f"rebalancing premium over holding: {extra['final_value']:+,.2f} "
                   f"({extra['relative']:+.1%}), CAGR {cagr}")
+
+
+TAX_ROWS = [
+    ("realised gain, short-term", "realised_short", "{:,.2f}"),
+    ("realised gain, long-term", "realised_long", "{:,.2f}"),
+    ("tax on realised gains", "tax", "{:,.2f}"), ("  of which accrued", "tax_accrued", "{:,.2f}"),
+    ("after-tax final value", "after_tax_final_value", "{:,.2f}"),
+    ("tax if liquidated at the end", "tax_if_liquidated", "{:,.2f}"),
+    ("after-tax liquidation value", "after_tax_liquidation_value", "{:,.2f}"),
+]
+
+
+def render_tax(console: Console, ours: dict[str, Any], hold: dict[str, Any]) -> None:
+    """The [tax] model's figures: an estimate paid from outside the portfolio."""
+    table = Table(title="Tax (an estimate; taxes paid from outside the portfolio)",
+                  title_justify="left")
+    table.add_column("figure")
+    table.add_column("policy", justify="right")
+    table.add_column("hold", justify="right")
+    for label, key, fmt in TAX_ROWS:
+        table.add_row(label, _cell(ours, key, fmt), _cell(hold, key, fmt))
+    console.print(table)
 
 
 FUTURES_ROWS = [

@@ -8,10 +8,17 @@ from typing import Any
 
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.planner import Plan
+from trimtab.domain.tax.estimate import OrderTax, PlanTax
+from trimtab.domain.tax.lots import Ledger
 
 
-def check_document(analysis: Analysis, plan: Plan) -> dict[str, Any]:
-    """The check's analysis and plan; weights are fractions, money in quote units."""
+def check_document(analysis: Analysis, plan: Plan, tax: PlanTax | None = None
+                   ) -> dict[str, Any]:
+    """The check's analysis and plan; weights are fractions, money in quote units.
+
+    With a tax estimate every order carries `tax` (null for buys and futures)
+    and `totals.tax` the plan's gains and tax; each hedge its `deferred_tax`.
+    """
     f = analysis.futures
     return {
         "quote": analysis.quote,
@@ -53,13 +60,13 @@ def check_document(analysis: Analysis, plan: Plan) -> dict[str, Any]:
                                "alternative": h.alternative.symbol if h.alternative else None}
                               for h in analysis.hedge_funding],
         },
-        **plan_document(plan),
+        **plan_document(plan, tax),
     }
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """Orders, skipped orders, hedges, residual breaches and refusals."""
-    return {
+def plan_document(plan: Plan, tax: PlanTax | None = None) -> dict[str, Any]:
+    """Orders, skipped orders, hedges, residual breaches and refusals (and tax, if estimated)."""
+    doc: dict[str, Any] = {
         "orders": [asdict(o) for o in plan.orders],
         "skipped": [asdict(s) for s in plan.skipped],
         "hedges": [{**asdict(h), "multiple_after": finite(h.multiple_after)}
@@ -69,6 +76,60 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "cash_flows": [{"venue": v, "amount": a} for v, a in plan.cash_flows],
         "totals": {"fees": plan.fees, "slippage": plan.slippage, "turnover": plan.turnover},
     }
+    if tax is not None:
+        for order, taxed in zip(doc["orders"], tax.orders, strict=True):
+            order["tax"] = order_tax_document(taxed)
+        for hedge in doc["hedges"]:
+            hedge["deferred_tax"] = tax.deferred_for(hedge["asset"])
+        doc["totals"]["tax"] = total_tax_document(tax)
+    return doc
+
+
+def order_tax_document(taxed: OrderTax | None) -> dict[str, Any] | None:
+    """One order's `tax` field: the lots it consumes, gains and tax short/long."""
+    if taxed is None:
+        return None
+    d = taxed.disposal
+    return {
+        "lots": [{"lot_id": u.lot_id, "units": u.units, "cost": u.cost, "proceeds": u.proceeds,
+                  "gain": u.gain, "acquired": u.acquired.isoformat(),
+                  "term": "long" if u.long_term else "short"} for u in d.uses],
+        "uncovered_units": d.uncovered_units, "cost_basis": d.cost, "proceeds": d.proceeds,
+        "gain_short": d.gain_short, "gain_long": d.gain_long,
+        "tax_short": taxed.tax_short, "tax_long": taxed.tax_long, "tax": taxed.tax,
+    }
+
+
+def total_tax_document(tax: PlanTax) -> dict[str, Any]:
+    """The plan's `totals.tax`: gains and tax short/long, the settings used, the budget."""
+    s = tax.settings
+    return {
+        "gain_short": tax.gain_short, "gain_long": tax.gain_long,
+        "tax_short": tax.tax_short, "tax_long": tax.tax_long, "total": tax.total,
+        "method": s.method, "long_term_days": s.long_term_days,
+        "short_term_rate": s.short_term_rate, "long_term_rate": s.long_term_rate,
+        "budget": s.budget, "over_budget": str(tax.over_budget) if tax.over_budget else None,
+    }
+
+
+def lots_document(ledger: Ledger, prices: dict[str, float]) -> dict[str, Any]:
+    """`trimtab lots --json`: every open lot, and per asset units, cost and unrealised gain."""
+    rows: list[dict[str, Any]] = []
+    for lot in sorted(ledger.lots, key=lambda x: (x.asset, x.acquired)):
+        price = prices.get(lot.asset)
+        value = None if price is None else lot.units * price
+        rows.append({"lot_id": lot.lot_id, "asset": lot.asset, "venue": lot.venue,
+                     "acquired": lot.acquired.isoformat(), "units": lot.units, "cost": lot.cost,
+                     "unit_cost": lot.unit_cost, "value": value,
+                     "unrealised": None if value is None else value - lot.cost})
+    assets: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        a = assets.setdefault(row["asset"], {"units": 0.0, "cost": 0.0, "unrealised": 0.0})
+        a["units"] += row["units"]
+        a["cost"] += row["cost"]
+        a["unrealised"] = (None if row["unrealised"] is None or a["unrealised"] is None
+                           else a["unrealised"] + row["unrealised"])
+    return {"lots": rows, "assets": assets}
 
 
 def finite(value: float) -> float | None:

@@ -20,6 +20,10 @@ CLIENT_ID_LOOKUP = frozenset({"binance", "binanceusdm", "binancecoinm", "bybit",
 # and the order could then not be found again by trimtab's id after a restart).
 CLIENT_ID_PARAMS: Mapping[str, str] = {"coinbase": "client_order_id"}
 
+# Venues that read the margin mode on every contract order (OKX's tdMode): an order
+# sent as cross against an isolated position is refused there.
+MARGIN_MODE_PER_ORDER = frozenset({"okx", "bitget"})
+
 # fetchPositions answers for one contract family per call on these venues: each
 # tuple lists ccxt's own params for every family an account may hold. Elsewhere
 # one unified call returns them all.
@@ -44,3 +48,8 @@ def buys_by_cost(exchange: Any) -> bool:
 def client_id_param(exchange_id: str) -> str:
     """The createOrder param that carries trimtab's client order id on this venue."""
     return CLIENT_ID_PARAMS.get(exchange_id, "clientOrderId")
+
+
+def takes_margin_mode(exchange_id: str) -> bool:
+    """Whether a contract order names the margin mode of the position it trades."""
+    return exchange_id in MARGIN_MODE_PER_ORDER

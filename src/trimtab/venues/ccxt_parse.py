@@ -60,6 +60,7 @@ def position_of(venue: str, raw: Mapping[str, Any], marks: Mapping[str, Ticker]
             "markPrice": mark, "markEstimated": estimated,
             "entryPrice": number(raw.get("entryPrice")) or None,
             "leverage": number(raw.get("leverage")) or None,
+            "hedged": bool(raw.get("hedged")),
             # the margin fields the margin trigger reads; a missing liquidation price is
             # estimated by the domain (and labelled an estimate)
             "marginMode": raw.get("marginMode") if raw.get("marginMode") in MARGIN_MODES

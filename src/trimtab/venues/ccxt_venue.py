@@ -8,6 +8,7 @@ reads itself (see `retry.py`) and never re-sends a placement.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from trimtab.venues.capabilities import (
     buys_by_cost,
     client_id_param,
     position_queries,
+    takes_margin_mode,
 )
 from trimtab.venues.ccxt_parse import funding_of, number, position_of, ticker_of
 from trimtab.venues.credentials import Credentials, load_credentials
@@ -41,6 +43,7 @@ from trimtab.venues.port import (
     Ticker,
     VenueOrder,
 )
+from trimtab.venues.settings import apply_settings, venue_settings
 
 T = TypeVar("T")
 
@@ -77,7 +80,10 @@ class CcxtVenue:
 
     def fetch_balances(self) -> Balances:
         raw = self._read("fetch_balance", self.exchange.fetch_balance)
-        return Balances(total=_amounts(raw.get("total")), free=_amounts(raw.get("free")))
+        # a zero free amount is kept (all locked); an asset ccxt gives no free amount for
+        # is left out of `free` (unknown)
+        free = {a: float(v) for a, v in (raw.get("free") or {}).items() if v is not None}
+        return Balances(total=_amounts(raw.get("total")), free=free)
 
     def fetch_tickers(self, symbols: list[str]) -> Mapping[str, Ticker]:
         if len(symbols) > 1 and self.exchange.has.get("fetchTickers"):
@@ -145,17 +151,25 @@ class CcxtVenue:
         return {s: funding_of(r) for s, r in raw.items() if r.get("fundingRate") is not None}
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False, price: float | None = None) -> VenueOrder:
+                     reduce_only: bool = False, price: float | None = None,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         """A market order of `amount`; a spot buy on a venue that buys by cost gets the price.
 
         Where ccxt's own option `createMarketBuyOrderRequiresPrice` is set
         (Coinbase, Gate, ...), ccxt computes the cost to spend as amount ×
         price and cuts it with its cost precision; elsewhere the price is not
-        sent, as a market order needs none.
+        sent, as a market order needs none. A hedge-mode position is reduced
+        through ccxt's unified `hedged` param (ccxt then names the side:
+        Binance positionSide, OKX posSide, Bybit positionIdx); its margin mode
+        is sent where the venue reads one per order (OKX tdMode).
         """
         params: dict[str, Any] = {client_id_param(self.exchange.id): client_order_id}
         if reduce_only:
             params["reduceOnly"] = True
+        if hedged:
+            params["hedged"] = True
+        if margin_mode and takes_margin_mode(self.exchange.id):
+            params["marginMode"] = margin_mode
         market = (self.exchange.markets or {}).get(symbol) or {}
         by_cost = side == "buy" and market.get("spot") and buys_by_cost(self.exchange)
         try:
@@ -241,13 +255,17 @@ class CcxtVenue:
 
 def open_ccxt_venue(exchange_id: str, name: str | None = None,
                     environ: Mapping[str, str] | None = None) -> CcxtVenue:
-    """A ccxt venue with credentials from the environment or keyring."""
+    """A ccxt venue with credentials from the environment or keyring, and its settings
+    (sandbox, ccxt options: see `settings.py`) from the environment."""
     if exchange_id not in ccxt.exchanges:
         raise Fatal(exchange_id, "open", f"'{exchange_id}' is not a ccxt exchange id")
     credentials = load_credentials(name or exchange_id, environ)
+    settings = venue_settings(name or exchange_id, os.environ if environ is None else environ)
     config: dict[str, Any] = {**credentials.values, "enableRateLimit": True,
                               "options": {"maxRetriesOnFailure": 0}}
-    return CcxtVenue(getattr(ccxt, exchange_id)(config), name, credentials)
+    exchange = getattr(ccxt, exchange_id)(config)
+    apply_settings(exchange, name or exchange_id, settings)
+    return CcxtVenue(exchange, name, credentials)
 
 
 def _amounts(raw: Mapping[str, Any] | None) -> dict[str, float]:

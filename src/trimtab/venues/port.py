@@ -103,11 +103,13 @@ class Venue(Protocol):
     def fetch_funding_rates(self, symbols: list[str]) -> Mapping[str, FundingRate]: ...
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False, price: float | None = None) -> VenueOrder:
+                     reduce_only: bool = False, price: float | None = None,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         """Place a market order; raises OutcomeUnknown when it may have been accepted.
 
         `price` is the price the amount was sized at: a venue that buys at
-        market by the cost to spend is sent amount × price.
+        market by the cost to spend is sent amount × price. `hedged` and
+        `margin_mode` are those of the position a reduce-only order reduces.
         """
         ...
 

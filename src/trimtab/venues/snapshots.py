@@ -29,9 +29,7 @@ Leg = tuple[str, bool]  # (symbol, inverted: the asset is that market's quote)
 def take_snapshot(venues: Sequence[Venue], quote: str, assets: set[str], backoff: Backoff,
                   wallet: Mapping[str, float] | None = None) -> Snapshot:
     """Balances, prices, positions and funding of `venues` now, wallet included."""
-    balances = [Balance(venue=v.name, asset=a, amount=u)
-                for v in venues for a, u in backoff.call(v.fetch_balances).total.items()
-                if u > 0]
+    balances = [b for v in venues for b in _balances(v, backoff)]
     balances += [Balance(venue="wallet", asset=a, amount=u) for a, u in (wallet or {}).items()]
     positions: list[Position] = []
     funding: dict[str, FundingRate] = {}
@@ -42,11 +40,20 @@ def take_snapshot(venues: Sequence[Venue], quote: str, assets: set[str], backoff
         notes += read.notes
         if read.positions:
             funding.update(_funding(venue, read.positions, backoff, notes))
-    wanted = (assets | {b.asset for b in balances}) - {quote}
+    # the quote currencies of contracts (USD of BTC/USD:BTC) convert their notional
+    wanted = (assets | {b.asset for b in balances} | {p.quote for p in positions}) - {quote}
     prices = _prices(venues, quote, wanted, backoff, notes)
     return Snapshot.model_validate({
         "as_of": venues[0].now(), "balances": balances, "positions": positions,
         "funding_rates": funding, "prices": {quote: 1.0, **prices}, "notes": notes})
+
+
+def _balances(venue: Venue, backoff: Backoff) -> list[Balance]:
+    """Units held per asset, with the free part where some are locked in open orders."""
+    read = backoff.call(venue.fetch_balances)
+    return [Balance(venue=venue.name, asset=a, amount=u,
+                    free=free if (free := read.free.get(a)) is not None and free < u else None)
+            for a, u in read.total.items() if u > 0]
 
 
 def _funding(venue: Venue, positions: Sequence[Position], backoff: Backoff,

@@ -36,6 +36,11 @@ class ReplayPrices:
     def now(self) -> datetime:
         return self.clock.now()
 
+    def span(self) -> tuple[date, date]:
+        """The first and the last day the closes cover."""
+        return ((self.ends[0] - timedelta(days=1)).date(),
+                (self.ends[-1] - timedelta(days=1)).date())
+
     def spec(self) -> str:
         """The history day this replay shows now: an approval reopens the paper venue there."""
         index = max(bisect.bisect_right(self.ends, self.clock.now()) - 1, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
@@ -17,6 +18,15 @@ from trimtab.web.auth import COOKIE, Access
 from trimtab.web.charts import history_lines
 
 HERE = Path(__file__).parent
+# The page loads its own script and style only; inline style attributes draw the bars.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def create_app(source: DashboardSource, access: Access, *, read_only: bool = False,
@@ -31,13 +41,22 @@ def create_app(source: DashboardSource, access: Access, *, read_only: bool = Fal
     templates.env.filters["zip"] = zip
     templates.env.globals["history_lines"] = history_lines
 
-    @app.get("/", response_class=HTMLResponse)
-    def dashboard(request: Request) -> HTMLResponse:
-        response = templates.TemplateResponse(request, "dashboard.html", {
-            **_page(source, access, read_only), "refresh_ms": refresh_ms})
-        if request.query_params.get("token"):
-            response.set_cookie(COOKIE, access.token, httponly=True, samesite="strict")
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
         return response
+
+    @app.get("/", response_class=HTMLResponse)
+    def dashboard(request: Request) -> Any:
+        if request.query_params.get("token"):  # exchanged once for the cookie, then dropped
+            others = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+            response = RedirectResponse("/" + (f"?{urlencode(others)}" if others else ""),
+                                        status_code=303)
+            response.set_cookie(COOKIE, access.token, httponly=True, samesite="strict")
+            return response
+        return templates.TemplateResponse(request, "dashboard.html", {
+            **_page(source, access, read_only), "refresh_ms": refresh_ms})
 
     @app.get("/api/state")
     def state() -> JSONResponse:

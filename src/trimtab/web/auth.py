@@ -2,9 +2,12 @@
 
 Every request needs the access token: from `TRIMTAB_WEB_TOKEN`, or, when
 that is unset and the server binds to loopback, a random token printed
-once at start-up (as Jupyter does). The token arrives once as `?token=`
-and lives on in an HttpOnly, SameSite=Strict cookie, or in an
-`Authorization: Bearer` header for scripts. State-changing requests are
+once at start-up (as Jupyter does); beyond loopback it must be at least
+MIN_TOKEN_LENGTH characters. The token arrives once as `?token=` on the
+page's own address, is exchanged there for an HttpOnly, SameSite=Strict
+cookie (and dropped from the URL, so it stays out of history and logs), and
+is refused in the URL of any other route; scripts send `Authorization:
+Bearer`. A token that is not ASCII is simply wrong (401). State-changing requests are
 POSTs that must also carry a CSRF token derived from the access token and
 come from the page's own origin.
 """
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 
 COOKIE = "trimtab_token"
+MIN_TOKEN_LENGTH = 32
+EXCHANGE_PATH = "/"  # the one address where a token in the URL is accepted
 
 
 class AuthConfigError(ValueError):
@@ -36,6 +41,11 @@ class Access:
     @classmethod
     def for_host(cls, host: str, token: str | None) -> Access:
         """Use the configured token; generate one only for a loopback address."""
+        if token and not is_loopback(host) and len(token) < MIN_TOKEN_LENGTH:
+            raise AuthConfigError(f"--host {host}: TRIMTAB_WEB_TOKEN must be at least "
+                                  f"{MIN_TOKEN_LENGTH} characters when binding beyond "
+                                  "loopback (python -c 'import secrets; "
+                                  "print(secrets.token_urlsafe(32))')")
         if token:
             return cls(token, False)
         if not is_loopback(host):
@@ -51,12 +61,17 @@ class Access:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             return header[7:].strip()
-        return request.query_params.get("token") or request.cookies.get(COOKIE)
+        in_url = request.query_params.get("token")
+        if in_url is not None and request.method == "GET" \
+                and request.url.path == EXCHANGE_PATH:
+            return in_url
+        return request.cookies.get(COOKIE)
 
     def require(self, request: Request) -> None:
         """Refuse any request that does not carry the token."""
         given = self.presented(request)
-        if given is None or not hmac.compare_digest(given, self.token):
+        if given is None or not hmac.compare_digest(given.encode("utf-8", "replace"),
+                                                    self.token.encode()):
             raise HTTPException(401, "missing or wrong token: open the URL that "
                                 "`trimtab serve` printed, or send Authorization: Bearer")
 

@@ -253,3 +253,16 @@ def test_a_withdrawal_the_venues_cannot_raise_is_refused_not_a_crash():
     pol = policy({"BTC": 0.5, "ETH": 0.4, "USDT": 0.1}, costs=COSTS)
     plan = make_plan(snap, pol, cash_flow=-9_000.0)  # only 6,000 can be traded
     assert [r.code for r in plan.refused] == ["withdrawal_unfunded"]
+
+
+def test_a_venue_without_the_spot_market_gets_no_spot_order_and_the_sale_moves_on():
+    """Finding 6: a COIN-M account lists contracts only; a spot sale there cannot be sent."""
+    markets = {("coinm", "BTC/USD:BTC"): MarketRule(amount_step=1.0),
+               ("okx", "BTC/USDT"): MarketRule(amount_step=1e-8)}
+    held = [("coinm", "BTC", 0.3), ("okx", "BTC", 0.1), ("okx", "USDT", 10_000.0)]
+    plan = make_plan(snapshot({"BTC": 100_000.0}, held), policy({"BTC": 0.5, "USDT": 0.5}),
+                     markets=markets)
+    [sell] = plan.orders
+    assert (sell.venue, sell.symbol, sell.amount) == ("okx", "BTC/USDT", 0.1)
+    [stuck] = [s for s in plan.skipped if s.reason == "no_spot_market"]
+    assert stuck.venue == "coinm" and stuck.amount == pytest.approx(0.05)

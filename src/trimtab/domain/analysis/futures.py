@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from trimtab.domain.analysis.triggers import Trigger
 from trimtab.domain.snapshot import Position, Snapshot
@@ -24,6 +24,11 @@ class PositionExposure:
     notional: float
     funding_rate: float | None
     funding_per_day: float | None
+    quote_rate: float = 1.0  # price of the contract's quote currency (USD) in the quote
+
+    @property
+    def signed_notional(self) -> float:
+        return self.notional if self.position.side == "long" else -self.notional
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +75,8 @@ def futures_exposure(snapshot: Snapshot, max_multiple: float, spot_value: float,
     rows = tuple(_position_exposure(p, snapshot) for p in open_positions)
     gross = sum(r.notional for r in rows)
     net: dict[str, float] = defaultdict(float)
-    for p in open_positions:
-        net[p.base] += p.signed_notional
+    for r in rows:
+        net[r.position.base] += r.signed_notional
     exposure = {a: spot_values.get(a, 0.0) + n for a, n in net.items()}
     return FuturesExposure(gross, exposure_multiple(gross, spot_value), max_multiple, rows,
                            dict(net), exposure)
@@ -79,7 +84,9 @@ def futures_exposure(snapshot: Snapshot, max_multiple: float, spot_value: float,
 
 def _position_exposure(position: Position, snapshot: Snapshot) -> PositionExposure:
     funding = snapshot.funding_rates.get(position.symbol)
+    rate = snapshot.quote_rate(position.quote)
+    row = PositionExposure(position, snapshot.position_notional(position), None, None, rate)
     if funding is None:
-        return PositionExposure(position, position.notional, None, None)
-    return PositionExposure(position, position.notional, funding.rate,
-                            position.signed_notional * funding.per_day)
+        return row
+    return replace(row, funding_rate=funding.rate,
+                   funding_per_day=row.signed_notional * funding.per_day)

@@ -43,7 +43,7 @@ def hedge_for(asset: str, overweight: float, snapshot: Snapshot, policy: Policy,
     """The hedge for an overweight (quote notional), or None when shorts cover it."""
     shorts = [p for p in snapshot.positions
               if p.base == asset and p.side == "short" and p.contracts > 0]
-    existing = sum(p.notional for p in shorts)
+    existing = sum(snapshot.position_notional(p) for p in shorts)
     notional = policy.futures.hedge_ratio * overweight - existing
     if notional <= max(policy.costs.min_trade, 1e-9 * max(analysis.spot_value, 1.0)):
         return None

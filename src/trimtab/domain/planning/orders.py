@@ -18,7 +18,8 @@ from trimtab.domain.contracts import SPOT, Contract
 Side = Literal["buy", "sell"]
 SkipReason = Literal[
     "below_min_trade", "below_min_notional", "below_min_amount", "missing_price",
-    "stale_price", "frozen_asset", "wallet_only", "insufficient_quote",
+    "stale_price", "frozen_asset", "wallet_only", "insufficient_quote", "no_spot_market",
+    "locked",
 ]
 
 
@@ -114,6 +115,8 @@ class Order:
     fee: float
     slippage: float
     reduce_only: bool = False
+    hedged: bool = False  # reduces one side of a hedge-mode position: the venue needs the side
+    margin_mode: Literal["cross", "isolated"] | None = None  # the reduced position's
 
     @property
     def is_futures(self) -> bool:

@@ -10,7 +10,7 @@ venue has, so a plan cannot overdraw a venue.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trimtab.domain.analysis.drift import Analysis, AssetState
 from trimtab.domain.contracts import SPOT, Contract
@@ -31,9 +31,16 @@ class OrderFactory:
     min_trade: float
     markets: Mapping[tuple[str, str], MarketRule]
 
+    def lists(self, venue: str, symbol: str) -> bool:
+        """Whether `venue` can trade `symbol`: true unless its market list is known and lacks
+        it (a Binance COIN-M account has no spot market)."""
+        if (venue, symbol) in self.markets:
+            return True
+        return not any(v == venue for v, _ in self.markets)
+
     def make(self, venue: str, symbol: str, asset: str, side: Side, amount: float,
-             price: float, contract: Contract = SPOT, *, round_up: bool = False
-             ) -> Order | Skipped:
+             price: float, contract: Contract = SPOT, *, round_up: bool = False,
+             quote_rate: float = 1.0) -> Order | Skipped:
         """An order for `amount` units, rounded to the lot size, or a Skipped.
 
         `contract` values the amount (a position's own contract for a futures
@@ -41,10 +48,10 @@ class OrderFactory:
         """
         rule = self.markets.get((venue, symbol), MarketRule())
         sized = rule.ceil(amount) if round_up else rule.floor(amount)
-        notional = contract.notional(sized, price)
+        notional = contract.notional(sized, price, quote_rate)
 
         def skip(reason: str, detail: str) -> Skipped:
-            return Skipped(asset, side, contract.notional(amount, price),
+            return Skipped(asset, side, contract.notional(amount, price, quote_rate),
                            reason, detail, venue, symbol, amount)  # type: ignore[arg-type]
 
         if notional < self.min_trade:
@@ -89,15 +96,32 @@ def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[st
           orders: list[Order], skipped: list[Skipped]) -> None:
     price = asset.price or 0.0
     remaining = value / price
+    symbol = f"{asset.asset}/{factory.quote}"
     venues = {v: u for v, u in asset.venue_units.items() if v != WALLET and u > 0}
-    for venue in sorted(venues, key=lambda v: -venues[v]):
-        take = min(remaining, venues[venue])
+    locked = {v: min(u, asset.venue_locked.get(v, 0.0)) for v, u in venues.items()}
+    tradable = {v: u - locked[v] for v, u in venues.items() if factory.lists(v, symbol)}
+    for venue in sorted(tradable, key=lambda v: -tradable[v]):
+        take = min(remaining, tradable[venue])
         if take <= 0:
             break
-        result = factory.make(venue, f"{asset.asset}/{factory.quote}", asset.asset, "sell",
-                              take, price)
-        _record(result, quote, orders, skipped)
+        _record(factory.make(venue, symbol, asset.asset, "sell", take, price), quote, orders,
+                skipped)
         remaining -= take
+    for venue in (v for v in sorted(venues) if v not in tradable):
+        take = min(remaining, venues[venue])
+        if take > DUST * (value / price):
+            skipped.append(Skipped(asset.asset, "sell", take * price, "no_spot_market",
+                                   f"{venue} lists no {symbol} market; {take:.10g} "
+                                   f"{asset.asset} held there cannot be sold", venue, symbol,
+                                   take))
+            remaining -= take
+    for venue in (v for v in sorted(tradable) if locked[v] > 0):
+        take = min(remaining, locked[venue])
+        if take > DUST * (value / price):
+            skipped.append(Skipped(asset.asset, "sell", take * price, "locked",
+                                   f"{take:.10g} {asset.asset} on {venue} are locked (open "
+                                   "orders) and cannot be sold now", venue, symbol, take))
+            remaining -= take
     if remaining > DUST * (value / price):
         skipped.append(Skipped(asset.asset, "sell", remaining * price, "wallet_only",
                                f"{remaining:.10g} {asset.asset} to sell are held in the "
@@ -110,13 +134,13 @@ def _buy(asset: AssetState, value: float, factory: OrderFactory, quote: dict[str
     rate = factory.costs.rate
     need = value * (1.0 + rate)
     holding = {v for v, u in asset.venue_units.items() if u > 0}
+    symbol = f"{asset.asset}/{factory.quote}"
     for venue in sorted(quote, key=lambda v: (v not in holding, -quote[v])):
         spend = min(need, quote[venue])
-        if spend <= floor:
+        if spend <= floor or not factory.lists(venue, symbol):
             continue
         notional = spend / (1.0 + rate)
-        result = factory.make(venue, f"{asset.asset}/{factory.quote}", asset.asset, "buy",
-                              notional / price, price)
+        result = factory.make(venue, symbol, asset.asset, "buy", notional / price, price)
         _record(result, quote, orders, skipped)
         need -= spend
         if need <= floor:
@@ -160,9 +184,11 @@ def futures_reductions(analysis: Analysis, policy: Policy,
         p = exposure.position
         side: Side = "sell" if p.side == "long" else "buy"
         result = factory.make(p.venue, p.symbol, p.base, side, p.contracts * cut, p.mark_price,
-                              p.contract, round_up=True)
+                              p.contract, round_up=True, quote_rate=exposure.quote_rate)
         if isinstance(result, Order) and result.amount > p.contracts:
             result = factory.make(p.venue, p.symbol, p.base, side, p.contracts, p.mark_price,
-                                  p.contract)
+                                  p.contract, quote_rate=exposure.quote_rate)
+        if isinstance(result, Order):  # the venue needs the reduced position's own modes
+            result = replace(result, hedged=p.hedged, margin_mode=p.margin_mode)
         (orders if isinstance(result, Order) else skipped).append(result)  # type: ignore[arg-type]
     return tuple(orders), tuple(skipped)

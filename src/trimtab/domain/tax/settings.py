@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Method = Literal["fifo", "lifo", "hifo", "min_tax"]
 Pool = Literal["venue", "asset"]
@@ -42,6 +42,21 @@ class TaxSettings(BaseModel):
     budget: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = Field(
         None, description="Largest estimated tax (quote units) one plan may realise; a rule "
         "plan above it is flagged, the optimal planner keeps under it.")
+
+    pay_date: Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")] = Field(
+        "04-15", description="Backtests: MM-DD on which a year's tax falls due, the "
+        "following year.")
+
+    @field_validator("pay_date")
+    @classmethod
+    def _a_day_of_every_year(cls, value: str) -> str:
+        month, day = (int(x) for x in value.split("-"))
+        try:
+            datetime(2001, month, day)  # not a leap year: 02-29 does not come every year
+        except ValueError:
+            raise ValueError(f"{value} is not a day of every year; use MM-DD such as "
+                             "04-15") from None
+        return value
 
     def rate(self, long_term: bool) -> float:
         """The rate for a holding class."""

@@ -149,7 +149,8 @@ class PaperVenue:
         return {}  # no funding history is bundled: hedges show an unknown funding cost
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
-                     reduce_only: bool = False, price: float | None = None) -> VenueOrder:
+                     reduce_only: bool = False, price: float | None = None,
+                     hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         """A fill at the source's price ± slippage (`price` is the caller's; unused here)."""
         market = self._market(symbol)
         units = Decimal(amount)
