@@ -64,6 +64,10 @@ def test_deposit_and_withdraw_are_mutually_exclusive() -> None:
 
 BAD_POLICIES = {
     "unknown key": ('quote = "USDT"\nfoo = 1\n[targets]\nBTC = 1.0\n', "foo"),
+    "mistyped key": ('rebalance_too = "target"\n[targets]\nBTC = 1.0\n',
+                     "rebalance_too: unknown key; did you mean 'rebalance_to'?"),
+    "mistyped nested key": ('[targets]\nBTC = 1.0\n[costs]\nfee_rat = 0.001\n',
+                            "costs.fee_rat: unknown key; did you mean 'fee_rate'?"),
     "weights do not sum to 1": ('[targets]\nBTC = 0.5\nUSDT = 0.4\n', "sum to 0.9"),
     "negative weight": ("[targets]\nBTC = 0.6\nETH = 0.5\nUSDT = -0.1\n", "targets.USDT"),
     "negative width": ('[targets]\nBTC = 1.0\n[bands]\nkind = "relative"\nwidth = -0.1\n',
@@ -176,6 +180,10 @@ def test_commands_import_only_what_they_use_whatever_the_argv() -> None:
     # `trimtab backtest` must start fast: ccxt, SQLAlchemy and FastAPI stay unimported
     assert imported_after("backtest", "--help") == []
     assert imported_after("check", "--help") == []
+    # a check of a snapshot file and the settings never load the venue layer either
+    assert imported_after("check", "-p", str(EXAMPLES / "moderate.toml"), "-s",
+                          str(EXAMPLES / "snapshot-spot.json"), "--json") == []
+    assert imported_after("config") == [] or imported_after("config") == ["sqlalchemy"]
     assert "ccxt" in imported_after("watch", "--help")
     # importing the command line registers nothing by itself, whatever sys.argv says
     probe = ("import sys; sys.argv = ['trimtab', 'watch']; import trimtab.cli.main; "

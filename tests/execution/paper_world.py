@@ -91,6 +91,7 @@ class FaultyVenue:
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
                      reduce_only: bool = False, price: float | None = None,
+                     limit: str | None = None, post_only: bool = False,
                      hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
         self.placements += 1
         if self.placements in self.insufficient_at:
@@ -98,7 +99,8 @@ class FaultyVenue:
         if self.placements in self.partial_at:
             return self._partial(symbol, side, amount, client_order_id)
         order = self.inner.create_order(symbol, side, amount, client_order_id,
-                                        reduce_only=reduce_only)
+                                        reduce_only=reduce_only, price=price, limit=limit,
+                                        post_only=post_only)
         if self.placements in self.timeout_after_accept:
             raise OutcomeUnknown(self.name, "create_order", "RequestTimeout: read timed out")
         return order

@@ -135,3 +135,12 @@ def test_backtest_reports_in_the_folder_open_from_the_page(tmp_path: Path) -> No
     assert "equity vs hold" in c.get("/reports/backtest.html", headers=BEARER).text
     assert c.get("/reports/notes.txt", headers=BEARER).status_code == 404
     assert c.get("/reports/..%2Fjournal.sqlite", headers=BEARER).status_code == 404
+
+
+def test_healthz_answers_without_the_token_and_shows_the_watch_heartbeat(tmp_path: Path
+                                                                           ) -> None:
+    c, _ = client(tmp_path)
+    health = c.get("/healthz")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert set(health.json()) == {"status", "last_watch_check", "watch_age_s"}
+    assert c.get("/api/state").status_code in (401, 403)  # everything else still needs it

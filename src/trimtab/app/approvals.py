@@ -10,6 +10,7 @@ the reason, and it can be approved again once that is fixed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,12 +30,15 @@ from trimtab.journal.plan_record import PlanRecord, RecordError, load_record
 from trimtab.journal.store import Journal, JournalError, UnknownPlan
 from trimtab.venues.errors import VenueError
 
+log = logging.getLogger(__name__)
+
 
 class Origin(StrEnum):
     """Where a decision came from, as the journal records it."""
 
     CLI = "the command line"
     DASHBOARD = "the dashboard"
+    TELEGRAM = "Telegram"
     WATCH = "trimtab watch (mode auto)"
 
 
@@ -131,6 +135,7 @@ class Approvals:
     def _claim(self, plan_id: str, target: PlanStatus, origin: Origin) -> Decision | None:
         """Move the plan to `target` in one UPDATE; a Decision if that did not happen."""
         reason = f"{target} from {origin} at {self.clock():%Y-%m-%d %H:%M:%S} UTC"
+        log.info("plan %s: %s requested from %s", plan_id, target, origin)
         try:
             current = self.journal.claim_plan(plan_id, target, reason)
         except UnknownPlan:

@@ -1,4 +1,4 @@
-"""The service layer the front ends call: CLI today, watch and web later."""
+"""`check`: a snapshot (a file, or taken from the venues) analysed and planned under a policy."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trimtab.app.inputs import InputError, load_policy, load_snapshot
 from trimtab.app.lots import estimate, load_ledger
@@ -15,6 +16,9 @@ from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.domain.tax.estimate import PlanTax
 from trimtab.domain.tax.lots import Ledger
+
+if TYPE_CHECKING:
+    from trimtab.app.wiring import Options
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,30 +42,39 @@ def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0,
         analysis = analyse(snapshot, policy)
     except SnapshotError as exc:
         raise InputError(f"{snapshot_path}: {exc}") from None
+    return _planned(policy, snapshot, analysis, cash_flow, ledger)
+
+
+def check_venues(options: Options, cash_flow: float = 0.0, trades: Sequence[Path] = ()
+                 ) -> CheckResult:
+    """Analyse a snapshot taken from the venues (the paper exchange by default)."""
+    from trimtab.app.wiring import open_actions
+    from trimtab.journal.opening import open_journal
+    from trimtab.journal.store import JournalError
+    from trimtab.venues.errors import VenueError
+
+    if options.policy is None:
+        raise InputError("--policy: a policy file is needed")
+    if not math.isfinite(cash_flow):
+        raise InputError("--deposit/--withdraw: give a finite amount of the quote currency")
+    policy = load_policy(options.policy)
+    ledger = load_ledger(trades, policy)
+    try:
+        actions = open_actions(options, policy, open_journal(options.journal))
+        snapshot = actions.snapshot()
+        analysis = analyse(snapshot, policy)
+    except (JournalError, VenueError, SnapshotError) as exc:
+        raise InputError(str(exc)) from None
+    return _planned(policy, snapshot, analysis, cash_flow, ledger)
+
+
+def _planned(policy: Policy, snapshot: Snapshot, analysis: Analysis, cash_flow: float,
+             ledger: Ledger) -> CheckResult:
     if cash_flow < 0 and -cash_flow > analysis.spot_value:
         raise InputError(f"--withdraw: {-cash_flow:,.2f} is more than the spot value "
                          f"{analysis.spot_value:,.2f} {policy.quote}")
     plan = make_plan(snapshot, policy, analysis, cash_flow=cash_flow, lots=ledger)
     return CheckResult(policy, snapshot, analysis, plan, estimate(plan, snapshot, policy, ledger))
-
-
-def check_venues(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
-                 paper_prices: str) -> CheckResult:
-    """Analyse a snapshot taken from the venues (the paper exchange by default)."""
-    from trimtab.app.wiring import Options, open_actions
-    from trimtab.journal.opening import open_journal
-    from trimtab.journal.store import JournalError
-    from trimtab.venues.errors import VenueError
-
-    policy = load_policy(policy_path)
-    try:
-        actions = open_actions(Options(policy_path, venues, journal_url, paper_prices),
-                               policy, open_journal(journal_url))
-        snapshot = actions.snapshot()
-        analysis = analyse(snapshot, policy)
-    except (JournalError, VenueError, SnapshotError) as exc:
-        raise InputError(str(exc)) from None
-    return CheckResult(policy, snapshot, analysis, make_plan(snapshot, policy, analysis))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from trimtab.app.results import CheckEntry, OrderEntry, PlanEntry
+from sqlalchemy import select
+
+from trimtab.app.results import CheckEntry, OrderEntry, PlanDetail, PlanEntry, PlannedOrder
 from trimtab.execution.states import PLANNED_ORDER
 from trimtab.journal.models import EventRow, OrderRow, PlanRow, WatchCheckRow
 from trimtab.journal.plan_record import RecordError, load_record
@@ -16,6 +18,37 @@ from trimtab.watch.history import WatchLog
 def recent_plans(journal: Journal, limit: int = 10) -> list[PlanEntry]:
     """The latest plans, newest first; a plan not executed shows the orders it holds."""
     return [_plan(p, orders, events) for p, orders, events in journal.recent(limit)]
+
+
+def plan_detail(journal: Journal, plan_id: str) -> PlanDetail:
+    """One plan with what it was planned to do and everything that happened to it.
+
+    Raises `UnknownPlan` for an id the journal does not hold; a record that
+    cannot be read still shows the plan's status and history.
+    """
+    row = journal.plan(plan_id)
+    with journal.session() as session:
+        orders = list(session.scalars(select(OrderRow).where(OrderRow.plan_id == plan_id)
+                                      .order_by(OrderRow.leg)))
+        events = list(session.scalars(select(EventRow).where(EventRow.plan_id == plan_id)
+                                      .order_by(EventRow.id)))
+        session.expunge_all()
+    entry = _plan(row, orders, events)
+    try:
+        record = load_record(row.id, row.document)
+    except RecordError as exc:
+        return PlanDetail(entry, (), (), (), {}, (str(exc),), None,
+                          tuple(_aware(e.at) for e in events))
+    planned = tuple(PlannedOrder(o.venue, o.symbol, o.side, o.amount, o.price, o.notional,
+                                 o.fee, o.slippage, o.reduce_only) for o in record.orders)
+    quote = (record.policy or {}).get("quote")
+    return PlanDetail(entry, record.venues, planned, record.hedges, record.totals,
+                      record.refused, quote, tuple(_aware(e.at) for e in events))
+
+
+def last_watch_check(journal: Journal) -> datetime | None:
+    """When `trimtab watch` last took a snapshot: its heartbeat in the journal."""
+    return WatchLog(journal).last_check()
 
 
 def watch_checks(journal: Journal, limit: int = 50) -> list[CheckEntry]:

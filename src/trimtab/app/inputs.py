@@ -6,6 +6,8 @@ names the file, the key and the fix, never a traceback.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import json
 import math
 import tomllib
@@ -52,7 +54,7 @@ def parse_policy(raw: dict[str, Any], source: str = "policy") -> Policy:
     try:
         return build_policy(raw)
     except ValidationError as exc:
-        raise InputError(f"{source}: {describe(exc)}") from None
+        raise InputError(f"{source}: {describe(exc, policy_keys())}") from None
     except ValueError as exc:
         raise InputError(f"{source}: {exc}") from None
 
@@ -90,15 +92,30 @@ HINTS = {
 }
 
 
-def describe(exc: ValidationError) -> str:
-    """The first validation error on one line: where, what, and how many more."""
+def describe(exc: ValidationError, known: frozenset[str] = frozenset()) -> str:
+    """The first validation error on one line: where, what, and how many more.
+
+    An unknown key close to one in `known` gets "did you mean".
+    """
     errors = exc.errors(include_url=False)
     first = errors[0]
     where = ".".join(str(p) for p in first["loc"] if not _is_union_tag(p)) or "(top level)"
     message = HINTS.get(first["type"]) or first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden" and first["loc"]:
+        close = difflib.get_close_matches(str(first["loc"][-1]), known, n=1, cutoff=0.7)
+        if close:
+            message = f"unknown key; did you mean '{close[0]}'?"
     more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" \
         if len(errors) > 1 else ""
     return f"{where}: {message}{more}"
+
+
+@functools.cache
+def policy_keys() -> frozenset[str]:
+    """Every key a policy file may hold, at any depth (from the policy's JSON schema)."""
+    schema = Policy.model_json_schema()
+    models = [schema, *schema.get("$defs", {}).values()]
+    return frozenset(key for model in models for key in model.get("properties", {}))
 
 
 def _is_union_tag(part: object) -> bool:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.journaling import journal_plan, new_plan_id, start_status
 from trimtab.app.resume import remaining_legs
-from trimtab.app.wiring import Options, VenueActions, open_actions
+from trimtab.app.wiring import PAPER, Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
 from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
-from trimtab.domain.snapshot import Snapshot
+from trimtab.domain.snapshot import WALLET, Snapshot
 from trimtab.execution.executor import Progress
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
@@ -44,12 +44,18 @@ class Prepared:
         return self.actions.journal
 
 
-def prepare(options: Options, progress: Progress = lambda _m: None) -> Prepared:
+def prepare(options: Options, progress: Progress = lambda _m: None,
+            cash_flow: float = 0.0) -> Prepared:
     """Take the account, reconcile, snapshot, analyse and plan; journal all of it.
 
     The venues' lease is held from here until `release`: a second process
     on the same account waits (then refuses with LeaseBusy) instead of
     planning the same trades from the same snapshot.
+
+    `cash_flow` > 0 is a deposit already on a venue (the paper exchange is
+    credited here): it is planned as new money that buys underweight assets.
+    `cash_flow` < 0 raises that much quote by selling overweight assets; the
+    money stays on the venue for the user to withdraw (trimtab never does).
     """
     if options.policy is None:
         raise InputError("--policy: give the policy file (TOML)")
@@ -58,21 +64,29 @@ def prepare(options: Options, progress: Progress = lambda _m: None) -> Prepared:
     actions = open_actions(options, policy, journal, progress)
     problems = actions.hold("trimtab rebalance")
     try:
-        return _plan(options, policy, actions, problems, progress)
+        return _plan(options, policy, actions, problems, progress, cash_flow)
     except BaseException:
         actions.let_go()
         raise
 
 
 def _plan(options: Options, policy: Policy, actions: VenueActions, problems: list[str],
-          progress: Progress) -> Prepared:
+          progress: Progress, cash_flow: float) -> Prepared:
     journal = actions.journal
+    if cash_flow > 0 and PAPER in actions.venues:
+        actions.venues[PAPER].fund({policy.quote: cash_flow})  # type: ignore[attr-defined]
+        progress(f"paper: deposited {cash_flow:,.2f} {policy.quote}")
     snapshot = actions.snapshot()
+    if cash_flow > 0:
+        snapshot = before_deposit(snapshot, policy.quote, cash_flow)
     try:
         analysis = analyse(snapshot, policy)
     except SnapshotError as exc:
         raise InputError(f"snapshot from {', '.join(actions.venues)}: {exc}") from None
-    plan = _resume_or_plan(journal, snapshot, analysis, policy, actions, progress)
+    if -cash_flow > analysis.spot_value:
+        raise InputError(f"--withdraw: {-cash_flow:,.2f} is more than the spot value "
+                         f"{analysis.spot_value:,.2f} {policy.quote}")
+    plan = _resume_or_plan(journal, snapshot, analysis, policy, actions, progress, cash_flow)
     plan_id = new_plan_id()
     status = start_status(plan, problems, options.dry_run, policy.mode)
     journal_plan(journal, plan_id, snapshot, analysis, record_of(plan, policy, actions),
@@ -80,9 +94,29 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
     return Prepared(policy, actions, snapshot, analysis, plan, plan_id, status, problems)
 
 
+def before_deposit(snapshot: Snapshot, quote: str, amount: float) -> Snapshot:
+    """The snapshot as it was before a deposit of `amount` quote landed on a venue.
+
+    The deposit is taken from the venue holding the most quote. The planner
+    lands it on the venue that then holds the most; with several venues
+    those can differ, and the executor then sizes buys from the quote
+    actually there.
+    """
+    held = [b for b in snapshot.balances if b.asset == quote and b.venue != WALLET]
+    largest = max(held, key=lambda b: b.amount, default=None)
+    if largest is None or largest.amount < amount:
+        most = f"{largest.amount:,.2f} on {largest.venue}" if largest else "none"
+        raise InputError(f"--deposit: {amount:,.2f} {quote} is not on a venue yet (the most "
+                         f"is {most}); deposit it first, then rebalance")
+    balances = tuple(b.model_copy(update={"amount": b.amount - amount}) if b is largest else b
+                     for b in snapshot.balances)
+    return snapshot.model_copy(update={"balances": balances})
 def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, policy: Policy,
-                    actions: VenueActions, progress: Progress) -> Plan:
-    """The legs an unfinished plan still owes (app.resume), else a new plan."""
+                    actions: VenueActions, progress: Progress, cash_flow: float = 0.0) -> Plan:
+    """The legs an unfinished plan still owes (app.resume), else a new plan.
+
+    A cash flow is planned only in a new plan: resumed legs finish the old one first.
+    """
     resumes = journal.unfinished_plan()
     legs = remaining_legs(journal, resumes, snapshot, policy) if resumes else None
     if resumes and legs is not None and not analysis.stale_prices:
@@ -91,7 +125,7 @@ def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, po
     if resumes:
         progress(f"plan {resumes} did not finish: planning the rest of it from a new snapshot")
     return make_plan(snapshot, policy, analysis, rebalance=True if resumes else None,
-                     markets=actions.markets())
+                     markets=actions.markets(), cash_flow=cash_flow)
 
 
 def release(prepared: Prepared) -> None:

@@ -50,3 +50,32 @@ class CheckEntry:
     fired: tuple[dict[str, Any], ...] = ()
     notified: tuple[str, ...] = ()
     decision: str = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedOrder:
+    """An order as the plan sized it: its estimated price, fee and slippage."""
+
+    venue: str
+    symbol: str
+    side: str
+    amount: float
+    price: float
+    notional: float
+    fee: float
+    slippage: float
+    reduce_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDetail:
+    """One plan in full, for `trimtab plan show`: what to read before approving it."""
+
+    entry: PlanEntry
+    venues: tuple[str, ...]
+    planned: tuple[PlannedOrder, ...]
+    hedges: tuple[dict[str, Any], ...]
+    totals: dict[str, float]
+    refused: tuple[str, ...]
+    quote: str | None
+    event_times: tuple[datetime, ...] = ()

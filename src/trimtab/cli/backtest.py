@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from trimtab.app.inputs import InputError
-from trimtab.cli.options import PolicyOption, fail
+from trimtab.cli.options import PolicyOption, fail, policy_path, require_backtest_extra
 
 app = typer.Typer()
 
@@ -37,7 +37,7 @@ FillOption = Annotated[int, typer.Option(
 
 @app.command()
 def backtest(
-    policy: PolicyOption,
+    policy: PolicyOption = None,
     data: DataOption = None,
     capital: CapitalOption = 10_000.0,
     schedule: ScheduleOption = None,
@@ -67,12 +67,14 @@ def backtest(
     rebalance_to and schedules at each bar's close. Exit status 0, or 2 for
     invalid input.
     """
+    require_backtest_extra("backtest")
     from trimtab.backtest import service as bt_service
 
     # a spinner on stderr: the first run after installing compiles the kernel (~15 s)
     with Console(stderr=True).status("backtesting (the first run compiles the kernel)"):
         try:
-            report = bt_service.backtest(policy, data, capital, schedule, not calendar,
+            path = policy_path(policy)
+            report = bt_service.backtest(path, data, capital, schedule, not calendar,
                                          fill_limit, futures, futures_band)
         except InputError as exc:
             fail(str(exc))
@@ -80,7 +82,7 @@ def backtest(
         from trimtab.reports.charts import write_charts
 
         try:
-            write_charts(report.result, charts, f"{policy.name} on {report.document['data']}")
+            write_charts(report.result, charts, f"{path.name} on {report.document['data']}")
         except OSError as exc:
             fail(f"--charts: cannot write to {charts} ({exc.strerror or exc})")
     if as_json:
@@ -93,7 +95,7 @@ def backtest(
 
 @app.command()
 def sweep(
-    policy: PolicyOption,
+    policy: PolicyOption = None,
     data: DataOption = None,
     capital: CapitalOption = 10_000.0,
     bands: Annotated[str, typer.Option(
@@ -120,12 +122,14 @@ def sweep(
     threshold rebalancing; monthly: the opportunistic hybrid); with `off` every
     look trades (calendar rebalancing). Exit status 0, or 2 for invalid input.
     """
+    require_backtest_extra("sweep")
     from trimtab.backtest import service as bt_service
     from trimtab.reports.backtest import progress_bar, render_sweep
 
     with progress_bar(enabled=not as_json) as start:
         try:
-            report = bt_service.sweep(policy, data, capital, bands, schedules, scheduler,
+            path = policy_path(policy)
+            report = bt_service.sweep(path, data, capital, bands, schedules, scheduler,
                                       fill_limit, start)
         except InputError as exc:
             fail(str(exc))
@@ -143,4 +147,4 @@ def sweep(
         rows = report.table.to_dict(orient="records")
         sys.stdout.write(json.dumps({"configs": rows, "hold": report.hold}, indent=2) + "\n")
         return
-    render_sweep(Console(width=max(Console().width, 120)), report.table, report.hold, metric)
+    render_sweep(Console(), report.table, report.hold, metric)

@@ -5,27 +5,41 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from trimtab.app import check as service
 from trimtab.app.inputs import InputError
-from trimtab.cli.options import JournalOption, PolicyOption, fail
+from trimtab.cli.options import (
+    HoldingsOption,
+    JournalOption,
+    PaperPricesOption,
+    PaperStartOption,
+    PolicyOption,
+    VenueOption,
+    fail,
+    policy_path,
+    venue_options,
+)
 from trimtab.reports.documents import check_document, lots_document
 from trimtab.reports.tables import alert_table, render_check
 from trimtab.reports.tax import lots_table, tax_group
+
+if TYPE_CHECKING:
+    from trimtab.app.wiring import Options
 
 app = typer.Typer()
 
 
 @app.command()
 def check(
-    policy: PolicyOption,
-    snapshot: Annotated[Path, typer.Option(
+    policy: PolicyOption = None,
+    snapshot: Annotated[Path | None, typer.Option(
         "--snapshot", "-s", help="Snapshot file (JSON): balances per venue and wallet, "
-        "futures positions, prices and funding rates.", dir_okay=False)],
+        "futures positions, prices and funding rates. Without it, a snapshot is taken from "
+        "the venues (TRIMTAB_VENUES, else the paper exchange).", dir_okay=False)] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print one JSON object (weights are fractions) instead of tables.")
     ] = False,
@@ -35,6 +49,11 @@ def check(
     withdraw: Annotated[float, typer.Option(
         help="Plan how to raise this many quote units, selling only overweight assets "
         "when that keeps every band.", min=0)] = 0.0,
+    venue: VenueOption = None,
+    journal: JournalOption = None,
+    paper_prices: PaperPricesOption = None,
+    paper_start: PaperStartOption = None,
+    holdings: HoldingsOption = None,
     trades: Annotated[list[Path] | None, typer.Option(
         "--trades", help="Trade history (CSV: a Binance, Kraken or Coinbase export, or "
         "trimtab's own lot file), repeatable: every sell then shows the lots it consumes, "
@@ -45,13 +64,20 @@ def check(
     Shows each asset's weight against its target and band, the triggers that
     fired, the alert prices to set on an exchange, and the exact orders (with
     fees and slippage) that bring the portfolio back, plus the hedge
-    alternative for each overweight. Nothing is sent anywhere: check only reads the two files.
+    alternative for each overweight. Nothing is sent anywhere: check only reads.
     Exit status: 0 when the check ran (triggered or not), 2 for invalid input.
     """
     if deposit and withdraw:
         fail("--deposit and --withdraw: give one of them, not both")
+    path = policy_path(policy)
+    source = str(snapshot)
     try:
-        result = service.check(policy, snapshot, deposit - withdraw, trades or ())
+        if snapshot is not None:  # a file needs no venue: ccxt and SQLAlchemy stay unimported
+            result = service.check(path, snapshot, deposit - withdraw, trades or ())
+        else:
+            options = venue_options(path, venue, journal, paper_prices, paper_start, holdings)
+            source = _venues_line(options)
+            result = service.check_venues(options, deposit - withdraw, trades or ())
     except InputError as exc:
         fail(str(exc))
     if as_json:
@@ -59,25 +85,31 @@ def check(
         sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
         return
     console = Console()
-    console.print(f"[bold]trimtab check[/] — {snapshot} at {result.snapshot.as_of.isoformat()}"
-                  f", policy {policy}")
+    console.print(f"[bold]trimtab check[/] — {source} at {result.snapshot.as_of.isoformat()}"
+                  f", policy {path}", highlight=False)
     render_check(console, result.analysis, result.plan)
     if result.tax is not None and not result.plan.refused:
         console.print(tax_group(result.plan, result.tax, result.policy.quote))
 
 
+def _venues_line(options: Options) -> str:
+    """Where a venue snapshot came from; the paper exchange says whose prices it uses."""
+    names = ", ".join(options.venues)
+    return (f"{names} (paper prices {options.paper_prices})" if "paper" in options.venues
+            else names)
+
+
 @app.command()
 def alerts(
-    policy: PolicyOption,
+    policy: PolicyOption = None,
     snapshot: Annotated[Path | None, typer.Option(
         "--snapshot", "-s", help="Snapshot file (JSON). Without it, a snapshot is taken from "
         "the venues (the paper exchange by default).", dir_okay=False)] = None,
-    venue: Annotated[list[str] | None, typer.Option(
-        "--venue", help="Venues to snapshot when no --snapshot is given (default paper).")
-    ] = None,
+    venue: VenueOption = None,
     journal: JournalOption = None,
-    paper_prices: Annotated[str, typer.Option(help="Paper prices, as for rebalance.")
-                            ] = "history:2025-02-10",
+    paper_prices: PaperPricesOption = None,
+    paper_start: PaperStartOption = None,
+    holdings: HoldingsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Alert prices to set on an exchange: where each asset would leave its band.
@@ -87,10 +119,11 @@ def alerts(
     held. Set them as price alerts on the exchange to hear about a breach even
     when trimtab is not running.
     """
+    path = policy_path(policy)
     try:
-        result = (service.check(policy, snapshot) if snapshot is not None
-                  else service.check_venues(policy, tuple(venue or ["paper"]), journal,
-                                            paper_prices))
+        result = (service.check(path, snapshot) if snapshot is not None
+                  else service.check_venues(venue_options(path, venue, journal, paper_prices,
+                                                          paper_start, holdings)))
     except InputError as exc:
         fail(str(exc))
     rows = [{"asset": a.asset, "price": a.price, "weight": a.weight, "low": a.band.low,
@@ -106,7 +139,7 @@ def alerts(
 
 @app.command()
 def lots(
-    policy: PolicyOption,
+    policy: PolicyOption = None,
     trades: Annotated[list[Path] | None, typer.Option(
         "--trades", help="Trade history (CSV exports of Binance, Kraken, Coinbase, or "
         "trimtab's lot file), repeatable.", dir_okay=False, metavar="FILE")] = None,
@@ -126,7 +159,7 @@ def lots(
     anything. Exit status 0, or 2 for invalid input (the row is named).
     """
     try:
-        result = service.lots(policy, trades or [], snapshot, journal)
+        result = service.lots(policy_path(policy), trades or [], snapshot, journal)
     except InputError as exc:
         fail(str(exc))
     if as_json:

@@ -13,24 +13,58 @@ import importlib
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 # command name -> the module whose `app` defines it, in the order `--help` lists them
 COMMANDS: dict[str, str] = {
+    "init": "trimtab.cli.init",
+    "config": "trimtab.cli.config",
+    "policy": "trimtab.cli.config",
     "check": "trimtab.cli.check",
     "alerts": "trimtab.cli.check",
     "lots": "trimtab.cli.check",
     "rebalance": "trimtab.cli.rebalance",
-    "journal": "trimtab.cli.rebalance",
+    "journal": "trimtab.cli.plans",
+    "plans": "trimtab.cli.plans",
+    "plan": "trimtab.cli.plans",
     "watch": "trimtab.cli.watch",
     "approve": "trimtab.cli.approvals",
     "reject": "trimtab.cli.approvals",
+    "bot": "trimtab.cli.bot",
     "serve": "trimtab.cli.serve",
     "backtest": "trimtab.cli.backtest",
     "sweep": "trimtab.cli.backtest",
+}
+
+
+# what `trimtab --help` lists, so that listing the commands imports none of them; a test
+# holds each equal to the first line of its command's docstring
+SUMMARIES: dict[str, str] = {
+    "init": "Write a first policy and config to the config directory; keys to the keyring.",
+    "config": "What trimtab uses when no option says otherwise: policy, journal, venues, "
+              "targets.",
+    "policy": "The policy file: its JSON schema.",
+    "check": "Weights vs bands, triggers, alert prices and the orders that correct the drift.",
+    "alerts": "Alert prices to set on an exchange: where each asset would leave its band.",
+    "lots": "Open lots per asset: units, cost basis and unrealised gain.",
+    "rebalance": "Snapshot the venues, plan the correction, confirm, execute exactly once, "
+                 "journal it.",
+    "journal": "Recent plans, newest first, with their orders and the reasons runs stopped.",
+    "plans": "Recent plans, newest first: id, time, status, how many orders, why it ended.",
+    "plan": "One plan: `trimtab plan show ID`.",
+    "watch": "Watch the portfolio: check on schedule, fire triggers, notify, plan, act per "
+             "mode.",
+    "approve": "Execute a plan that `trimtab watch` proposed, exactly once however often "
+               "asked.",
+    "reject": "Reject a proposed plan: it will never be executed.",
+    "bot": "Send plans waiting for approval to Telegram with Approve / Reject buttons.",
+    "serve": "Open the dashboard: drift at a glance, futures against the cap, plans to "
+             "approve.",
+    "backtest": "Replay the policy over price history and compare it with holding.",
+    "sweep": "Backtest every band width × schedule and rank them against holding.",
 }
 
 
@@ -41,6 +75,16 @@ class LazyGroup(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # click would import every command for its one-line help: the summaries suffice
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SUMMARIES.get(name, "")) for name in COMMANDS])
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        # built only when help is printed: the settings model stays unimported otherwise
+        self.epilog = _epilog()
+        super().format_epilog(ctx, formatter)
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         module = COMMANDS.get(cmd_name)
         if module is None:
@@ -49,16 +93,50 @@ class LazyGroup(TyperGroup):
         return group.get_command(ctx, cmd_name)
 
 
+def _epilog() -> str:
+    from trimtab.cli.config import variables_help
+
+    return ("Environment (each overrides config.toml in the config directory; "
+            "`trimtab config` shows what is in effect): " + "\n\n" + variables_help()
+            + "\n\nTRIMTAB_<VENUE>_API_KEY, _SECRET, _PASSWORD: a venue's API keys "
+            "(else the OS keyring); TRIMTAB_<VENUE>_SANDBOX, _OPTIONS: its testnet switch and "
+            "ccxt options.")
+
+
 app = typer.Typer(
     cls=LazyGroup,
     help="trimtab keeps a crypto portfolio at its target allocation: it measures drift "
-         "against bands, fires triggers and plans the trades that correct it.",
-    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+         "against bands, fires triggers and plans the trades that correct it. "
+         "First time? `trimtab init`.",
+    no_args_is_help=True, pretty_exceptions_enable=False,
+    add_completion=True, rich_markup_mode=None)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"trimtab {version('trimtab')}")
+        raise typer.Exit()
 
 
 @app.callback()
-def main() -> None:
+def main(show_version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        ] = False,
+        log_format: Annotated[str | None, typer.Option(
+            "--log-format", help="Log lines on stderr: rich, plain or json (default "
+            "TRIMTAB_LOG_FORMAT, else rich on a terminal and plain otherwise).")] = None,
+        ) -> None:
     """trimtab: rule-based rebalancing for crypto portfolios."""
+    from trimtab.cli.options import settings
+    from trimtab.config.logs import setup_logging
+
+    if log_format not in (None, "auto", "rich", "plain", "json"):
+        from trimtab.cli.options import fail
+
+        fail(f"--log-format: '{log_format}' is not one of rich, plain, json")
+    setup_logging(settings(), log_format)
 
 
 def run() -> None:

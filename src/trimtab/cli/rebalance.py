@@ -1,32 +1,37 @@
-"""`trimtab rebalance` and `trimtab journal`: thin commands over the rebalance service."""
+"""`trimtab rebalance`: a thin command over the rebalance service."""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from trimtab.app import rebalance as service
-from trimtab.app.history import recent_plans, watch_checks
 from trimtab.app.inputs import InputError
-from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options
-from trimtab.cli.options import JournalOption, PolicyOption, busy, fail, venue_failure
+from trimtab.cli.options import (
+    HoldingsOption,
+    JournalOption,
+    PaperPricesOption,
+    PaperStartOption,
+    PolicyOption,
+    VenueOption,
+    busy,
+    fail,
+    policy_path,
+    venue_failure,
+    venue_options,
+)
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
-from trimtab.journal.opening import open_journal
-from trimtab.journal.store import Journal, JournalError
 from trimtab.reports.rebalance import (
     before_after_table,
     execution_table,
-    journal_document,
     rebalance_document,
-    render_journal,
 )
 from trimtab.reports.tables import render_check
 from trimtab.venues.errors import VenueError
@@ -36,26 +41,23 @@ app = typer.Typer()
 
 @app.command()
 def rebalance(
-    policy: PolicyOption,
-    venue: Annotated[list[str] | None, typer.Option(
-        "--venue", help="Venue to snapshot and trade: `paper` (the default, a dry-run "
-        "exchange kept in the journal) or a ccxt exchange id with keys in "
-        "TRIMTAB_<VENUE>_API_KEY/_SECRET/_PASSWORD or the keyring. Repeatable.")] = None,
+    policy: PolicyOption = None,
+    venue: VenueOption = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Execute without asking.")] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Plan and journal the plan; send nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     journal: JournalOption = None,
-    paper_prices: Annotated[str, typer.Option(
-        help="Paper prices: history:YYYY-MM-DD (bundled daily closes 2023-01-01…2025-02-10), "
-        "live:EXCHANGE (a ccxt venue's tickers) or a JSON file {as_of, prices}.")
-    ] = DEFAULT_PAPER_PRICES,
-    paper_start: Annotated[Path | None, typer.Option(
-        help="JSON {asset: amount} deposited into an empty paper account.",
-        dir_okay=False)] = None,
-    holdings: Annotated[Path | None, typer.Option(
-        help="JSON {asset: amount} held off-exchange (the wallet): weighed, never traded.",
-        dir_okay=False)] = None,
+    paper_prices: PaperPricesOption = None,
+    paper_start: PaperStartOption = None,
+    holdings: HoldingsOption = None,
+    deposit: Annotated[float, typer.Option(
+        help="Quote units just deposited on a venue (the paper exchange is credited): invest "
+        "them buying only underweight assets when that keeps every band.", min=0)] = 0.0,
+    withdraw: Annotated[float, typer.Option(
+        help="Quote units to raise for a withdrawal, selling only overweight assets when "
+        "that keeps every band; the money stays on the venue for you to withdraw.",
+        min=0)] = 0.0,
 ) -> None:
     """Snapshot the venues, plan the correction, confirm, execute exactly once, journal it.
 
@@ -66,11 +68,13 @@ def rebalance(
     when the run completed or had nothing to do, 1 when execution stopped or
     was refused, 2 for invalid input.
     """
-    options = Options(policy, tuple(venue or [PAPER]), journal, paper_prices, paper_start,
-                      holdings, dry_run)
+    options = venue_options(policy_path(policy), venue, journal, paper_prices, paper_start,
+                            holdings, dry_run=dry_run)
+    if deposit and withdraw:
+        fail("--deposit and --withdraw: give one of them, not both")
     console = Console(stderr=as_json)
     try:
-        prepared = service.prepare(options, console.print)
+        prepared = service.prepare(options, console.print, deposit - withdraw)
     except InputError as exc:
         fail(str(exc))
     except VenueError as exc:
@@ -114,18 +118,6 @@ def _execute(console: Console, as_json: bool, prepared: service.Prepared) -> Non
         raise typer.Exit(1)
 
 
-def _check(opened: Journal) -> None:
-    from trimtab.journal.checking import check_journal
-
-    problems = check_journal(opened)
-    for problem in problems:
-        sys.stdout.write(f"{problem}\n")
-    if problems:
-        raise typer.Exit(1)
-    sys.stdout.write("journal sound: database intact, every status, order and amount valid\n")
-    raise typer.Exit(0)
-
-
 def _confirm(count: int) -> bool:
     if not sys.stdin.isatty():
         fail("confirmation needed: run in a terminal, or pass --yes (or set mode = \"auto\")")
@@ -143,39 +135,3 @@ def _finish(console: Console, as_json: bool, plan_id: str, status: PlanStatus,
     if run is not None and run.stop is not None:
         console.print(f"[bold red]stopped:[/] {run.stop}", highlight=False)
     console.print(f"plan {plan_id}: {status.replace('_', ' ')}")
-
-
-@app.command("journal")
-def journal_command(
-    action: Annotated[str | None, typer.Argument(
-        help="`check`: verify the journal (SQLite's integrity, then trimtab's invariants); "
-        "exit 0 when sound, 1 with one line per problem.")] = None,
-    journal: JournalOption = None,
-    limit: Annotated[int, typer.Option(help="How many recent plans (or checks).", min=1)] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    watch: Annotated[bool, typer.Option(
-        "--watch", help="The watch history instead: checks, what fired, what was notified, "
-        "what was decided.")] = False,
-) -> None:
-    """Recent plans, newest first, with their orders and the reasons runs stopped."""
-    if action not in (None, "check"):
-        fail(f"journal: unknown action '{action}'; the only one is `check`")
-    try:
-        opened = open_journal(journal)
-        if action == "check":
-            _check(opened)
-        if watch:
-            from trimtab.reports.watch import render_watch_history, watch_document
-            checks = watch_checks(opened, limit)
-            if as_json:
-                sys.stdout.write(json.dumps(watch_document(checks), indent=2) + "\n")
-            else:
-                render_watch_history(Console(), checks)
-            return
-        recent = recent_plans(opened, limit)
-    except JournalError as exc:
-        fail(str(exc))
-    if as_json:
-        sys.stdout.write(json.dumps(journal_document(recent), indent=2, default=str) + "\n")
-        return
-    render_journal(Console(), recent)

@@ -12,7 +12,7 @@ from rich.console import Console
 from trimtab.app.dashboard import open_dashboard
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.rebalance import open_or_fail
-from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options, lease_wait
+from trimtab.app.wiring import lease_wait
 from trimtab.cli.options import (
     HoldingsOption,
     JournalOption,
@@ -21,7 +21,10 @@ from trimtab.cli.options import (
     PolicyOption,
     VenueOption,
     fail,
+    policy_path,
+    settings,
     venue_failure,
+    venue_options,
 )
 from trimtab.venues.errors import VenueError
 from trimtab.web.auth import Access, AuthConfigError
@@ -32,10 +35,10 @@ app = typer.Typer()
 
 @app.command()
 def serve(
-    policy: PolicyOption,
+    policy: PolicyOption = None,
     venue: VenueOption = None,
     journal: JournalOption = None,
-    paper_prices: PaperPricesOption = DEFAULT_PAPER_PRICES,
+    paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
     host: Annotated[str, typer.Option(
@@ -61,12 +64,15 @@ def serve(
 
     console = Console()
     try:
-        access = Access.for_host(host, os.environ.get(ENV_TOKEN))
-        pol = load_policy(policy)
+        token = settings().web_token
+        access = Access.for_host(host, token.get_secret_value() if token else None)
+        options = venue_options(policy_path(policy), venue, journal, paper_prices,
+                                paper_start, holdings, environ=os.environ)
+        assert options.policy is not None
+        pol = load_policy(options.policy)
         lease_wait(os.environ)  # checked now, not at the first approval
-        options = Options(policy, tuple(venue or [PAPER]), journal, paper_prices, paper_start,
-                          holdings, environ=os.environ)
-        source = open_dashboard(options, pol, open_or_fail(journal), console.print, reports)
+        source = open_dashboard(options, pol, open_or_fail(options.journal), console.print,
+                                reports)
     except (AuthConfigError, InputError) as exc:
         fail(str(exc))
     except VenueError as exc:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,7 +17,7 @@ from rich.live import Live
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.rebalance import open_or_fail
 from trimtab.app.watching import WatchActions, recover
-from trimtab.app.wiring import DEFAULT_PAPER_PRICES, PAPER, Options, lease_wait, open_actions
+from trimtab.app.wiring import PAPER, Options, lease_wait, open_actions
 from trimtab.cli.options import (
     HoldingsOption,
     JournalOption,
@@ -26,7 +26,9 @@ from trimtab.cli.options import (
     PolicyOption,
     VenueOption,
     fail,
+    policy_path,
     venue_failure,
+    venue_options,
 )
 from trimtab.execution.states import WatchDecision
 from trimtab.reports.status_line import status_line
@@ -59,10 +61,10 @@ class Replay:
 
 @app.command()
 def watch(
-    policy: PolicyOption,
+    policy: PolicyOption = None,
     venue: VenueOption = None,
     journal: JournalOption = None,
-    paper_prices: PaperPricesOption = DEFAULT_PAPER_PRICES,
+    paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
     replay: Annotated[str | None, typer.Option(
@@ -87,8 +89,9 @@ def watch(
     """
     console = Console()
     try:
-        watcher, until = _build(policy, tuple(venue or [PAPER]), journal, paper_prices,
-                                paper_start, holdings, replay, interval, console)
+        options = venue_options(policy_path(policy), venue, journal, paper_prices,
+                                paper_start, holdings)
+        watcher, until, source = _build(options, replay, interval, console)
     except InputError as exc:
         fail(str(exc))
     except VenueError as exc:
@@ -101,37 +104,43 @@ def watch(
             raise typer.Exit(3 if report.decision.kind is WatchDecision.ERROR else 1)
         return
     live = until is None and console.is_terminal
-    _run(watcher, until, console, live)
+    _run(watcher, until, console, live, source)
 
 
-def _build(policy_path: Path, venues: tuple[str, ...], journal_url: str | None,
-           paper_prices: str, paper_start: Path | None, holdings: Path | None,
-           replay_text: str | None, interval: float | None, console: Console
-           ) -> tuple[Watcher, datetime | None]:
-    policy = load_policy(policy_path)
+def _build(options: Options, replay_text: str | None, interval: float | None,
+           console: Console) -> tuple[Watcher, datetime | None, Callable[[], str | None]]:
+    assert options.policy is not None
+    policy = load_policy(options.policy)
     lease_wait()  # a bad TRIMTAB_LEASE_WAIT is bad input before the loop starts
+    venues = options.venues
     replay = Replay.parse(replay_text) if replay_text else None
     if replay is not None and venues != (PAPER,):
         raise InputError("--replay: replays run on the paper exchange only")
     if interval or replay:
         policy = policy.model_copy(update={"check_interval": interval or 86_400.0})
-    journal = open_or_fail(journal_url)
+    journal = open_or_fail(options.journal)
     stop = threading.Event()
     clock: ReplayClock | SystemClock = ReplayClock(replay.start) if replay else SystemClock(stop)
-    prices = ReplayPrices(clock) if replay else None
-    if replay is not None and prices is not None:
+    if replay:
+        prices = ReplayPrices(clock)
         first, last = prices.span()
         if replay.start.date() < first or replay.end.date() > last:
             raise InputError(f"--replay: the bundled closes cover {first} to {last}; give "
                              "FROM..TO inside that span")
-    options = Options(policy_path, venues, journal_url, paper_prices, paper_start,
-                      holdings, prices=prices)
+        options = dataclasses.replace(options, prices=prices)
     actions = open_actions(options, policy, journal, console.print)
     for problem in recover(actions):
         console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)
     watcher = Watcher(policy, WatchActions(actions), WatchLog(journal), clock, _sender(console),
                       stop=stop)
-    return watcher, replay.end if replay else None
+    return watcher, replay.end if replay else None, _price_source(options)
+
+
+def _price_source(options: Options) -> Callable[[], str | None]:
+    """Where the paper exchange's prices come from now (a replay's moves day by day)."""
+    if PAPER not in options.venues:
+        return lambda: None
+    return lambda: f"paper prices {options.paper_spec}"
 
 
 def _sender(console: Console) -> Callable[[Message], Delivery]:
@@ -155,18 +164,20 @@ def _install_stop(stop: threading.Event) -> None:
         signal.signal(sig, handler)
 
 
-def _run(watcher: Watcher, until: datetime | None, console: Console, live: bool) -> None:
+def _run(watcher: Watcher, until: datetime | None, console: Console, live: bool,
+         source: Callable[[], str | None]) -> None:
     if not live:
+        # one line per check, never wrapped: logs stay greppable under systemd or a pipe
         def log(report: TickReport, nxt: datetime | None) -> None:
-            console.print(status_line(report, nxt))
+            console.print(status_line(report, nxt, source()), soft_wrap=True)
         watcher.on_tick = log
         watcher.run(until)
     else:
         with Live(console=console, auto_refresh=False, transient=False) as screen:
             def show(report: TickReport, nxt: datetime | None) -> None:
-                if report.notified or report.decision.acted:
-                    screen.console.print(status_line(report, None))  # events stay on screen
-                screen.update(status_line(report, nxt), refresh=True)
+                if report.notified or report.decision.acted:  # events stay on screen
+                    screen.console.print(status_line(report, None, source()))
+                screen.update(status_line(report, nxt, source()), refresh=True)
             watcher.on_tick = show
             watcher.run(until)
     console.print("watch stopped" if watcher.stop.is_set() else "replay finished", style="dim")

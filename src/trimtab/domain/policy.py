@@ -161,7 +161,7 @@ class Costs(Strict):
 
 
 class Execution(Strict):
-    """Caps on what one `trimtab rebalance` run may send, and how reads are retried."""
+    """How orders are sent (style, slicing), caps on a run, and how reads are retried."""
 
     max_order_notional: NonNegative | None = Field(
         None, description="Largest notional (quote units) of one order; a larger one stops "
@@ -172,6 +172,29 @@ class Execution(Strict):
     read_attempts: Annotated[int, Field(ge=1, le=20)] = Field(
         5, description="Tries of a failing read (exponential backoff with jitter) before the "
         "run stops. Orders are never re-sent.")
+    style: Literal["market", "limit", "post-only"] = Field(
+        "market", description="market: take the book; limit: a limit order that may cross; "
+        "post-only: a limit order the venue rejects rather than let it cross (maker only).")
+    limit_price: Literal["touch", "mid", "offset"] = Field(
+        "touch", description="Where a limit or post-only order is priced: at the touch (the "
+        "bid for a buy, the ask for a sell), at the mid, or offset_bps from the mid.")
+    offset_bps: Annotated[float, Field(gt=-1000, lt=1000, allow_inf_nan=False)] = Field(
+        0.0, description="With limit_price = offset: basis points from the mid, positive "
+        "away from the book (a buy below the mid), negative into it (an accepted slippage).")
+    timeout: Annotated[float, Field(gt=0, le=86_400, allow_inf_nan=False)] = Field(
+        60.0, description="Seconds a limit or post-only child may rest before the rest of it "
+        "is cancelled.")
+    fallback: Literal["market", "none"] = Field(
+        "market", description="After a timeout (or a post-only rejection): send what is left "
+        "as a market order, or leave it for the next run.")
+    max_slice: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        None, description="Largest notional (quote units) of one child order: a larger leg is "
+        "split into children. None: one child per leg.")
+    twap_window: NonNegative = Field(
+        0.0, description="Seconds over which a leg's children are spread (a TWAP): the pause "
+        "between two children is the window / (children - 1). 0: back to back.")
+    poll_interval: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)] = Field(
+        2.0, description="Seconds between two looks at a resting child order.")
 
 
 class Optimiser(Strict):

@@ -4,14 +4,17 @@ For every leg, in the plan's order (sells before buys): the kill switch, a
 reconciliation of the journal with the venues, the caps and the price guards
 are checked; the amount is sized from what the venue holds now (a buy from
 the quote actually available after the sells), cut to the market's
-precision and checked against its limits; the order is written as
-pending-submit and committed; only then is it sent. A placement is never
-re-sent: an ambiguous failure marks it unknown and it is resolved by
-lookup; a refusal stops the run with the journal consistent.
+precision and checked against its limits; then the leg goes out as child
+orders in the policy's style (`children.py`), each written as
+pending-submit and committed before it is sent, each checked again (kill
+switch, fresh price) before it goes. A placement is never re-sent: an
+ambiguous failure marks it unknown and it is resolved by lookup; a refusal
+stops the run with the journal consistent.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -19,19 +22,15 @@ from functools import partial
 from trimtab.domain.planning.orders import MarketRule, Order
 from trimtab.domain.policy import Policy
 from trimtab.domain.refusal import Refusal
+from trimtab.execution.children import LegSender
 from trimtab.execution.guards import cap_guard, kill_switch, price_guard
 from trimtab.execution.lease import AccountLease, LeaseLost
 from trimtab.execution.outcome import SKIPPED, Execution, OrderResult
-from trimtab.execution.reconcile import Reconciler, client_order_id, exact, order_changes
-from trimtab.execution.states import (
-    RESTING_ORDERS,
-    OrderState,
-    PlanStatus,
-)
-from trimtab.journal.models import OrderRow
+from trimtab.execution.reconcile import Reconciler
+from trimtab.execution.states import OrderState, PlanStatus
 from trimtab.journal.store import Journal
-from trimtab.venues.errors import OutcomeUnknown, VenueError
-from trimtab.venues.port import Venue
+from trimtab.venues.errors import VenueError
+from trimtab.venues.port import Ticker, Venue
 from trimtab.venues.retry import Backoff
 
 Progress = Callable[[str], None]
@@ -48,6 +47,8 @@ class Executor:
     environ: Mapping[str, str] | None = None
     progress: Progress = lambda _message: None
     lease: AccountLease | None = None  # renewed before every order; lost, nothing more is sent
+    sleep: Callable[[float], None] = time.sleep  # between children, while a limit rests
+    clock: Callable[[], float] = time.monotonic
 
     @property
     def reconciler(self) -> Reconciler:
@@ -103,15 +104,12 @@ class Executor:
     def _leg(self, plan_id: str, leg: int, order: Order, turnover: float
              ) -> OrderResult | Refusal:
         venue = self.venues[order.venue]
-        stop = kill_switch(self.environ) or self._lease_lost()
         problems = self.reconciler.unresolved(at_start=False)
-        if stop is None and problems:
-            stop = Refusal("unresolved_orders", "; ".join(problems))
-        ticker = self.backoff.call(partial(venue.fetch_tickers, [order.symbol])).get(
-            order.symbol)
-        stop = stop or price_guard(ticker, order.price, venue.now(), self.policy, order.asset)
-        if stop is not None or ticker is None:
-            return stop or Refusal("missing_price", f"no price for {order.asset}")
+        if problems and kill_switch(self.environ) is None:
+            return Refusal("unresolved_orders", "; ".join(problems))
+        ticker = self._check(venue, order)
+        if isinstance(ticker, Refusal):
+            return ticker
         amount, skip = self._size(venue, order, ticker.last)
         if skip is not None:
             self.journal.event("skipped", f"leg {leg} {order.side} {order.symbol}: {skip}",
@@ -122,7 +120,22 @@ class Executor:
         stop = cap_guard(notional, turnover, self.policy, self.policy.quote)
         if stop is not None:
             return stop
-        return self._send(plan_id, leg, order, amount, venue, ticker.last)
+        sender = LegSender(self.journal, self.reconciler, self.backoff, self.policy.execution,
+                           self.progress, self.sleep, self.clock)
+        return sender.send(plan_id, leg, order, amount, venue,
+                           partial(self._check, venue, order), ticker, notional)
+
+    def _check(self, venue: Venue, order: Order) -> Ticker | Refusal:
+        """Before every child: the kill switch, the lease, a fresh price that passes the guard."""
+        stop = kill_switch(self.environ) or self._lease_lost()
+        if stop is not None:
+            return stop
+        ticker = self.backoff.call(partial(venue.fetch_tickers, [order.symbol])).get(
+            order.symbol)
+        stop = price_guard(ticker, order.price, venue.now(), self.policy, order.asset)
+        if stop is not None or ticker is None:
+            return stop or Refusal("missing_price", f"no price for {order.asset}")
+        return ticker
 
     def _lease_lost(self) -> Refusal | None:
         if self.lease is None:
@@ -156,55 +169,6 @@ class Executor:
         venue = self.venues[order.venue]
         market = self.backoff.call(venue.load_markets).get(order.symbol)
         return market.rule if market is not None else MarketRule()
-
-    def _send(self, plan_id: str, leg: int, order: Order, amount: str, venue: Venue,
-              price: float) -> OrderResult:
-        cid = client_order_id(plan_id, leg)
-        self.journal.add_order(OrderRow(
-            client_order_id=cid, plan_id=plan_id, leg=leg, venue=order.venue,
-            symbol=order.symbol, side=order.side, amount=amount, reduce_only=order.reduce_only,
-            plan_price=exact(order.price), state=OrderState.PENDING_SUBMIT))
-        self.progress(f"sending {cid}: {order.side} {amount} {order.symbol} on {order.venue}")
-        try:
-            sent = venue.create_order(order.symbol, order.side, amount, cid,
-                                      reduce_only=order.reduce_only, price=price,
-                                      hedged=order.hedged, margin_mode=order.margin_mode)
-        except OutcomeUnknown as exc:
-            self.journal.update_order(cid, state=OrderState.UNKNOWN, reason=str(exc))
-            row = self.journal.order(cid)
-            state = self.reconciler.resolve(row, at_start=False)
-            return self._result(cid, order, amount, state, str(exc))
-        except VenueError as exc:
-            self.journal.update_order(cid, state=OrderState.REJECTED, reason=str(exc))
-            return self._result(cid, order, amount, OrderState.REJECTED, str(exc))
-        row = self.journal.update_order(cid, **order_changes(sent))
-        if OrderState(row.state) in RESTING_ORDERS:
-            self._cancel_rest(cid, order.symbol, venue)
-        return self._result(cid, order, amount, None, None)
-
-    def _cancel_rest(self, cid: str, symbol: str, venue: Venue) -> None:
-        """A market order still open after a lookup: cancel the rest, never re-send it.
-
-        The fill so far is journaled; the run then stops and the next run
-        plans what is left from a fresh snapshot.
-        """
-        row = self.journal.order(cid)
-        if self.reconciler.resolve(row, at_start=False) not in RESTING_ORDERS:
-            return
-        row = self.journal.order(cid)
-        if row.venue_order_id is not None:
-            self.backoff.call(partial(venue.cancel_order, row.venue_order_id, symbol))
-        if self.reconciler.resolve(row, at_start=False) is OrderState.CANCELLED:
-            self.journal.update_order(cid, reason=f"filled {row.filled} of {row.amount}; the "
-                                      "rest was cancelled and is re-planned on the next run")
-
-    def _result(self, cid: str, order: Order, amount: str, state: OrderState | None,
-                reason: str | None) -> OrderResult:
-        row = self.journal.order(cid)
-        return OrderResult(cid, order.venue, order.symbol, order.side, amount,
-                           state or OrderState(row.state), float(row.filled or 0),
-                           float(row.average) if row.average else None,
-                           float(row.fee) if row.fee else None, reason or row.reason)
 
 
 def _limit_violation(rule: MarketRule, amount: float, notional: float, min_trade: float,

@@ -8,13 +8,11 @@ variable `TRIMTAB_KILL_SWITCH` (any non-empty value) or a file: the path in
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-import platformdirs
-
+from trimtab.config.settings import SettingsError, load_settings
 from trimtab.domain.policy import Policy
 from trimtab.domain.refusal import Refusal
 from trimtab.venues.port import Ticker
@@ -23,17 +21,19 @@ ENV_KILL = "TRIMTAB_KILL_SWITCH"
 ENV_KILL_FILE = "TRIMTAB_KILL_FILE"
 
 
-def kill_file(environ: Mapping[str, str]) -> Path:
-    default = Path(platformdirs.user_data_dir("trimtab", appauthor=False)) / "KILL"
-    return Path(environ.get(ENV_KILL_FILE) or default)
+def kill_file(environ: Mapping[str, str] | None = None) -> Path:
+    return load_settings(environ).kill_path
 
 
 def kill_switch(environ: Mapping[str, str] | None = None) -> Refusal | None:
-    """A refusal when the kill switch is on."""
-    environ = os.environ if environ is None else environ
-    if environ.get(ENV_KILL):
+    """A refusal when the kill switch is on (or its settings cannot be read: fail safe)."""
+    try:
+        settings = load_settings(environ)
+    except SettingsError as exc:
+        return Refusal("kill_switch", f"cannot tell whether the kill switch is on ({exc})")
+    if settings.kill_switch:
         return Refusal("kill_switch", f"the kill switch is on ({ENV_KILL} is set)")
-    path = kill_file(environ)
+    path = settings.kill_path
     if path.exists():
         return Refusal("kill_switch", f"the kill switch is on (the file {path} exists)")
     return None

@@ -28,6 +28,7 @@ class OrderResult:
     average: float | None = None
     fee: float | None = None
     reason: str | None = None
+    children: tuple[OrderResult, ...] = ()  # the child orders a leg was sent as
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """Reconciling the journal with the venues: no trade while any order's fate is unknown.
 
 Every order row that is not final (pending-submit, unknown, open, partially
-filled) is looked up on its venue by client order id. At start-up an intent
-the venue does not know never reached it (the process that wrote it is
-gone), so it is closed as cancelled; during a run an unknown order that the
-venue does not show yet stays unknown and stops the run. Orders on a venue
+filled, cancelling) is looked up on its venue by client order id. At
+start-up an intent the venue does not know never reached it (the process
+that wrote it is gone), so it is closed as cancelled, and a child still
+resting is cancelled (its run, and its timeout, are gone); during a run an
+unknown order that the venue does not show yet stays unknown and stops the
+run. Orders on a venue
 that carry trimtab's prefix and are absent from the journal are reported.
 """
 
@@ -15,7 +17,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 
-from trimtab.execution.states import LIVE_ORDERS, UNRESOLVED_ORDERS, OrderState
+from trimtab.execution.states import (
+    LIVE_ORDERS,
+    RESTING_ORDERS,
+    UNRESOLVED_ORDERS,
+    OrderState,
+)
 from trimtab.journal.models import OrderRow
 from trimtab.journal.store import Journal
 from trimtab.venues.errors import VenueError
@@ -26,9 +33,15 @@ CLIENT_ID_PREFIX = "trimtab"
 FILL_TOLERANCE = 1e-9
 
 
-def client_order_id(plan_id: str, leg: int) -> str:
-    """Deterministic, alphanumeric (OKX allows no dashes), at most 32 characters."""
-    return f"{CLIENT_ID_PREFIX}{plan_id}x{leg:03d}"
+def client_order_id(plan_id: str, leg: int, child: int = 1) -> str:
+    """Deterministic, alphanumeric (OKX allows no dashes), at most 32 characters.
+
+    A leg's first child carries the leg's own id (`…x001`, as every order
+    did before legs had children); later children add their number
+    (`…x001c02`), so a child is named by plan, leg and child alone.
+    """
+    suffix = "" if child == 1 else f"c{child:02d}"
+    return f"{CLIENT_ID_PREFIX}{plan_id}x{leg:03d}{suffix}"
 
 
 def order_state(order: VenueOrder) -> OrderState:
@@ -82,6 +95,22 @@ class Reconciler:
             return OrderState.CANCELLED
         return OrderState(row.state)
 
+    def cancel_orphan(self, row: OrderRow) -> OrderState:
+        """Cancel a child that a run which has ended left resting; returns its new state.
+
+        Its timeout died with its run, so nobody would ever cancel it; what
+        it filled stays filled and the rest is planned again. Journaled
+        cancelling before the cancel goes out, as during a run.
+        """
+        cid = row.client_order_id
+        current = self.journal.update_order(
+            cid, state=OrderState.CANCELLING,
+            reason="left resting by a run that ended: cancelled at start-up")
+        if current.venue_order_id is not None:
+            self.backoff.call(partial(self.venues[row.venue].cancel_order,
+                                      current.venue_order_id, row.symbol))
+        return self.resolve(self.journal.order(cid), at_start=True)
+
     def unresolved(self, *, at_start: bool) -> list[str]:
         """Problems that forbid trading: orders still unresolved, foreign trimtab orders."""
         problems = []
@@ -92,6 +121,8 @@ class Reconciler:
                 continue
             try:
                 state = self.resolve(row, at_start=at_start)
+                if at_start and state in RESTING_ORDERS:
+                    state = self.cancel_orphan(row)
             except VenueError as exc:
                 problems.append(f"order {row.client_order_id}: cannot look it up ({exc})")
                 continue

@@ -41,6 +41,8 @@ class OrderState(StrEnum):
     UNKNOWN = "unknown"  # sent, but the answer was lost: resolved only by lookup
     OPEN = "open"
     PARTIALLY_FILLED = "partially-filled"
+    # a resting child's cancel was sent: a fill may still land before it; resolved by lookup
+    CANCELLING = "cancelling"
     FILLED = "filled"
     CANCELLED = "cancelled"
     REJECTED = "rejected"
@@ -107,13 +109,15 @@ EXECUTED = frozenset({*UNFINISHED, PlanStatus.DONE, PlanStatus.EXECUTING,
                       PlanStatus.NOTHING_TO_DO})
 
 LIVE_ORDERS = frozenset({OrderState.PENDING_SUBMIT, OrderState.UNKNOWN, OrderState.OPEN,
-                         OrderState.PARTIALLY_FILLED})
+                         OrderState.PARTIALLY_FILLED, OrderState.CANCELLING})
 UNRESOLVED_ORDERS = frozenset({OrderState.PENDING_SUBMIT, OrderState.UNKNOWN})
 RESTING_ORDERS = frozenset({OrderState.OPEN, OrderState.PARTIALLY_FILLED})
 FINAL_ORDERS = frozenset(OrderState) - LIVE_ORDERS
-# An order leaves a live state for any state; a final state is final.
+# An order leaves a live state for any state, except that only a resting order (or one
+# whose cancel is already out) can be cancelling; a final state is final.
 ORDER_SOURCES: dict[OrderState, frozenset[OrderState]] = {
-    state: LIVE_ORDERS for state in OrderState}
+    **{state: LIVE_ORDERS for state in OrderState},
+    OrderState.CANCELLING: RESTING_ORDERS | {OrderState.CANCELLING}}
 
 
 def plan_sources(target: PlanStatus) -> frozenset[PlanStatus]:

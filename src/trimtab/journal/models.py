@@ -16,7 +16,7 @@ from sqlalchemy import DateTime, Dialect, ForeignKey, Integer, String, Text, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = 3  # 2: paper_positions; 3: account_leases
+SCHEMA_VERSION = 4  # 2: paper_positions; 3: account_leases; 4: paper_limits, paper_funding
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -220,6 +220,40 @@ class PaperPositionRow(Base):
     entry_price: Mapped[str] = mapped_column(String(40))
 
 
+class PaperLimitRow(Base):
+    """The limit price of a paper order that may rest on the book (its `paper_orders` row).
+
+    A separate table so that a version-2 journal is upgraded by adding a
+    table, never by altering one.
+    """
+
+    __tablename__ = "paper_limits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("paper_orders.id"), unique=True)
+    price: Mapped[str] = mapped_column(String(40))
+    placed_mid: Mapped[str] = mapped_column(String(40), doc="the paper price when it was placed")
+    post_only: Mapped[bool] = mapped_column(default=False)
+    reduce_only: Mapped[bool] = mapped_column(default=False)
+
+
+class PaperFundingRow(Base):
+    """One funding settlement applied to a paper perpetual position.
+
+    `rate` is None on the row that starts a position's funding clock (the
+    first time the venue saw it open): settlements before it are not owed.
+    `amount` is what the account paid (negative: received), in the settle
+    currency.
+    """
+
+    __tablename__ = "paper_funding"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(64))
+    settled_at: Mapped[datetime]
+    rate: Mapped[str | None] = mapped_column(String(40))
+    contracts: Mapped[str] = mapped_column(String(40))
+    mark: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[str] = mapped_column(String(40))
 class LeaseRow(Base):
     """Who may trade on one venue account now (see `execution.lease`).
 

@@ -8,17 +8,16 @@ are only ever added), a newer one is refused with what to do.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from trimtab.config.settings import load_settings
 from trimtab.journal.models import SCHEMA_VERSION, Base, SchemaVersion
 from trimtab.journal.store import Journal, JournalError
 
@@ -28,20 +27,20 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 UPGRADES: dict[int, Callable[[Engine], None]] = {
     1: lambda _engine: None,  # 2 only adds paper_positions
     2: lambda _engine: None,  # 3 only adds account_leases
+    3: lambda _engine: None,  # 4 only adds paper_limits and paper_funding
 }
 
 
 def default_url() -> str:
     """SQLite under the user's data directory (created on first use)."""
-    folder = Path(platformdirs.user_data_dir("trimtab", appauthor=False))
+    folder = load_settings().data_dir
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'journal.sqlite'}"
 
 
 def journal_url(url: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     """`url`, else TRIMTAB_JOURNAL, else the default SQLite file."""
-    environ = os.environ if environ is None else environ
-    return url or environ.get(ENV_JOURNAL) or default_url()
+    return url or load_settings(environ).journal or default_url()
 
 
 def open_journal(url: str | None = None) -> Journal:

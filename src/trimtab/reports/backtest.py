@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
+
+from trimtab.reports.tables import table as fit_table
 
 Starter = Callable[[int, int], Callable[[int], None]]
 
@@ -40,10 +41,7 @@ def render_backtest(console: Console, doc: dict[str, Any]) -> None:
     console.print(f"[bold]trimtab backtest[/] {doc['start'][:10]} → {doc['end'][:10]}, "
                   f"{doc['bars']:,} bars of {doc['data']}, schedule {doc['schedule']}, "
                   f"capital {doc['capital']:,.2f}")
-    table = Table()
-    table.add_column("figure")
-    table.add_column("policy", justify="right")
-    table.add_column("hold", justify="right")
+    table = fit_table(None, "figure", "policy", "hold", right=("policy", "hold"))
     for label, key, fmt in ROWS:
         table.add_row(label, _cell(doc, key, fmt), _cell(doc["hold"], key, fmt))
     console.print(table)
@@ -69,11 +67,8 @@ TAX_ROWS = [
 
 def render_tax(console: Console, ours: dict[str, Any], hold: dict[str, Any]) -> None:
     """The [tax] model's figures: an estimate paid from outside the portfolio."""
-    table = Table(title="Tax (an estimate; taxes paid from outside the portfolio)",
-                  title_justify="left")
-    table.add_column("figure")
-    table.add_column("policy", justify="right")
-    table.add_column("hold", justify="right")
+    table = fit_table("Tax (an estimate; taxes paid from outside the portfolio)", "figure",
+                      "policy", "hold", right=("policy", "hold"))
     for label, key, fmt in TAX_ROWS:
         table.add_row(label, _cell(ours, key, fmt), _cell(hold, key, fmt))
     console.print(table)
@@ -92,11 +87,9 @@ FUTURES_ROWS = [
 def render_futures(console: Console, ours: dict[str, Any], hold: dict[str, Any]) -> None:
     """The overlay's figures; the account is already inside the final values above."""
     positions = ", ".join(f"{a} {m:+g}×" for a, m in ours["positions"].items())
-    table = Table(title=f"futures overlay: {positions} of spot value, cap "
-                        f"{ours['max_multiple']:g}×")
-    table.add_column("figure")
-    table.add_column("policy", justify="right")
-    table.add_column("hold", justify="right")
+    table = fit_table(f"futures overlay: {positions} of spot value, cap "
+                      f"{ours['max_multiple']:g}×", "figure", "policy", "hold",
+                      right=("policy", "hold"))
     for label, key, fmt in FUTURES_ROWS:
         table.add_row(label, fmt.format(ours[key]), fmt.format(hold[key]))
     console.print(table)
@@ -119,11 +112,11 @@ def render_sweep(console: Console, table: pd.DataFrame, hold: dict[str, Any], me
                  top: int = 15) -> None:
     """The best configurations by `metric`, with holding's figure for comparison."""
     ranked = table.sort_values(metric, ascending=False, na_position="last").head(top)
-    out = Table(title=f"best {len(ranked)} of {len(table)} by {metric}")
     columns = ["band", "schedule", metric, "final_value", "cagr", "max_drawdown",
                "rebalances", "fees"]
-    for col in dict.fromkeys(columns):
-        out.add_column(col, justify="left" if col in ("band", "schedule") else "right")
+    figures = tuple(c for c in dict.fromkeys(columns) if c not in ("band", "schedule"))
+    out = fit_table(f"best {len(ranked)} of {len(table)} by {metric}", *dict.fromkeys(columns),
+                    right=figures, optional=("fees", "rebalances", "cagr"))
     for _, row in ranked.iterrows():
         out.add_row(*[_fmt(row[c]) for c in dict.fromkeys(columns)])
     console.print(out)

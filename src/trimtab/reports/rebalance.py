@@ -11,26 +11,27 @@ from rich.table import Table
 from trimtab.app.results import PlanEntry
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.execution.outcome import Execution
-from trimtab.reports.tables import money, pct
+from trimtab.reports.tables import exact, money, pct, short, table
 
 
 def execution_table(execution: Execution) -> Table:
-    t = Table(title=f"Execution — plan {execution.plan_id}")
-    for col in ("client order id", "side", "symbol", "amount sent", "status", "filled",
-                "average", "fee"):
-        t.add_column(col, justify="right" if col in ("amount sent", "filled", "average",
-                                                        "fee") else "left")
+    t = table(f"Execution — plan {execution.plan_id}", "client order id", "side", "symbol",
+              "amount sent", "status", "filled", "average", "fee",
+              right=("amount sent", "filled", "average", "fee"), optional=("filled", "side", "fee"))
     for o in execution.orders:
-        t.add_row(o.client_order_id or "–", o.side, o.symbol, o.amount, o.status,
+        t.add_row(o.client_order_id or "–", o.side, o.symbol, exact(o.amount), o.status,
                   f"{o.filled:g}", money(o.average), money(o.fee))
+        if len(o.children) > 1:  # a leg sent as several children: one line each, indented
+            for c in o.children:
+                t.add_row(f"  {c.client_order_id}", "", "", c.amount, c.status,
+                          f"{c.filled:g}", money(c.average), money(c.fee))
     return t
 
 
 def before_after_table(before: Analysis, after: Analysis) -> Table:
-    t = Table(title=f"Before / after — spot value {before.spot_value:,.2f} → "
-                    f"{after.spot_value:,.2f} {after.quote}")
-    for col in ("asset", "before", "after", "target", "band", "in band"):
-        t.add_column(col, justify="left" if col == "asset" else "right")
+    t = table(f"Before / after — spot value {before.spot_value:,.2f} → "
+              f"{after.spot_value:,.2f} {after.quote}", "asset", "before", "after", "target",
+              "band", "in band", right=("before", "after", "target", "band", "in band"))
     after_by = {a.asset: a for a in after.assets}
     for a in before.assets:
         b = after_by.get(a.asset, a)
@@ -63,13 +64,12 @@ def render_journal(console: Console, recent: list[PlanEntry]) -> None:
                       f"— {plan.status}" + (f": {plan.reason}" if plan.reason else ""),
                       highlight=False)
         if plan.orders:
-            t = Table(show_edge=False)
-            for col in ("client order id", "venue", "side", "symbol", "amount", "state",
-                        "filled", "average", "fee"):
-                t.add_column(col)
+            t = table(None, "client order id", "venue", "side", "symbol", "amount", "state",
+                      "filled", "average", "fee", right=("amount", "filled", "average", "fee"),
+                      optional=("venue", "filled", "average", "fee", "side"))
             for o in plan.orders:
-                t.add_row(o.client_order_id or "–", o.venue, o.side, o.symbol, o.amount,
-                          o.state, o.filled, o.average or "–", o.fee or "–")
+                t.add_row(o.client_order_id or "–", o.venue, o.side, o.symbol, exact(o.amount),
+                          o.state, exact(o.filled), short(o.average), short(o.fee))
             console.print(t)
         for kind, message in plan.events:
             console.print(f"  {kind}: {message}", highlight=False)

@@ -9,9 +9,17 @@ from rich.text import Text
 from trimtab.watch.tick import TickReport
 
 
-def status_line(report: TickReport, next_review: datetime | None) -> Text:
-    """One line a person can read at a glance; breached assets in red."""
+def status_line(report: TickReport, next_review: datetime | None,
+                prices: str | None = None) -> Text:
+    """One line a person can read at a glance; breached assets in red.
+
+    `prices` says where the prices come from when that is not the venues
+    themselves (the paper exchange's bundled closes), so frozen prices are
+    never mistaken for today's.
+    """
     line = Text(f"{report.at:%Y-%m-%d %H:%M:%S} ", style="dim")
+    if prices:
+        line.append(f"[{prices}] ", style="dim")
     if report.analysis is None:
         line.append(f"no data ({report.error})", style="bold red")
     else:

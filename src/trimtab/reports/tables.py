@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -17,16 +21,87 @@ def pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
-def table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
-    """A compact table that still reads in an 80-column terminal."""
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+class FitTable(Table):
+    """A table that never cuts a figure or an id: it drops optional columns until it fits.
+
+    Every column but the `wrap` ones (free text) is never wrapped. When the
+    table's narrowest form is still wider than the terminal, the `optional`
+    columns are left out, first named first, rather than let rich shorten a
+    figure to "…".
+    """
+
+    optional: tuple[str, ...] = ()
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from Table.__rich_console__(self.fitted(options.max_width), console, options)
+
+    def fitted(self, width: int) -> Table:
+        """This table without the optional columns it must drop to fit `width`."""
+        fitted: Table = self
+        for name in self.optional:
+            if narrowest(fitted) <= width:
+                break
+            fitted = copy.copy(fitted)
+            kept = [c for c in fitted.columns if c.header != name]
+            # rich pads a column by its position: renumber the ones kept
+            fitted.columns = [dataclasses.replace(c, _index=i) for i, c in enumerate(kept)]
+        return fitted
+
+
+def narrowest(t: Table) -> int:
+    """The fewest columns `t` needs with its whole cells whole (headers included)."""
+    total = t._extra_width + 2 * max(len(t.columns) - 1, 0)  # separators; padding (0, 1)
+    for column in t.columns:
+        texts = [_plain(column.header), *map(_plain, column._cells)]
+        if column.no_wrap:
+            total += max(cell_len(x) for x in texts)
+        else:
+            total += max((cell_len(word) for x in texts for word in x.split()), default=1)
+    return total
+
+
+def _plain(cell: object) -> str:
+    if isinstance(cell, Text):
+        return cell.plain
+    return Text.from_markup(cell).plain if isinstance(cell, str) else ""
+
+
+def table(title: str | None, *columns: str, right: tuple[str, ...] = (),
+          wrap: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> FitTable:
+    """The one table style: compact, left-aligned title, fits an 80-column terminal.
+
+    Only the `wrap` columns (free text) may wrap; `optional` ones may be left
+    out on a narrow terminal, first named first.
+    """
+    t = FitTable(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    t.optional = optional
     for col in columns:
-        t.add_column(col, justify="right" if col in right else "left")
+        t.add_column(col, justify="right" if col in right else "left",
+                     no_wrap=col not in wrap, overflow="fold")
     return t
 
 
 def money(x: float | None) -> str:
     return "–" if x is None else f"{x:,.2f}"
+
+
+def exact(text: str) -> str:
+    """An amount as the venue took it (a decimal string), without trailing zeros."""
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError):
+        return text
+    return format(value.normalize(), "f")
+
+
+def short(text: str | None) -> str:
+    """A journaled figure (price, fee) to six significant digits for a table; JSON is exact."""
+    if text is None:
+        return "–"
+    try:
+        return f"{float(text):,.6g}"
+    except ValueError:
+        return text
 
 
 def price(x: float | None) -> str:
@@ -58,7 +133,8 @@ def notes_text(analysis: Analysis) -> Text:
 def allocation_table(analysis: Analysis) -> Table:
     t = table(f"Allocation — spot value {analysis.spot_value:,.2f} {analysis.quote}",
               "asset", "value", "weight", "target", "band", "alert low", "alert high",
-              "status", right=("value", "weight", "target", "band", "alert low", "alert high"))
+              "status", right=("value", "weight", "target", "band", "alert low", "alert high"),
+              optional=("value", "target"))
     for a in analysis.assets:
         status = Text("BREACH", style="bold red") if a.breached else Text("ok", style="green")
         marks = "".join(m for m, on in (("*", a.wallet_units > 0), ("!", a.frozen),
@@ -73,6 +149,7 @@ def allocation_table(analysis: Analysis) -> Table:
 
 def sleeve_table(analysis: Analysis) -> Table:
     t = table("Sleeves", "sleeve", "members", "value", "weight", "target", "band", "status",
+              optional=("value", "target"), wrap=("members",),
               right=("value", "weight", "target", "band"))
     for s in analysis.sleeves:
         t.add_row(s.name, ", ".join(s.members), f"{s.value:,.0f}", pct(s.weight),
@@ -96,7 +173,8 @@ def futures_parts(analysis: Analysis) -> Iterable[RenderableType]:
                             p.funding_rate is None for p in f.positions)) else ""))
     t = table("Positions", "venue", "symbol", "side", "contracts", "notional", "funding",
               "per day", "liquidation", right=("contracts", "notional", "funding", "per day",
-                                               "liquidation"))
+                                               "liquidation"),
+              optional=("venue", "funding", "side"))
     for p, m in zip(f.positions, analysis.margin, strict=True):
         liq = "–" if m.liquidation_price is None else (
             f"{price(m.liquidation_price)}{'~' if m.liquidation_estimated else ''}")
@@ -133,7 +211,7 @@ def plan_group(plan: Plan, quote: str) -> RenderableType:
         parts.append(Text("Plan: nothing to trade."))
     if plan.skipped:
         t = table("Skipped", "asset", "side", "notional", "reason", "detail",
-                  right=("notional",))
+                  right=("notional",), wrap=("detail",))
         for s in plan.skipped:
             t.add_row(s.asset, s.side, money(s.notional), s.reason, s.detail)
         parts.append(t)
@@ -150,7 +228,8 @@ def orders_table(plan: Plan, quote: str) -> Table:
     t = table(f"Plan — {len(plan.orders)} orders, fees {money(plan.fees)} + slippage "
               f"{money(plan.slippage)} {quote} on turnover {money(plan.turnover)}",
               "venue", "symbol", "side", "amount", "notional", "fee", "slip", "reduce",
-              right=("amount", "notional", "fee", "slip"))
+              right=("amount", "notional", "fee", "slip"),
+              optional=("reduce", "venue", "slip"))
     for o in plan.orders:
         t.add_row(o.venue, o.symbol, Text(o.side, "red" if o.side == "sell" else "green"),
                   f"{o.amount:.6g}", money(o.notional), money(o.fee),
@@ -161,7 +240,8 @@ def orders_table(plan: Plan, quote: str) -> Table:
 def hedges_table(plan: Plan, quote: str) -> Table:
     t = table("Hedge alternative: short a perpetual instead of selling", "asset", "symbol",
               "contracts", "notional", "open cost", "funding", "vs selling", "multiple",
-              right=("contracts", "notional", "open cost", "funding", "vs selling", "multiple"))
+              right=("contracts", "notional", "open cost", "funding", "vs selling", "multiple"),
+              optional=("asset", "open cost"))
     for h in plan.hedges:
         funding = "n/a" if h.funding_cost is None else money(h.funding_cost)
         t.add_row(h.asset, h.symbol, f"{h.contracts:.6g}", money(h.notional),

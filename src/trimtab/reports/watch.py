@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from trimtab.app.results import CheckEntry
+from trimtab.reports.tables import table
 
 
 def watch_document(checks: list[CheckEntry]) -> list[dict[str, Any]]:
@@ -21,9 +21,8 @@ def render_watch_history(console: Console, checks: list[CheckEntry]) -> None:
     if not checks:
         console.print("The journal has no watch checks yet (run trimtab watch).")
         return
-    t = Table(title="Watch history, newest first", title_justify="left", show_edge=False)
-    for col in ("at", "spot value", "fired", "notified", "decision"):
-        t.add_column(col)
+    t = table("Watch history, newest first", "at", "spot value", "fired", "notified",
+              "decision", right=("spot value",), wrap=("fired", "notified"))
     for c in checks:
         fired = ", ".join(_short(f"{f['kind']}:{f['subject']}") for f in c.fired)
         value = f"{c.spot_value:,.2f}" if c.spot_value is not None else "–"

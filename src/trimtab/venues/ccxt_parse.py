@@ -27,11 +27,12 @@ def number(value: Any) -> float | None:
 def ticker_of(raw: Mapping[str, Any], fetched: datetime) -> Ticker:
     """A ticker; one the venue sent without a time is stamped with the fetch time."""
     ts = raw.get("timestamp")
+    bid, ask = number(raw.get("bid")), number(raw.get("ask"))
     if not ts:
         return Ticker(symbol=raw["symbol"], last=float(raw["last"]), timestamp=fetched,
-                      time_estimated=True)
+                      time_estimated=True, bid=bid, ask=ask)
     return Ticker(symbol=raw["symbol"], last=float(raw["last"]),
-                  timestamp=datetime.fromtimestamp(ts / 1000, UTC))
+                  timestamp=datetime.fromtimestamp(ts / 1000, UTC), bid=bid, ask=ask)
 
 
 def position_of(venue: str, raw: Mapping[str, Any], marks: Mapping[str, Ticker]

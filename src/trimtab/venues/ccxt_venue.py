@@ -78,6 +78,9 @@ class CcxtVenue:
     def amount_to_precision(self, symbol: str, amount: float) -> str:
         return str(self.exchange.amount_to_precision(symbol, amount))
 
+    def price_to_precision(self, symbol: str, price: float) -> str:
+        return str(self.exchange.price_to_precision(symbol, price))
+
     def fetch_balances(self) -> Balances:
         raw = self._read("fetch_balance", self.exchange.fetch_balance)
         # a zero free amount is kept (all locked); an asset ccxt gives no free amount for
@@ -152,29 +155,34 @@ class CcxtVenue:
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
                      reduce_only: bool = False, price: float | None = None,
+                     limit: str | None = None, post_only: bool = False,
                      hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
-        """A market order of `amount`; a spot buy on a venue that buys by cost gets the price.
+        """A market order of `amount`, or a limit order at `limit` (post-only: maker only).
 
         Where ccxt's own option `createMarketBuyOrderRequiresPrice` is set
-        (Coinbase, Gate, ...), ccxt computes the cost to spend as amount ×
-        price and cuts it with its cost precision; elsewhere the price is not
-        sent, as a market order needs none. A hedge-mode position is reduced
-        through ccxt's unified `hedged` param (ccxt then names the side:
-        Binance positionSide, OKX posSide, Bybit positionIdx); its margin mode
-        is sent where the venue reads one per order (OKX tdMode).
+        (Coinbase, Gate, ...), a market buy is sent the sizing `price` and ccxt
+        computes the cost to spend as amount × price and cuts it with its cost
+        precision; elsewhere a market order is sent no price, as it needs none.
+        A hedge-mode position is reduced through ccxt's unified `hedged` param
+        (ccxt then names the side: Binance positionSide, OKX posSide, Bybit
+        positionIdx); its margin mode is sent where the venue reads one per
+        order (OKX tdMode).
         """
         params: dict[str, Any] = {client_id_param(self.exchange.id): client_order_id}
         if reduce_only:
             params["reduceOnly"] = True
+        if post_only:
+            params["postOnly"] = True  # ccxt's unified flag (Binance: LIMIT_MAKER / GTX)
         if hedged:
             params["hedged"] = True
         if margin_mode and takes_margin_mode(self.exchange.id):
             params["marginMode"] = margin_mode
         market = (self.exchange.markets or {}).get(symbol) or {}
         by_cost = side == "buy" and market.get("spot") and buys_by_cost(self.exchange)
+        kind = "market" if limit is None else "limit"
+        sent_price = limit if limit is not None else (price if by_cost else None)
         try:
-            raw = self.exchange.create_order(symbol, "market", side, amount,
-                                             price if by_cost else None, params)
+            raw = self.exchange.create_order(symbol, kind, side, amount, sent_price, params)
         except Exception as exc:  # any failure of a placement is classified, never retried
             raise self._placement_error(exc) from None
         return self._order(raw, symbol, side, client_order_id)
@@ -250,7 +258,8 @@ class CcxtVenue:
             amount=float(raw.get("amount") or 0.0), filled=float(raw.get("filled") or 0.0),
             average=number(raw.get("average")),
             status=STATUSES.get(str(raw.get("status")), "open"),
-            fee=number(fee.get("cost")), fee_currency=fee.get("currency"))
+            fee=number(fee.get("cost")), fee_currency=fee.get("currency"),
+            price=number(raw.get("price")) if raw.get("type") == "limit" else None)
 
 
 def open_ccxt_venue(exchange_id: str, name: str | None = None,

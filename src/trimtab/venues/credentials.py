@@ -67,3 +67,20 @@ def _from_keyring(venue: str) -> dict[str, str]:
         if value:
             out[field] = value
     return out
+
+
+def store_credentials(venue: str, values: Mapping[str, str]) -> None:
+    """Save ccxt credential fields in the OS keyring (service trimtab, user venue:field).
+
+    Raises RuntimeError with a one-line reason when no keyring backend works
+    here (a headless server): the caller then tells the user the variables.
+    """
+    import keyring
+    from keyring.errors import KeyringError
+
+    for field, value in values.items():
+        try:
+            keyring.set_password(KEYRING_SERVICE, f"{venue}:{KEYRING_NAMES[field]}", value)
+        except (KeyringError, RuntimeError) as exc:
+            raise RuntimeError(f"the keyring cannot store {venue}'s keys here "
+                               f"({type(exc).__name__})") from None

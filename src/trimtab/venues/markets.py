@@ -89,7 +89,8 @@ def market_of(exchange: Any, market: Mapping[str, Any]) -> Market:
                         min_amount=_number((limits.get("amount") or {}).get("min")),
                         min_cost=_number((limits.get("cost") or {}).get("min")),
                         contract=contract_of(market),
-                        significant_digits=significant_digits(exchange, market)),
+                        significant_digits=significant_digits(exchange, market),
+                        maker=_rate(market.get("maker")), taker=_rate(market.get("taker"))),
         contract=bool(market.get("contract")))
 
 
@@ -103,6 +104,11 @@ def contract_of(market: Mapping[str, Any]) -> Contract:
 def markets_of(exchange: Any) -> dict[str, Market]:
     """Every market the exchange has loaded, as trimtab Markets."""
     return {symbol: market_of(exchange, m) for symbol, m in exchange.markets.items()}
+
+
+def _rate(value: Any) -> float | None:
+    """A fee rate; zero (a free maker side) is a rate, unlike a zero limit."""
+    return None if value is None else float(value)
 
 
 def _number(value: Any) -> float | None:

@@ -46,6 +46,8 @@ class Ticker:
     symbol: str
     last: float
     timestamp: datetime | None
+    bid: float | None = None
+    ask: float | None = None
     time_estimated: bool = False  # the venue sent no time: `timestamp` is when it was fetched
 
 
@@ -71,6 +73,7 @@ class VenueOrder:
     status: OrderStatus
     fee: float | None = None
     fee_currency: str | None = None
+    price: float | None = None  # the limit price; None for a market order
 
     @property
     def remaining(self) -> float:
@@ -92,6 +95,10 @@ class Venue(Protocol):
         """The amount cut (never rounded up) to the market's lot size, as a string."""
         ...
 
+    def price_to_precision(self, symbol: str, price: float) -> str:
+        """A limit price on the market's tick size, as a string (ccxt's rule)."""
+        ...
+
     def fetch_balances(self) -> Balances: ...
 
     def fetch_tickers(self, symbols: list[str]) -> Mapping[str, Ticker]: ...
@@ -104,12 +111,14 @@ class Venue(Protocol):
 
     def create_order(self, symbol: str, side: Side, amount: str, client_order_id: str, *,
                      reduce_only: bool = False, price: float | None = None,
+                     limit: str | None = None, post_only: bool = False,
                      hedged: bool = False, margin_mode: str | None = None) -> VenueOrder:
-        """Place a market order; raises OutcomeUnknown when it may have been accepted.
+        """Place a market order, or a limit order at `limit` (post-only: maker or rejected).
 
-        `price` is the price the amount was sized at: a venue that buys at
-        market by the cost to spend is sent amount × price. `hedged` and
-        `margin_mode` are those of the position a reduce-only order reduces.
+        Raises OutcomeUnknown when it may have been accepted. `price` is the
+        price the amount was sized at: a venue that buys at market by the
+        cost to spend is sent amount × price. `hedged` and `margin_mode` are
+        those of the position a reduce-only order reduces.
         """
         ...
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +19,9 @@ from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.analysis.triggers import Trigger
 from trimtab.journal.models import AlertMemoryRow, NotificationRow, WatchCheckRow
 from trimtab.journal.store import Journal
-from trimtab.watch.notify import Delivery, Message
+
+if TYPE_CHECKING:  # apprise is slow to import, and `trimtab journal` needs none of it
+    from trimtab.watch.notify import Delivery, Message
 
 
 class WatchLog:

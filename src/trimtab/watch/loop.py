@@ -10,6 +10,7 @@ restart resumes from the journal.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -32,6 +33,8 @@ from trimtab.watch.tick import Decision, TickReport
 
 ACTING_KINDS = ("threshold", "leverage")
 RETRY_FIRST = 5.0
+
+log = logging.getLogger(__name__)
 
 
 class SystemClock:
@@ -185,6 +188,8 @@ class Watcher:
         if notified:
             self._notify(now, compose(notified, analysis, plan, decision.next_step()))
         self.journal.record_check(now, analysis, fired, notified, str(decision), memory)
+        log.info("check at %s: %d fired, %d notified, %s", now.isoformat(), len(fired),
+                 len(notified), decision)
         return TickReport(now, analysis, fired, notified, decision)
 
     def _decide(self, snapshot: Snapshot, analysis: Analysis, calendar: tuple[Trigger, ...],
@@ -209,12 +214,16 @@ class Watcher:
         return Decision(WatchDecision.EXECUTED, plan_id, outcome), plan
 
     def _notify(self, now: datetime, message: Message) -> None:
-        self.journal.record_notification(now, message, self.send(message))
+        delivery = self.send(message)
+        if not delivery.ok and delivery.attempts:  # none configured is said at start-up
+            log.warning("notification not delivered: %s (%s)", message.title, delivery.error)
+        self.journal.record_notification(now, message, delivery)
 
     def _outage(self, now: datetime, calendar: tuple[Trigger, ...], exc: Exception
                 ) -> TickReport:
         self._failures += 1
         error = f"{type(exc).__name__}: {exc}"
+        log.warning("check at %s: no snapshot (%s); retrying", now.isoformat(), error)
         stale_for = (now - self._last_good).total_seconds() if self._last_good else None
         if stale_for is not None and stale_for > self.policy.max_price_age \
                 and not self._stale_notified:

@@ -10,7 +10,6 @@ never raises, so it can never stop the watch loop.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import apprise
 
+from trimtab.config.settings import load_settings, mask_url
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.analysis.triggers import Trigger
 from trimtab.domain.planning.planner import Plan
@@ -95,10 +95,10 @@ class Notifier:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **kwargs: object) -> Notifier:
-        env = os.environ if env is None else env
-        urls = [u for u in re.split(r"[\s,]+", env.get("TRIMTAB_NOTIFY", "")) if u]
-        config = env.get("TRIMTAB_NOTIFY_CONFIG")
-        return cls(urls, Path(config) if config else None, **kwargs)  # type: ignore[arg-type]
+        settings = load_settings(env)
+        targets = settings.notify.get_secret_value() if settings.notify else ""
+        urls = [u for u in re.split(r"[\s,]+", targets) if u]
+        return cls(urls, settings.notify_config, **kwargs)  # type: ignore[arg-type]
 
     @property
     def configured(self) -> bool:
@@ -125,6 +125,4 @@ class Notifier:
         return Delivery(False, self._retries, self.targets(), error)
 
 
-def mask(url: str) -> str:
-    """A URL with everything between the scheme and the host hidden."""
-    return re.sub(r"(://)[^/@]*@", r"\1****@", url)
+mask = mask_url  # the one masking rule: `trimtab config` shows targets the same way

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -89,7 +90,27 @@ def create_app(source: DashboardSource, access: Access, *, read_only: bool = Fal
                 return FileResponse(path)
         raise HTTPException(404, f"no report named {name}")
 
-    return app
+    return _with_health(app, source)
+
+
+def _with_health(app: FastAPI, source: DashboardSource) -> FastAPI:
+    """`/healthz` outside the token (for a supervisor or a container probe), the page under it.
+
+    It says only that the server answers and when `trimtab watch` last
+    checked (its heartbeat in the journal): nothing a stranger could use.
+    """
+    outer = FastAPI(title="trimtab", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @outer.get("/healthz")
+    def healthz() -> JSONResponse:
+        last = source.weight_history(limit=1)
+        at = last[-1][0] if last else None
+        age = (datetime.now(UTC) - at).total_seconds() if at else None
+        return JSONResponse({"status": "ok", "last_watch_check": at.isoformat() if at else None,
+                             "watch_age_s": age}, headers={"Cache-Control": "no-store"})
+
+    outer.mount("/", app)
+    return outer
 
 
 def _page(source: DashboardSource, access: Access, read_only: bool) -> dict[str, Any]:

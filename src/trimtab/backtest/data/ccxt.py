@@ -18,7 +18,6 @@ one-line refusals. ccxt's errors become one `DataError` here, once.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -90,8 +89,11 @@ def _ms(text: str, source: str) -> int:
 
 def cache_dir() -> Path:
     """$TRIMTAB_CACHE_DIR, or the user's cache folder."""
-    if os.environ.get("TRIMTAB_CACHE_DIR"):
-        return Path(os.environ["TRIMTAB_CACHE_DIR"])
+    from trimtab.config.settings import load_settings
+
+    folder = load_settings().cache_dir
+    if folder is not None:
+        return folder
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("trimtab", appauthor=False)) / "ohlcv"

@@ -51,6 +51,8 @@ class MarketRule:
     min_cost: float | None = None
     contract: Contract = SPOT
     significant_digits: int | None = None  # ccxt's SIGNIFICANT_DIGITS mode (Bitfinex)
+    maker: float | None = None  # fee rates from ccxt's market data, when it has them
+    taker: float | None = None
 
     def notional(self, amount: float, price: float) -> float:
         """The quote value of `amount` of this market at `price` (the one notional rule)."""

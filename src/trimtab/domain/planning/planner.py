@@ -83,7 +83,8 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
     if rebalance is None:
         rebalance = any(t.kind == "threshold" for t in analysis.triggers)
     costs = CostModel(policy.costs.fee_rate, policy.costs.slippage_bps / 10_000)
-    factory = OrderFactory(policy.quote, costs, policy.costs.min_trade, markets or {})
+    factory = OrderFactory(policy.quote, costs, policy.costs.min_trade, markets or {},
+                           policy.execution)
     if policy.planner == "optimal" and rebalance:
         solved = _optimal(analysis, policy, costs, cash_flow, lots, snapshot)
         if isinstance(solved, Refusal):

@@ -10,13 +10,14 @@ venue has, so a plan cannot overdraw a venue.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from trimtab.domain.analysis.drift import Analysis, AssetState
 from trimtab.domain.contracts import SPOT, Contract
 from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Side, Skipped
 from trimtab.domain.planning.sizing import SpotTargets
-from trimtab.domain.policy import Policy
+from trimtab.domain.planning.styles import fee_rate
+from trimtab.domain.policy import Execution, Policy
 from trimtab.domain.snapshot import WALLET
 
 DUST = 1e-9  # relative size below which a trade is rounding noise, not an order
@@ -30,6 +31,7 @@ class OrderFactory:
     costs: CostModel
     min_trade: float
     markets: Mapping[tuple[str, str], MarketRule]
+    execution: Execution = field(default_factory=Execution)  # the style picks maker or taker
 
     def lists(self, venue: str, symbol: str) -> bool:
         """Whether `venue` can trade `symbol`: true unless its market list is known and lacks
@@ -63,8 +65,9 @@ class OrderFactory:
         if rule.min_cost is not None and notional < rule.min_cost:
             return skip("below_min_notional", f"{notional:,.2f} {self.quote} is under the "
                         f"market's minimum notional {rule.min_cost:g}")
+        rate = fee_rate(self.execution, rule.maker, rule.taker, self.costs.fee_rate)
         return Order(venue, symbol, asset, side, sized, price, notional,
-                     self.costs.fee(notional), self.costs.slip(notional),
+                     notional * rate, self.costs.slip(notional),
                      reduce_only=":" in symbol)
 
 

@@ -3,8 +3,8 @@
 Kept apart from the venue so that the accounting (what a fill does to
 balances and positions) reads on its own. A linear perpetual settles in the
 quote: closing contracts realises (fill − entry) × contracts × contract size,
-and fees are paid in the quote. Margin is not modelled: the paper account's
-quote balance carries fees and realised P/L.
+and fees are paid in the quote. The paper account's quote balance carries
+fees, realised P/L and funding; margin and liquidation are `margin.py`'s.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trimtab.domain.planning.orders import Side
-from trimtab.journal.models import PaperBalanceRow, PaperPositionRow
+from trimtab.journal.models import PaperBalanceRow, PaperOrderRow, PaperPositionRow
 from trimtab.venues.errors import InsufficientFunds, Rejected
 
 
@@ -85,3 +85,25 @@ def settle_contract(session: Session, account: str, market: Any, side: Side, uni
     elif abs(new) > abs(old):
         row.entry_price = str((entry * abs(old) + price * abs(delta)) / abs(new))
     row.contracts = str(new)
+
+
+def record_fill(session: Session, account: str, market: Any, row: PaperOrderRow,
+                units: Decimal, cost: Decimal, fee_rate: Decimal, reduce_only: bool) -> None:
+    """Settle `units` of order `row` that cost `cost` (price × units) and add them to the row.
+
+    The row keeps the running average price and the fees paid, as ccxt's
+    order structure does, so a partly filled order reads like a real one.
+    """
+    size = Decimal(repr(float(market.get("contractSize") or 1)))
+    notional = cost * (size if market.get("contract") else 1)
+    fee = notional * fee_rate
+    side: Side = "buy" if row.side == "buy" else "sell"
+    if market.get("contract"):
+        settle_contract(session, account, market, side, units, cost / units, fee, reduce_only)
+    else:
+        settle_spot(session, account, market, side, units, notional, fee)
+    before = Decimal(row.filled)
+    paid = before * Decimal(row.average or 0) + cost
+    row.filled = str(before + units)
+    row.average = str(paid / (before + units))
+    row.fee = str(Decimal(row.fee) + fee)

@@ -1,0 +1,49 @@
+"""`trimtab bot`: approve and reject proposed plans from Telegram."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import typer
+from rich.console import Console
+
+from trimtab.cli.options import JournalOption, fail, require_extra, settings
+
+app = typer.Typer()
+
+
+@app.command()
+def bot(journal: JournalOption = None) -> None:
+    """Send plans waiting for approval to Telegram with Approve / Reject buttons.
+
+    The token comes from TRIMTAB_TELEGRAM_TOKEN and the chats that may decide
+    from TRIMTAB_TELEGRAM_CHATS; taps from any other chat are ignored. A tap
+    goes through the same approvals path as `trimtab approve` and the
+    dashboard: two taps, or a tap and a click, execute a plan once.
+    """
+    require_extra("bot", ("telegram",), "telegram")
+    from trimtab.app.approvals import Approvals, venues_from_record
+    from trimtab.app.chat import ChatApprovals, run_chat
+    from trimtab.app.inputs import InputError
+    from trimtab.app.rebalance import open_or_fail
+    from trimtab.chat.telegram import TelegramDesk
+
+    current = settings()
+    if current.telegram_token is None or not current.telegram_chats:
+        fail("TRIMTAB_TELEGRAM_TOKEN and TRIMTAB_TELEGRAM_CHATS: set the bot's token and the "
+             "chat ids that may approve (comma-separated)")
+    console = Console()
+    try:
+        opened = open_or_fail(journal or current.journal)
+    except InputError as exc:
+        fail(str(exc))
+    chat = ChatApprovals(Approvals(opened, venues_from_record(opened, os.environ, console.print)),
+                         frozenset(current.telegram_chats))
+    desk = TelegramDesk(current.telegram_token.get_secret_value(), chat.decide)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    console.print(f"trimtab bot: answering chats {', '.join(map(str, current.telegram_chats))}")
+    run_chat(desk, chat, stop)

@@ -1,0 +1,95 @@
+"""`trimtab config` (what is in effect, secrets masked) and `trimtab policy schema`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from trimtab.cli.options import settings
+from trimtab.config.locations import PolicyNotFound, find_policy
+from trimtab.config.settings import environment_variables, mask_url
+
+app = typer.Typer()
+policy_app = typer.Typer(help="The policy file: its JSON schema.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@app.command()
+def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+           ) -> None:
+    """What trimtab uses when no option says otherwise: policy, journal, venues, targets.
+
+    Settings come from TRIMTAB_… variables, then config.toml in the config
+    directory (`trimtab init` writes it). Notification URLs and tokens are
+    shown masked. `trimtab --help` lists every variable.
+    """
+    current = settings()
+    try:
+        found = find_policy(None, current)
+        policy = f"{found.path} (from {found.source})"
+    except PolicyNotFound:
+        policy = "none: run `trimtab init` or pass --policy"
+    notify = current.notify.get_secret_value().replace(",", " ").split() \
+        if current.notify else []
+    shown = {
+        "config file": f"{current.config_file}" + ("" if current.config_file.exists()
+                                                   else " (absent)"),
+        "policy": policy,
+        "journal": mask_url(current.journal_url),
+        "venues": ", ".join(current.venues),
+        "paper prices": current.paper_prices,
+        "paper start": str(current.paper_start or "–"),
+        "wallet holdings": str(current.holdings or "–"),
+        "notifications": " ".join(map(mask_url, notify)) or "none (TRIMTAB_NOTIFY)",
+        "web token": "set" if current.web_token else "not set (a random one per start)",
+        "telegram": f"chats {', '.join(map(str, current.telegram_chats))}"
+                    if current.telegram_token else "off (TRIMTAB_TELEGRAM_TOKEN)",
+        "kill switch": "ON" if current.kill_switch or current.kill_path.exists()
+                       else f"off (TRIMTAB_KILL_SWITCH or the file {current.kill_path})",
+        "logs": f"{current.log_format}, {current.log_level}",
+        "watch": _heartbeat(current.journal_url),
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+        return
+    console = Console()
+    for key, value in shown.items():
+        console.print(f"{key:>16}: {value}", highlight=False, soft_wrap=True)
+
+
+def _heartbeat(url: str) -> str:
+    """The last watch check in the journal, and how long ago (without creating a journal)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return "no journal yet"
+    from datetime import UTC, datetime
+
+    from trimtab.app.history import last_watch_check
+    from trimtab.journal.opening import open_journal
+    from trimtab.journal.store import JournalError
+
+    try:
+        at = last_watch_check(open_journal(url))
+    except JournalError as exc:
+        return f"journal cannot be read ({exc})"
+    if at is None:
+        return "never checked"
+    age = (datetime.now(UTC) - at).total_seconds()
+    return f"last check {at:%Y-%m-%d %H:%M:%S} UTC ({age:,.0f} s ago)"
+
+
+@policy_app.command("schema")
+def schema() -> None:
+    """Print the policy's JSON schema (for editors that check TOML against one)."""
+    from trimtab.domain.policy import Policy
+
+    sys.stdout.write(json.dumps(Policy.model_json_schema(), indent=2) + "\n")
+
+
+def variables_help() -> str:
+    """The environment variables, one per line, for `trimtab --help`."""
+    return "\n\n".join(f"{name}: {text}" for name, text in environment_variables())

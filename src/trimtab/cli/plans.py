@@ -1,0 +1,107 @@
+"""Reading the journal: `trimtab journal`, `trimtab plans` and `trimtab plan show ID`.
+
+These open only the journal (SQLAlchemy), never a venue, so they start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from trimtab.app.history import plan_detail, recent_plans, watch_checks
+from trimtab.cli.options import JournalOption, fail
+from trimtab.journal.opening import open_journal
+from trimtab.journal.store import Journal, JournalError
+from trimtab.reports.plans import plan_document, plans_table, render_plan
+from trimtab.reports.rebalance import journal_document, render_journal
+
+app = typer.Typer()
+plan_app = typer.Typer(help="One plan: `trimtab plan show ID`.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+
+
+@app.command()
+def plans(journal: JournalOption = None,
+          limit: Annotated[int, typer.Option(help="How many recent plans.", min=1)] = 20,
+          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+          ) -> None:
+    """Recent plans, newest first: id, time, status, how many orders, why it ended."""
+    try:
+        recent = recent_plans(open_journal(journal), limit)
+    except JournalError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(journal_document(recent), indent=2, default=str) + "\n")
+        return
+    console = Console()
+    if not recent:
+        console.print("The journal has no plans yet.")
+        return
+    console.print(plans_table(recent))
+
+
+@plan_app.command("show")
+def show(plan_id: Annotated[str, typer.Argument(help="The plan id (from `trimtab plans`).")],
+         journal: JournalOption = None,
+         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """A plan in full: orders with fees and slippage, the hedge alternative, its history."""
+    try:
+        detail = plan_detail(open_journal(journal), plan_id)
+    except JournalError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(plan_document(detail), indent=2, default=str) + "\n")
+        return
+    render_plan(Console(), detail)
+
+
+@app.command("journal")
+def journal_command(
+    action: Annotated[str | None, typer.Argument(
+        help="`check`: verify the journal (SQLite's integrity, then trimtab's invariants); "
+        "exit 0 when sound, 1 with one line per problem.")] = None,
+    journal: JournalOption = None,
+    limit: Annotated[int, typer.Option(help="How many recent plans (or checks).", min=1)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    watch: Annotated[bool, typer.Option(
+        "--watch", help="The watch history instead: checks, what fired, what was notified, "
+        "what was decided.")] = False,
+) -> None:
+    """Recent plans, newest first, with their orders and the reasons runs stopped."""
+    if action not in (None, "check"):
+        fail(f"journal: unknown action '{action}'; the only one is `check`")
+    try:
+        opened = open_journal(journal)
+        if action == "check":
+            _check(opened)
+        if watch:
+            from trimtab.reports.watch import render_watch_history, watch_document
+            checks = watch_checks(opened, limit)
+            if as_json:
+                sys.stdout.write(json.dumps(watch_document(checks), indent=2) + "\n")
+            else:
+                render_watch_history(Console(), checks)
+            return
+        recent = recent_plans(opened, limit)
+    except JournalError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(journal_document(recent), indent=2, default=str) + "\n")
+        return
+    render_journal(Console(), recent)
+
+
+def _check(opened: Journal) -> None:
+    from trimtab.journal.checking import check_journal
+
+    problems = check_journal(opened)
+    for problem in problems:
+        sys.stdout.write(f"{problem}\n")
+    if problems:
+        raise typer.Exit(1)
+    sys.stdout.write("journal sound: database intact, every status, order and amount valid\n")
+    raise typer.Exit(0)

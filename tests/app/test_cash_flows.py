@@ -1,0 +1,68 @@
+"""`trimtab rebalance --deposit/--withdraw`: new money buys underweights, a withdrawal sells."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.builders import snapshot
+from trimtab.app.inputs import InputError
+from trimtab.app.rebalance import before_deposit
+from trimtab.cli.main import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def rebalance(journal: str, *more: str) -> dict[str, object]:
+    result = CliRunner().invoke(app, [
+        "rebalance", "-p", str(EXAMPLES / "moderate.toml"), "--paper-prices",
+        "history:2025-01-31", "--paper-start", str(EXAMPLES / "paper-start.json"),
+        "--journal", journal, "--yes", "--json", *more])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    document: dict[str, object] = json.loads(result.stdout)
+    return document
+
+
+def test_a_deposit_on_the_paper_exchange_is_invested_in_buys_only(tmp_path: Path) -> None:
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    before = rebalance(journal)["after"]
+    assert isinstance(before, dict)
+    after = rebalance(journal, "--deposit", "5000")
+    orders = after["orders"]
+    assert isinstance(orders, list) and orders
+    assert {o["side"] for o in orders} == {"buy"}
+    assert after["after"]["spot_value"] == pytest.approx(  # type: ignore[index]
+        before["spot_value"] + 5000, rel=1e-3)
+
+
+def test_a_withdrawal_sells_only_and_leaves_the_quote_to_withdraw(tmp_path: Path) -> None:
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    rebalance(journal)
+    after = rebalance(journal, "--withdraw", "3000")
+    orders = after["orders"]
+    assert isinstance(orders, list) and {o["side"] for o in orders} == {"sell"}
+    weights = after["after"]["weights"]  # type: ignore[index]
+    assert weights["USDT"] > 0.31  # the target 30 % plus the 3,000 raised
+
+
+def test_deposit_and_withdraw_together_are_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["rebalance", "-p", str(EXAMPLES / "moderate.toml"),
+                                      "--deposit", "1", "--withdraw", "1"])
+    assert result.exit_code == 2 and "--deposit" in result.stderr
+
+
+def test_the_deposit_is_taken_from_the_venue_that_holds_the_most_quote() -> None:
+    snap = snapshot({"BTC": 100.0}, [("binance", "USDT", 800.0), ("kraken", "USDT", 300.0),
+                                     ("binance", "BTC", 1.0)])
+    before = before_deposit(snap, "USDT", 500.0)
+    amounts = {(b.venue, b.asset): b.amount for b in before.balances}
+    assert amounts[("binance", "USDT")] == 300.0 and amounts[("kraken", "USDT")] == 300.0
+
+
+def test_a_deposit_not_yet_on_a_venue_is_refused_with_what_to_do() -> None:
+    snap = snapshot({"BTC": 100.0}, [("binance", "USDT", 100.0), ("wallet", "USDT", 9000.0)])
+    with pytest.raises(InputError, match="deposit it first"):
+        before_deposit(snap, "USDT", 500.0)

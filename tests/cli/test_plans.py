@@ -1,0 +1,65 @@
+"""`trimtab plans` and `trimtab plan show`: a proposed plan is read in full before approval."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from trimtab.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = ROOT / "examples" / "moderate.toml"
+START = ROOT / "examples" / "paper-start.json"
+
+
+def run(journal: str, *argv: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [*argv, "--journal", journal])
+    return result.exit_code, result.stdout + result.stderr
+
+
+def proposed(tmp_path: Path) -> tuple[str, str]:
+    """A journal where `trimtab watch --once` proposed a plan, and that plan's id."""
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    code, out = run(journal, "watch", "-p", str(POLICY), "--paper-start", str(START),
+                    "--paper-prices", "history:2025-01-31", "--once")
+    assert code == 0, out
+    code, out = run(journal, "plans", "--json")
+    plans = json.loads(out)
+    assert code == 0 and plans[0]["status"] == "proposed"
+    return journal, plans[0]["plan_id"]
+
+
+def test_plan_show_lists_orders_with_costs_and_how_to_decide(tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+    code, out = run(journal, "plan", "show", plan_id, "--json")
+    shown = json.loads(out)
+    assert code == 0 and shown["status"] == "proposed" and shown["venues"] == ["paper"]
+    assert shown["planned"] and all(o["fee"] > 0 and o["notional"] > 0
+                                    for o in shown["planned"])
+    assert shown["totals"]["fees"] > 0 and shown["quote"] == "USDT"
+    code, out = run(journal, "plan", "show", plan_id)
+    assert code == 0 and f"trimtab approve {plan_id}" in out
+    assert "Orders as planned" in out
+
+
+def test_plans_lists_the_waiting_plan_and_points_at_plan_show(tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+    code, out = run(journal, "plans")
+    assert code == 0 and plan_id in out and f"trimtab plan show {plan_id}" in out
+
+
+def test_an_approved_plan_shows_what_was_sent_and_its_history(tmp_path: Path) -> None:
+    journal, plan_id = proposed(tmp_path)
+    assert run(journal, "approve", plan_id)[0] == 0
+    code, out = run(journal, "plan", "show", plan_id, "--json")
+    shown = json.loads(out)
+    assert code == 0 and shown["status"] == "done"
+    assert shown["orders"] and all(o["client_order_id"].startswith(f"trimtab{plan_id}")
+                                   for o in shown["orders"])
+
+
+def test_an_unknown_plan_id_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    code, out = run(f"sqlite:///{tmp_path / 'j.sqlite'}", "plan", "show", "nope")
+    assert code == 2 and "no plan nope" in out
