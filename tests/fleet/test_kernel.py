@@ -57,6 +57,8 @@ def snapshots(draw: Any, prices: dict[str, float]) -> Snapshot:
                           "contracts": draw(st.floats(1.0, 100.0)), "contractSize": 100.0,
                           "markPrice": prices["BTC"]})
     quoted = {a: p for a, p in prices.items() if a != "USDT"}
+    if draw(st.booleans()):  # the inverse contract's USD priced in the quote, as venues do
+        quoted["USD"] = draw(st.floats(0.9, 1.1))
     return make_snapshot(quoted, rows, positions=positions)
 
 

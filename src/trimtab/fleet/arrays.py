@@ -37,7 +37,7 @@ class Fleet:
     sleeve_of: Array      # [P, A] sleeve column, -1 for none
     sleeve_low: Array     # [P, S]
     sleeve_high: Array
-    futures_units: Array  # [P, A] gross base units of linear positions
+    futures_units: Array  # [P, A] gross notional of linear positions per unit of price
     futures_fixed: Array  # [P] quote value of inverse positions
     max_multiple: Array   # [P]
 
@@ -107,11 +107,12 @@ def _fill_row(fleet: Fleet, row: int, snapshot: Snapshot, policy: Policy,
     for position in snapshot.positions:
         if position.contracts <= 0:
             continue
-        amount = abs(position.contracts) * position.contract_size
-        if position.inverse:
-            fleet.futures_fixed[row] += amount
-        else:
-            fleet.futures_units[row, column[position.base]] += amount
+        if position.inverse:  # a fixed value, converted from its own currency once
+            fleet.futures_fixed[row] += snapshot.position_notional(position)
+        else:  # the domain's notional per unit of price: the kernel multiplies by the tick
+            rate = snapshot.quote_rate(position.quote)
+            fleet.futures_units[row, column[position.base]] += position.contract.notional(
+                position.contracts, 1.0, rate)
     fleet.max_multiple[row] = policy.futures.max_multiple
 
 

@@ -105,10 +105,10 @@ def fleet_check(price: Array, units: Array, low: Array, high: Array, alertable: 
     """Check every portfolio at one tick; results go into the output arrays (the last six).
 
     `price[a]` is the tick; `units[p, a]` the core spot units (tactical ones
-    taken out); `futures_units[p, a]` the gross base units of linear
-    positions (valued at the tick) and `futures_fixed[p]` the quote value of
-    inverse ones. Output arrays are passed in so that a watcher reuses them
-    from tick to tick.
+    taken out); `futures_units[p, a]` the gross notional of linear positions
+    per unit of price (the domain's notional at price 1, valued at the tick)
+    and `futures_fixed[p]` the quote value of inverse ones. Output arrays are
+    passed in so that a watcher reuses them from tick to tick.
     """
     for p in prange(units.shape[0]):
         spot = check_one(p, price, units, low, high, alertable, sleeve_of, sleeve_low,
