@@ -106,3 +106,24 @@ def test_sweep_offers_only_numeric_metrics() -> None:
     offered = result.stderr.split("choose one of", 1)[1]
     assert "sharpe" in offered and "fees" in offered
     assert "max_drawdown_peak" not in offered and "schedule" not in offered
+
+
+@pytest.mark.parametrize("size", [1, 3, 16])
+def test_the_block_size_never_changes_a_configurations_statistics(prices: pd.DataFrame,
+                                                                   size: int) -> None:
+    """Configurations side by side in one pass over the bars (kernel/block.py) share only
+    the prices: however they are grouped, each one's statistics are the same bits."""
+    from trimtab.backtest.kernel import block
+
+    policy = make_policy(WITH_QUOTE, fee=0.001, slippage_bps=5, min_trade=10,
+                         schedules=REPLAYED)
+    grid = sw.build_grid(prices, policy, 10_000.0, sw.parse_bands("relative:0.05..0.3:0.05,off"),
+                         SCHEDULES)
+    b = grid.base
+
+    def run(n: int) -> np.ndarray:
+        return block.simulate_grid(b.held, b.held_cols, grid.looks, grid.bands,
+                                   grid.sleeve_bands, grid.use_band, b.sleeve_of, b.tradable,
+                                   b.params, n)
+
+    np.testing.assert_array_equal(run(size), run(block.BLOCK))

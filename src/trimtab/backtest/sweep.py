@@ -5,12 +5,13 @@ single values `absolute:0.02`, or `off` (no band: trade at every look, i.e.
 calendar rebalancing); several are joined with commas. A swept band replaces
 the policy's bands (and their overrides) for every asset and sleeve.
 
-The grid runs in `kernel.loop.simulate_grid`, which spreads configurations over
-the cores with numba threads and keeps only summary statistics per
-configuration: memory is bars × assets for the prices plus a few numbers per
-configuration, never configurations × bars. With a dask scheduler the band
-grid is cut into chunks and each chunk runs as one task on a worker, so a
-sweep that outgrows one machine gets more machines, not more code.
+The grid runs in `kernel.block.simulate_grid`, which runs blocks of
+configurations side by side in one pass over the bars (each bar's prices read
+once per block), spreads the blocks over the cores with numba threads and
+keeps only summary statistics per configuration: memory is bars × assets for
+the prices plus a few numbers per configuration, never configurations × bars.
+With a dask scheduler the band grid is cut into chunks and each chunk runs
+as one task on a worker, so a sweep that outgrows one machine gets more machines, not more code.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from trimtab.backtest.inputs import KernelInputs, build_inputs, policy_bands
-from trimtab.backtest.kernel import loop
+from trimtab.backtest.kernel import block
 from trimtab.backtest.metrics import figures
 from trimtab.backtest.schedule import Schedule
 from trimtab.domain.policy import BandSpec, Policy
@@ -110,9 +111,9 @@ def build_grid(prices: pd.DataFrame, policy: Policy, capital: float,
 def run_chunk(grid: Grid, start: int, stop: int) -> Array:
     """Statistics for bands start..stop × every schedule (one dask task, or one local step)."""
     b = grid.base
-    return loop.simulate_grid(b.held, b.held_cols, grid.looks, grid.bands[start:stop],
-                           grid.sleeve_bands[start:stop], grid.use_band[start:stop],
-                           b.sleeve_of, b.tradable, b.params)
+    return block.simulate_grid(b.held, b.held_cols, grid.looks, grid.bands[start:stop],
+                               grid.sleeve_bands[start:stop], grid.use_band[start:stop],
+                               b.sleeve_of, b.tradable, b.params, block.BLOCK)
 
 
 def run_local(grid: Grid, chunk: int, progress: Progress | None = None) -> Array:

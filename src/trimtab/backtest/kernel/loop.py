@@ -1,6 +1,7 @@
 """The backtest's hot loop: one pass over the bars, compiled with numba.
 
-One loop serves the spot-only backtest, the futures overlay and the sweep,
+One loop serves the spot-only backtest and the futures overlay (the sweep runs
+blocks of configurations through the same spot rules: block.py),
 so that the two cannot drift apart: at every bar the spot side moves prices,
 tests the bands and, at a look, rebalances (spot.py); when the overlay has
 positions, the futures side then marks them, pays funding and applies the
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit, prange
+from numba import njit
 
 from trimtab.backtest.kernel.futures import futures_step, gross_notional
 from trimtab.backtest.kernel.layout import (
@@ -159,21 +160,3 @@ def simulate_spot(held: Array, held_cols: Array, looks: Array, bands: Array, sle
     return simulate(held, held_cols, looks, bands, sleeve_of, sleeve_bands, tradable, params,
                     equity, path, no_cols, none, np.zeros((1, 0)), none, none,
                     np.zeros((1, 1)))
-
-
-@njit(cache=True, parallel=True)
-def simulate_grid(held: Array, held_cols: Array, looks: Array, bands: Array,
-                  sleeve_bands: Array, use_band: Array, sleeve_of: Array, tradable: Array,
-                  params: Array) -> Array:
-    """Every (band b, schedule s) pair: bands[b], looks[s]; returns stats[b, s]."""
-    n_bands, n_schedules = bands.shape[0], looks.shape[0]
-    out = np.zeros((n_bands, n_schedules, N_STATS))
-    none = np.zeros(1)
-    no_path = np.zeros((1, 1))
-    for k in prange(n_bands * n_schedules):
-        b, s = k // n_schedules, k % n_schedules
-        p = params.copy()
-        p[P_USE_BAND] = use_band[b]
-        out[b, s] = simulate_spot(held, held_cols, looks[s], bands[b], sleeve_of,
-                                  sleeve_bands[b], tradable, p, none, no_path)
-    return out
