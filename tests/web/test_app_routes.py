@@ -148,3 +148,19 @@ def test_healthz_answers_without_the_token_and_shows_the_watch_heartbeat(tmp_pat
     assert set(health.json()) == {"status", "last_watch_check", "last_watch_check_ok",
                                   "watch_age_s"}
     assert c.get("/api/state").status_code in (401, 403)  # everything else still needs it
+
+
+def test_the_page_shows_what_the_venues_could_not_tell(tmp_path: Path) -> None:
+    # issue 10: a snapshot's notes (funding unknown, an estimated mark price, an asset left
+    # out) are shown by check and the tables; the page showed none of them
+    source = journal_with_plan(tmp_path / "journal.sqlite")
+    taken = source.snapshot
+    note = "kraken: funding unknown (the venue has no funding API): shown as n/a"
+    source.snapshot = lambda: taken().model_copy(update={"notes": (note,)})
+    c = TestClient(create_app(source, Access(TOKEN, False)), base_url="http://127.0.0.1")
+    page = c.get("/", headers=BEARER)
+    assert page.status_code == 200
+    assert 'id="snapshot-notes"' in page.text and note in page.text
+    plain = journal_with_plan(tmp_path / "other.sqlite")
+    quiet = TestClient(create_app(plain, Access(TOKEN, False)), base_url="http://127.0.0.1")
+    assert 'id="snapshot-notes"' not in quiet.get("/", headers=BEARER).text
