@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +103,8 @@ class JournalSource:
                                     .order_by(NotificationRow.id.desc()).limit(limit)).all()
             events = session.scalars(select(EventRow).order_by(EventRow.id.desc())
                                      .limit(limit)).all()
-            rows = [(_aware(n.at), _delivery(n), n.message.split("\n", 1)[0]) for n in notes]
-            rows += [(_aware(e.at), e.kind, e.message) for e in events]
+            rows = [(n.at, _delivery(n), n.message.split("\n", 1)[0]) for n in notes]
+            rows += [(e.at, e.kind, e.message) for e in events]
         rows.sort(key=lambda r: r[0], reverse=True)
         return [{"at": f"{at:%Y-%m-%d %H:%M}", "kind": kind, "detail": detail}
                 for at, kind, detail in rows[:limit]]
@@ -143,7 +142,7 @@ class JournalSource:
                  "notional": float(o.filled) * float(o.average) if o.average else None,
                  "fee": float(o.fee) if o.fee else None, "slippage": None,
                  "status": o.state, "filled": o.filled} for o in orders]
-        return PlanView(plan.id, _aware(plan.created_at), PlanStatus(plan.status), document,
+        return PlanView(plan.id, plan.created_at, PlanStatus(plan.status), document,
                         rows or planned, plan.reason)
 
 
@@ -151,10 +150,6 @@ def _delivery(note: NotificationRow) -> str:
     if note.delivered:
         return f"notified ({note.channel})"
     return "journaled only (no target)" if not note.channel else "notification failed"
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def open_dashboard(options: Options, policy: Policy, journal: Journal, progress: Progress,

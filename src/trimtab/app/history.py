@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -38,12 +38,12 @@ def plan_detail(journal: Journal, plan_id: str) -> PlanDetail:
         record = load_record(row.id, row.document)
     except RecordError as exc:
         return PlanDetail(entry, (), (), (), {}, (str(exc),), None,
-                          tuple(_aware(e.at) for e in events))
+                          tuple(e.at for e in events))
     planned = tuple(PlannedOrder(o.venue, o.symbol, o.side, o.amount, o.price, o.notional,
                                  o.fee, o.slippage, o.reduce_only) for o in record.orders)
     quote = (record.policy or {}).get("quote")
     return PlanDetail(entry, record.venues, planned, record.hedges, record.totals,
-                      record.refused, quote, tuple(_aware(e.at) for e in events))
+                      record.refused, quote, tuple(e.at for e in events))
 
 
 def last_watch_check(journal: Journal) -> datetime | None:
@@ -59,7 +59,7 @@ def watch_checks(journal: Journal, limit: int = 50) -> list[CheckEntry]:
 def _plan(plan: PlanRow, orders: list[OrderRow], events: list[EventRow]) -> PlanEntry:
     sent = tuple(OrderEntry(o.client_order_id, o.venue, o.symbol, o.side, o.amount, o.state,
                             o.filled, o.average, o.fee, o.reason) for o in orders)
-    return PlanEntry(plan.id, _aware(plan.created_at), plan.status, plan.reason,
+    return PlanEntry(plan.id, plan.created_at, plan.status, plan.reason,
                      sent or _planned(plan), tuple((e.kind, e.message) for e in events))
 
 
@@ -74,12 +74,8 @@ def _planned(plan: PlanRow) -> tuple[OrderEntry, ...]:
 
 
 def _check(row: WatchCheckRow) -> CheckEntry:
-    return CheckEntry(_aware(row.at), row.ok,
+    return CheckEntry(row.at, row.ok,
                       float(row.spot_value) if row.spot_value else None,
                       json.loads(row.weights) if row.weights else None,
                       tuple(json.loads(row.fired)), tuple(json.loads(row.notified)),
                       row.decision)
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

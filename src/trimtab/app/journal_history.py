@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -78,11 +78,11 @@ def journal_history(journal: Journal, points: int = 400) -> History:
     weights = [json.loads(w) if w else {} for _, _, w, _ in rows]
     assets = sorted({a for w in weights for a in w})
     return History(
-        times=tuple(_aware(at) for at, _, _, _ in rows),
+        times=tuple(at for at, _, _, _ in rows),
         value=tuple(float(v or 0.0) for _, v, _, _ in rows),
         hold=tuple(_hold(start, h) for _, _, _, h in rows),
         weights={a: tuple(w.get(a, 0.0) for w in weights) for a in assets},
-        rebalances=tuple(Rebalance(_aware(at), pid, status) for at, pid, status in plans),
+        rebalances=tuple(Rebalance(at, pid, status) for at, pid, status in plans),
         checks=len(ids))
 
 
@@ -99,7 +99,7 @@ def watch_seen(journal: Journal) -> WatchSeen | None:
     with journal.session() as session:
         row = session.execute(select(WatchCheckRow.at, WatchCheckRow.ok, WatchCheckRow.decision)
                               .order_by(WatchCheckRow.id.desc()).limit(1)).first()
-    return None if row is None else WatchSeen(_aware(row[0]), bool(row[1]), row[2])
+    return None if row is None else WatchSeen(row[0], bool(row[1]), row[2])
 
 
 def _hold(start: dict[str, float] | None, holdings: str | None) -> float | None:
@@ -110,7 +110,3 @@ def _hold(start: dict[str, float] | None, holdings: str | None) -> float | None:
     if any(prices.get(a) is None for a, units in start.items() if units):
         return None
     return float(sum(units * prices[a] for a, units in start.items() if units))
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

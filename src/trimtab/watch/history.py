@@ -8,7 +8,7 @@ Cleared alerts are marked inactive, not deleted: the journal only grows.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -34,12 +34,12 @@ class WatchLog:
         with self.journal.session() as session:
             at = session.scalar(select(WatchCheckRow.at).where(WatchCheckRow.ok)
                                 .order_by(WatchCheckRow.id.desc()).limit(1))
-        return _aware(at) if at is not None else None
+        return at
 
     def alert_memory(self) -> dict[Key, Notified]:
         with self.journal.session() as session:
             rows = session.scalars(select(AlertMemoryRow).where(AlertMemoryRow.active))
-            return {(r.kind, r.subject): Notified(r.kind, r.subject, _aware(r.at), r.severity)
+            return {(r.kind, r.subject): Notified(r.kind, r.subject, r.at, r.severity)
                     for r in rows}
 
     def record_check(self, at: datetime, analysis: Analysis | None, fired: tuple[Trigger, ...],
@@ -78,7 +78,7 @@ class WatchLog:
             if kept is None:
                 session.add(AlertMemoryRow(kind=note.kind, subject=note.subject,
                                            at=note.at, severity=note.severity))
-            elif _aware(kept.at) != note.at:
+            elif kept.at != note.at:
                 kept.at, kept.severity = note.at, note.severity
 
     def history(self, limit: int = 50) -> list[WatchCheckRow]:
@@ -88,9 +88,4 @@ class WatchLog:
                                         .order_by(WatchCheckRow.id.desc()).limit(limit)))
             session.expunge_all()
         return rows
-
-
-def _aware(at: datetime) -> datetime:
-    """SQLite returns naive datetimes; the journal writes UTC."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
