@@ -12,8 +12,14 @@ from typing import Any
 
 # Exchanges whose fetchOrder accepts ccxt's `clientOrderId` param; others are
 # resolved by scanning open and recent closed orders for the client order id.
-CLIENT_ID_LOOKUP = frozenset({"binance", "binanceusdm", "binancecoinm", "bybit", "okx",
+CLIENT_ID_LOOKUP = frozenset({"binance", "binanceusdm", "binancecoinm", "okx",
                               "bitget", "kucoin", "gate"})
+
+# Exchanges whose fetchOrder cannot serve trimtab (Bybit's unified account answers only
+# for its last 500 orders, and ccxt refuses the call without `acknowledged`): an order is
+# looked up among the open, then the closed orders, which the venue filters by the
+# params named here for (the venue's order id, trimtab's client order id).
+ORDER_FILTERS: Mapping[str, tuple[str, str]] = {"bybit": ("orderId", "orderLinkId")}
 
 # ccxt passes `clientOrderId` on to most venues; these read their own param name
 # instead (ccxt's coinbase drops `clientOrderId` and would send a uuid of its own,
@@ -38,6 +44,11 @@ ONE_QUERY: tuple[Mapping[str, Any], ...] = ({},)
 def position_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
     """The fetchPositions params that together cover every contract family."""
     return POSITION_QUERIES.get(exchange_id, ONE_QUERY)
+
+
+def order_filters(exchange_id: str) -> tuple[str, str] | None:
+    """The (order id, client order id) filter params of a venue looked up by listing."""
+    return ORDER_FILTERS.get(exchange_id)
 
 
 def buys_by_cost(exchange: Any) -> bool:

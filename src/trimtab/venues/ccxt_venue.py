@@ -21,6 +21,7 @@ from trimtab.venues.capabilities import (
     CLIENT_ID_LOOKUP,
     buys_by_cost,
     client_id_param,
+    order_filters,
     position_queries,
     takes_margin_mode,
 )
@@ -185,12 +186,26 @@ class CcxtVenue:
             raw = self.exchange.create_order(symbol, kind, side, amount, sent_price, params)
         except Exception as exc:  # any failure of a placement is classified, never retried
             raise self._placement_error(exc) from None
-        return self._order(raw, symbol, side, client_order_id)
+        placed = self._order(raw, symbol, side, client_order_id)
+        return placed if raw.get("status") else self._read_back(placed)
+
+    def _read_back(self, placed: VenueOrder) -> VenueOrder:
+        """The order as the venue now reports it, where the placement's answer was only an
+        acknowledgement (Bybit, OKX: ids, no status): read as "open", a filled market
+        order would be cancelled. The acknowledgement stands when the read fails."""
+        try:
+            found = self.fetch_order(placed.symbol, order_id=placed.id)
+        except VenueError:
+            return placed
+        return found or placed
 
     def fetch_order(self, symbol: str, *, order_id: str | None = None,
                     client_order_id: str | None = None) -> VenueOrder | None:
         if order_id is None and client_order_id is None:
             raise ValueError("fetch_order needs an order id or a client order id")
+        filters = order_filters(self.exchange.id)
+        if filters is not None:
+            return self._listed(symbol, filters, order_id, client_order_id)
         if order_id is None and self.exchange.id not in CLIENT_ID_LOOKUP:
             return self._scan(symbol, client_order_id)
         params = {"clientOrderId": client_order_id} if order_id is None else {}
@@ -214,6 +229,23 @@ class CcxtVenue:
     def cancel_order(self, order_id: str, symbol: str) -> VenueOrder | None:
         raw = self._read("cancel_order", self.exchange.cancel_order, order_id, symbol)
         return self._order(raw, symbol, None, None) if raw else None
+
+    def _listed(self, symbol: str, filters: tuple[str, str], order_id: str | None,
+                client_order_id: str | None) -> VenueOrder | None:
+        """An order found among the open, then the closed and cancelled orders, which the
+        venue filters by its id or by trimtab's client order id."""
+        params = {filters[0]: order_id} if order_id else {filters[1]: client_order_id}
+        has = self.exchange.has
+        closed = (self.exchange.fetch_canceled_and_closed_orders
+                  if has.get("fetchCanceledAndClosedOrders") else self.exchange.fetch_closed_orders)
+        for operation, call in (("fetch_open_orders", self.exchange.fetch_open_orders),
+                                ("fetch_closed_orders", closed)):
+            for raw in self._read(operation, call, symbol, None, None, params):
+                order = self._order(raw, symbol, None, None)
+                if order.id == order_id or (order_id is None
+                                            and order.client_order_id == client_order_id):
+                    return order
+        return None
 
     def _scan(self, symbol: str, client_order_id: str | None) -> VenueOrder | None:
         for order in [*self.fetch_open_orders(symbol), *self.fetch_closed_orders(symbol)]:
