@@ -16,7 +16,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tests.venues.recorded import FIXTURES, KEY, SECRET, recorded
+from tests.venues.recorded import FIXTURES, KEY, SECRET, recorded, recorded_options
 from trimtab.venues.ccxt_venue import CcxtVenue
 from trimtab.venues.credentials import Credentials
 from trimtab.venues.markets import offline_exchange, read_market_file
@@ -136,11 +136,11 @@ def bybit_venue(fake: FakeBybit | None = None) -> tuple[CcxtVenue, FakeBybit]:
     """A CcxtVenue on ccxt's bybit with the recorded markets and a fake unified account.
 
     ccxt learns that the account is unified from two account endpoints and
-    keeps the answer in its options; the options are set here as it would.
+    keeps the answer in its options; the fixture's options say so in their place.
     """
     markets = read_market_file(FIXTURES / "markets" / "bybit.json")
     exchange = offline_exchange("bybit", markets, {"apiKey": KEY, "secret": SECRET})
-    exchange.options.update(enableUnifiedMargin=False, enableUnifiedAccount=True)
+    exchange.options.update(recorded_options("bybit"))
     fake = fake or FakeBybit()
     exchange.fetch = fake
     return CcxtVenue(exchange, "bybit", Credentials({"apiKey": KEY, "secret": SECRET})), fake

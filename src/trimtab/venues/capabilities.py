@@ -7,6 +7,7 @@ Each entry is backed by a test on the venue's recorded payloads.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,15 @@ ORDER_FILTERS: Mapping[str, tuple[str, str]] = {"bybit": ("orderId", "orderLinkI
 # instead (ccxt's coinbase drops `clientOrderId` and would send a uuid of its own,
 # and the order could then not be found again by trimtab's id after a restart).
 CLIENT_ID_PARAMS: Mapping[str, str] = {"coinbase": "client_order_id"}
+
+# Venues whose client order id is a number (Bitfinex's `cid` is an integer below 2**45):
+# trimtab's id is sent as a number derived from it, the same after a restart.
+NUMERIC_CLIENT_IDS = frozenset({"bitfinex"})
+NUMERIC_ID_SPACE = 2**45
+
+# Position fields where ccxt keeps the size when it leaves `contracts` empty: ccxt's
+# bitfinex puts the position's signed amount (base units, contract size 1) in `notional`.
+SIZE_FIELDS: Mapping[str, str] = {"bitfinex": "notional"}
 
 # Venues that read the margin mode on every contract order (OKX's tdMode): an order
 # sent as cross against an isolated position is refused there.
@@ -59,6 +69,23 @@ def buys_by_cost(exchange: Any) -> bool:
 def client_id_param(exchange_id: str) -> str:
     """The createOrder param that carries trimtab's client order id on this venue."""
     return CLIENT_ID_PARAMS.get(exchange_id, "clientOrderId")
+
+
+def venue_client_id(exchange_id: str, client_order_id: str) -> str | int:
+    """trimtab's client order id as this venue takes it (a number where it needs one)."""
+    if exchange_id not in NUMERIC_CLIENT_IDS:
+        return client_order_id
+    digest = hashlib.sha256(client_order_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % NUMERIC_ID_SPACE
+
+
+def position_size(exchange_id: str, raw: Mapping[str, Any]) -> Any:
+    """A raw position's contracts, from the field ccxt keeps them in on this venue."""
+    contracts = raw.get("contracts")
+    field = SIZE_FIELDS.get(exchange_id)
+    if contracts is None and field is not None and raw.get(field) is not None:
+        return abs(float(raw[field]))
+    return contracts
 
 
 def takes_margin_mode(exchange_id: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -23,7 +24,9 @@ from trimtab.venues.capabilities import (
     client_id_param,
     order_filters,
     position_queries,
+    position_size,
     takes_margin_mode,
+    venue_client_id,
 )
 from trimtab.venues.ccxt_parse import funding_of, number, position_of, ticker_of
 from trimtab.venues.credentials import Credentials, load_credentials
@@ -116,6 +119,7 @@ class CcxtVenue:
                 notes.append(f"positions {dict(params)} not read: {exc}")
                 continue
             for p in found:
+                p = {**p, "contracts": position_size(self.exchange.id, p)}
                 if float(p.get("contracts") or 0) > 0:
                     raw[(str(p.get("symbol")), str(p.get("side")))] = p
         unmarked = sorted({s for s, _ in raw if ":" in s and not raw_mark(raw, s)})
@@ -169,7 +173,8 @@ class CcxtVenue:
         positionIdx); its margin mode is sent where the venue reads one per
         order (OKX tdMode).
         """
-        params: dict[str, Any] = {client_id_param(self.exchange.id): client_order_id}
+        params: dict[str, Any] = {
+            client_id_param(self.exchange.id): venue_client_id(self.exchange.id, client_order_id)}
         if reduce_only:
             params["reduceOnly"] = True
         if post_only:
@@ -186,7 +191,7 @@ class CcxtVenue:
             raw = self.exchange.create_order(symbol, kind, side, amount, sent_price, params)
         except Exception as exc:  # any failure of a placement is classified, never retried
             raise self._placement_error(exc) from None
-        placed = self._order(raw, symbol, side, client_order_id)
+        placed = replace(self._order(raw, symbol, side, None), client_order_id=client_order_id)
         return placed if raw.get("status") else self._read_back(placed)
 
     def _read_back(self, placed: VenueOrder) -> VenueOrder:
@@ -197,7 +202,7 @@ class CcxtVenue:
             found = self.fetch_order(placed.symbol, order_id=placed.id)
         except VenueError:
             return placed
-        return found or placed
+        return replace(found, client_order_id=placed.client_order_id) if found else placed
 
     def fetch_order(self, symbol: str, *, order_id: str | None = None,
                     client_order_id: str | None = None) -> VenueOrder | None:
@@ -248,9 +253,11 @@ class CcxtVenue:
         return None
 
     def _scan(self, symbol: str, client_order_id: str | None) -> VenueOrder | None:
+        """An order found among the open and recent closed ones by the client id sent."""
+        sent = str(venue_client_id(self.exchange.id, client_order_id or ""))
         for order in [*self.fetch_open_orders(symbol), *self.fetch_closed_orders(symbol)]:
-            if order.client_order_id == client_order_id:
-                return order
+            if order.client_order_id == sent:
+                return replace(order, client_order_id=client_order_id)
         return None
 
     def _read(self, operation: str, call: Callable[..., T], *args: Any) -> T:
