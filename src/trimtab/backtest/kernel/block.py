@@ -77,7 +77,7 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
             track(stats[c], t, value, previous[c], peak[c], peak_bar[c])
             previous[c] = value
     for c in range(n_conf):
-        close_stats(stats[c], tally[c], previous[c])
+        close_stats(stats[c], tally[c], previous[c], previous[c])
     return stats
 
 
