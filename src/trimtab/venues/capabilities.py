@@ -32,6 +32,11 @@ CLIENT_ID_PARAMS: Mapping[str, str] = {"coinbase": "client_order_id"}
 NUMERIC_CLIENT_IDS = frozenset({"bitfinex"})
 NUMERIC_ID_SPACE = 2**45
 
+# Venues whose client order id must start with a prefix: Gate refuses a `text` that does
+# not start with "t-", and ccxt adds it only to ids that do not start with "t" (every
+# trimtab id starts with "trimtab").
+CLIENT_ID_PREFIXES: Mapping[str, str] = {"gate": "t-"}
+
 # Position fields where ccxt keeps the size when it leaves `contracts` empty: ccxt's
 # bitfinex puts the position's signed amount (base units, contract size 1) in `notional`.
 SIZE_FIELDS: Mapping[str, str] = {"bitfinex": "notional"}
@@ -72,9 +77,10 @@ def client_id_param(exchange_id: str) -> str:
 
 
 def venue_client_id(exchange_id: str, client_order_id: str) -> str | int:
-    """trimtab's client order id as this venue takes it (a number where it needs one)."""
+    """trimtab's client order id as this venue takes it (prefixed, or a number, where it
+    must be); the same id always gives the same answer, so lookups after a restart work."""
     if exchange_id not in NUMERIC_CLIENT_IDS:
-        return client_order_id
+        return CLIENT_ID_PREFIXES.get(exchange_id, "") + client_order_id
     digest = hashlib.sha256(client_order_id.encode()).digest()
     return int.from_bytes(digest[:8], "big") % NUMERIC_ID_SPACE
 

@@ -213,7 +213,8 @@ class CcxtVenue:
             return self._listed(symbol, filters, order_id, client_order_id)
         if order_id is None and self.exchange.id not in CLIENT_ID_LOOKUP:
             return self._scan(symbol, client_order_id)
-        params = {"clientOrderId": client_order_id} if order_id is None else {}
+        params = {} if order_id is not None else {
+            "clientOrderId": venue_client_id(self.exchange.id, client_order_id or "")}
         try:
             raw = self._read("fetch_order", self.exchange.fetch_order, order_id or "", symbol,
                              params)
@@ -221,7 +222,8 @@ class CcxtVenue:
             if isinstance(exc.__cause__, ccxt.OrderNotFound):
                 return None
             raise
-        return self._order(raw, symbol, None, client_order_id)
+        order = self._order(raw, symbol, None, client_order_id)
+        return order if order_id is not None else replace(order, client_order_id=client_order_id)
 
     def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]:
         raw = self._read("fetch_open_orders", self.exchange.fetch_open_orders, symbol)
