@@ -57,6 +57,8 @@ class FakeBybit:
         self.hedge_mode = False  # positions answered with positionIdx 1 (long) / 2 (short)
         self.orders: dict[str, dict[str, Any]] = {}  # orderLinkId -> the order's request
         self.after_accept: list[Exception] = []  # raised once the order is kept
+        self.refusals: list[dict[str, Any]] = []  # answered to placements, read by ccxt
+        self.exchange: Any = None  # the ccxt exchange, whose own error codes read refusals
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -65,6 +67,10 @@ class FakeBybit:
         if isinstance(body, str) and body.startswith("{"):
             query = json.loads(body)
         self.requests.append((method, parsed.path, query))
+        if self.refusals and parsed.path == "/v5/order/create":
+            refusal = self.refusals.pop(0)  # Bybit refuses with HTTP 200 and its retCode
+            self.exchange.handle_errors(200, "OK", url, method, headers, json.dumps(refusal),
+                                        refusal, None, body)
         return self._answer(method, parsed.path, query)
 
     def sent(self, path: str = "/v5/order/create") -> list[dict[str, Any]]:
@@ -142,5 +148,6 @@ def bybit_venue(fake: FakeBybit | None = None) -> tuple[CcxtVenue, FakeBybit]:
     exchange = offline_exchange("bybit", markets, {"apiKey": KEY, "secret": SECRET})
     exchange.options.update(recorded_options("bybit"))
     fake = fake or FakeBybit()
+    fake.exchange = exchange
     exchange.fetch = fake
     return CcxtVenue(exchange, "bybit", Credentials({"apiKey": KEY, "secret": SECRET})), fake

@@ -19,7 +19,7 @@ from trimtab.execution.reconcile import client_order_id
 from trimtab.journal.models import PlanRow
 from trimtab.journal.opening import open_journal
 from trimtab.venues.ccxt_venue import CcxtVenue
-from trimtab.venues.errors import OutcomeUnknown
+from trimtab.venues.errors import InsufficientFunds, OutcomeUnknown, Rejected
 from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import market_rules, take_snapshot
 
@@ -150,3 +150,25 @@ def test_an_order_whose_answer_timed_out_is_found_by_its_order_link_id() -> None
     assert found.status == "closed" and found.filled == pytest.approx(0.5)
     assert len(fake.sent()) == 1
     assert venue.fetch_order("LTC/USDT:USDT", client_order_id="ttnever") is None
+
+
+# Bybit's refusals as ccxt's own bybit.py quotes them in its error-code table
+NO_FUNDS = {"retCode": 110007, "retMsg": "ab not enough for new order", "result": {},
+            "retExtInfo": {}, "time": 1668838414793}
+FLAT = {"retCode": 110017, "retMsg": "Reduce-only rule not satisfied", "result": {},
+        "retExtInfo": {}, "time": 1668838414793}
+
+
+@pytest.mark.parametrize(("refusal", "error"), [(NO_FUNDS, InsufficientFunds), (FLAT, Rejected)])
+def test_a_bybit_refusal_read_by_ccxts_own_codes_stops_the_order_and_is_not_sent_again(
+        refusal: dict[str, object], error: type[Exception]) -> None:
+    """Bybit refuses with HTTP 200 and a retCode: ccxt's own table reads 110007 as
+    insufficient funds and 110017 (a reduce-only order on a flat position) as invalid;
+    each is one line naming Bybit's reason, and the order is sent once."""
+    fake = FakeBybit()
+    fake.refusals.append(refusal)
+    venue, _ = live(fake)
+    with pytest.raises(error, match=str(refusal["retMsg"])) as raised:
+        venue.create_order("LTC/USDT:USDT", "sell", "0.5", "trimtabp1x009", reduce_only=True)
+    assert "\n" not in str(raised.value)
+    assert len(fake.sent()) == 1 and fake.orders == {}
