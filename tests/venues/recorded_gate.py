@@ -11,14 +11,19 @@ of Gate's `GET /spot/accounts` (currency, available, locked).
 from __future__ import annotations
 
 import copy
-import json
 import time
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import ccxt
 
-from tests.venues.recorded import FIXTURES, KEY, SECRET, recorded, recorded_options
+from tests.venues.recorded import (
+    FIXTURES,
+    KEY,
+    SECRET,
+    parsed_request,
+    recorded,
+    recorded_options,
+)
 from trimtab.venues.ccxt_venue import CcxtVenue
 from trimtab.venues.credentials import Credentials
 from trimtab.venues.markets import offline_exchange, read_market_file
@@ -54,11 +59,8 @@ class FakeGate:
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
-        parsed = urlparse(url)
-        query: dict[str, Any] = {k: v[0] for k, v in parse_qs(parsed.query).items()}
-        if isinstance(body, str) and body.startswith("{"):
-            query = json.loads(body)
-        path = parsed.path.removeprefix("/api/v4")
+        full, query = parsed_request(url, body)
+        path = full.removeprefix("/api/v4")
         self.requests.append((method, path, query))
         return copy.deepcopy(self._answer(method, path, query))
 

@@ -3,27 +3,21 @@ inverse contracts, funding, and the `t-…` client order id Gate requires."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import ccxt
 import pytest
 
+from tests.venues.executing import NO_WAIT, execute
 from tests.venues.recorded_gate import FakeGate, gate_venue
 from trimtab.app.inputs import parse_policy
 from trimtab.domain.analysis.drift import analyse
-from trimtab.domain.planning.orders import Order
 from trimtab.domain.planning.planner import make_plan
 from trimtab.domain.snapshot import Snapshot
-from trimtab.execution.executor import Executor
-from trimtab.journal.models import PlanRow
-from trimtab.journal.opening import open_journal
 from trimtab.venues.ccxt_venue import CcxtVenue
 from trimtab.venues.errors import OutcomeUnknown
-from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import market_rules, take_snapshot
 
-NO_WAIT = Backoff(sleep=lambda _: None)
 POLICY = parse_policy({"targets": {"BTC": 0.5, "ETH": 0.2, "USDT": 0.3},
                        "futures": {"max_multiple": 0.05},
                        "execution": {"max_order_notional": 10_000}})
@@ -31,15 +25,6 @@ POLICY = parse_policy({"targets": {"BTC": 0.5, "ETH": 0.2, "USDT": 0.3},
 
 def snapshot_of(venue: CcxtVenue) -> Snapshot:
     return take_snapshot([venue], "USDT", set(POLICY.asset_targets()), NO_WAIT)
-
-
-def execute(venue: CcxtVenue, orders: tuple[Order, ...], tmp_path: Path) -> None:
-    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
-    snapshot_id, _ = journal.record_document(datetime.now(UTC), "gate", {}, {}, True)
-    journal.add(PlanRow(id="p1", snapshot_id=snapshot_id, analysis_id=None, status="planned",
-                        reason=None, document="{}"))
-    result = Executor(journal, {"gate": venue}, POLICY, NO_WAIT).run("p1", orders)
-    assert result.stop is None, result.stop
 
 
 def test_a_gate_account_reads_both_margin_families_and_values_each_contract_by_its_size() -> None:
@@ -75,7 +60,7 @@ def test_the_leverage_cut_on_gate_sends_signed_reduce_only_sizes_in_whole_contra
                      markets=market_rules([venue], NO_WAIT))
     cut = {o.symbol: o for o in plan.orders}
     assert cut["BTC/USD:BTC"].side == "buy" and cut["BTC/USD:BTC"].reduce_only
-    execute(venue, plan.orders, tmp_path)
+    execute(venue, POLICY, plan.orders, tmp_path)
     sent = dict(fake.sent())
     inverse = sent["/futures/btc/orders"]
     assert inverse["contract"] == "BTC_USD" and inverse["reduce_only"] is True
@@ -96,7 +81,7 @@ def test_a_dual_mode_short_on_gate_is_reduced_reduce_only_on_its_contract(
     assert short.side == "short"
     plan = make_plan(snap, POLICY, rebalance=False, markets=market_rules([venue], NO_WAIT))
     order = next(o for o in plan.orders if o.symbol == "BTC/USD:BTC")
-    execute(venue, (order,), tmp_path)
+    execute(venue, POLICY, (order,), tmp_path)
     [(path, body)] = fake.sent()
     assert path == "/futures/btc/orders" and body["reduce_only"] is True and body["size"] > 0
 
@@ -109,7 +94,7 @@ def test_a_gate_spot_rebalance_buys_by_the_cost_to_spend(tmp_path: Path) -> None
     plan = make_plan(snap, POLICY, analyse(snap, POLICY), markets=market_rules([venue], NO_WAIT))
     spot = tuple(o for o in plan.orders if ":" not in o.symbol)
     assert [o.side for o in spot] == sorted(o.side for o in spot)[::-1]  # sells first
-    execute(venue, spot, tmp_path)
+    execute(venue, POLICY, spot, tmp_path)
     buys = [b for p, b in fake.sent() if p == "/spot/orders" and b["side"] == "buy"]
     assert buys
     for body in buys:
