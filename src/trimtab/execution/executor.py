@@ -86,7 +86,8 @@ class Executor:
                 result.stop = outcome
                 return
             result.orders.append(outcome)
-            turnover += self._rule(order).notional(outcome.filled, outcome.average or 0.0)
+            turnover += self._rule(order).notional(outcome.filled, outcome.average or 0.0,
+                                                  order.quote_rate)
             if outcome.status not in (OrderState.FILLED, SKIPPED):
                 result.stop = Refusal(str(outcome.status),
                                       outcome.reason or f"order {outcome.status}")
@@ -116,7 +117,7 @@ class Executor:
                                plan_id)
             return OrderResult(None, order.venue, order.symbol, order.side, amount,
                                SKIPPED, reason=skip)
-        notional = self._rule(order).notional(float(amount), ticker.last)
+        notional = self._rule(order).notional(float(amount), ticker.last, order.quote_rate)
         stop = cap_guard(notional, turnover, self.policy, self.policy.quote)
         if stop is not None:
             return stop
@@ -158,7 +159,7 @@ class Executor:
             amount = min(amount, free.get(self.policy.quote, 0.0) / per_unit)
         rule = self._rule(order)
         cut = rule.floor(amount)
-        reason = _limit_violation(rule, cut, rule.notional(cut, price),
+        reason = _limit_violation(rule, cut, rule.notional(cut, price, order.quote_rate),
                                   self.policy.costs.min_trade, self.policy.quote)
         if reason is not None:
             return format(cut, ".12g"), reason

@@ -51,6 +51,9 @@ class StoredOrder(Frozen):
     reduce_only: bool = False
     hedged: bool = False
     margin_mode: Literal["cross", "isolated"] | None = None
+    quote_rate: float = Field(1.0, gt=0, allow_inf_nan=False, description="The price of the "
+                              "contract's quote currency in the policy's quote (records "
+                              "written before it: 1).")
 
     def to_order(self) -> Order:
         return Order(**self.model_dump())

@@ -68,7 +68,7 @@ class OrderFactory:
         rate = fee_rate(self.execution, rule.maker, rule.taker, self.costs.fee_rate)
         return Order(venue, symbol, asset, side, sized, price, notional,
                      notional * rate, self.costs.slip(notional),
-                     reduce_only=":" in symbol)
+                     reduce_only=":" in symbol, quote_rate=quote_rate)
 
 
 def spot_orders(analysis: Analysis, targets: SpotTargets, factory: OrderFactory,
