@@ -72,7 +72,9 @@ class Executor:
             self._finish(plan_id, Refusal("internal_error", f"{type(exc).__name__}: {exc}"),
                          sent=True)  # whether anything went out is for reconciliation to say
             raise
-        self._finish(plan_id, result.stop, sent=any(o.client_order_id for o in result.orders))
+        # the journal, not the results: a leg that failed after its order went out (a cancel
+        # the venue refused) has no result, and the plan must not look untouched
+        self._finish(plan_id, result.stop, sent=self.journal.has_orders(plan_id))
         return result
 
     def _legs(self, plan_id: str, orders: tuple[Order, ...], result: Execution) -> None:

@@ -66,6 +66,8 @@ class PlanRecord(Frozen):
     orders: tuple[StoredOrder, ...] = ()
     venues: tuple[str, ...] = Field(description="Venue names the plan was made on.")
     paper_prices: str | None = Field(None, description="The paper exchange's price source.")
+    sandbox: bool = Field(False, description="Planned on the venues' testnets (`--sandbox`): "
+                          "an approval executes it there too, never on the live account.")
     holdings: dict[str, float] = Field(default_factory=dict, description="Wallet holdings.")
     policy: dict[str, Any] | None = Field(None, description="The policy, validated, as JSON.")
     hedges: tuple[dict[str, Any], ...] = ()
@@ -74,9 +76,11 @@ class PlanRecord(Frozen):
 
     @classmethod
     def of(cls, plan: Plan, policy: Policy, venues: tuple[str, ...],
-           paper_prices: str | None, holdings: dict[str, float]) -> PlanRecord:
+           paper_prices: str | None, holdings: dict[str, float],
+           sandbox: bool = False) -> PlanRecord:
         return cls(orders=tuple(StoredOrder.model_validate(asdict(o)) for o in plan.orders),
                    venues=venues, paper_prices=paper_prices, holdings=holdings,
+                   sandbox=sandbox,
                    policy=policy.model_dump(mode="json"),
                    hedges=tuple(_finite(asdict(h)) for h in plan.hedges),
                    refused=tuple(str(r) for r in plan.refused),

@@ -263,13 +263,16 @@ class CcxtVenue:
 
 
 def open_ccxt_venue(exchange_id: str, name: str | None = None,
-                    environ: Mapping[str, str] | None = None) -> CcxtVenue:
+                    environ: Mapping[str, str] | None = None,
+                    sandbox: bool = False) -> CcxtVenue:
     """A ccxt venue with credentials from the environment or keyring, and its settings
-    (sandbox, ccxt options: see `settings.py`) from the environment."""
+    (sandbox, ccxt options: see `settings.py`) from the environment; `sandbox` (a
+    command's `--sandbox`) opens it on its testnet whatever the environment says."""
     if exchange_id not in ccxt.exchanges:
         raise Fatal(exchange_id, "open", f"'{exchange_id}' is not a ccxt exchange id")
     credentials = load_credentials(name or exchange_id, environ)
-    settings = venue_settings(name or exchange_id, os.environ if environ is None else environ)
+    settings = venue_settings(name or exchange_id, os.environ if environ is None else environ,
+                              sandbox)
     config: dict[str, Any] = {**credentials.values, "enableRateLimit": True,
                               "options": {"maxRetriesOnFailure": 0}}
     exchange = getattr(ccxt, exchange_id)(config)
