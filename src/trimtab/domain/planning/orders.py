@@ -19,7 +19,7 @@ Side = Literal["buy", "sell"]
 SkipReason = Literal[
     "below_min_trade", "below_min_notional", "below_min_amount", "missing_price",
     "stale_price", "frozen_asset", "wallet_only", "insufficient_quote", "no_spot_market",
-    "locked",
+    "locked", "collateral", "staked", "funding",
 ]
 
 
