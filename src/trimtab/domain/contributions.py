@@ -16,8 +16,14 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
+from trimtab.domain.analysis.triggers import Trigger
 from trimtab.domain.calendar import Times, aware_time, fire_times, next_fire, numpy_time
+from trimtab.domain.snapshot import WALLET, Snapshot
 from trimtab.domain.timing import Contribution
+
+
+class CashMissing(ValueError):
+    """A deposit to plan is not on a venue yet; the message says how much is where."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,3 +68,32 @@ def contribution_flows(contributions: Sequence[Contribution], bars: Times
         flows[int(np.searchsorted(times, numpy_time(due.at), side="left"))] += due.amount
     return flows
 
+
+
+def before_deposit(snapshot: Snapshot, quote: str, amount: float) -> Snapshot:
+    """The snapshot as it was before a deposit of `amount` quote landed on a venue.
+
+    The planner plans new money from the snapshot before it and the amount
+    (planning.planner's cash flow). The deposit is taken from the venue
+    holding the most quote; the planner lands it on the venue that then holds
+    the most; with several venues those can differ, and the executor then
+    sizes buys from the quote actually there. CashMissing when no venue holds it.
+    """
+    held = [b for b in snapshot.balances if b.asset == quote and b.venue != WALLET]
+    largest = max(held, key=lambda b: b.amount, default=None)
+    if largest is None or largest.amount < amount:
+        most = f"{largest.amount:,.2f} on {largest.venue}" if largest else "none"
+        raise CashMissing(f"{amount:,.2f} {quote} is not on a venue yet (the most is {most})")
+    balances = tuple(b.model_copy(update={"amount": b.amount - amount}) if b is largest else b
+                     for b in snapshot.balances)
+    return snapshot.model_copy(update={"balances": balances})
+
+
+def contribution_trigger(dates: Sequence[datetime], amount: float, quote: str, what: str
+                         ) -> Trigger:
+    """A calendar trigger that says which contribution dates a check took up, and how."""
+    when = ", ".join(f"{at:%Y-%m-%d %H:%M}" for at in dates)
+    kind = "deposit" if amount > 0 else "withdrawal"
+    return Trigger("calendar", "contribution",
+                   f"contribution ({kind}) of {abs(amount):,.2f} {quote} due {when} UTC: {what}",
+                   {"amount": amount})
