@@ -27,6 +27,7 @@ from trimtab.backtest.kernel.layout import (
     N_RUN,
     N_STATS,
     N_TALLY,
+    N_WORK_ROWS,
     NO_LOOK,
     P_CAPITAL,
     P_QUOTE,
@@ -57,7 +58,7 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
     run_block(held, held_cols, looks, bands, sleeve_bands, use_band, sleeve_of, tradable,
               params, np.ones(n), np.zeros((n_conf, n)), asset_out, sleeve_out,
               np.zeros((n_conf, n_sleeves)), np.zeros((n_conf, N_TALLY)), stats,
-              np.zeros((n_conf, N_RUN)))
+              np.zeros((n_conf, N_RUN)), np.zeros((N_WORK_ROWS, n)))
     return stats
 
 
@@ -65,12 +66,13 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
 def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_bands: Array,
               use_band: Array, sleeve_of: Array, tradable: Array, params: Array, price: Array,
               units: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array, tally: Array,
-              stats: Array, run: Array) -> None:
+              stats: Array, run: Array, work: Array) -> None:
     """`simulate_block` in the memory the caller gives, allocating nothing: the CPU passes
     a block's arrays, a GPU thread (cuda_sweep.py) one configuration's, as rows of one.
 
     `price` holds 1 at the quote; `stats` and `tally` start at zero; `units` and
-    `run` (layout.R_*) are set here; the rest is scratch.
+    `run` (layout.R_*) are set here; the rest is scratch (`work`: layout.W_* rows,
+    shared by the block, whose rebalances run one at a time).
     """
     for c in range(bands.shape[0]):
         units[c, :] = 0.0
@@ -90,7 +92,7 @@ def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_
                     and value > 0):
                 orders = tally[c, T_ORDERS]
                 rebalance(units[c], price, value, bands[c], sleeve_of, sleeve_bands[c],
-                          tradable, asset_out[c], sleeve_out[c], params, tally[c])
+                          tradable, asset_out[c], sleeve_out[c], params, tally[c], work)
                 stats[c, S_REBALANCES] += tally[c, T_ORDERS] > orders
                 value = portfolio_value(units[c], price)
             if value > run[c, R_PEAK]:

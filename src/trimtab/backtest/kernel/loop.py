@@ -9,7 +9,8 @@ leverage trigger (futures.py). Without positions that costs one branch per
 bar, which measures as nothing (benchmarks/README.md); a shared per-bar
 helper called from two loops measured 1.5–1.8× slower and was dropped.
 
-Nothing here allocates per bar except on a rebalance, and nothing grows with
+Nothing here allocates per bar, not even a rebalance (its scratch array is
+allocated once, before the first bar), and nothing grows with
 the number of bars unless the caller passes arrays to record the equity
 curve and the paths. Summary statistics (drawdown, return moments) are
 accumulated on the fly so that a sweep never stores a path.
@@ -30,6 +31,7 @@ from trimtab.backtest.kernel.layout import (
     LOOK_REBALANCE,
     N_STATS,
     N_TALLY,
+    N_WORK_ROWS,
     NO_LOOK,
     P_CAPITAL,
     P_QUOTE,
@@ -114,6 +116,7 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     sleeve_w = np.zeros(sleeve_bands.shape[1])
     contracts, last, wanted = np.zeros(cols.size), np.zeros(cols.size), np.zeros(cols.size)
     tally, stats = np.zeros(N_TALLY), np.zeros(N_STATS)
+    work = np.zeros((N_WORK_ROWS, n))
     use_band = params[P_USE_BAND] != 0.0
     previous, peak, peak_bar = params[P_CAPITAL], params[P_CAPITAL], 0
     for t in range(n_bars):
@@ -127,7 +130,7 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
         if look != NO_LOOK and (out or look == LOOK_REBALANCE or not use_band) and value > 0:
             orders = tally[T_ORDERS]
             rebalance(units, price, value, bands, sleeve_of, sleeve_bands, tradable, asset_out,
-                      sleeve_out, params, tally)
+                      sleeve_out, params, tally, work)
             stats[S_REBALANCES] += tally[T_ORDERS] > orders
             value = portfolio_value(units, price)
         total = value
