@@ -110,6 +110,13 @@ def test_without_numba_cuda_the_error_names_the_gpu_extra() -> None:
                                   "pip install 'trimtab[gpu]'")
 
 
+def test_the_simulator_without_plain_python_rules_is_one_line() -> None:
+    run = trimtab("sweep", "-p", str(EXAMPLES / "moderate.toml"), "--device", "cuda",
+                  env={"NUMBA_ENABLE_CUDASIM": "1"})
+    assert run.returncode == 2
+    assert run.stderr.strip().endswith("needs NUMBA_DISABLE_JIT=1 too")
+
+
 def test_the_gpu_runs_in_this_process_not_on_dask() -> None:
     result = CliRunner().invoke(app, ["sweep", "-p", str(EXAMPLES / "moderate.toml"),
                                       "--device", "cuda", "--scheduler", "local"])

@@ -44,6 +44,12 @@ def cuda_module() -> ModuleType:
     if not hasattr(np, "row_stack"):
         # numba-cuda 0.30 still calls np.row_stack, which numpy 2.5 removed (GPU.md)
         setattr(np, "row_stack", np.vstack)  # noqa: B010 (numpy's stubs may lack the name)
+    from numba.core import config
+
+    if config.ENABLE_CUDASIM and not config.DISABLE_JIT:
+        # the simulator hands the kernel its own arrays, which compiled rules cannot take
+        raise DeviceError("--device cuda under numba's simulator (NUMBA_ENABLE_CUDASIM=1) "
+                          "needs NUMBA_DISABLE_JIT=1 too")
     try:
         from numba import cuda
     except ImportError:
