@@ -46,7 +46,7 @@ def cuda_module() -> ModuleType:
         setattr(np, "row_stack", np.vstack)  # noqa: B010 (numpy's stubs may lack the name)
     from numba.core import config
 
-    if config.ENABLE_CUDASIM and not config.DISABLE_JIT:
+    if config.ENABLE_CUDASIM and not config.DISABLE_JIT:  # type: ignore[attr-defined]
         # the simulator hands the kernel its own arrays, which compiled rules cannot take
         raise DeviceError("--device cuda under numba's simulator (NUMBA_ENABLE_CUDASIM=1) "
                           "needs NUMBA_DISABLE_JIT=1 too")

@@ -100,7 +100,7 @@ def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_
             track(stats[c], t, value, run[c, R_PREVIOUS], run[c, R_PEAK], run[c, R_PEAK_BAR])
             run[c, R_PREVIOUS] = value
     for c in range(bands.shape[0]):
-        close_stats(stats[c], tally[c], run[c, R_PREVIOUS])
+        close_stats(stats[c], tally[c], run[c, R_PREVIOUS], run[c, R_PREVIOUS])  # no flows
 
 
 @njit(cache=True, parallel=True)
