@@ -8,8 +8,11 @@ Each entry is backed by a test on the venue's recorded payloads.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import Any
+
+from trimtab.domain.snapshot import Holding
 
 # Exchanges whose fetchOrder accepts ccxt's `clientOrderId` param; others are
 # resolved by scanning open and recent closed orders for the client order id.
@@ -56,6 +59,28 @@ POSITION_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
 }
 ONE_QUERY: tuple[Mapping[str, Any], ...] = ({},)
 
+# ccxt ids whose plain fetchBalance reads a contract account's margin wallet (Binance
+# COIN-M, USDⓈ-M, Kraken Futures): its coins back the contracts and are not spot.
+COLLATERAL_ACCOUNTS = frozenset({"binancecoinm", "binanceusdm", "krakenfutures"})
+
+# Other wallets ccxt reads with fetchBalance(params) (TRIMTAB_<VENUE>_WALLETS names them),
+# and how their units are held: counted in weights, never sold as spot.
+WALLETS: Mapping[str, tuple[Mapping[str, str], Holding]] = {
+    "inverse": ({"type": "swap", "subType": "inverse"}, "collateral"),  # Binance COIN-M
+    "linear": ({"type": "swap", "subType": "linear"}, "collateral"),  # Binance USDⓈ-M
+    "margin": ({"type": "margin"}, "collateral"),
+    "funding": ({"type": "funding"}, "funding"),
+    "savings": ({"type": "savings"}, "staked"),
+}
+
+# Staking and earn units that ccxt reports as free spot balances under a code of their own
+# (Kraken's BTC.F, DOT.S; Binance Simple Earn's LDBTC): the pattern names the asset.
+STAKED_CODES: Mapping[str, re.Pattern[str]] = {
+    "kraken": re.compile(r"^(?P<asset>[A-Z0-9]+)\.(?:S|M|B|F|P)$"),
+    "binance": re.compile(r"^LD(?P<asset>[A-Z0-9]{2,})$"),
+}
+STAKED_ALIASES: Mapping[str, str] = {"ETH2": "ETH"}  # Kraken's staked ether
+
 
 def position_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
     """The fetchPositions params that together cover every contract family."""
@@ -98,3 +123,22 @@ def position_size(exchange_id: str, raw: Mapping[str, Any]) -> Any:
 def takes_margin_mode(exchange_id: str) -> bool:
     """Whether a contract order names the margin mode of the position it trades."""
     return exchange_id in MARGIN_MODE_PER_ORDER
+
+
+def collateral_account(exchange_id: str) -> bool:
+    """Whether the venue's own balance is a contract account's margin (not spot)."""
+    return exchange_id in COLLATERAL_ACCOUNTS
+
+
+def staked_asset(exchange_id: str, code: str, currencies: set[str]) -> str | None:
+    """The asset a staking/earn code stands for on this venue (None: a plain code).
+
+    Only a code whose asset the venue lists is read so (Binance's LDO is Lido, not
+    an earn unit of O).
+    """
+    pattern = STAKED_CODES.get(exchange_id)
+    found = pattern.match(code) if pattern is not None else None
+    if found is None:
+        return None
+    asset = STAKED_ALIASES.get(found["asset"], found["asset"])
+    return asset if asset in currencies else None
