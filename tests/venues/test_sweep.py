@@ -98,11 +98,11 @@ def test_a_venue_that_fails_a_check_is_a_venue_error_exit_1_not_bad_input(
         command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     """Found by the sweep: check and alerts said `error:` and exit 2 (invalid input) when
-    the venue refused a read (bybit records no balance), unlike every other command."""
-    code, _ = run_on(monkeypatch, tmp_path, "bybit", command)
+    the venue refused a read (kraken records no balance), unlike every other command."""
+    code, _ = run_on(monkeypatch, tmp_path, "kraken", command)
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith("venue error: bybit fetch_balance") and err.count("\n") == 1
+    assert err.startswith("venue error: kraken fetch_balance") and err.count("\n") == 1
 
 
 def test_a_leg_whose_cancel_fails_after_its_order_went_out_leaves_the_plan_stopped(
