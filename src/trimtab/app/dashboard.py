@@ -160,6 +160,6 @@ def open_dashboard(options: Options, policy: Policy, journal: Journal, progress:
     for problem in recover(actions):
         progress(f"unresolved: {problem}")
     opener = venues_from_record(journal, options.environ, progress, options.paper_spec,
-                                held=actions)
+                                held=actions, sandbox=options.sandbox)
     return JournalSource(policy, journal, SharedSnapshot(actions.snapshot),
                          Approvals(journal, opener, policy), reports_dir, actions)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from trimtab.app.inputs import InputError, load_policy
-from trimtab.app.journaling import journal_plan, new_plan_id, start_status
+from trimtab.app.journaling import journal_plan, new_plan_id, record_of, start_status
 from trimtab.app.resume import remaining_legs
 from trimtab.app.wiring import PAPER, Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
@@ -22,7 +22,6 @@ from trimtab.execution.executor import Progress
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.opening import open_journal
-from trimtab.journal.plan_record import PlanRecord
 from trimtab.journal.store import Journal, JournalError
 from trimtab.reports.documents import check_document
 
@@ -118,12 +117,6 @@ def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, po
 def release(prepared: Prepared) -> None:
     """The run is over: the account's lease goes back."""
     prepared.actions.let_go()
-
-
-def record_of(plan: Plan, policy: Policy, actions: VenueActions) -> PlanRecord:
-    """The stored record of a plan made on these venues."""
-    return PlanRecord.of(plan, policy, tuple(actions.venues), actions.paper_prices,
-                         dict(actions.wallet))
 
 
 def decline(prepared: Prepared) -> None:

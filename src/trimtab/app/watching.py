@@ -16,8 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from trimtab.app.approvals import propose
-from trimtab.app.journaling import journal_plan, new_plan_id
-from trimtab.app.rebalance import record_of
+from trimtab.app.journaling import journal_plan, new_plan_id, record_of
 from trimtab.app.wiring import PAPER, VenueActions
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.orders import MarketRule

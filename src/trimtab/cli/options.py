@@ -43,6 +43,9 @@ PaperStartOption = Annotated[Path | None, typer.Option(
 HoldingsOption = Annotated[Path | None, typer.Option(
     help="JSON {asset: amount} held off-exchange (the wallet): weighed, never traded. "
     "Default: TRIMTAB_HOLDINGS.", dir_okay=False)]
+SandboxOption = Annotated[bool, typer.Option(
+    "--sandbox", help="Open every ccxt venue on its testnet (ccxt's sandbox mode), as "
+    "TRIMTAB_<VENUE>_SANDBOX does for one venue; a venue without one in ccxt is refused.")]
 
 
 BACKTEST_MODULES = ("numba", "pandas", "pyarrow", "dask", "matplotlib", "plotly")

@@ -25,6 +25,7 @@ from trimtab.cli.options import (
     PaperPricesOption,
     PaperStartOption,
     PolicyOption,
+    SandboxOption,
     VenueOption,
     fail,
     policy_path,
@@ -68,6 +69,7 @@ def watch(
     paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
+    sandbox: SandboxOption = False,
     replay: Annotated[str | None, typer.Option(
         help="Replay the bundled daily history FROM..TO (dates) on the paper exchange with a "
         "clock that jumps instead of sleeping: months of checks in seconds.")] = None,
@@ -91,7 +93,7 @@ def watch(
     console = Console()
     try:
         options = venue_options(policy_path(policy), venue, journal, paper_prices,
-                                paper_start, holdings)
+                                paper_start, holdings, sandbox=sandbox)
         watcher, until, source = _build(options, replay, interval, console)
     except InputError as exc:
         fail(str(exc))
