@@ -71,7 +71,7 @@ from trimtab.backtest.kernel.spot import (
 Array = npt.NDArray[Any]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def track(stats: Array, t: int, value: float, previous: float, peak: float,
           peak_bar: int) -> None:
     """Accumulate return moments and the deepest drawdown seen so far."""

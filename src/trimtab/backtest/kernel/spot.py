@@ -150,7 +150,7 @@ def trade(units: Array, held: Array, t: int, col_of: Array, value: float, bands:
     return portfolio_value(units, price)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def movable_assets(tradable: Array, sleeve_of: Array, asset_out: Array, sleeve_out: Array,
                    scope_all: bool, movable: Array) -> None:
     """domain.sizing._in_scope, into `movable` (1.0 or 0.0): all tradable assets, or the
