@@ -38,7 +38,8 @@ def test_the_bar_test_equals_breaches(closes: list[float], units: list[float], k
     inputs = build_inputs(frame, policy, capital=1.0)
     held = np.asfortranarray(inputs.held)  # the frame's own memory is column-major
     u = np.array(units)
-    col_of = spot.columns_of(inputs.held_cols, u.size)
+    col_of = np.zeros(u.size)
+    spot.columns_of(inputs.held_cols, col_of)
     price = inputs.full_close()[1]
     value = spot.bar_value(u, held, 1, col_of)
     flags = np.zeros(u.size, dtype=np.bool_), np.zeros(1, dtype=np.bool_), np.zeros(1)

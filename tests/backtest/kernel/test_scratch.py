@@ -33,7 +33,7 @@ def _allocations(inputs: KernelInputs, looks: np.ndarray) -> tuple[int, float]:
     """numba runtime allocations of one `simulate_spot` call, and its rebalance count."""
     equity, path = np.zeros(1), np.zeros((1, len(inputs.assets)))
     args = (inputs.held, inputs.held_cols, looks, inputs.bands, inputs.sleeve_of,
-            inputs.sleeve_bands, inputs.tradable, inputs.params, equity, path)
+            inputs.sleeve_bands, inputs.tradable, inputs.params, equity, path, np.zeros(0))
     loop.simulate_spot(*args)  # compiled (or loaded) before counting
     _nrt_python.memsys_enable_stats()
     try:

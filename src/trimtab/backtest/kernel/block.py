@@ -5,8 +5,9 @@ every bar, so a 100-configuration sweep read the prices 100 times and paid
 the loop's setup 100 times. Here a block of configurations shares one pass:
 each bar's prices are read once, then every configuration of the block takes
 its spot step with the very functions `loop.simulate` calls (bar_value,
-assets_breached, sleeves_breached, trade, track), in the same order, so that each configuration's
-statistics equal a run of its own bit for bit (tests/backtest/test_sweep.py).
+assets_breached, sleeves_breached, trade, track), in the same order, so that
+each configuration's statistics equal a run of its own bit for bit
+(tests/backtest/test_sweep.py).
 The futures overlay is not swept, so it is not here.
 
 Each configuration's state is one row of a 2-D array (units[c], tally[c],
@@ -24,15 +25,20 @@ from numba import njit, prange
 
 from trimtab.backtest.kernel.layout import (
     LOOK_REBALANCE,
+    N_RUN,
     N_STATS,
     N_TALLY,
     N_WORK_ROWS,
     NO_LOOK,
     P_CAPITAL,
     P_QUOTE,
+    R_PEAK,
+    R_PEAK_BAR,
+    R_PREVIOUS,
     S_OUTSIDE,
     S_REBALANCES,
     T_ORDERS,
+    W_COLUMN,
 )
 from trimtab.backtest.kernel.loop import close_stats, track
 from trimtab.backtest.kernel.spot import (
@@ -53,23 +59,41 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
                    params: Array) -> Array:
     """Configurations c = 0..C-1 (looks[c], bands[c], sleeve_bands[c], use_band[c]) in one
     pass over the bars; returns stats[c] (layout.S_*), each equal to `simulate_spot`'s."""
-    n_bars, n, n_conf = held.shape[0], held_cols.size + 1, bands.shape[0]
-    n_sleeves = sleeve_bands.shape[2]
-    price, units = np.ones(n), np.zeros((n_conf, n))
-    units[:, int(params[P_QUOTE])] = params[P_CAPITAL]
+    n, n_conf, n_sleeves = held_cols.size + 1, bands.shape[0], sleeve_bands.shape[2]
     asset_out = np.zeros((n_conf, n), dtype=np.bool_)
     sleeve_out = np.zeros((n_conf, n_sleeves), dtype=np.bool_)
-    sleeve_w = np.zeros((n_conf, n_sleeves))
-    tally, stats = np.zeros((n_conf, N_TALLY)), np.zeros((n_conf, N_STATS))
-    work = np.zeros((N_WORK_ROWS, n))  # scratch: the block's rebalances run one at a time
-    previous, peak = np.full(n_conf, params[P_CAPITAL]), np.full(n_conf, params[P_CAPITAL])
-    peak_bar = np.zeros(n_conf, dtype=np.int64)
-    col_of = columns_of(held_cols, n)
-    for t in range(n_bars):
-        for c in range(n_conf):
+    stats = np.zeros((n_conf, N_STATS))
+    run_block(held, held_cols, looks, bands, sleeve_bands, use_band, sleeve_of, tradable,
+              params, np.ones(n), np.zeros((n_conf, n)), asset_out, sleeve_out,
+              np.zeros((n_conf, n_sleeves)), np.zeros((n_conf, N_TALLY)), stats,
+              np.zeros((n_conf, N_RUN)), np.zeros((N_WORK_ROWS, n)))
+    return stats
+
+
+@njit(cache=True)
+def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_bands: Array,
+              use_band: Array, sleeve_of: Array, tradable: Array, params: Array, price: Array,
+              units: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array, tally: Array,
+              stats: Array, run: Array, work: Array) -> None:
+    """`simulate_block` in the memory the caller gives, allocating nothing: the CPU passes
+    a block's arrays, a GPU thread (cuda_sweep.py) one configuration's, as rows of one.
+
+    `price` holds 1 at the quote; `stats` and `tally` start at zero; `units` and
+    `run` (layout.R_*) are set here; the rest is scratch (`work`: layout.W_* rows,
+    shared by the block, whose rebalances run one at a time).
+    """
+    for c in range(bands.shape[0]):
+        units[c, :] = 0.0
+        units[c, int(params[P_QUOTE])] = params[P_CAPITAL]
+        run[c, R_PREVIOUS], run[c, R_PEAK], run[c, R_PEAK_BAR] = (params[P_CAPITAL],
+                                                                params[P_CAPITAL], 0.0)
+    col_of = work[W_COLUMN]
+    columns_of(held_cols, col_of)
+    for t in range(held.shape[0]):
+        for c in range(bands.shape[0]):
             value = bar_value(units[c], held, t, col_of)
             out = assets_breached(units[c], held, t, col_of, value, bands[c])
-            if n_sleeves:
+            if sleeve_w.shape[1]:
                 out |= sleeves_breached(units[c], held, t, col_of, value, sleeve_of,
                                         sleeve_bands[c], sleeve_w[c])
             stats[c, S_OUTSIDE] += out
@@ -81,13 +105,12 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
                               sleeve_bands[c], tradable, price, asset_out[c], sleeve_out[c],
                               sleeve_w[c], params, tally[c], work)
                 stats[c, S_REBALANCES] += tally[c, T_ORDERS] > orders
-            if value > peak[c]:
-                peak[c], peak_bar[c] = value, t
-            track(stats[c], t, value, previous[c], peak[c], peak_bar[c])
-            previous[c] = value
-    for c in range(n_conf):
-        close_stats(stats[c], tally[c], previous[c])
-    return stats
+            if value > run[c, R_PEAK]:
+                run[c, R_PEAK], run[c, R_PEAK_BAR] = value, t
+            track(stats[c], t, value, run[c, R_PREVIOUS], run[c, R_PEAK], run[c, R_PEAK_BAR])
+            run[c, R_PREVIOUS] = value
+    for c in range(bands.shape[0]):
+        close_stats(stats[c], tally[c], run[c, R_PREVIOUS], run[c, R_PREVIOUS])  # no flows
 
 
 @njit(cache=True, parallel=True)

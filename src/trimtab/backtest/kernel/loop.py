@@ -38,6 +38,7 @@ from trimtab.backtest.kernel.layout import (
     P_USE_BAND,
     S_FEES,
     S_FINAL,
+    S_GROWTH,
     S_MAX_DD,
     S_ORDERS,
     S_OUTSIDE,
@@ -55,6 +56,7 @@ from trimtab.backtest.kernel.layout import (
     T_SKIPPED,
     T_SLIP,
     T_TURNOVER,
+    W_COLUMN,
     X_EVENTS,
     X_GROSS,
     X_SPOT,
@@ -91,9 +93,9 @@ def track(stats: Array, t: int, value: float, previous: float, peak: float,
 
 
 @njit(cache=True)
-def close_stats(stats: Array, tally: Array, final: float) -> Array:
+def close_stats(stats: Array, tally: Array, final: float, growth: float) -> Array:
     """The run's totals, copied into `stats` once after the last bar."""
-    stats[S_FINAL] = final
+    stats[S_FINAL], stats[S_GROWTH] = final, growth
     stats[S_FEES], stats[S_SLIP] = tally[T_FEES], tally[T_SLIP]
     stats[S_TURNOVER] = tally[T_TURNOVER]
     stats[S_ORDERS], stats[S_SKIPPED] = tally[T_ORDERS], tally[T_SKIPPED]
@@ -101,10 +103,25 @@ def close_stats(stats: Array, tally: Array, final: float) -> Array:
 
 
 @njit(cache=True)
+def add_cash(flows: Array, t: int, units: Array, quote: int, value: float) -> float:
+    """Bar t's contribution (or withdrawal) into the quote; returns what was added.
+
+    A withdrawal larger than the spot value is not made: `flows[t]` is set to
+    0 so that the caller's money-weighted return sees only the flows made.
+    """
+    flow = float(flows[t])
+    if value + flow <= 0.0:
+        flows[t] = 0.0
+        return 0.0
+    units[quote] += flow
+    return flow
+
+
+@njit(cache=True)
 def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_of: Array,
              sleeve_bands: Array, tradable: Array, params: Array, equity: Array, path: Array,
              cols: Array, target: Array, funding: Array, fparams: Array, fstats: Array,
-             fpath: Array) -> Array:
+             fpath: Array, flows: Array) -> Array:
     """Run one policy over all bars, with its futures overlay; returns the stats (layout.S_*).
 
     `held` has the closes of every asset but the quote, which is priced at 1;
@@ -113,7 +130,10 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     (futures.py) has a position for each of `cols` (none: spot only) and
     fills `fstats` (layout.FS_*). `equity`, `path` (units) and `fpath`
     (layout.X_* columns) are filled when they have one row per bar; pass
-    1-row arrays to skip them.
+    1-row arrays to skip them. `flows` (one per bar, or empty) is quote cash
+    added at a bar's close before its look (negative: withdrawn, see
+    add_cash); returns and drawdown are those of the time-weighted index,
+    which a flow does not move.
     """
     n_bars, n = held.shape[0], held_cols.size + 1
     price, units = np.ones(n), np.zeros(n)
@@ -126,9 +146,15 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     work = np.zeros((N_WORK_ROWS, n))
     use_band = params[P_USE_BAND] != 0.0
     previous, peak, peak_bar = params[P_CAPITAL], params[P_CAPITAL], 0
-    col_of = columns_of(held_cols, n)
+    has_flows, scale, final = flows.size == n_bars, 1.0, params[P_CAPITAL]
+    col_of = work[W_COLUMN]
+    columns_of(held_cols, col_of)
     for t in range(n_bars):
         value = bar_value(units, held, t, col_of)
+        flow = 0.0
+        if has_flows and flows[t] != 0.0:
+            flow = add_cash(flows, t, units, int(params[P_QUOTE]), value)
+            value += flow
         out = assets_breached(units, held, t, col_of, value, bands)
         if sleeve_w.size:  # a call with arrays costs a spot-only bar more than its work
             out |= sleeves_breached(units, held, t, col_of, value, sleeve_of, sleeve_bands,
@@ -150,24 +176,28 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
             if fpath.shape[0] == n_bars:
                 fpath[t, X_GROSS] = gross_notional(contracts, price, cols)
                 fpath[t, X_SPOT], fpath[t, X_EVENTS] = value, events
-        if total > peak:
-            peak, peak_bar = total, t
-        track(stats, t, total, previous, peak, peak_bar)
-        previous = total
+        final = total
+        if flow != 0.0 and total > 0.0:  # the index grows as if the flow had not come
+            scale *= (total - flow) / total
+        index = total * scale
+        if index > peak:
+            peak, peak_bar = index, t
+        track(stats, t, index, previous, peak, peak_bar)
+        previous = index
         if equity.size == n_bars:
             equity[t] = total
         if path.shape[0] == n_bars:
             path[t] = units
-    return close_stats(stats, tally, previous)
+    return close_stats(stats, tally, final, previous)
 
 
 @njit(cache=True)
 def simulate_spot(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_of: Array,
                   sleeve_bands: Array, tradable: Array, params: Array, equity: Array,
-                  path: Array) -> Array:
+                  path: Array, flows: Array) -> Array:
     """`simulate` without a futures overlay."""
     no_cols = np.zeros(0, dtype=np.int64)
     none = np.zeros(0)
     return simulate(held, held_cols, looks, bands, sleeve_of, sleeve_bands, tradable, params,
                     equity, path, no_cols, none, np.zeros((1, 0)), none, none,
-                    np.zeros((1, 1)))
+                    np.zeros((1, 1)), flows)

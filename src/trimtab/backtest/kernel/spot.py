@@ -47,19 +47,20 @@ def portfolio_value(units: Array, price: Array) -> float:
 
 
 @njit(cache=True)
-def columns_of(held_cols: Array, n: int) -> Array:
-    """For each asset, its column in the held closes, or -1 for the quote (priced at 1)."""
-    col_of = np.full(n, -1, dtype=np.int64)
+def columns_of(held_cols: Array, col_of: Array) -> None:
+    """For each asset, its column in the held closes, or -1 for the quote (priced at 1),
+    into `col_of` (the scratch row layout.W_COLUMN: floats, read back with int())."""
+    for i in range(col_of.size):
+        col_of[i] = -1.0
     for j in range(held_cols.size):
         col_of[held_cols[j]] = j
-    return col_of
 
 
 @njit(cache=True)
 def bar_prices(held: Array, t: int, col_of: Array, price: Array) -> None:
     """Bar t's closes into the price vector, for the steps that read prices by asset."""
     for i in range(price.size):
-        c = col_of[i]  # the quote has no column (-1): it is priced at 1
+        c = int(col_of[i])  # the quote has no column (-1): it is priced at 1
         price[i] = held[t, c] if c >= 0 else 1.0
 
 
@@ -69,7 +70,7 @@ def bar_value(units: Array, held: Array, t: int, col_of: Array) -> float:
     frame's row: scattering a row into a price vector first cost more than the bar."""
     total = 0.0
     for i in range(units.size):
-        c = col_of[i]
+        c = int(col_of[i])
         total += units[i] * (held[t, c] if c >= 0 else 1.0)
     return total
 
@@ -88,7 +89,7 @@ def assets_breached(units: Array, held: Array, t: int, col_of: Array, value: flo
     scale = value if value > 0 else np.inf  # no value: every weight is 0
     any_out = False
     for i in range(units.size):
-        c = col_of[i]
+        c = int(col_of[i])
         w = units[i] * (held[t, c] if c >= 0 else 1.0) / scale
         any_out |= outside(w, bands[LOW, i], bands[HIGH, i])
     return any_out
@@ -125,9 +126,10 @@ def sleeves_breached(units: Array, held: Array, t: int, col_of: Array, value: fl
                      sleeve_of: Array, sleeve_bands: Array, sleeve_w: Array) -> bool:
     """Whether any sleeve is outside its band at bar t (`sleeve_w`: scratch, one per sleeve)."""
     scale = value if value > 0 else np.inf
-    sleeve_w[:] = 0.0
+    for s in range(sleeve_w.size):
+        sleeve_w[s] = 0.0
     for i in range(units.size):
-        c = col_of[i]
+        c = int(col_of[i])
         if sleeve_of[i] >= 0:
             sleeve_w[sleeve_of[i]] += units[i] * (held[t, c] if c >= 0 else 1.0) / scale
     any_out = False
