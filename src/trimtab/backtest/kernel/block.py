@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import get_num_threads, njit, prange
+from numba import njit, prange
 
 from trimtab.backtest.kernel.layout import (
     LOOK_REBALANCE,
@@ -116,10 +116,12 @@ def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_
 @njit(cache=True, parallel=True)
 def simulate_grid(held: Array, held_cols: Array, looks: Array, bands: Array,
                   sleeve_bands: Array, use_band: Array, sleeve_of: Array, tradable: Array,
-                  params: Array, block: int) -> Array:
+                  params: Array, block: int, threads: int) -> Array:
     """Every (band b, schedule s) pair, `block` pairs per pass; returns stats[b, s].
 
-    Thread w of T takes configurations w, w + T, w + 2T, ...: neighbours in
+    Thread w of `threads` (numba.get_num_threads(), passed in because a
+    function that asks numba for it cannot be cached) takes configurations
+    w, w + T, w + 2T, ...: neighbours in
     a grid cost about the same (a band width and the next), so every thread
     gets as much work. Contiguous blocks handed out by numba's static
     schedule left one of two threads with 70 % of a sweep's work
@@ -128,7 +130,7 @@ def simulate_grid(held: Array, held_cols: Array, looks: Array, bands: Array,
     n_bands, n_schedules = bands.shape[0], looks.shape[0]
     n_conf = n_bands * n_schedules
     flat = np.zeros((n_conf, N_STATS))
-    n_workers = max(1, min(get_num_threads(), n_conf))
+    n_workers = max(1, min(threads, n_conf))
     for w in prange(n_workers):
         mine = np.arange(w, n_conf, n_workers)
         for start in range(0, mine.size, block):
