@@ -7,7 +7,7 @@ backtester call the same code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from math import fsum, inf, isfinite
 
@@ -15,7 +15,7 @@ from trimtab.domain.analysis.funding import HedgeFunding, funding_triggers, hedg
 from trimtab.domain.analysis.futures import FuturesExposure, futures_exposure
 from trimtab.domain.analysis.margin import MarginHealth, margin_health, margin_triggers
 from trimtab.domain.analysis.triggers import Trigger, spot_triggers
-from trimtab.domain.bands import Band, band_for
+from trimtab.domain.bands import Band
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import WALLET, Snapshot
 
@@ -38,8 +38,17 @@ class AssetState:
     frozen: bool = False
     venue_units: Mapping[str, float] = field(default_factory=dict)
     venue_locked: Mapping[str, float] = field(default_factory=dict)  # held, not free to trade
-    alert_low: float | None = None
-    alert_high: float | None = None
+    rest: float | None = None  # value of everything else; None: no alert (the quote, no price)
+
+    @property
+    def alert_low(self) -> float | None:
+        """The price at which the weight falls to the band's low, all else held."""
+        return None if self.rest is None else _alert_price(self.units, self.rest, self.band.low)
+
+    @property
+    def alert_high(self) -> float | None:
+        """The price at which the weight rises to the band's high, all else held."""
+        return None if self.rest is None else _alert_price(self.units, self.rest, self.band.high)
 
     @property
     def target(self) -> float:
@@ -133,15 +142,14 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
     core_units, tactical_units = split_tactical(snapshot, policy)
     values = {a: sum(v.values()) * prices.get(a, 0.0) for a, v in core_units.items()}
     spot_value = sum(values.values())
-    targets = policy.asset_targets()
+    targets = policy.index.targets
     held = {a for a, v in core_units.items() if sum(v.values()) > 0}
     names = list(targets) + sorted(held - set(targets))
     total = _exact_total(list(values.values()))
-    assets = tuple(
-        _asset_state(a, core_units.get(a, {}), prices.get(a), spot_value, targets.get(a, 0.0),
-                     policy, fsum((*total, -values.get(a, 0.0))))
-        for a in names)
-    assets = tuple(replace(s, venue_locked=snapshot.locked_by_venue(s.asset)) for s in assets)
+    lookups = _Lookups(policy, snapshot.locked(), spot_value)
+    assets = tuple(_asset_state(a, core_units.get(a, {}), prices.get(a), lookups,
+                                fsum((*total, -values.get(a, 0.0))))
+                   for a in names)
     sleeves = tuple(_sleeve_state(name, assets, policy) for name in policy.sleeves)
     futures = futures_exposure(snapshot, policy.futures.max_multiple, spot_value, values)
     tactical = tuple(TacticalHolding(a, u, u * prices.get(a, 0.0))
@@ -222,22 +230,30 @@ def split_tactical(snapshot: Snapshot, policy: Policy
     return core, taken
 
 
+@dataclass(frozen=True, slots=True)
+class _Lookups:
+    """What every asset's state reads besides its own units and price, gathered once per
+    analysis: gathered per asset, it made a 200-asset check quadratic."""
+
+    policy: Policy
+    locked: Mapping[str, Mapping[str, float]]
+    spot_value: float
+
+
 def _asset_state(asset: str, venue_units: Mapping[str, float], price: float | None,
-                 spot_value: float, target: float, policy: Policy, rest: float) -> AssetState:
+                 lookups: _Lookups, rest: float) -> AssetState:
     """One asset's state; `rest` is the value of everything else, summed (not
     subtracted from the total) so that alert prices keep their precision."""
+    policy, spot_value = lookups.policy, lookups.spot_value
     units = sum(venue_units.values())
     value = units * (price or 0.0)
     weight = value / spot_value if spot_value > 0 else 0.0
-    band = band_for(target, policy.bands.for_subject(asset))
-    if asset == policy.quote and asset not in policy.asset_targets():
-        band = Band(0.0, 0.0, 1.0)  # an untargeted quote is only the cash leg: never breached
-    low, high = (None, None)
-    if asset != policy.quote and price is not None:
-        low, high = alert_prices(units, rest, band)
-    return AssetState(asset, units, price, value, weight, band,
-                      sleeve=policy.sleeve_of().get(asset), frozen=asset in policy.frozen,
-                      venue_units=dict(venue_units), alert_low=low, alert_high=high)
+    alertable = asset != policy.quote and price is not None
+    return AssetState(asset, units, price, value, weight, policy.index.asset_band(asset),
+                      sleeve=policy.index.sleeve_of.get(asset), frozen=asset in policy.frozen,
+                      venue_units=dict(venue_units),
+                      venue_locked=dict(lookups.locked.get(asset, {})),
+                      rest=rest if alertable else None)
 
 
 def alert_prices(units: float, rest: float, band: Band) -> tuple[float | None, float | None]:
@@ -245,18 +261,17 @@ def alert_prices(units: float, rest: float, band: Band) -> tuple[float | None, f
 
     Solves units·p / (units·p + rest) = bound for p. A bound of 0 or 1 is
     never crossed, and an asset that is not held or is the whole portfolio
-    has no alert price.
+    has no alert price. `AssetState` computes its own on demand (a check
+    that never shows them, as a plan's residuals, does not pay for them).
     """
-    if units <= 0 or rest <= 0:
-        return None, None
+    return _alert_price(units, rest, band.low), _alert_price(units, rest, band.high)
 
-    def solve(bound: float) -> float | None:
-        if bound <= 0.0 or bound >= 1.0:
-            return None
-        price = bound * rest / (units * (1.0 - bound)) if units * (1.0 - bound) > 0 else inf
-        return price if isfinite(price) else None
 
-    return solve(band.low), solve(band.high)
+def _alert_price(units: float, rest: float, bound: float) -> float | None:
+    if units <= 0 or rest <= 0 or bound <= 0.0 or bound >= 1.0:
+        return None
+    price = bound * rest / (units * (1.0 - bound)) if units * (1.0 - bound) > 0 else inf
+    return price if isfinite(price) else None
 
 
 def _sleeve_state(name: str, assets: tuple[AssetState, ...], policy: Policy) -> SleeveState:
@@ -264,5 +279,4 @@ def _sleeve_state(name: str, assets: tuple[AssetState, ...], policy: Policy) -> 
     members = tuple(sleeve.members)
     value = sum(a.value for a in assets if a.asset in sleeve.members)
     weight = sum(a.weight for a in assets if a.asset in sleeve.members)
-    band = band_for(sleeve.weight, policy.bands.for_subject(name))
-    return SleeveState(name, members, value, weight, band)
+    return SleeveState(name, members, value, weight, policy.index.sleeve_bands[name])

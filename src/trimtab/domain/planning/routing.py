@@ -21,6 +21,7 @@ from trimtab.domain.policy import Execution, Policy
 from trimtab.domain.snapshot import WALLET
 
 DUST = 1e-9  # relative size below which a trade is rounding noise, not an order
+NO_RULE = MarketRule()  # a market the venue gave no rules for: no lot size, no minimums
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ class OrderFactory:
         `contract` values the amount (a position's own contract for a futures
         order); the market rule's lot size and minimums apply to it.
         """
-        rule = self.markets.get((venue, symbol), MarketRule())
+        rule = self.markets.get((venue, symbol), NO_RULE)
         sized = rule.ceil(amount) if round_up else rule.floor(amount)
         notional = contract.notional(sized, price, quote_rate)
 
