@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trimtab.domain.analysis.alerting import Key, Notified
-from trimtab.domain.analysis.drift import Analysis
-from trimtab.domain.analysis.triggers import Trigger
 from trimtab.journal.models import AlertMemoryRow, NotificationRow, WatchCheckRow
 from trimtab.journal.store import Journal
 
-if TYPE_CHECKING:  # apprise is slow to import, and `trimtab journal` needs none of it
+if TYPE_CHECKING:  # apprise is slow to import, and `trimtab journal` needs neither it nor
+    # an analysis
+    from trimtab.domain.analysis.drift import Analysis
+    from trimtab.domain.analysis.triggers import Trigger
     from trimtab.watch.notify import Delivery, Message
 
 
