@@ -58,7 +58,7 @@ def check(g: sw.Grid, stats: np.ndarray, n: int) -> None:
         params[layout.P_USE_BAND] = g.use_band[k]
         one = loop.simulate_spot(b.held, b.held_cols, g.looks[0], g.bands[k], b.sleeve_of,
                                  g.sleeve_bands[k], b.tradable, params, np.zeros(1),
-                                 np.zeros((1, 1)))
+                                 np.zeros((1, 1)), np.zeros(0))
         scale = np.maximum(np.abs(one), 1.0)
         worst = max(worst, float(np.max(np.abs(stats[k, 0] - one) / scale)))
     print(f"{n} configurations run one at a time: largest relative difference {worst:.3g}")

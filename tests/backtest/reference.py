@@ -7,7 +7,9 @@ off) sells and buys every asset back to its target weight of the post-cost
 value V', where V' = V − (fee + slippage) · Σ |t_i·V' − h_i| over the
 non-quote assets, solved by fixed-point iteration. The quote is the last
 column, priced at 1. Looks are every N bars, or given per bar: a review trades
-on a breach, a rebalance whatever the band.
+on a breach, a rebalance whatever the band. `flows` add quote cash at a bar's
+close before its look; the time-weighted growth chains each bar's value less
+its flow over the value before.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class RefPolicy:
     every: int = 1  # look every N bars
     quote_has_target: bool = True
     looks: Sequence[int] | None = None  # per bar: 0 no look, 1 review, 2 rebalance (over every)
+    flows: Sequence[float] | None = None  # per bar: quote cash added (negative: withdrawn)
 
 
 def outside(weight: float, target: float, kind: str, width: float) -> bool:
@@ -55,15 +58,20 @@ def run_reference(closes: Sequence[Sequence[float]], policy: RefPolicy,
     rebalances = 0
     value = capital
     values: list[float] = []  # spot value after each bar's trades (the futures reference's input)
+    growth = capital
     for bar, prices in enumerate(closes):
+        flow = policy.flows[bar] if policy.flows is not None else 0.0
+        units[-1] += flow
         holdings = [u * p for u, p in zip(units, prices, strict=True)]
         value = sum(holdings)
+        before = values[-1] if values else capital
         checked = range(n if policy.quote_has_target else n - 1)
         breached = any(outside(holdings[i] / value, policy.targets[i], policy.kind, policy.width)
                        for i in checked)
         look = policy.looks[bar] if policy.looks is not None else int(bar % policy.every == 0)
         if not look or not (breached or policy.kind == "off" or look == 2):
             values.append(value)
+            growth *= (value - flow) / before
             continue
         new_value = post_cost_value(value, holdings, policy.targets, policy.fee + policy.slippage)
         traded = value - new_value
@@ -74,5 +82,6 @@ def run_reference(closes: Sequence[Sequence[float]], policy: RefPolicy,
         value = new_value
         rebalances += 1
         values.append(value)
+        growth *= (value - flow) / before
     return {"final_value": value, "rebalances": rebalances, "fees": fees, "slippage": slippage,
-            "values": values}
+            "values": values, "growth": growth}

@@ -32,6 +32,7 @@ class Run:
     units: pd.DataFrame | None
     futures: Array | None = None  # the overlay's F_* statistics
     exposure: pd.DataFrame | None = None  # gross notional, spot value, events per bar
+    flows: Array | None = None  # the cash flows made, one per bar (None: there were none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,38 +48,52 @@ class BacktestResult:
     overlay: OverlayInputs | None = None
 
 
+def cash_flows(flows: Array | None) -> Array:
+    """The kernel's per-bar flows: a copy (the kernel zeroes a withdrawal it cannot make),
+    or an empty array, which costs the loop nothing."""
+    return np.zeros(0) if flows is None else np.array(flows, dtype=np.float64)
+
+
 def run_inputs(inputs: KernelInputs, index: pd.DatetimeIndex, looks: Array,
-               record: bool = True) -> Run:
-    """Call the kernel once; with `record`, keep the equity curve and holdings path."""
+               record: bool = True, flows: Array | None = None) -> Run:
+    """Call the kernel once; with `record`, keep the equity curve and holdings path.
+
+    `flows` is quote cash added at each bar (kernel.loop.add_cash)."""
     n_bars, n = inputs.held.shape[0], len(inputs.assets)
     equity = np.zeros(n_bars if record else 1)
     path = np.zeros((n_bars, n) if record else (1, n))
+    made = cash_flows(flows)
     stats = loop.simulate_spot(inputs.held, inputs.held_cols, looks, inputs.bands,
                                inputs.sleeve_of, inputs.sleeve_bands, inputs.tradable,
-                               inputs.params, equity, path)
+                               inputs.params, equity, path, made)
+    made_or_none = made if made.size else None
     if not record:
-        return Run(stats, pd.Series(dtype=float), None)
+        return Run(stats, pd.Series(dtype=float), None, flows=made_or_none)
     return Run(stats, pd.Series(equity, index=index, name="equity"),
-               pd.DataFrame(path, index=index, columns=list(inputs.assets)))
+               pd.DataFrame(path, index=index, columns=list(inputs.assets)),
+               flows=made_or_none)
 
 
 def run_overlay(inputs: KernelInputs, overlay: OverlayInputs, index: pd.DatetimeIndex,
-                looks: Array, record: bool = True) -> Run:
+                looks: Array, record: bool = True, flows: Array | None = None) -> Run:
     """Call the kernel once with the overlay's positions (kernel.loop.simulate)."""
     n_bars, n = inputs.held.shape[0], len(inputs.assets)
     equity = np.zeros(n_bars if record else 1)
     units = np.zeros((n_bars, n) if record else (1, n))
     path = np.zeros((n_bars if record else 1, layout.N_EXPOSURE_COLS))
     fstats = np.zeros(layout.N_FSTATS)
+    made = cash_flows(flows)
     stats = loop.simulate(inputs.held, inputs.held_cols, looks, inputs.bands, inputs.sleeve_of,
                           inputs.sleeve_bands, inputs.tradable, inputs.params, equity, units,
                           overlay.cols, overlay.target, overlay.funding, overlay.fparams, fstats,
-                          path)
+                          path, made)
+    made_or_none = made if made.size else None
     if not record:
-        return Run(stats, pd.Series(dtype=float), None, fstats)
+        return Run(stats, pd.Series(dtype=float), None, fstats, flows=made_or_none)
     exposure = pd.DataFrame(path, index=index, columns=["gross_notional", "spot_value", "events"])
     return Run(stats, pd.Series(equity, index=index, name="equity"),
-               pd.DataFrame(units, index=index, columns=list(inputs.assets)), fstats, exposure)
+               pd.DataFrame(units, index=index, columns=list(inputs.assets)), fstats, exposure,
+               made_or_none)
 
 
 def hold_inputs(inputs: KernelInputs) -> KernelInputs:

@@ -81,7 +81,8 @@ def _kernel_step(policy: Policy, units: np.ndarray, prices: dict[str, float]
     tally = np.zeros(layout.N_TALLY)
     if out:
         k.rebalance(after, price, value, inputs.bands, inputs.sleeve_of, inputs.sleeve_bands,
-                    inputs.tradable, asset_out, sleeve_out, inputs.params, tally)
+                    inputs.tradable, asset_out, sleeve_out, inputs.params, tally,
+                    np.zeros((layout.N_WORK_ROWS, len(assets))))
     return out, after - units, tally[layout.T_ORDERS]
 
 

@@ -26,6 +26,7 @@ from trimtab.backtest.kernel.layout import (
     LOOK_REBALANCE,
     N_STATS,
     N_TALLY,
+    N_WORK_ROWS,
     NO_LOOK,
     P_CAPITAL,
     P_QUOTE,
@@ -54,6 +55,7 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
     sleeve_out = np.zeros((n_conf, n_sleeves), dtype=np.bool_)
     sleeve_w = np.zeros((n_conf, n_sleeves))
     tally, stats = np.zeros((n_conf, N_TALLY)), np.zeros((n_conf, N_STATS))
+    work = np.zeros((N_WORK_ROWS, n))  # scratch: the block's rebalances run one at a time
     previous, peak = np.full(n_conf, params[P_CAPITAL]), np.full(n_conf, params[P_CAPITAL])
     peak_bar = np.zeros(n_conf, dtype=np.int64)
     for t in range(n_bars):
@@ -69,7 +71,7 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
                     and value > 0):
                 orders = tally[c, T_ORDERS]
                 rebalance(units[c], price, value, bands[c], sleeve_of, sleeve_bands[c],
-                          tradable, asset_out[c], sleeve_out[c], params, tally[c])
+                          tradable, asset_out[c], sleeve_out[c], params, tally[c], work)
                 stats[c, S_REBALANCES] += tally[c, T_ORDERS] > orders
                 value = portfolio_value(units[c], price)
             if value > peak[c]:
@@ -77,7 +79,7 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
             track(stats[c], t, value, previous[c], peak[c], peak_bar[c])
             previous[c] = value
     for c in range(n_conf):
-        close_stats(stats[c], tally[c], previous[c])
+        close_stats(stats[c], tally[c], previous[c], previous[c])
     return stats
 
 

@@ -26,6 +26,7 @@ from trimtab.backtest.kernel.layout import (
     T_TURNOVER,
     TARGET,
 )
+from trimtab.backtest.kernel.sorting import stable_order
 
 Array = npt.NDArray[Any]
 IS_CLOSE_REL, IS_CLOSE_ABS = 1e-9, 1e-12  # vectorbt's is_close_nb tolerances
@@ -69,15 +70,16 @@ def _add(a: float, b: float) -> float:
 
 @njit(cache=True)
 def vbt_rebalance(units: Array, price: Array, value: float, bands: Array, tradable: Array,
-                  params: Array, tally: Array) -> None:
-    """vectorbt's TargetPercent segment: sells first, fees on top, the last buy partial."""
+                  params: Array, tally: Array, key: Array, order: Array) -> None:
+    """vectorbt's TargetPercent segment: sells first, fees on top, the last buy partial
+    (`key` and `order` are scratch rows)."""
     fee_rate = params[P_FEE]
     quote = int(params[P_QUOTE])
-    order_value = np.full(units.size, np.inf)
     for i in range(units.size):
-        if tradable[i]:
-            order_value[i] = bands[TARGET, i] * value - units[i] * price[i]
-    for i in np.argsort(order_value, kind="mergesort"):  # stable, as insert_argsort_nb
+        key[i] = bands[TARGET, i] * value - units[i] * price[i] if tradable[i] else np.inf
+    stable_order(key, order)  # stable, as insert_argsort_nb
+    for k in range(order.size):
+        i = int(order[k])
         if not tradable[i]:
             continue
         size = bands[TARGET, i] * value / price[i] - units[i]

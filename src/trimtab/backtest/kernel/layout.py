@@ -35,13 +35,21 @@ NO_LOOK, LOOK_REVIEW, LOOK_REBALANCE, N_LOOK_CODES = range(4)
  P_MODEL, P_CAPITAL, P_USE_BAND,
  N_PARAMS) = range(10)
 
+# rows of the rebalance's scratch array, work[row, asset]: a run (or a block of a sweep)
+# allocates it once, so that a rebalance allocates nothing and can run as a CUDA device
+# function; W_ORDER holds asset indices as floats (exact below 2**53), so that one float
+# array is all the scratch a GPU thread needs
+W_HELD, W_WEIGHT, W_DESIRED, W_DELTA, W_MOVABLE, W_KEY, W_ORDER, N_WORK_ROWS = range(8)
+
 # the tally a rebalance adds its orders to
 T_FEES, T_SLIP, T_TURNOVER, T_ORDERS, T_SKIPPED, N_TALLY = range(6)
 
-# the summary statistics of one run: totals, then the moments and drawdown kept on the fly
+# the summary statistics of one run: totals, then the moments and drawdown kept on the fly;
+# S_GROWTH is the time-weighted index's last value (capital grown by the bar returns, so
+# that contributions are not gains): S_FINAL when the run has no cash flows
 (S_FINAL, S_REBALANCES, S_FEES, S_SLIP, S_TURNOVER, S_ORDERS, S_SKIPPED, S_OUTSIDE,
- S_MAX_DD, S_SUM_R, S_SUM_R2, S_SUM_DOWN2, S_PEAK_BAR, S_TROUGH_BAR,
- N_STATS) = range(15)
+ S_MAX_DD, S_SUM_R, S_SUM_R2, S_SUM_DOWN2, S_PEAK_BAR, S_TROUGH_BAR, S_GROWTH,
+ N_STATS) = range(16)
 
 # the futures overlay's parameter vector
 FP_CAP, FP_BAND, FP_FEE, FP_SLIP, FP_TRIGGER, N_FPARAMS = range(6)

@@ -9,7 +9,8 @@ leverage trigger (futures.py). Without positions that costs one branch per
 bar, which measures as nothing (benchmarks/README.md); a shared per-bar
 helper called from two loops measured 1.5–1.8× slower and was dropped.
 
-Nothing here allocates per bar except on a rebalance, and nothing grows with
+Nothing here allocates per bar, not even a rebalance (its scratch array is
+allocated once, before the first bar), and nothing grows with
 the number of bars unless the caller passes arrays to record the equity
 curve and the paths. Summary statistics (drawdown, return moments) are
 accumulated on the fly so that a sweep never stores a path.
@@ -30,12 +31,14 @@ from trimtab.backtest.kernel.layout import (
     LOOK_REBALANCE,
     N_STATS,
     N_TALLY,
+    N_WORK_ROWS,
     NO_LOOK,
     P_CAPITAL,
     P_QUOTE,
     P_USE_BAND,
     S_FEES,
     S_FINAL,
+    S_GROWTH,
     S_MAX_DD,
     S_ORDERS,
     S_OUTSIDE,
@@ -82,9 +85,9 @@ def track(stats: Array, t: int, value: float, previous: float, peak: float,
 
 
 @njit(cache=True)
-def close_stats(stats: Array, tally: Array, final: float) -> Array:
+def close_stats(stats: Array, tally: Array, final: float, growth: float) -> Array:
     """The run's totals, copied into `stats` once after the last bar."""
-    stats[S_FINAL] = final
+    stats[S_FINAL], stats[S_GROWTH] = final, growth
     stats[S_FEES], stats[S_SLIP] = tally[T_FEES], tally[T_SLIP]
     stats[S_TURNOVER] = tally[T_TURNOVER]
     stats[S_ORDERS], stats[S_SKIPPED] = tally[T_ORDERS], tally[T_SKIPPED]
@@ -92,10 +95,25 @@ def close_stats(stats: Array, tally: Array, final: float) -> Array:
 
 
 @njit(cache=True)
+def add_cash(flows: Array, t: int, units: Array, quote: int, value: float) -> float:
+    """Bar t's contribution (or withdrawal) into the quote; returns what was added.
+
+    A withdrawal larger than the spot value is not made: `flows[t]` is set to
+    0 so that the caller's money-weighted return sees only the flows made.
+    """
+    flow = float(flows[t])
+    if value + flow <= 0.0:
+        flows[t] = 0.0
+        return 0.0
+    units[quote] += flow
+    return flow
+
+
+@njit(cache=True)
 def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_of: Array,
              sleeve_bands: Array, tradable: Array, params: Array, equity: Array, path: Array,
              cols: Array, target: Array, funding: Array, fparams: Array, fstats: Array,
-             fpath: Array) -> Array:
+             fpath: Array, flows: Array) -> Array:
     """Run one policy over all bars, with its futures overlay; returns the stats (layout.S_*).
 
     `held` has the closes of every asset but the quote, which is priced at 1;
@@ -104,7 +122,10 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     (futures.py) has a position for each of `cols` (none: spot only) and
     fills `fstats` (layout.FS_*). `equity`, `path` (units) and `fpath`
     (layout.X_* columns) are filled when they have one row per bar; pass
-    1-row arrays to skip them.
+    1-row arrays to skip them. `flows` (one per bar, or empty) is quote cash
+    added at a bar's close before its look (negative: withdrawn, see
+    add_cash); returns and drawdown are those of the time-weighted index,
+    which a flow does not move.
     """
     n_bars, n = held.shape[0], held_cols.size + 1
     price, units = np.ones(n), np.zeros(n)
@@ -114,12 +135,18 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     sleeve_w = np.zeros(sleeve_bands.shape[1])
     contracts, last, wanted = np.zeros(cols.size), np.zeros(cols.size), np.zeros(cols.size)
     tally, stats = np.zeros(N_TALLY), np.zeros(N_STATS)
+    work = np.zeros((N_WORK_ROWS, n))
     use_band = params[P_USE_BAND] != 0.0
     previous, peak, peak_bar = params[P_CAPITAL], params[P_CAPITAL], 0
+    has_flows, scale, final = flows.size == n_bars, 1.0, params[P_CAPITAL]
     for t in range(n_bars):
         for j in range(held_cols.size):
             price[held_cols[j]] = held[t, j]
         value = portfolio_value(units, price)
+        flow = 0.0
+        if has_flows and flows[t] != 0.0:
+            flow = add_cash(flows, t, units, int(params[P_QUOTE]), value)
+            value += flow
         out = breaches(units, price, value, bands, sleeve_of, sleeve_bands, asset_out, sleeve_out,
                        sleeve_w)
         stats[S_OUTSIDE] += out
@@ -127,7 +154,7 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
         if look != NO_LOOK and (out or look == LOOK_REBALANCE or not use_band) and value > 0:
             orders = tally[T_ORDERS]
             rebalance(units, price, value, bands, sleeve_of, sleeve_bands, tradable, asset_out,
-                      sleeve_out, params, tally)
+                      sleeve_out, params, tally, work)
             stats[S_REBALANCES] += tally[T_ORDERS] > orders
             value = portfolio_value(units, price)
         total = value
@@ -139,24 +166,28 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
             if fpath.shape[0] == n_bars:
                 fpath[t, X_GROSS] = gross_notional(contracts, price, cols)
                 fpath[t, X_SPOT], fpath[t, X_EVENTS] = value, events
-        if total > peak:
-            peak, peak_bar = total, t
-        track(stats, t, total, previous, peak, peak_bar)
-        previous = total
+        final = total
+        if flow != 0.0 and total > 0.0:  # the index grows as if the flow had not come
+            scale *= (total - flow) / total
+        index = total * scale
+        if index > peak:
+            peak, peak_bar = index, t
+        track(stats, t, index, previous, peak, peak_bar)
+        previous = index
         if equity.size == n_bars:
             equity[t] = total
         if path.shape[0] == n_bars:
             path[t] = units
-    return close_stats(stats, tally, previous)
+    return close_stats(stats, tally, final, previous)
 
 
 @njit(cache=True)
 def simulate_spot(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_of: Array,
                   sleeve_bands: Array, tradable: Array, params: Array, equity: Array,
-                  path: Array) -> Array:
+                  path: Array, flows: Array) -> Array:
     """`simulate` without a futures overlay."""
     no_cols = np.zeros(0, dtype=np.int64)
     none = np.zeros(0)
     return simulate(held, held_cols, looks, bands, sleeve_of, sleeve_bands, tradable, params,
                     equity, path, no_cols, none, np.zeros((1, 0)), none, none,
-                    np.zeros((1, 1)))
+                    np.zeros((1, 1)), flows)

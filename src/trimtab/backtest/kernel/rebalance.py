@@ -14,13 +14,17 @@ on random portfolios, because a rule must have one meaning.
 Array layout (layout.py, filled by `inputs.py`): `bands[row, asset]` with
 rows TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH; `sleeve_bands[row, sleeve]`
 likewise; `sleeve_of[asset]` is the asset's sleeve or -1.
+
+Nothing here allocates, raises or builds an object: every temporary is a row
+of the caller's scratch array (layout.W_*, allocated once per run), so that
+the CPU loop spares ten small allocations per rebalance and the same
+functions compile as CUDA device code for the GPU sweep.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import numpy.typing as npt
 from numba import njit
 
@@ -41,6 +45,7 @@ from trimtab.backtest.kernel.layout import (
     T_TURNOVER,
     TARGET,
 )
+from trimtab.backtest.kernel.sorting import stable_order
 from trimtab.domain.planning.routing import DUST
 from trimtab.domain.planning.sizing import CONVERGED, ITERATIONS
 
@@ -61,44 +66,43 @@ def smallest_step(start: float, slope: float, low: float, high: float) -> float:
 
 
 @njit(cache=True)
-def _pull(desired: Array, targets: Array, moving: Array, base: float, sign: float,
-          low: float, high: float) -> None:
-    """Move the `moving` assets toward their targets until base + sign·Σ desired is in band."""
+def _pull(desired: Array, targets: Array, movable: Array, sleeve_of: Array, sleeve: int,
+          base: float, sign: float, low: float, high: float) -> None:
+    """Move the movable assets of `sleeve` (-1: every movable asset) toward their targets
+    until base + sign·Σ desired is in band."""
     total = 0.0
     slope = 0.0
-    for i in range(moving.size):
-        if moving[i]:
+    for i in range(desired.size):
+        if movable[i] and (sleeve < 0 or sleeve_of[i] == sleeve):
             total += desired[i]
             slope += targets[i] - desired[i]
     step = smallest_step(base + sign * total, sign * slope, low, high)
-    for i in range(moving.size):
-        if moving[i]:
+    for i in range(desired.size):
+        if movable[i] and (sleeve < 0 or sleeve_of[i] == sleeve):
             desired[i] += step * (targets[i] - desired[i])
 
 
 @njit(cache=True)
 def desired_weights(w: Array, bands: Array, sleeve_of: Array, sleeve_bands: Array,
-                    movable: Array, sleeve_scope: Array, params: Array) -> Array:
-    """domain.targets.desired_weights for the movable assets (others keep their weight)."""
+                    movable: Array, sleeve_out: Array, scope_all: bool, params: Array,
+                    desired: Array) -> None:
+    """domain.targets.desired_weights for the movable assets (others keep their weight),
+    written into `desired`; the sleeves in scope are all (scope_all) or the breached ones."""
     n = w.size
-    desired = w.copy()
     for i in range(n):
+        desired[i] = w[i]
         if movable[i]:
             desired[i] = min(max(w[i], bands[INNER_LOW, i]), bands[INNER_HIGH, i])
     if params[P_FRACTION] == 0.0:
-        return desired
+        return
     for s in range(sleeve_bands.shape[1]):
-        if not sleeve_scope[s]:
+        if not (scope_all or sleeve_out[s]):
             continue
-        moving = np.zeros(n, dtype=np.bool_)
         fixed = 0.0
         for i in range(n):
-            if sleeve_of[i] == s:
-                if movable[i]:
-                    moving[i] = True
-                else:
-                    fixed += w[i]
-        _pull(desired, bands[TARGET], moving, fixed, 1.0,
+            if sleeve_of[i] == s and not movable[i]:
+                fixed += w[i]
+        _pull(desired, bands[TARGET], movable, sleeve_of, s, fixed, 1.0,
               sleeve_bands[INNER_LOW, s], sleeve_bands[INNER_HIGH, s])
     quote = int(params[P_QUOTE])
     if params[P_SCOPE_ALL] != 0.0:
@@ -106,25 +110,25 @@ def desired_weights(w: Array, bands: Array, sleeve_of: Array, sleeve_bands: Arra
         for i in range(n):
             if not movable[i] and i != quote:
                 fixed += w[i]
-        _pull(desired, bands[TARGET], movable, 1.0 - fixed, -1.0,
+        _pull(desired, bands[TARGET], movable, sleeve_of, -1, 1.0 - fixed, -1.0,
               bands[INNER_LOW, quote], bands[INNER_HIGH, quote])
-    return desired
 
 
 @njit(cache=True)
 def solve_deltas(h: Array, value: float, bands: Array, sleeve_of: Array, sleeve_bands: Array,
-                 movable: Array, sleeve_scope: Array, params: Array) -> Array:
-    """domain.sizing._solve: quote value to trade per asset, weights of the post-cost value."""
+                 movable: Array, sleeve_out: Array, scope_all: bool, params: Array, w: Array,
+                 desired: Array, deltas: Array) -> None:
+    """domain.sizing._solve: quote value to trade per asset (into `deltas`), weights of the
+    post-cost value; `w` and `desired` are scratch rows."""
     rate = params[P_FEE] + params[P_SLIP]
     net = value
-    deltas = np.zeros(h.size)
-    desired = desired_weights(h / net, bands, sleeve_of, sleeve_bands, movable, sleeve_scope,
-                              params)
     for iteration in range(ITERATIONS):
         # rebalancing to target, desired weights do not depend on the weights: reuse them
-        if iteration > 0 and params[P_FRACTION] != 0.0:
-            desired = desired_weights(h / net, bands, sleeve_of, sleeve_bands, movable,
-                                      sleeve_scope, params)
+        if iteration == 0 or params[P_FRACTION] != 0.0:
+            for i in range(h.size):
+                w[i] = h[i] / net
+            desired_weights(w, bands, sleeve_of, sleeve_bands, movable, sleeve_out, scope_all,
+                            params, desired)
         turnover = 0.0
         for i in range(h.size):
             deltas[i] = desired[i] * net - h[i] if movable[i] else 0.0
@@ -133,7 +137,6 @@ def solve_deltas(h: Array, value: float, bands: Array, sleeve_of: Array, sleeve_
         if abs(new_net - net) <= CONVERGED * value:
             break
         net = new_net
-    return deltas
 
 
 @njit(cache=True)
@@ -185,15 +188,18 @@ def _count(tally: Array, notional: float, fee: float, slip: float) -> None:
 
 @njit(cache=True)
 def execute(deltas: Array, w: Array, units: Array, price: Array, value: float, bands: Array,
-            params: Array, tally: Array) -> None:
-    """domain.venue_split.spot_orders on one venue: sells by drift, then buys."""
+            params: Array, tally: Array, key: Array, order: Array) -> None:
+    """domain.venue_split.spot_orders on one venue: sells by drift, then buys (`key` and
+    `order` are scratch rows)."""
     floor = DUST * max(value, 1.0)
-    order = np.argsort(-(w - bands[TARGET]), kind="mergesort")  # stable, like sorted()
+    for i in range(w.size):
+        key[i] = -(w[i] - bands[TARGET, i])
+    stable_order(key, order)  # stable, like sorted()
     for k in range(order.size):
-        i = order[k]
+        i = int(order[k])
         if deltas[i] < -floor:
             _sell(i, -deltas[i], units, price, params, tally)
     for k in range(order.size - 1, -1, -1):
-        i = order[k]
+        i = int(order[k])
         if deltas[i] > floor:
             _buy(i, deltas[i], units, price, params, floor, tally)

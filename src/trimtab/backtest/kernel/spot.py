@@ -24,6 +24,13 @@ from trimtab.backtest.kernel.layout import (
     P_MODEL,
     P_SCOPE_ALL,
     VECTORBT,
+    W_DELTA,
+    W_DESIRED,
+    W_HELD,
+    W_KEY,
+    W_MOVABLE,
+    W_ORDER,
+    W_WEIGHT,
 )
 from trimtab.backtest.kernel.rebalance import execute, solve_deltas
 from trimtab.domain.bands import BREACH_EPSILON
@@ -69,34 +76,41 @@ def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: 
 
 @njit(cache=True)
 def movable_assets(tradable: Array, sleeve_of: Array, asset_out: Array, sleeve_out: Array,
-                   scope_all: bool) -> Array:
-    """domain.sizing._in_scope: all tradable assets, or the breached ones and their sleeves'."""
-    movable = tradable.copy()
-    if not scope_all:
-        for i in range(tradable.size):
-            in_breached_sleeve = sleeve_of[i] >= 0 and sleeve_out[sleeve_of[i]]
-            movable[i] = tradable[i] and (asset_out[i] or in_breached_sleeve)
-    return movable
+                   scope_all: bool, movable: Array) -> None:
+    """domain.sizing._in_scope, into `movable` (1.0 or 0.0): all tradable assets, or the
+    breached ones and their sleeves'."""
+    for i in range(tradable.size):
+        in_breached_sleeve = sleeve_of[i] >= 0 and sleeve_out[sleeve_of[i]]
+        moves = tradable[i] and (scope_all or asset_out[i] or in_breached_sleeve)
+        movable[i] = 1.0 if moves else 0.0
 
 
 @njit(cache=True)
 def rebalance(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
               sleeve_bands: Array, tradable: Array, asset_out: Array, sleeve_out: Array,
-              params: Array, tally: Array) -> None:
-    """Trade the holdings (units, in place) under the chosen fee convention."""
+              params: Array, tally: Array, work: Array) -> None:
+    """Trade the holdings (units, in place) under the chosen fee convention.
+
+    `work` is scratch space (layout.W_* rows × assets) that the caller
+    allocates once per run: nothing here allocates, so that the same code
+    runs inside a CUDA kernel.
+    """
     model = int(params[P_MODEL])
     if model == BT:
         bt_rebalance(units, price, value, bands, tradable, params, tally)
         return
     if model == VECTORBT:
-        vbt_rebalance(units, price, value, bands, tradable, params, tally)
+        vbt_rebalance(units, price, value, bands, tradable, params, tally, work[W_KEY],
+                      work[W_ORDER])
         return
     scope_all = params[P_SCOPE_ALL] != 0.0
-    movable = movable_assets(tradable, sleeve_of, asset_out, sleeve_out, scope_all)
-    sleeve_scope = sleeve_out.copy()
-    if scope_all:
-        sleeve_scope[:] = True
-    h = units * price
-    deltas = solve_deltas(h, value, bands, sleeve_of, sleeve_bands, movable, sleeve_scope,
-                          params)
-    execute(deltas, h / value, units, price, value, bands, params, tally)
+    movable, h, w = work[W_MOVABLE], work[W_HELD], work[W_WEIGHT]
+    movable_assets(tradable, sleeve_of, asset_out, sleeve_out, scope_all, movable)
+    for i in range(units.size):
+        h[i] = units[i] * price[i]
+    solve_deltas(h, value, bands, sleeve_of, sleeve_bands, movable, sleeve_out, scope_all,
+                 params, w, work[W_DESIRED], work[W_DELTA])
+    for i in range(units.size):
+        w[i] = h[i] / value
+    execute(work[W_DELTA], w, units, price, value, bands, params, tally, work[W_KEY],
+            work[W_ORDER])

@@ -1,0 +1,33 @@
+"""A stable argsort into scratch space, for the rebalance rules.
+
+`np.argsort(keys, kind="mergesort")` allocates its result, which a CUDA
+device function cannot do, and a sort of ten keys costs more in the call
+than in the comparisons. An insertion sort into a row the caller owns is
+stable too (equal keys keep their index order, as Python's `sorted` and the
+domain's order of trades do) and allocates nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy.typing as npt
+from numba import njit
+
+Array = npt.NDArray[Any]
+
+
+@njit(cache=True)
+def stable_order(keys: Array, order: Array) -> None:
+    """Fill `order` with the indices of `keys` in ascending key order, ties by index.
+
+    The indices are written as floats (the scratch rows are float64); read
+    them back with `int(order[k])`.
+    """
+    for k in range(keys.size):
+        key = keys[k]
+        j = k
+        while j > 0 and keys[int(order[j - 1])] > key:
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = k
