@@ -25,21 +25,34 @@ if TYPE_CHECKING:  # apprise is slow to import, and `trimtab journal` needs neit
     from trimtab.watch.notify import Delivery, Message
 
 
-class WatchLog:
-    """The watch loop's journal (implements `trimtab.watch.WatchJournal`)."""
+def about(policy: str, title: str) -> str:
+    """A notification's title led by the policy it is about (unchanged for a lone policy)."""
+    return f"{policy}: {title}" if policy else title
 
-    def __init__(self, journal: Journal) -> None:
+
+class WatchLog:
+    """The watch loop's journal (implements `trimtab.watch.WatchJournal`).
+
+    `policy` names the watched policy when one process watches several: each
+    reads back only its own checks and alert memory (its schedules resume
+    from its own last check, and one policy's alert never silences another's).
+    """
+
+    def __init__(self, journal: Journal, policy: str = "") -> None:
         self.journal = journal
+        self.policy = policy
 
     def last_check(self) -> datetime | None:
         with self.journal.session() as session:
-            at = session.scalar(select(WatchCheckRow.at).where(WatchCheckRow.ok)
-                                .order_by(WatchCheckRow.id.desc()).limit(1))
+            at = session.scalar(select(WatchCheckRow.at).where(
+                WatchCheckRow.ok, WatchCheckRow.policy == self.policy)
+                .order_by(WatchCheckRow.id.desc()).limit(1))
         return at
 
     def alert_memory(self) -> dict[Key, Notified]:
         with self.journal.session() as session:
-            rows = session.scalars(select(AlertMemoryRow).where(AlertMemoryRow.active))
+            rows = session.scalars(select(AlertMemoryRow).where(
+                AlertMemoryRow.active, AlertMemoryRow.policy == self.policy))
             return {(r.kind, r.subject): Notified(r.kind, r.subject, r.at, r.severity)
                     for r in rows}
 
@@ -57,7 +70,8 @@ class WatchLog:
                 spot_value=None if analysis is None else format(analysis.spot_value, ".12g"),
                 fired=json.dumps([{"kind": t.kind, "subject": t.subject, "message": t.message}
                                   for t in fired]),
-                notified=json.dumps([f"{t.kind}:{t.subject}" for t in notified])))
+                notified=json.dumps([f"{t.kind}:{t.subject}" for t in notified]),
+                policy=self.policy))
             if analysis is not None:
                 self._save_memory(session, memory)
 
@@ -65,12 +79,13 @@ class WatchLog:
         detail = "" if delivery.ok else f"\n[not delivered after {delivery.attempts} " \
             f"attempt(s): {delivery.error}]"
         self.journal.add(NotificationRow(at=at, channel=", ".join(delivery.targets)[:100],
-                                         message=f"{message.title}\n{message.body}{detail}",
+                                         message=f"{about(self.policy, message.title)}\n"
+                                                 f"{message.body}{detail}",
                                          delivered=delivery.ok))
 
     def _save_memory(self, session: Session, memory: dict[Key, Notified]) -> None:
-        current = {(r.kind, r.subject): r for r in session.scalars(
-            select(AlertMemoryRow).where(AlertMemoryRow.active))}
+        current = {(r.kind, r.subject): r for r in session.scalars(select(AlertMemoryRow).where(
+            AlertMemoryRow.active, AlertMemoryRow.policy == self.policy))}
         for key, cleared in current.items():
             if key not in memory:
                 cleared.active = False
@@ -78,7 +93,8 @@ class WatchLog:
             kept = current.get(key)
             if kept is None:
                 session.add(AlertMemoryRow(kind=note.kind, subject=note.subject,
-                                           at=note.at, severity=note.severity))
+                                           at=note.at, severity=note.severity,
+                                           policy=self.policy))
             elif kept.at != note.at:
                 kept.at, kept.severity = note.at, note.severity
 
