@@ -140,15 +140,16 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
     snapshot, excluded = without_excluded(snapshot, policy)
     prices = valid_prices(snapshot, policy)
     core_units, tactical_units = split_tactical(snapshot, policy)
-    values = {a: sum(v.values()) * prices.get(a, 0.0) for a, v in core_units.items()}
+    units = {a: sum(v.values()) for a, v in core_units.items()}
+    values = {a: u * prices.get(a, 0.0) for a, u in units.items()}
     spot_value = sum(values.values())
     targets = policy.index.targets
-    held = {a for a, v in core_units.items() if sum(v.values()) > 0}
+    held = {a for a, u in units.items() if u > 0}
     names = list(targets) + sorted(held - set(targets))
     total = _exact_total(list(values.values()))
     lookups = _Lookups(policy, snapshot.locked(), spot_value)
-    assets = tuple(_asset_state(a, core_units.get(a, {}), prices.get(a), lookups,
-                                fsum((*total, -values.get(a, 0.0))))
+    assets = tuple(_asset_state(a, units.get(a, 0.0), core_units.get(a, {}), prices.get(a),
+                                lookups, fsum((*total, -values.get(a, 0.0))))
                    for a in names)
     sleeves = tuple(_sleeve_state(name, assets, policy) for name in policy.sleeves)
     futures = futures_exposure(snapshot, policy.futures.max_multiple, spot_value, values)
@@ -171,6 +172,8 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
 
 def without_excluded(snapshot: Snapshot, policy: Policy) -> tuple[Snapshot, tuple[str, ...]]:
     """The snapshot less the balances of excluded assets, and a note naming those held."""
+    if not policy.exclude:
+        return snapshot, ()
     held = sorted({b.asset for b in snapshot.balances if b.asset in policy.exclude})
     if not held:
         return snapshot, ()
@@ -240,19 +243,18 @@ class _Lookups:
     spot_value: float
 
 
-def _asset_state(asset: str, venue_units: Mapping[str, float], price: float | None,
-                 lookups: _Lookups, rest: float) -> AssetState:
+def _asset_state(asset: str, units: float, venue_units: Mapping[str, float],
+                 price: float | None, lookups: _Lookups, rest: float) -> AssetState:
     """One asset's state; `rest` is the value of everything else, summed (not
-    subtracted from the total) so that alert prices keep their precision."""
+    subtracted from the total) so that alert prices keep their precision.
+    `venue_units` and the locked units are this analysis' own: kept, not copied."""
     policy, spot_value = lookups.policy, lookups.spot_value
-    units = sum(venue_units.values())
     value = units * (price or 0.0)
     weight = value / spot_value if spot_value > 0 else 0.0
     alertable = asset != policy.quote and price is not None
     return AssetState(asset, units, price, value, weight, policy.index.asset_band(asset),
                       sleeve=policy.index.sleeve_of.get(asset), frozen=asset in policy.frozen,
-                      venue_units=dict(venue_units),
-                      venue_locked=dict(lookups.locked.get(asset, {})),
+                      venue_units=venue_units, venue_locked=lookups.locked.get(asset, {}),
                       rest=rest if alertable else None)
 
 
