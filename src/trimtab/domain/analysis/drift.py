@@ -131,8 +131,24 @@ class Analysis:
         return self._by_name[name]
 
 
-def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
-    """Weights, bands, drift, futures exposure, triggers and alert prices.
+@dataclass(frozen=True, slots=True)
+class Weighing:
+    """A snapshot weighed against a policy: each asset's and sleeve's weight in its band,
+    and the futures layer. What a plan's residuals read; `analyse` adds what fired."""
+
+    snapshot: Snapshot  # less the excluded assets' balances
+    excluded: tuple[str, ...]  # the note naming those held
+    prices: Mapping[str, float]
+    values: Mapping[str, float]
+    spot_value: float
+    assets: tuple[AssetState, ...]
+    sleeves: tuple[SleeveState, ...]
+    futures: FuturesExposure
+    tactical: Mapping[str, float]  # units taken out of the allocation
+
+
+def weigh(snapshot: Snapshot, policy: Policy) -> Weighing:
+    """Weights, bands and drift of every targeted or held asset and sleeve; futures exposure.
 
     Assets the policy excludes are taken out of the snapshot first: they are
     neither priced nor weighed, and a note names the ones held.
@@ -153,21 +169,29 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
                    for a in names)
     sleeves = tuple(_sleeve_state(name, assets, policy) for name in policy.sleeves)
     futures = futures_exposure(snapshot, policy.futures.max_multiple, spot_value, values)
-    tactical = tuple(TacticalHolding(a, u, u * prices.get(a, 0.0))
-                     for a, u in tactical_units.items() if u > 0)
-    margin = tuple(margin_health(p.position) for p in futures.positions)
-    hedges = hedge_funding(snapshot, {a for a, v in values.items() if v > 0})
+    return Weighing(snapshot, excluded, prices, values, spot_value, assets, sleeves, futures,
+                    tactical_units)
+
+
+def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
+    """The weighing, with triggers, stale prices, margin health and hedges' funding."""
+    w = weigh(snapshot, policy)
+    names = [a.asset for a in w.assets]
+    tactical = tuple(TacticalHolding(a, u, u * w.prices.get(a, 0.0))
+                     for a, u in w.tactical.items() if u > 0)
+    margin = tuple(margin_health(p.position) for p in w.futures.positions)
+    hedges = hedge_funding(w.snapshot, {a for a, v in w.values.items() if v > 0})
     limits = policy.futures
-    triggers = (spot_triggers([(a.asset, a) for a in assets], [(s.name, s) for s in sleeves])
-                + futures.triggers()
+    triggers = (spot_triggers([(a.asset, a) for a in w.assets], [(s.name, s) for s in w.sleeves])
+                + w.futures.triggers()
                 + margin_triggers(margin, limits.max_margin_ratio, limits.min_liquidation_distance)
                 + funding_triggers(hedges, limits.max_funding_apr))
     return Analysis(
-        quote=policy.quote, spot_value=spot_value, assets=assets, sleeves=sleeves,
-        tactical=tactical, futures=futures, triggers=triggers,
-        stale_prices=stale_prices(snapshot, policy, [a for a in names if a in prices]),
-        untargeted=tuple(a for a in names if a not in targets), margin=margin,
-        hedge_funding=hedges, notes=snapshot.notes + excluded)
+        quote=policy.quote, spot_value=w.spot_value, assets=w.assets, sleeves=w.sleeves,
+        tactical=tactical, futures=w.futures, triggers=triggers,
+        stale_prices=stale_prices(w.snapshot, policy, [a for a in names if a in w.prices]),
+        untargeted=tuple(a for a in names if a not in policy.index.targets), margin=margin,
+        hedge_funding=hedges, notes=w.snapshot.notes + w.excluded)
 
 
 def without_excluded(snapshot: Snapshot, policy: Policy) -> tuple[Snapshot, tuple[str, ...]]:
