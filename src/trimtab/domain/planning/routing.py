@@ -33,13 +33,17 @@ class OrderFactory:
     min_trade: float
     markets: Mapping[tuple[str, str], MarketRule]
     execution: Execution = field(default_factory=Execution)  # the style picks maker or taker
+    # venues whose market list is known, gathered once: scanned per order, a plan over
+    # many assets whose markets one venue lacks was quadratic
+    listing: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "listing", frozenset(v for v, _ in self.markets))
 
     def lists(self, venue: str, symbol: str) -> bool:
         """Whether `venue` can trade `symbol`: true unless its market list is known and lacks
         it (a Binance COIN-M account has no spot market)."""
-        if (venue, symbol) in self.markets:
-            return True
-        return not any(v == venue for v, _ in self.markets)
+        return (venue, symbol) in self.markets or venue not in self.listing
 
     def make(self, venue: str, symbol: str, asset: str, side: Side, amount: float,
              price: float, contract: Contract = SPOT, *, round_up: bool = False,
