@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from tests.builders import policy
 from tests.watch.test_loop import START, Market, MemoryJournal
 from trimtab.domain.analysis.alerting import Notified
-from trimtab.execution.states import PlanStatus
+from trimtab.domain.contributions import due_contributions
+from trimtab.execution.states import PlanStatus, WatchState
 from trimtab.journal.models import AlertMemoryRow, NotificationRow, PlanRow, WatchCheckRow
 from trimtab.journal.opening import open_journal
 from trimtab.journal.plan_record import load_record
@@ -40,7 +41,12 @@ def test_each_watcher_checks_on_its_own_interval_on_one_clock() -> None:
     clock = ReplayClock(START)
     hourly, hourly_log = _watcher(clock, 3_600.0)
     daily, daily_log = _watcher(clock, 86_400.0)
-    Watchers([daily, hourly], clock, hourly.stop).run(until=START + timedelta(days=2))
+    beats: list[str] = []
+    Watchers([daily, hourly], clock, hourly.stop,
+             beat=lambda state, detail, nxt: beats.append(str(state))
+             ).run(until=START + timedelta(days=2))
+    assert beats[0] == str(WatchState.CHECKING) and beats[-1] == str(WatchState.STOPPED)
+    assert str(WatchState.WAITING) in beats  # the process says it lives between checks
     assert [c[0] for c in daily_log.checks] == [START + timedelta(days=d) for d in range(3)]
     assert [c[0] for c in hourly_log.checks] == [START + timedelta(hours=h)
                                                  for h in range(49)]
@@ -126,3 +132,19 @@ def test_several_policies_on_an_exchange_account_are_refused_in_one_line(
                   str(EXAMPLES / "aggressive.toml"), "--venue", "binance", "--once")
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "each on an account of its own" in run.stderr
+
+
+def test_two_policies_with_the_same_contribution_each_plan_their_own_dates(
+        tmp_path: Path) -> None:
+    """A contribution's journal rows are keyed by timing and amount: without the policy's
+    name, the second policy found the first's date already planned and never planned it."""
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    pol = policy({"BTC": 0.5, "USDT": 0.5},
+                 contributions=[{"every": "monthly", "amount": 2_000}])
+    [monthly] = pol.contributions
+    dues = due_contributions(pol.contributions, START, START + timedelta(days=40))
+    for name in ("steady", "bold"):
+        log = WatchLog(journal, name)
+        pending = log.pending(dues, [monthly.key])
+        assert [p.at for p in pending] == [d.at for d in dues]
+        assert len(log.claim(pending)) == len(dues)  # each policy claims its own dates

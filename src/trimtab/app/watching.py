@@ -16,8 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from trimtab.app.approvals import propose
-from trimtab.app.journaling import journal_plan, new_plan_id
-from trimtab.app.rebalance import record_of
+from trimtab.app.journaling import journal_plan, new_plan_id, record_of
 from trimtab.app.wiring import VenueActions
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.orders import MarketRule
@@ -57,6 +56,17 @@ class WatchActions:
 
     def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
         return propose(self.actions, snapshot, analysis, plan)
+
+    @property
+    def simulated_deposits(self) -> bool:
+        return self.actions.paper() is not None
+
+    def deposit(self, quote: str, amount: float) -> None:
+        """A contribution on the paper exchange: credited, as `rebalance --deposit` does."""
+        paper = self.actions.paper()
+        if paper is None:
+            raise ValueError("only a paper account can be credited a contribution")
+        paper.fund({quote: amount})
 
     def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> tuple[str, str]:
         plan_id = new_plan_id()

@@ -52,6 +52,7 @@ class Options:
     environ: Mapping[str, str] | None = None
     prices: PriceSource | None = None  # overrides paper_prices (a replay's moving prices)
     trading: bool = False  # a ccxt venue must then have API keys (an approval sends orders)
+    sandbox: bool = False  # every ccxt venue on its testnet (`--sandbox`)
 
     @property
     def paper_spec(self) -> str:
@@ -72,6 +73,7 @@ class VenueActions:
     progress: Progress = lambda _message: None
     paper_prices: str | None = None
     lease: AccountLease | None = None
+    sandbox: bool = False  # the ccxt venues are on their testnets: a plan's record says so
     # one execution at a time among the threads sharing these venues (the dashboard's)
     _turn: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -98,6 +100,11 @@ class VenueActions:
         except BaseException:
             self.let_go()
             raise
+
+    def paper(self) -> PaperVenue | None:
+        """The paper account among these venues (`paper` or `paper-NAME`), if any: the one
+        a deposit can credit."""
+        return next((v for v in self.venues.values() if isinstance(v, PaperVenue)), None)
 
     def let_go(self) -> None:
         """Give the lease back (nothing when it is not held)."""
@@ -148,7 +155,8 @@ def open_actions(options: Options, policy: Policy, journal: Journal,
     return VenueActions(policy, journal, venues,
                         Backoff(attempts=policy.execution.read_attempts),
                         read_amounts(options.holdings, "--holdings"), options.environ, progress,
-                        options.paper_spec if any(map(is_paper, venues)) else None)
+                        options.paper_spec if any(map(is_paper, venues)) else None,
+                        sandbox=options.sandbox)
 
 
 def open_venues(options: Options, policy: Policy, journal: Journal, progress: Progress
@@ -158,18 +166,18 @@ def open_venues(options: Options, policy: Policy, journal: Journal, progress: Pr
     for name in options.venues:
         try:
             out[name] = (_paper(options, policy, journal, progress, name) if is_paper(name)
-                         else _ccxt(name, options.environ, options.trading))
+                         else _ccxt(name, options))
         except (PriceSourceError, VenueError) as exc:
             raise InputError(str(exc)) from None
     return out
 
 
-def _ccxt(name: str, environ: Mapping[str, str] | None, trading: bool) -> Venue:
+def _ccxt(name: str, options: Options) -> Venue:
     from trimtab.venues.ccxt_venue import open_ccxt_venue
     from trimtab.venues.credentials import env_prefix
 
-    venue = open_ccxt_venue(name, environ=environ)
-    if trading and not venue.credentials.values:
+    venue = open_ccxt_venue(name, environ=options.environ, sandbox=options.sandbox)
+    if options.trading and not venue.credentials.values:
         raise InputError(f"{name}: no API key to trade with; set {env_prefix(name)}API_KEY and "
                          f"{env_prefix(name)}SECRET, or store them in the keyring (service "
                          f"trimtab, user {name}:api_key)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import signal
 import threading
@@ -26,6 +27,7 @@ from trimtab.cli.options import (
     JournalOption,
     PaperPricesOption,
     PaperStartOption,
+    SandboxOption,
     VenueOption,
     fail,
     policy_path,
@@ -37,7 +39,7 @@ from trimtab.journal.store import Journal
 from trimtab.reports.status_line import status_line
 from trimtab.venues.errors import VenueError
 from trimtab.watch.history import WatchLog, about
-from trimtab.watch.loop import ReplayClock, SystemClock, Watcher
+from trimtab.watch.loop import HEARTBEAT_EVERY, ReplayClock, SystemClock, Watcher
 from trimtab.watch.notify import Delivery, Message, Notifier
 from trimtab.watch.replay import ReplayPrices
 from trimtab.watch.several import Watchers
@@ -79,6 +81,7 @@ def watch(
     paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
+    sandbox: SandboxOption = False,
     replay: Annotated[str | None, typer.Option(
         help="Replay the bundled daily history FROM..TO (dates) on the paper exchange with a "
         "clock that jumps instead of sleeping: months of checks in seconds.")] = None,
@@ -102,7 +105,8 @@ def watch(
     console = Console()
     try:
         paths = _policies(policy)
-        options = venue_options(paths[0], venue, journal, paper_prices, paper_start, holdings)
+        options = venue_options(paths[0], venue, journal, paper_prices, paper_start, holdings,
+                                sandbox=sandbox)
         watchers, until, source = _build(options, paths, replay, interval, console)
     except InputError as exc:
         fail(str(exc))
@@ -170,7 +174,8 @@ def _build(options: Options, paths: list[Path], replay_text: str | None,
     send = _sender(console)
     every = interval or (86_400.0 if replay else None)
     watchers = [_watcher(dataclasses.replace(options, policy=path), name, every,
-                         Watched(journal, clock, stop, send), console)
+                         Watched(journal, clock, stop, send,
+                                 math.inf if replay else HEARTBEAT_EVERY), console)
                 for path, name in zip(paths, names, strict=True)]
     return watchers, replay.end if replay else None, _price_source(options)
 
@@ -184,6 +189,7 @@ class Watched:
     clock: ReplayClock | SystemClock
     stop: threading.Event
     send: Callable[[Message], Delivery]
+    heartbeat_every: float  # a replay's jumping clock writes none
 
 
 def _watcher(options: Options, name: str, interval: float | None, shared: Watched,
@@ -201,8 +207,9 @@ def _watcher(options: Options, name: str, interval: float | None, shared: Watche
     for problem in recover(actions):
         console.print(f"[bold red]unresolved:[/] {name + ': ' if name else ''}{problem}",
                       highlight=False)
-    return Watcher(policy, WatchActions(actions), WatchLog(shared.journal, name),
-                   shared.clock, send, stop=shared.stop)
+    log = WatchLog(shared.journal, name)
+    return Watcher(policy, WatchActions(actions), log, shared.clock, send, stop=shared.stop,
+                   contributions=log, beat=log.beat, heartbeat_every=shared.heartbeat_every)
 
 
 def _titled(send: Callable[[Message], Delivery], name: str) -> Callable[[Message], Delivery]:
@@ -266,8 +273,8 @@ def _run_several(watchers: list[Watcher], until: datetime | None, console: Conso
             console.print(_named(watcher, status_line(report, nxt, source()), True),
                           soft_wrap=True)
         watcher.on_tick = log
-    first = watchers[0]
-    Watchers(watchers, first.clock, first.stop).run(until)
+    first = watchers[0]  # they share the clock, the stop signal and the process's heartbeat
+    Watchers(watchers, first.clock, first.stop, first.beat, first.heartbeat_every).run(until)
     console.print("watch stopped" if first.stop.is_set() else "replay finished", style="dim")
 
 

@@ -22,6 +22,9 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(minutes=5)  # venue clocks run a little ahead
 
 PositivePrice = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# how units are held: only `spot` units can be sold on the venue's spot market; the others
+# are held and valued, and a plan leaves them as a residual with this name as the reason
+Holding = Literal["spot", "collateral", "staked", "funding"]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
@@ -47,6 +50,10 @@ class Balance(Frozen):
     free: Amount | None = Field(
         None, description="Units free to trade (the rest is locked in open orders); "
         "absent: all of them.")
+    held_as: Holding = Field(
+        "spot", description="spot: tradable; collateral: margin in a contract wallet (a "
+        "Binance COIN-M account); staked: staking or earn units; funding: a funding wallet. "
+        "All count in weights; only spot units are ever sold.")
 
 
 class Position(Frozen):
@@ -203,12 +210,19 @@ class Snapshot(Frozen):
             out[b.asset] += b.amount
         return dict(out)
 
-    def locked(self) -> dict[str, dict[str, float]]:
-        """Units per asset and venue that are held but not free to trade, in one pass
-        (one pass per asset made a 200-asset check quadratic)."""
-        out: dict[str, dict[str, float]] = {}
+    def held_back(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Units per asset and venue that are held but cannot be sold now, by reason:
+        `locked` (in open orders), or how they are held (collateral, staked, funding).
+        One pass for every asset (a pass per asset made a 200-asset check quadratic)."""
+        out: dict[str, dict[str, dict[str, float]]] = {}
         for b in self.balances:
-            if b.free is not None and b.free < b.amount:
-                venues = out.setdefault(b.asset, {})
-                venues[b.venue] = venues.get(b.venue, 0.0) + b.amount - b.free
+            reason: str
+            if b.held_as != "spot":
+                reason, units = b.held_as, b.amount
+            elif b.free is not None and b.free < b.amount:
+                reason, units = "locked", b.amount - b.free
+            else:
+                continue
+            reasons = out.setdefault(b.asset, {}).setdefault(b.venue, {})
+            reasons[reason] = reasons.get(reason, 0.0) + units
         return out

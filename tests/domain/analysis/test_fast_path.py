@@ -1,7 +1,7 @@
 """The live path's shortcuts give what the rules they replaced gave, on random portfolios.
 
 Issue 16 made a 200-asset check linear and cheaper: bands come from a per-policy
-index instead of `band_for` per asset and check, locked units from one pass
+index instead of `band_for` per asset and check, units held back from one pass
 instead of one scan per asset, alert prices on demand, the plan's balances
 validated in one call. Each is held here to the rule it replaced, restated.
 """
@@ -26,8 +26,9 @@ CASE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 
 
 def _with_locked(snap: Snapshot, shares: list[float]) -> Snapshot:
-    """Some balances partly locked in open orders (free < amount)."""
-    balances = tuple(b.model_copy(update={"free": b.amount * share}) if share < 1.0 else b
+    """Some balances partly locked in open orders (free < amount), some staked."""
+    balances = tuple(b.model_copy(update={"free": b.amount * share}) if share < 1.0
+                     else b.model_copy(update={"held_as": "staked"}) if share > 1.0 else b
                      for b, share in zip(snap.balances, shares + [1.0] * len(snap.balances),
                                          strict=False))
     return snap.model_copy(update={"balances": balances})
@@ -41,17 +42,21 @@ def _band(asset: str, policy: Any) -> Band:
     return band_for(targets.get(asset, 0.0), policy.bands.for_subject(asset))
 
 
-def _locked(snap: Snapshot, asset: str) -> dict[str, float]:
-    """The scan of every balance that ran once per asset (`locked_by_venue`)."""
-    out: dict[str, float] = defaultdict(float)
+def _held_back(snap: Snapshot, asset: str) -> dict[str, dict[str, float]]:
+    """The scan of every balance that ran once per asset (`held_back(asset)`)."""
+    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for b in snap.balances:
-        if b.asset == asset and b.free is not None and b.free < b.amount:
-            out[b.venue] += b.amount - b.free
-    return dict(out)
+        if b.asset != asset:
+            continue
+        if b.held_as != "spot":
+            out[b.venue][b.held_as] += b.amount
+        elif b.free is not None and b.free < b.amount:
+            out[b.venue]["locked"] += b.amount - b.free
+    return {v: dict(reasons) for v, reasons in out.items()}
 
 
 @CASE
-@given(portfolios(), st.lists(st.sampled_from([0.0, 0.3, 1.0]), max_size=12))
+@given(portfolios(), st.lists(st.sampled_from([0.0, 0.3, 1.0, 2.0]), max_size=12))
 def test_each_asset_state_is_what_the_per_asset_rules_gave(case: Any, shares: list[float]
                                                            ) -> None:
     policy, snap = case
@@ -60,7 +65,7 @@ def test_each_asset_state_is_what_the_per_asset_rules_gave(case: Any, shares: li
     values = {a.asset: a.value for a in analysis.assets}
     for a in analysis.assets:
         assert a.band == _band(a.asset, policy)
-        assert dict(a.venue_locked) == _locked(snap, a.asset)
+        assert {v: dict(r) for v, r in a.venue_held_back.items()} == _held_back(snap, a.asset)
         assert a.sleeve == policy.sleeve_of().get(a.asset)
         if a.asset == policy.quote or a.price is None:
             assert (a.alert_low, a.alert_high) == (None, None)

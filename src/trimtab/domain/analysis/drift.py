@@ -37,7 +37,8 @@ class AssetState:
     sleeve: str | None = None
     frozen: bool = False
     venue_units: Mapping[str, float] = field(default_factory=dict)
-    venue_locked: Mapping[str, float] = field(default_factory=dict)  # held, not free to trade
+    # units held but not free to sell, per venue and reason (locked, collateral, staked, ...)
+    venue_held_back: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     rest: float | None = None  # value of everything else; None: no alert (the quote, no price)
 
     @property
@@ -163,7 +164,7 @@ def weigh(snapshot: Snapshot, policy: Policy) -> Weighing:
     held = {a for a, u in units.items() if u > 0}
     names = list(targets) + sorted(held - set(targets))
     total = _exact_total(list(values.values()))
-    lookups = _Lookups(policy, snapshot.locked(), spot_value)
+    lookups = _Lookups(policy, snapshot.held_back(), spot_value)
     assets = tuple(_asset_state(a, units.get(a, 0.0), core_units.get(a, {}), prices.get(a),
                                 lookups, fsum((*total, -values.get(a, 0.0))))
                    for a in names)
@@ -263,7 +264,7 @@ class _Lookups:
     analysis: gathered per asset, it made a 200-asset check quadratic."""
 
     policy: Policy
-    locked: Mapping[str, Mapping[str, float]]
+    held_back: Mapping[str, Mapping[str, Mapping[str, float]]]
     spot_value: float
 
 
@@ -271,14 +272,15 @@ def _asset_state(asset: str, units: float, venue_units: Mapping[str, float],
                  price: float | None, lookups: _Lookups, rest: float) -> AssetState:
     """One asset's state; `rest` is the value of everything else, summed (not
     subtracted from the total) so that alert prices keep their precision.
-    `venue_units` and the locked units are this analysis' own: kept, not copied."""
+    `venue_units` and the units held back are this analysis' own: kept, not copied."""
     policy, spot_value = lookups.policy, lookups.spot_value
     value = units * (price or 0.0)
     weight = value / spot_value if spot_value > 0 else 0.0
     alertable = asset != policy.quote and price is not None
     return AssetState(asset, units, price, value, weight, policy.index.asset_band(asset),
                       sleeve=policy.index.sleeve_of.get(asset), frozen=asset in policy.frozen,
-                      venue_units=venue_units, venue_locked=lookups.locked.get(asset, {}),
+                      venue_units=venue_units,
+                      venue_held_back=lookups.held_back.get(asset, {}),
                       rest=rest if alertable else None)
 
 
