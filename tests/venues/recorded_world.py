@@ -76,6 +76,7 @@ class RecordedWorld:
     exchange_id: str
     variant: Variant = Variant.AS_RECORDED
     requests: list[tuple[str, str]] = field(default_factory=list)
+    faults: dict[str, Exception] = field(default_factory=dict)  # method -> what ccxt raises
     _answers: list[Any] = field(default_factory=list)  # a stack: unified calls nest
 
     def attach(self, exchange: Any) -> None:
@@ -104,6 +105,8 @@ class RecordedWorld:
         real = getattr(exchange, snake(name))
 
         def call(*args: Any) -> Any:
+            if name in self.faults:
+                raise self.faults[name]
             refused = self.variant is Variant.NO_FUNDING and "Funding" in name
             if name == "fetchBalance" and not cases:
                 return self._degrade(name, args, unrecorded_balance(exchange))
