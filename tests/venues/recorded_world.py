@@ -49,6 +49,7 @@ class Variant(StrEnum):
     NO_FUNDING = "no_funding"  # the venue lists a funding API and refuses every call
     UNPRICED_ASSET = "unpriced_asset"
     TICKER_WITHOUT_TIME = "ticker_without_time"
+    NO_BALANCE = "no_balance"  # the venue refuses the balance read (a key without that right)
 
 
 def recorded_venues() -> list[str]:
@@ -76,7 +77,6 @@ class RecordedWorld:
     exchange_id: str
     variant: Variant = Variant.AS_RECORDED
     requests: list[tuple[str, str]] = field(default_factory=list)
-    faults: dict[str, Exception] = field(default_factory=dict)  # method -> what ccxt raises
     _answers: list[Any] = field(default_factory=list)  # a stack: unified calls nest
 
     def attach(self, exchange: Any) -> None:
@@ -105,10 +105,9 @@ class RecordedWorld:
         real = getattr(exchange, snake(name))
 
         def call(*args: Any) -> Any:
-            if name in self.faults:
-                raise self.faults[name]
-            refused = self.variant is Variant.NO_FUNDING and "Funding" in name
-            if name == "fetchBalance" and not cases:
+            refused = ((self.variant is Variant.NO_FUNDING and "Funding" in name)
+                       or (self.variant is Variant.NO_BALANCE and name == "fetchBalance"))
+            if name == "fetchBalance" and not cases and not refused:
                 return self._degrade(name, args, unrecorded_balance(exchange))
             if not cases or refused:
                 raise ccxt.NotSupported(f"{exchange.id} {name}: not recorded")

@@ -16,7 +16,6 @@ import re
 import sys
 from pathlib import Path
 
-import ccxt
 import pytest
 
 from tests.venues.recorded_world import (
@@ -103,8 +102,8 @@ def policy_leaving_out(error: str) -> str:
 
 
 def run_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, exchange_id: str,
-           *args: str, world: RecordedWorld | None = None) -> tuple[int, RecordedWorld]:
-    world = world or RecordedWorld(exchange_id)
+           *args: str, variant: Variant = Variant.AS_RECORDED) -> tuple[int, RecordedWorld]:
+    world = RecordedWorld(exchange_id, variant)
     install(monkeypatch, world)
     sweep_env(monkeypatch, tmp_path, exchange_id)
     policy = tmp_path / "policy.toml"
@@ -119,15 +118,11 @@ def test_a_venue_that_fails_a_check_is_a_venue_error_exit_1_not_bad_input(
         command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     """Found by the sweep: check and alerts said `error:` and exit 2 (invalid input) when
-    the venue refused a read, unlike every other command (here a revoked key)."""
-    world = RecordedWorld("binance", faults={
-        "fetchBalance": ccxt.AuthenticationError('binance {"code":-2015,"msg":"Invalid '
-                                                 'API-key, IP, or permissions for action."}')})
-    code, _ = run_on(monkeypatch, tmp_path, "binance", command, world=world)
+    the venue refused a read (bybit then recorded no balance), unlike every other command."""
+    code, _ = run_on(monkeypatch, tmp_path, "bybit", command, variant=Variant.NO_BALANCE)
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith("venue error: binance fetch_balance: AuthenticationError")
-    assert err.count("\n") == 1
+    assert err.startswith("venue error: bybit fetch_balance") and err.count("\n") == 1
 
 
 def test_a_leg_whose_cancel_fails_after_its_order_went_out_leaves_the_plan_stopped(

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 
 from trimtab.app.approvals import Approvals, Decision, Origin, propose, venues_from_record
-from trimtab.app.journal_history import History, WatchSeen, journal_history, watch_seen
+from trimtab.app.heartbeat import WatchSeen, watch_seen
+from trimtab.app.journal_history import History, journal_history
 from trimtab.app.read_model import Current, PlanView, Proposal
 from trimtab.app.watching import recover
 from trimtab.app.wiring import Options, VenueActions, open_actions

@@ -14,9 +14,10 @@ from trimtab.app.journaling import journal_plan, new_plan_id, record_of, start_s
 from trimtab.app.resume import remaining_legs
 from trimtab.app.wiring import PAPER, Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
+from trimtab.domain.contributions import CashMissing, before_deposit
 from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
-from trimtab.domain.snapshot import WALLET, Snapshot
+from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.executor import Progress
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
@@ -77,7 +78,10 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
         progress(f"paper: deposited {cash_flow:,.2f} {policy.quote}")
     snapshot = actions.snapshot()
     if cash_flow > 0:
-        snapshot = before_deposit(snapshot, policy.quote, cash_flow)
+        try:
+            snapshot = before_deposit(snapshot, policy.quote, cash_flow)
+        except CashMissing as exc:
+            raise InputError(f"--deposit: {exc}; deposit it first, then rebalance") from None
     try:
         analysis = analyse(snapshot, policy)
     except SnapshotError as exc:
@@ -93,23 +97,6 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
     return Prepared(policy, actions, snapshot, analysis, plan, plan_id, status, problems)
 
 
-def before_deposit(snapshot: Snapshot, quote: str, amount: float) -> Snapshot:
-    """The snapshot as it was before a deposit of `amount` quote landed on a venue.
-
-    The deposit is taken from the venue holding the most quote. The planner
-    lands it on the venue that then holds the most; with several venues
-    those can differ, and the executor then sizes buys from the quote
-    actually there.
-    """
-    held = [b for b in snapshot.balances if b.asset == quote and b.venue != WALLET]
-    largest = max(held, key=lambda b: b.amount, default=None)
-    if largest is None or largest.amount < amount:
-        most = f"{largest.amount:,.2f} on {largest.venue}" if largest else "none"
-        raise InputError(f"--deposit: {amount:,.2f} {quote} is not on a venue yet (the most "
-                         f"is {most}); deposit it first, then rebalance")
-    balances = tuple(b.model_copy(update={"amount": b.amount - amount}) if b is largest else b
-                     for b in snapshot.balances)
-    return snapshot.model_copy(update={"balances": balances})
 def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, policy: Policy,
                     actions: VenueActions, progress: Progress, cash_flow: float = 0.0) -> Plan:
     """The legs an unfinished plan still owes (app.resume), else a new plan.

@@ -9,21 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.backtest.data.files import DataError, bundled_prices, load_prices
 from trimtab.backtest.engine import BacktestResult, run_backtest
+from trimtab.backtest.gpu import Array, Device, DeviceError, cuda_module, run_cuda
 from trimtab.backtest.inputs import BacktestError
 from trimtab.backtest.metrics import bars_per_year, figures, futures_figures, premium
 from trimtab.backtest.overlay import Overlay
 from trimtab.backtest.schedule import Schedule, ScheduleError
-from trimtab.backtest.statistics import benchmark_figures, statistics
+from trimtab.backtest.statistics import benchmark_figures, statistics, time_weighted
 from trimtab.backtest.tax import tax_figures
 from trimtab.domain.policy import Policy
 from trimtab.domain.tax.settings import TaxSettings
+
+if TYPE_CHECKING:
+    from trimtab.backtest.sweep import Grid
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +113,8 @@ def document(result: BacktestResult, capital: float, data_path: Path | None,
              tax: TaxSettings | None = None,
              benchmark: pd.Series | None = None) -> dict[str, Any]:
     """The JSON object `trimtab backtest --json` prints (with `tax` when the policy has [tax])."""
-    ours = figures(result.policy.stats, result.index, capital)
-    hold = figures(result.hold.stats, result.index, capital)
+    ours = figures(result.policy.stats, result.index, capital, result.policy.flows)
+    hold = figures(result.hold.stats, result.index, capital, result.hold.flows)
     if result.policy.units is not None:  # a recorded run: the statistics of its curves
         _add_statistics(result, ours, hold, benchmark)
     if result.overlay is not None and result.policy.futures is not None:
@@ -144,11 +148,13 @@ def document(result: BacktestResult, capital: float, data_path: Path | None,
 
 def _add_statistics(result: BacktestResult, ours: dict[str, Any], hold: dict[str, Any],
                     benchmark: pd.Series | None) -> None:
+    """Figures of the recorded curves, time-weighted: a contribution is not a return."""
     per_year = bars_per_year(result.index)
     others = {} if benchmark is None else {str(benchmark.name): benchmark}
-    for doc, run, against in ((ours, result.policy, {"hold": result.hold.equity, **others}),
+    held = time_weighted(result.hold.equity, result.hold.flows)
+    for doc, run, against in ((ours, result.policy, {"hold": held, **others}),
                               (hold, result.hold, others)):
-        doc.update(statistics(run.equity, per_year, doc["turnover"],
+        doc.update(statistics(time_weighted(run.equity, run.flows), per_year, doc["turnover"],
                               doc["fees"] + doc["slippage"], against))
 
 
@@ -162,15 +168,20 @@ class SweepReport:
 
 def sweep(policy_path: Path, data_path: Path | None, capital: float, bands: str,
           schedules: str, scheduler: str | None = None, fill_limit: int = 0,
-          progress: Callable[[int, int], Callable[[int], None]] | None = None) -> SweepReport:
+          progress: Callable[[int, int], Callable[[int], None]] | None = None,
+          device: Device = Device.CPU) -> SweepReport:
     """Every band of `bands` × every schedule of `schedules` (see sweep.py for the syntax).
 
     `progress(total)` may return a callback that is told how many
-    configurations each finished step covered.
+    configurations each finished step covered. `device` CUDA runs the grid on
+    the GPU (gpu.py), checked before anything is loaded.
     """
     from trimtab.backtest import sweep as sw
 
+    if device is Device.CUDA:
+        _check_gpu(scheduler)
     policy = load_policy(policy_path)
+    policy = policy.model_copy(update={"contributions": ()})  # the grid runs without flows
     prices = load_data(data_path, fill_limit)
     try:
         choices = sw.parse_bands(bands)
@@ -183,8 +194,31 @@ def sweep(policy_path: Path, data_path: Path | None, capital: float, bands: str,
         raise InputError(str(exc)) from None
     chunk = max(1, min(8, len(choices)))
     tick = progress(len(choices), len(plan)) if progress else None
-    stats = (sw.run_dask(grid, chunk, scheduler, tick) if scheduler
-             else sw.run_local(grid, chunk, tick))
+    if device is Device.CUDA:
+        stats = _run_gpu(grid, tick)
+    else:
+        stats = (sw.run_dask(grid, chunk, scheduler, tick) if scheduler
+                 else sw.run_local(grid, chunk, tick))
     index = pd.DatetimeIndex(prices.index)
     return SweepReport(sw.table(stats, choices, plan, index, capital),
                        figures(hold.stats, index, capital))
+
+
+def _check_gpu(scheduler: str | None) -> None:
+    if scheduler:
+        raise InputError("--device cuda runs the grid on this machine's GPU; leave out "
+                         "--scheduler (or --device)")
+    try:
+        cuda_module()
+    except DeviceError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _run_gpu(grid: Grid, tick: Callable[[int], None] | None) -> Array:
+    try:
+        stats = run_cuda(grid)
+    except DeviceError as exc:
+        raise InputError(str(exc)) from None
+    if tick:
+        tick(stats.shape[0])
+    return stats

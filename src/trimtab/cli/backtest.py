@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from trimtab.app.inputs import InputError
+from trimtab.backtest.gpu import Device
 from trimtab.cli.options import PolicyOption, fail, policy_path, require_backtest_extra
 
 app = typer.Typer()
@@ -126,6 +127,10 @@ def sweep(
     heatmap: Annotated[Path | None, typer.Option(
         help="Write sweep.png and sweep.html (heatmap of --metric) and sweep.csv here.",
         file_okay=False)] = None,
+    device: Annotated[Device, typer.Option(
+        help="cpu: numba threads (or --scheduler's dask workers); cuda: one NVIDIA GPU "
+        "thread per configuration, the same statistics (needs pip install "
+        "'trimtab[gpu]' and the NVIDIA driver).")] = Device.CPU,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Backtest every band width × schedule and rank them against holding.
@@ -142,7 +147,7 @@ def sweep(
         try:
             path = policy_path(policy)
             report = bt_service.sweep(path, data, capital, bands, schedules, scheduler,
-                                      fill_limit, start)
+                                      fill_limit, start, device)
         except InputError as exc:
             fail(str(exc))
     from trimtab.backtest.ranking import numeric_metrics

@@ -22,10 +22,12 @@ from trimtab.cli.options import (
     VenueOption,
     fail,
     policy_path,
+    upcoming_contribution,
     venue_failure,
     venue_options,
 )
 from trimtab.reports.documents import check_document, lots_document
+from trimtab.reports.plans import contribution_document, contribution_line
 from trimtab.reports.tables import alert_table, render_check
 from trimtab.reports.tax import lots_table, tax_group
 from trimtab.venues.errors import VenueError
@@ -88,8 +90,10 @@ def check(
         fail(str(exc))
     except VenueError as exc:
         venue_failure(str(exc))
+    upcoming = upcoming_contribution(result.policy, result.snapshot.as_of)
     if as_json:
         doc = check_document(result.analysis, result.plan, result.tax)
+        doc["next_contribution"] = contribution_document(upcoming)
         sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
         return
     console = Console()
@@ -98,6 +102,8 @@ def check(
     render_check(console, result.analysis, result.plan)
     if result.tax is not None and not result.plan.refused:
         console.print(tax_group(result.plan, result.tax, result.policy.quote))
+    if (line := contribution_line(upcoming, result.policy.quote)) is not None:
+        console.print(line, highlight=False)
 
 
 def _venues_line(options: Options) -> str:

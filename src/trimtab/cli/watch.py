@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import signal
 import threading
 from collections.abc import Callable
@@ -35,7 +36,7 @@ from trimtab.execution.states import WatchDecision
 from trimtab.reports.status_line import status_line
 from trimtab.venues.errors import VenueError
 from trimtab.watch.history import WatchLog
-from trimtab.watch.loop import ReplayClock, SystemClock, Watcher
+from trimtab.watch.loop import HEARTBEAT_EVERY, ReplayClock, SystemClock, Watcher
 from trimtab.watch.notify import Delivery, Message, Notifier
 from trimtab.watch.replay import ReplayPrices
 from trimtab.watch.tick import TickReport
@@ -133,8 +134,10 @@ def _build(options: Options, replay_text: str | None, interval: float | None,
     actions = open_actions(options, policy, journal, console.print)
     for problem in recover(actions):
         console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)
-    watcher = Watcher(policy, WatchActions(actions), WatchLog(journal), clock, _sender(console),
-                      stop=stop)
+    log = WatchLog(journal)
+    watcher = Watcher(policy, WatchActions(actions), log, clock, _sender(console), stop=stop,
+                      contributions=log, beat=log.beat,
+                      heartbeat_every=math.inf if replay else HEARTBEAT_EVERY)
     return watcher, replay.end if replay else None, _price_source(options)
 
 

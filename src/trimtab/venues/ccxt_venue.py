@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -23,9 +24,12 @@ from trimtab.venues.capabilities import (
     buys_by_cost,
     client_id_param,
     collateral_account,
+    order_filters,
     position_queries,
+    position_size,
     staked_asset,
     takes_margin_mode,
+    venue_client_id,
 )
 from trimtab.venues.ccxt_parse import funding_of, number, position_of, ticker_of
 from trimtab.venues.credentials import Credentials, load_credentials
@@ -141,6 +145,7 @@ class CcxtVenue:
                 notes.append(f"positions {dict(params)} not read: {exc}")
                 continue
             for p in found:
+                p = {**p, "contracts": position_size(self.exchange.id, p)}
                 if float(p.get("contracts") or 0) > 0:
                     raw[(str(p.get("symbol")), str(p.get("side")))] = p
         unmarked = sorted({s for s, _ in raw if ":" in s and not raw_mark(raw, s)})
@@ -194,7 +199,8 @@ class CcxtVenue:
         positionIdx); its margin mode is sent where the venue reads one per
         order (OKX tdMode).
         """
-        params: dict[str, Any] = {client_id_param(self.exchange.id): client_order_id}
+        params: dict[str, Any] = {
+            client_id_param(self.exchange.id): venue_client_id(self.exchange.id, client_order_id)}
         if reduce_only:
             params["reduceOnly"] = True
         if post_only:
@@ -211,15 +217,30 @@ class CcxtVenue:
             raw = self.exchange.create_order(symbol, kind, side, amount, sent_price, params)
         except Exception as exc:  # any failure of a placement is classified, never retried
             raise self._placement_error(exc) from None
-        return self._order(raw, symbol, side, client_order_id)
+        placed = replace(self._order(raw, symbol, side, None), client_order_id=client_order_id)
+        return placed if raw.get("status") else self._read_back(placed)
+
+    def _read_back(self, placed: VenueOrder) -> VenueOrder:
+        """The order as the venue now reports it, where the placement's answer was only an
+        acknowledgement (Bybit, OKX: ids, no status): read as "open", a filled market
+        order would be cancelled. The acknowledgement stands when the read fails."""
+        try:
+            found = self.fetch_order(placed.symbol, order_id=placed.id)
+        except VenueError:
+            return placed
+        return replace(found, client_order_id=placed.client_order_id) if found else placed
 
     def fetch_order(self, symbol: str, *, order_id: str | None = None,
                     client_order_id: str | None = None) -> VenueOrder | None:
         if order_id is None and client_order_id is None:
             raise ValueError("fetch_order needs an order id or a client order id")
+        filters = order_filters(self.exchange.id)
+        if filters is not None:
+            return self._listed(symbol, filters, order_id, client_order_id)
         if order_id is None and self.exchange.id not in CLIENT_ID_LOOKUP:
             return self._scan(symbol, client_order_id)
-        params = {"clientOrderId": client_order_id} if order_id is None else {}
+        params = {} if order_id is not None else {
+            "clientOrderId": venue_client_id(self.exchange.id, client_order_id or "")}
         try:
             raw = self._read("fetch_order", self.exchange.fetch_order, order_id or "", symbol,
                              params)
@@ -227,7 +248,8 @@ class CcxtVenue:
             if isinstance(exc.__cause__, ccxt.OrderNotFound):
                 return None
             raise
-        return self._order(raw, symbol, None, client_order_id)
+        order = self._order(raw, symbol, None, client_order_id)
+        return order if order_id is not None else replace(order, client_order_id=client_order_id)
 
     def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]:
         raw = self._read("fetch_open_orders", self.exchange.fetch_open_orders, symbol)
@@ -241,10 +263,29 @@ class CcxtVenue:
         raw = self._read("cancel_order", self.exchange.cancel_order, order_id, symbol)
         return self._order(raw, symbol, None, None) if raw else None
 
+    def _listed(self, symbol: str, filters: tuple[str, str], order_id: str | None,
+                client_order_id: str | None) -> VenueOrder | None:
+        """An order found among the open, then the closed and cancelled orders, which the
+        venue filters by its id or by trimtab's client order id."""
+        params = {filters[0]: order_id} if order_id else {filters[1]: client_order_id}
+        has = self.exchange.has
+        closed = (self.exchange.fetch_canceled_and_closed_orders
+                  if has.get("fetchCanceledAndClosedOrders") else self.exchange.fetch_closed_orders)
+        for operation, call in (("fetch_open_orders", self.exchange.fetch_open_orders),
+                                ("fetch_closed_orders", closed)):
+            for raw in self._read(operation, call, symbol, None, None, params):
+                order = self._order(raw, symbol, None, None)
+                if order.id == order_id or (order_id is None
+                                            and order.client_order_id == client_order_id):
+                    return order
+        return None
+
     def _scan(self, symbol: str, client_order_id: str | None) -> VenueOrder | None:
+        """An order found among the open and recent closed ones by the client id sent."""
+        sent = str(venue_client_id(self.exchange.id, client_order_id or ""))
         for order in [*self.fetch_open_orders(symbol), *self.fetch_closed_orders(symbol)]:
-            if order.client_order_id == client_order_id:
-                return order
+            if order.client_order_id == sent:
+                return replace(order, client_order_id=client_order_id)
         return None
 
     def _read(self, operation: str, call: Callable[..., T], *args: Any) -> T:

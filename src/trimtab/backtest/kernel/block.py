@@ -24,12 +24,16 @@ from numba import njit, prange
 
 from trimtab.backtest.kernel.layout import (
     LOOK_REBALANCE,
+    N_RUN,
     N_STATS,
     N_TALLY,
     N_WORK_ROWS,
     NO_LOOK,
     P_CAPITAL,
     P_QUOTE,
+    R_PEAK,
+    R_PEAK_BAR,
+    R_PREVIOUS,
     S_OUTSIDE,
     S_REBALANCES,
     T_ORDERS,
@@ -47,21 +51,38 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
                    params: Array) -> Array:
     """Configurations c = 0..C-1 (looks[c], bands[c], sleeve_bands[c], use_band[c]) in one
     pass over the bars; returns stats[c] (layout.S_*), each equal to `simulate_spot`'s."""
-    n_bars, n, n_conf = held.shape[0], held_cols.size + 1, bands.shape[0]
-    n_sleeves = sleeve_bands.shape[2]
-    price, units = np.ones(n), np.zeros((n_conf, n))
-    units[:, int(params[P_QUOTE])] = params[P_CAPITAL]
+    n, n_conf, n_sleeves = held_cols.size + 1, bands.shape[0], sleeve_bands.shape[2]
     asset_out = np.zeros((n_conf, n), dtype=np.bool_)
     sleeve_out = np.zeros((n_conf, n_sleeves), dtype=np.bool_)
-    sleeve_w = np.zeros((n_conf, n_sleeves))
-    tally, stats = np.zeros((n_conf, N_TALLY)), np.zeros((n_conf, N_STATS))
-    work = np.zeros((N_WORK_ROWS, n))  # scratch: the block's rebalances run one at a time
-    previous, peak = np.full(n_conf, params[P_CAPITAL]), np.full(n_conf, params[P_CAPITAL])
-    peak_bar = np.zeros(n_conf, dtype=np.int64)
-    for t in range(n_bars):
+    stats = np.zeros((n_conf, N_STATS))
+    run_block(held, held_cols, looks, bands, sleeve_bands, use_band, sleeve_of, tradable,
+              params, np.ones(n), np.zeros((n_conf, n)), asset_out, sleeve_out,
+              np.zeros((n_conf, n_sleeves)), np.zeros((n_conf, N_TALLY)), stats,
+              np.zeros((n_conf, N_RUN)), np.zeros((N_WORK_ROWS, n)))
+    return stats
+
+
+@njit(cache=True)
+def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_bands: Array,
+              use_band: Array, sleeve_of: Array, tradable: Array, params: Array, price: Array,
+              units: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array, tally: Array,
+              stats: Array, run: Array, work: Array) -> None:
+    """`simulate_block` in the memory the caller gives, allocating nothing: the CPU passes
+    a block's arrays, a GPU thread (cuda_sweep.py) one configuration's, as rows of one.
+
+    `price` holds 1 at the quote; `stats` and `tally` start at zero; `units` and
+    `run` (layout.R_*) are set here; the rest is scratch (`work`: layout.W_* rows,
+    shared by the block, whose rebalances run one at a time).
+    """
+    for c in range(bands.shape[0]):
+        units[c, :] = 0.0
+        units[c, int(params[P_QUOTE])] = params[P_CAPITAL]
+        run[c, R_PREVIOUS], run[c, R_PEAK], run[c, R_PEAK_BAR] = (params[P_CAPITAL],
+                                                                params[P_CAPITAL], 0.0)
+    for t in range(held.shape[0]):
         for j in range(held_cols.size):
             price[held_cols[j]] = held[t, j]
-        for c in range(n_conf):
+        for c in range(bands.shape[0]):
             value = portfolio_value(units[c], price)
             out = breaches(units[c], price, value, bands[c], sleeve_of, sleeve_bands[c],
                            asset_out[c], sleeve_out[c], sleeve_w[c])
@@ -74,13 +95,12 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
                           tradable, asset_out[c], sleeve_out[c], params, tally[c], work)
                 stats[c, S_REBALANCES] += tally[c, T_ORDERS] > orders
                 value = portfolio_value(units[c], price)
-            if value > peak[c]:
-                peak[c], peak_bar[c] = value, t
-            track(stats[c], t, value, previous[c], peak[c], peak_bar[c])
-            previous[c] = value
-    for c in range(n_conf):
-        close_stats(stats[c], tally[c], previous[c], previous[c])
-    return stats
+            if value > run[c, R_PEAK]:
+                run[c, R_PEAK], run[c, R_PEAK_BAR] = value, t
+            track(stats[c], t, value, run[c, R_PREVIOUS], run[c, R_PEAK], run[c, R_PEAK_BAR])
+            run[c, R_PREVIOUS] = value
+    for c in range(bands.shape[0]):
+        close_stats(stats[c], tally[c], run[c, R_PREVIOUS], run[c, R_PREVIOUS])  # no flows
 
 
 @njit(cache=True, parallel=True)

@@ -51,6 +51,10 @@ T_FEES, T_SLIP, T_TURNOVER, T_ORDERS, T_SKIPPED, N_TALLY = range(6)
  S_MAX_DD, S_SUM_R, S_SUM_R2, S_SUM_DOWN2, S_PEAK_BAR, S_TROUGH_BAR, S_GROWTH,
  N_STATS) = range(16)
 
+# one configuration's running state in a sweep (block.py, cuda_sweep.py): the value at the
+# last bar, the highest value so far and the bar it was reached at
+R_PREVIOUS, R_PEAK, R_PEAK_BAR, N_RUN = range(4)
+
 # the futures overlay's parameter vector
 FP_CAP, FP_BAND, FP_FEE, FP_SLIP, FP_TRIGGER, N_FPARAMS = range(6)
 NO_RESIZE = -1.0  # params[FP_BAND] when positions are never resized to target

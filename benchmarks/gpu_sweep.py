@@ -1,0 +1,139 @@
+"""The sweep on a GPU: configurations per second, and a sample checked against the CPU kernel.
+
+Seeded GBM closes (hourly bars), an equal-weight policy with a 0.1 % fee,
+relative bands from 1 % to 50 % × `every:N` schedules (N = 1, 2, ...), run
+through `trimtab.backtest.gpu.run_cuda` (the kernel `trimtab sweep --device
+cuda` launches). Prints the device, the first launch (compilation) on a few
+bars, the timed launch (transfers included) as configurations per second and
+asset-bar-configurations per second, then runs `--check` configurations of
+the same grid through the CPU sweep (`kernel.block.simulate_block`) and
+prints the largest relative difference of their statistics and whether
+every rebalance count agrees.
+
+    # the issue's workload: 100,000 configurations × 10 assets × 500,000 bars
+    PYTHONPATH=src python benchmarks/gpu_sweep.py
+    # a quick one
+    PYTHONPATH=src python benchmarks/gpu_sweep.py --bands 100 --schedules 10 --bars 20000
+    # no GPU: the same script under numba's simulator (slow: keep it tiny)
+    NUMBA_ENABLE_CUDASIM=1 NUMBA_DISABLE_JIT=1 PYTHONPATH=src \\
+        python benchmarks/gpu_sweep.py --bands 3 --schedules 2 --bars 300 --check 6
+    # no GPU but NVIDIA's NVVM and NVRTC libraries: compile the kernel to PTX only
+    PYTHONPATH=src python benchmarks/gpu_sweep.py --ptx 9.0
+
+benchmarks/README.md says what was measured where, and how to carry the
+packages the GPU machine lacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import types
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from trimtab.backtest import gpu
+from trimtab.backtest import sweep as sw
+from trimtab.backtest.kernel import block, layout
+from trimtab.backtest.schedule import Schedule
+from trimtab.domain.policy import BandSpec, build_policy
+
+
+def workload(n_assets: int, n_bars: int, n_bands: int, n_schedules: int) -> sw.Grid:
+    rng = np.random.default_rng(3)
+    closes = 100.0 * np.exp(np.cumsum(rng.normal(0, 0.01, (n_bars, n_assets)), axis=0))
+    names = [f"A{i}" for i in range(n_assets)]
+    prices = pd.DataFrame(closes, columns=names,
+                          index=pd.date_range("2000-01-01", periods=n_bars, freq="h"))
+    policy = build_policy({"targets": {a: 1.0 / n_assets for a in names},
+                           "bands": {"kind": "relative", "width": 0.1},
+                           "costs": {"fee_rate": 0.001, "slippage_bps": 0.0, "min_trade": 0.0}})
+    choices = [sw.BandChoice(f"relative:{w:g}", BandSpec(kind="relative", width=float(w)))
+               for w in np.linspace(0.01, 0.5, n_bands)]
+    schedules = [Schedule(f"every:{n}") for n in range(1, n_schedules + 1)]
+    return sw.build_grid(prices, policy, 10_000.0, choices, schedules)
+
+
+def first_bars(grid: sw.Grid, bars: int) -> sw.Grid:
+    """The grid cut to its first bars: the same array types, so one compilation serves."""
+    return replace(grid, base=replace(grid.base, held=grid.base.held[:bars]),
+                   looks=grid.looks[:, :bars])
+
+
+def check(grid: sw.Grid, stats: np.ndarray, n: int) -> None:
+    """n random configurations through the CPU sweep: the largest relative difference."""
+    rng = np.random.default_rng(5)
+    b = rng.integers(0, grid.bands.shape[0], n)
+    s = rng.integers(0, grid.looks.shape[0], n)
+    base = grid.base
+    t0 = time.process_time()
+    cpu = block.simulate_block(base.held, base.held_cols, grid.looks[s], grid.bands[b],
+                               grid.sleeve_bands[b], grid.use_band[b], base.sleeve_of,
+                               base.tradable, base.params)
+    seconds = time.process_time() - t0
+    mine = stats[b, s]
+    worst = float(np.max(np.abs(mine - cpu) / np.maximum(np.abs(cpu), 1.0)))
+    counts = bool(np.array_equal(mine[:, layout.S_REBALANCES], cpu[:, layout.S_REBALANCES]))
+    print(f"check: {n} configurations on the CPU in {seconds:.2f} s CPU: largest relative "
+          f"difference {worst:.3g}, rebalance counts {'equal' if counts else 'DIFFER'} "
+          f"({int(cpu[:, layout.S_REBALANCES].sum())} rebalances)")
+
+
+def compile_ptx(cc: str) -> None:
+    """Compile the kernel and every rule it calls to PTX, with no GPU (NVVM and NVRTC only)."""
+    import numba.cuda.dispatcher as dispatcher
+
+    major, minor = (int(x) for x in cc.split("."))
+    # a device function is compiled for the current device's capability: name one instead
+    dispatcher.get_current_device = lambda: types.SimpleNamespace(  # type: ignore[attr-defined]
+        compute_capability=(major, minor))
+    from numba import cuda
+
+    from trimtab.backtest.kernel import cuda_sweep
+
+    sig = ("void(float64[:, ::1], int64[::1], uint8[:, ::1], float64[:, :, ::1], "
+           "float64[:, :, ::1], float64[::1], int64[::1], boolean[::1], float64[::1], "
+           "float64[:, ::1])")
+    t0 = time.process_time()
+    ptx, _ = cuda.compile_ptx(cuda_sweep.sweep_kernel.py_func, sig, cc=(major, minor))
+    depot = [line.strip() for line in ptx.splitlines() if "__local_depot" in line and ".b8" in line]
+    print(f"PTX for sm_{major}{minor}: {len(ptx):,} characters in {time.process_time() - t0:.1f} s "
+          f"CPU; local memory: {depot[0] if depot else 'none'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--assets", type=int, default=10)
+    parser.add_argument("--bars", type=int, default=500_000)
+    parser.add_argument("--bands", type=int, default=1_000)
+    parser.add_argument("--schedules", type=int, default=100)
+    parser.add_argument("--check", type=int, default=8)
+    parser.add_argument("--ptx", metavar="CC", help="only compile to PTX for this capability")
+    args = parser.parse_args()
+    if args.ptx:
+        compile_ptx(args.ptx)
+        return
+    cuda = gpu.cuda_module()
+    print(f"device: {getattr(cuda.get_current_device(), 'name', 'the simulator')!r}")
+    t0 = time.perf_counter()
+    grid = workload(args.assets, args.bars, args.bands, args.schedules)
+    n_conf = args.bands * args.schedules
+    print(f"grid: {n_conf:,} configurations ({args.bands} bands × {args.schedules} schedules) "
+          f"× {args.assets} assets × {args.bars:,} bars, built in {time.perf_counter() - t0:.1f} s")
+    t0, few = time.perf_counter(), min(args.bars, 1_000)
+    gpu.run_cuda(first_bars(grid, few))
+    print(f"first launch (compiles the kernel), {few:,} bars: {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    stats = gpu.run_cuda(grid)
+    seconds = time.perf_counter() - t0
+    work = n_conf * args.assets * args.bars
+    print(f"sweep: {seconds:.2f} s wall (transfers included): {n_conf / seconds:,.0f} "
+          f"configurations/s, {work / seconds:.3g} asset-bar-configurations/s")
+    if args.check:
+        check(grid, stats, min(args.check, n_conf))
+
+
+if __name__ == "__main__":
+    main()
