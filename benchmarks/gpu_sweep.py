@@ -18,7 +18,7 @@ every rebalance count agrees.
     NUMBA_ENABLE_CUDASIM=1 NUMBA_DISABLE_JIT=1 PYTHONPATH=src \\
         python benchmarks/gpu_sweep.py --bands 3 --schedules 2 --bars 300 --check 6
     # no GPU but NVIDIA's NVVM and NVRTC libraries: compile the kernel to PTX only
-    PYTHONPATH=src python benchmarks/gpu_sweep.py --ptx 9.0
+    PYTHONPATH=src python benchmarks/gpu_sweep.py --ptx 9.0 --ptx-file /tmp/sweep.ptx
 
 benchmarks/README.md says what was measured where, and how to carry the
 packages the GPU machine lacks.
@@ -30,6 +30,7 @@ import argparse
 import time
 import types
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -81,8 +82,9 @@ def check(grid: sw.Grid, stats: np.ndarray, n: int) -> None:
           f"({int(cpu[:, layout.S_REBALANCES].sum())} rebalances)")
 
 
-def compile_ptx(cc: str) -> None:
-    """Compile the kernel and every rule it calls to PTX, with no GPU (NVVM and NVRTC only)."""
+def compile_ptx(cc: str, path: str | None) -> None:
+    """Compile the kernel and every rule it calls to PTX, with no GPU (NVVM and NVRTC only),
+    and write it to `path` (for ptxas -v: registers, stack, spills)."""
     import numba.cuda.dispatcher as dispatcher
 
     major, minor = (int(x) for x in cc.split("."))
@@ -101,6 +103,8 @@ def compile_ptx(cc: str) -> None:
     depot = [line.strip() for line in ptx.splitlines() if "__local_depot" in line and ".b8" in line]
     print(f"PTX for sm_{major}{minor}: {len(ptx):,} characters in {time.process_time() - t0:.1f} s "
           f"CPU; local memory: {depot[0] if depot else 'none'}")
+    if path:
+        Path(path).write_text(ptx)
 
 
 def main() -> None:
@@ -111,9 +115,10 @@ def main() -> None:
     parser.add_argument("--schedules", type=int, default=100)
     parser.add_argument("--check", type=int, default=8)
     parser.add_argument("--ptx", metavar="CC", help="only compile to PTX for this capability")
+    parser.add_argument("--ptx-file", help="and write the PTX here")
     args = parser.parse_args()
     if args.ptx:
-        compile_ptx(args.ptx)
+        compile_ptx(args.ptx, args.ptx_file)
         return
     cuda = gpu.cuda_module()
     print(f"device: {getattr(cuda.get_current_device(), 'name', 'the simulator')!r}")
