@@ -1,7 +1,8 @@
 """The sweep on a GPU: configurations per second, and a sample checked against the CPU kernel.
 
-Seeded GBM closes (hourly bars), an equal-weight policy with a 0.1 % fee,
-relative bands from 1 % to 50 % × `every:N` schedules (N = 1, 2, ...), run
+bench_sweep.py's workload (seeded GBM closes of hourly bars, an equal-weight
+policy with a 0.1 % fee, relative bands from 2 % to 50 %) × `every:N`
+schedules (N = 1, 2, ...), run
 through `trimtab.backtest.gpu.run_cuda` (the kernel `trimtab sweep --device
 cuda` launches). Prints the device, the first launch (compilation) on a few
 bars, the timed launch (transfers included) as configurations per second and
@@ -33,28 +34,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+from bench_sweep import grid as bench_grid  # the CPU sweep benchmark's closes and policy
 
 from trimtab.backtest import gpu
 from trimtab.backtest import sweep as sw
 from trimtab.backtest.kernel import block, layout
-from trimtab.backtest.schedule import Schedule
-from trimtab.domain.policy import BandSpec, build_policy
-
-
-def workload(n_assets: int, n_bars: int, n_bands: int, n_schedules: int) -> sw.Grid:
-    rng = np.random.default_rng(3)
-    closes = 100.0 * np.exp(np.cumsum(rng.normal(0, 0.01, (n_bars, n_assets)), axis=0))
-    names = [f"A{i}" for i in range(n_assets)]
-    prices = pd.DataFrame(closes, columns=names,
-                          index=pd.date_range("2000-01-01", periods=n_bars, freq="h"))
-    policy = build_policy({"targets": {a: 1.0 / n_assets for a in names},
-                           "bands": {"kind": "relative", "width": 0.1},
-                           "costs": {"fee_rate": 0.001, "slippage_bps": 0.0, "min_trade": 0.0}})
-    choices = [sw.BandChoice(f"relative:{w:g}", BandSpec(kind="relative", width=float(w)))
-               for w in np.linspace(0.01, 0.5, n_bands)]
-    schedules = [Schedule(f"every:{n}") for n in range(1, n_schedules + 1)]
-    return sw.build_grid(prices, policy, 10_000.0, choices, schedules)
 
 
 def first_bars(grid: sw.Grid, bars: int) -> sw.Grid:
@@ -123,7 +107,8 @@ def main() -> None:
     cuda = gpu.cuda_module()
     print(f"device: {getattr(cuda.get_current_device(), 'name', 'the simulator')!r}")
     t0 = time.perf_counter()
-    grid = workload(args.assets, args.bars, args.bands, args.schedules)
+    every = tuple(f"every:{n}" for n in range(1, args.schedules + 1))
+    grid = bench_grid(args.assets, args.bars, args.bands, every)
     n_conf = args.bands * args.schedules
     print(f"grid: {n_conf:,} configurations ({args.bands} bands × {args.schedules} schedules) "
           f"× {args.assets} assets × {args.bars:,} bars, built in {time.perf_counter() - t0:.1f} s")
