@@ -122,3 +122,11 @@ def test_the_gpu_runs_in_this_process_not_on_dask() -> None:
                                       "--device", "cuda", "--scheduler", "local"])
     assert result.exit_code == 2
     assert "leave out --scheduler" in result.stderr
+
+
+def test_the_help_names_what_the_gpu_needs() -> None:
+    result = CliRunner().invoke(app, ["sweep", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.replace("│", " ").split())  # the help's lines, rejoined
+    assert "cuda: one NVIDIA GPU thread per configuration" in text
+    assert "needs trimtab's gpu extra and the NVIDIA driver" in text
