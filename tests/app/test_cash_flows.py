@@ -9,9 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.builders import snapshot
-from trimtab.app.inputs import InputError
-from trimtab.app.rebalance import before_deposit
 from trimtab.cli.main import app
+from trimtab.domain.contributions import CashMissing, before_deposit
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -64,5 +63,5 @@ def test_the_deposit_is_taken_from_the_venue_that_holds_the_most_quote() -> None
 
 def test_a_deposit_not_yet_on_a_venue_is_refused_with_what_to_do() -> None:
     snap = snapshot({"BTC": 100.0}, [("binance", "USDT", 100.0), ("wallet", "USDT", 9000.0)])
-    with pytest.raises(InputError, match="deposit it first"):
+    with pytest.raises(CashMissing, match=r"not on a venue yet \(the most is 100.00 on binance"):
         before_deposit(snap, "USDT", 500.0)

@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trimtab.app.journal_history import journal_history, thin, watch_seen
+from trimtab.app.heartbeat import watch_seen
+from trimtab.app.journal_history import journal_history, thin
 from trimtab.journal.models import PlanRow, WatchCheckRow
 from trimtab.journal.opening import open_journal
 from trimtab.journal.store import Journal

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.app.approval_world import POLICY, paper
-from trimtab.app.journaling import journal_plan, new_plan_id
-from trimtab.app.rebalance import record_of
+from trimtab.app.journaling import journal_plan, new_plan_id, record_of
 from trimtab.app.watching import recover
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from tests.app.test_approvals import approvals, proposed, sent
-from trimtab.app.chat import ChatApprovals
+from trimtab.app.chat import ChatApprovals, serve_chat
 from trimtab.chat.telegram import TelegramDesk
 from trimtab.execution.states import PlanStatus
 
@@ -32,6 +32,7 @@ class BotApi:
     def __init__(self) -> None:
         self.updates: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.polled = threading.Event()  # set at every getUpdates: one bot cycle is over
 
     def tap(self, chat_id: int, data: str) -> None:
         n = len(self.updates) + 1
@@ -46,6 +47,7 @@ class BotApi:
         if method == "getMe":
             return {"id": 1, "is_bot": True, "first_name": "trimtab", "username": "trimtab_bot"}
         if method == "getUpdates":
+            self.polled.set()
             offset = int(params.get("offset") or 0)
             return [u for u in self.updates if u["update_id"] >= offset]
         if method == "sendMessage":
@@ -114,8 +116,9 @@ def test_reject_from_the_chat_and_announce_waiting_plans(bot_api: tuple[BotApi, 
     api, base_url = bot_api
     journal, plan_id = proposed(tmp_path)
     chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
-    assert [p for p, _ in chat.to_announce()] == [plan_id]
-    assert chat.to_announce() == []  # announced once per process
+    assert [(p, chats) for p, _, chats in chat.to_announce()] == [(plan_id, [OWNER])]
+    chat.announced(plan_id, OWNER)
+    assert chat.to_announce() == []  # announced once
     api.tap(OWNER, f"reject:{plan_id}")
     asyncio.run(one_cycle(TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)))
     assert journal.plan(plan_id).status == PlanStatus.REJECTED and sent(journal) == []
@@ -129,3 +132,47 @@ def test_the_bot_without_a_token_says_which_variables_to_set() -> None:
     result = CliRunner().invoke(app, ["bot"])
     assert result.exit_code == 2
     assert "TRIMTAB_TELEGRAM_TOKEN" in result.stderr and "TRIMTAB_TELEGRAM_CHATS" in result.stderr
+
+
+def announcements(api: BotApi) -> list[tuple[int, str]]:
+    return [(int(p["chat_id"]), str(p["text"]).split()[2]) for m, p in api.calls
+            if m == "sendMessage" and "reply_markup" in p]
+
+
+def test_a_restarted_bot_does_not_announce_the_same_plan_again(bot_api: tuple[BotApi, str],
+                                                              tmp_path: Path) -> None:
+    api, base_url = bot_api
+    journal, plan_id = proposed(tmp_path)
+    for _ in range(2):  # two processes, one after the other, on the same journal
+        chat = ChatApprovals(approvals(journal), frozenset({OWNER, 43}))
+        desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+        asyncio.run(serve_chat(desk, chat, api.polled))  # stops after its first poll
+        api.polled.clear()
+    assert sorted(announcements(api)) == [(OWNER, plan_id), (43, plan_id)]
+
+
+def test_an_approval_runs_off_the_event_loop(bot_api: tuple[BotApi, str],
+                                            tmp_path: Path) -> None:
+    """The decision waits for a task of the event loop: run on the loop, it never would."""
+    api, base_url = bot_api
+    journal, plan_id = proposed(tmp_path)
+    chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
+    released = threading.Event()
+
+    def decide(chat_id: int, action: str, plan: str) -> str | None:
+        assert released.wait(10), "the event loop was blocked by the approval"
+        return chat.decide(chat_id, action, plan)
+
+    async def cycle(desk: TelegramDesk) -> None:
+        async def release() -> None:
+            await asyncio.sleep(0.05)
+            released.set()
+        async with desk.bot:
+            task = asyncio.create_task(release())
+            await desk.poll_once()
+            await task
+
+    api.tap(OWNER, f"approve:{plan_id}")
+    asyncio.run(cycle(TelegramDesk(TOKEN, decide, base_url=base_url, poll_timeout=0)))
+    assert journal.plan(plan_id).status == PlanStatus.DONE
+    assert sent(journal) == [f"trimtab{plan_id}x001"]

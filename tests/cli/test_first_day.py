@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -135,7 +136,8 @@ def test_config_shows_the_watch_heartbeat(isolated_settings: Path, tmp_path: Pat
                        str(examples / "paper-start.json"), "--replay", "2024-01-01..2024-01-02")
     assert code == 0, out
     shown = json.loads(run("config", "--json")[1])["watch"]
-    assert shown.startswith("last check 2024-01-02 00:00:00 UTC")
+    assert re.match(r"watch stopped \(heartbeat \d+ s ago\); last check 2024-01-02 00:00:00 UTC",
+                    shown), shown
 
 
 def test_help_summaries_match_each_commands_docstring() -> None:

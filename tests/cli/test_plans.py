@@ -63,3 +63,31 @@ def test_an_approved_plan_shows_what_was_sent_and_its_history(tmp_path: Path) ->
 def test_an_unknown_plan_id_is_one_line_and_exit_2(tmp_path: Path) -> None:
     code, out = run(f"sqlite:///{tmp_path / 'j.sqlite'}", "plan", "show", "nope")
     assert code == 2 and "no plan nope" in out
+
+
+def test_check_and_plans_name_the_next_contribution(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY.read_text() + '\n[[contributions]]\nevery = "monthly"\n'
+                      'amount = 250\n')
+    snap = ROOT / "examples" / "snapshot-spot.json"
+    result = CliRunner().invoke(app, ["check", "-p", str(policy), "-s", str(snap), "--json"])
+    assert result.exit_code == 0, result.stdout
+    upcoming = json.loads(result.stdout)["next_contribution"]
+    as_of = json.loads(snap.read_text())["as_of"]
+    assert upcoming["amount"] == 250.0 and upcoming["every"] == "monthly"
+    assert upcoming["at"] > as_of and upcoming["at"][8:] == "01T00:00:00+00:00"
+    code, out = run(f"sqlite:///{tmp_path / 'j.sqlite'}", "plans", "-p", str(policy))
+    assert code == 0, out
+    assert "Next contribution: deposit of 250.00 USDT on" in out and "(monthly)" in out
+    code, out = run(f"sqlite:///{tmp_path / 'j.sqlite'}", "plans", "-p", str(POLICY))
+    assert "Next contribution" not in out
+
+
+def test_a_contribution_without_an_amount_is_one_line_naming_the_field(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY.read_text() + '\n[[contributions]]\nevery = "monthly"\namount = 0\n')
+    result = CliRunner().invoke(app, ["check", "-p", str(policy), "-s",
+                                      str(ROOT / "examples" / "snapshot-spot.json")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "contributions.0.amount: give a non-zero amount" in lines[0]

@@ -30,6 +30,11 @@ def recorded(exchange_id: str, method: str, index: int = 0) -> Any:
     return copy.deepcopy(cases[method][index]["httpResponse"])
 
 
+def recorded_options(exchange_id: str) -> Any:
+    """The exchange options a response file says its cases were recorded with."""
+    return json.loads((FIXTURES / "response" / f"{exchange_id}.json").read_text())["options"]
+
+
 class RecordedServer:
     """Answers (method, path) with a recorded payload; an unknown route fails the test."""
 

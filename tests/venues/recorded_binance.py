@@ -27,6 +27,23 @@ ORDER_PATHS = frozenset({"/api/v3/order", "/fapi/v1/order", "/dapi/v1/order"})
 TICKER_PATHS = frozenset({"/api/v3/ticker/24hr", "/fapi/v1/ticker/24hr", "/dapi/v1/ticker/24hr"})
 
 
+# ccxt's static data records no COIN-M account and no funding wallet: these two are written
+# by hand in the shape of Binance's documented answers (GET /dapi/v1/account "Account
+# Information", POST /sapi/v1/asset/get-funding-asset "Funding Wallet"), the COIN-M one
+# holding the BTC that margins the recorded BTCUSD_PERP short.
+COIN_M_ACCOUNT = {"canDeposit": True, "canTrade": True, "canWithdraw": True, "feeTier": 0,
+                  "updateTime": 0, "positions": [], "assets": [
+                      {"asset": "BTC", "walletBalance": "0.05000000",
+                       "unrealizedProfit": "0.00004318", "marginBalance": "0.05004318",
+                       "maintMargin": "0.00002198", "initialMargin": "0.00021983",
+                       "positionInitialMargin": "0.00021983", "openOrderInitialMargin": "0",
+                       "maxWithdrawAmount": "0.04978017", "crossWalletBalance": "0.05000000",
+                       "crossUnPnl": "0.00004318", "availableBalance": "0.04978017",
+                       "updateTime": 1722105622903}]}
+FUNDING_WALLET = [{"asset": "USDT", "free": "250.5", "locked": "0", "freeze": "0",
+                   "withdrawing": "0", "btcValuation": "0.0036"}]
+
+
 def recorded(method: str, index: int = 0) -> Any:
     return copy.deepcopy(RESPONSES[method][index]["httpResponse"])
 
@@ -44,6 +61,7 @@ class FakeBinance:
         self.without_mark = False  # positions answered without their mark price
         self.hedge_mode = False  # COIN-M positions answered with their side (hedge mode)
         self.locked: dict[str, tuple[str, str]] = {}  # asset -> (free, locked) answered
+        self.earn: dict[str, str] = {}  # LD asset -> free units, as Simple Earn shows them
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -69,7 +87,13 @@ class FakeBinance:
             for b in account["balances"]:  # as an account with open orders answers
                 if b["asset"] in self.locked:
                     b["free"], b["locked"] = self.locked[b["asset"]]
+            account["balances"] += [{"asset": a, "free": u, "locked": "0.00000000"}
+                                    for a, u in self.earn.items()]
             return account
+        if route == "GET /dapi/v1/account":
+            return copy.deepcopy(COIN_M_ACCOUNT)
+        if route == "POST /sapi/v1/asset/get-funding-asset":
+            return copy.deepcopy(FUNDING_WALLET)
         if method == "GET" and path in TICKER_PATHS:
             return self._ticker(query)
         if route == "GET /fapi/v3/positionRisk":
@@ -120,11 +144,16 @@ class FakeBinance:
         raise ccxt.OrderNotFound('binance {"code":-2013,"msg":"Order does not exist."}')
 
 
-def binance_venue(fake: FakeBinance | None = None) -> tuple[CcxtVenue, FakeBinance]:
-    """A CcxtVenue on ccxt's binance with the recorded markets and a fake server."""
+def binance_venue(fake: FakeBinance | None = None, exchange_id: str = "binance",
+                  wallets: tuple[str, ...] = ()) -> tuple[CcxtVenue, FakeBinance]:
+    """A CcxtVenue on ccxt's binance (or binancecoinm, a COIN-M account) with the recorded
+    markets and a fake server; `wallets` as TRIMTAB_BINANCE_WALLETS names them."""
     markets = read_market_file(FIXTURES / "markets" / "binance.json")
-    exchange = offline_exchange("binance", markets, {"apiKey": KEY, "secret": SECRET})
+    if exchange_id == "binancecoinm":  # ccxt's binancecoinm loads the COIN-M markets only
+        markets = {s: m for s, m in markets.items() if m.get("inverse")}
+    exchange = offline_exchange(exchange_id, markets, {"apiKey": KEY, "secret": SECRET})
     exchange.options.update(copy.deepcopy(RECORDED["options"]))  # as ccxt's own static tests
     fake = fake or FakeBinance()
     exchange.fetch = fake
-    return CcxtVenue(exchange, "binance", Credentials({"apiKey": KEY, "secret": SECRET})), fake
+    credentials = Credentials({"apiKey": KEY, "secret": SECRET})
+    return CcxtVenue(exchange, exchange_id, credentials, wallets), fake

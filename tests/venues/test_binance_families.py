@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from tests.venues.recorded_binance import FakeBinance, binance_venue
 from trimtab.app.inputs import parse_policy
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
-from trimtab.domain.snapshot import Snapshot
+from trimtab.domain.snapshot import PriceQuote, Snapshot
 from trimtab.execution.executor import Executor
 from trimtab.journal.models import PlanRow
 from trimtab.journal.opening import open_journal
@@ -113,3 +114,25 @@ def test_units_locked_in_open_orders_are_a_residual_with_reason_locked() -> None
     assert sell.amount == pytest.approx(0.119, abs=1e-9)  # the free units, to the lot
     [locked] = [s for s in plan.skipped if s.reason == "locked"]
     assert locked.asset == "LTC" and locked.amount == pytest.approx(0.8)
+
+
+def test_the_order_cap_values_coin_m_contracts_at_the_snapshots_usd_rate_not_one_to_one(
+        tmp_path: Path) -> None:
+    """Issue 10: the executor's caps took an inverse contract's USD as the quote (1:1).
+    With USDT off its peg (1 USD = 1.25 USDT) 3 contracts of 100 USD are 375 USDT, over a
+    350 USDT order cap that 300 would pass."""
+    venue, _ = live()
+    taken = snapshot_of(venue)
+    snap = taken.model_copy(update={"prices": {**taken.prices, "USD": PriceQuote(price=1.25)}})
+    capped = POLICY.model_copy(update={"execution": POLICY.execution.model_copy(
+        update={"max_order_notional": 350.0})})
+    plan = make_plan(snap, capped, rebalance=False, markets=market_rules([venue], NO_WAIT))
+    coin_m = replace(next(o for o in plan.orders if o.symbol == "BTC/USD:BTC"), amount=3.0)
+    assert coin_m.quote_rate == pytest.approx(1.25)
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    snapshot_id, _ = journal.record_document(datetime.now(UTC), "binance", {}, {}, True)
+    journal.add(PlanRow(id="p3", snapshot_id=snapshot_id, analysis_id=None, status="planned",
+                        reason=None, document="{}"))
+    result = Executor(journal, {"binance": venue}, capped, NO_WAIT).run("p3", (coin_m,))
+    assert result.stop is not None and result.stop.code == "order_cap"
+    assert "375.00 USDT" in result.stop.message

@@ -8,6 +8,7 @@ import pytest
 
 from tests.venues.recorded import recorded, recorded_venue
 from trimtab.venues.ccxt_venue import CcxtVenue
+from trimtab.venues.errors import Rejected
 from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import take_snapshot
 
@@ -50,3 +51,13 @@ def test_a_kraken_snapshot_carries_both_notes_and_no_funding_request() -> None:
     assert snap.positions == () and snap.funding_rates == {}
     assert any("not a contract" in n for n in snap.notes)
     assert any("without a time" in n and "BTC/USDT" in n for n in snap.notes)
+
+
+def test_an_answer_ccxt_cannot_parse_is_a_venue_error_naming_the_read_not_a_type_error() -> None:
+    """Kraken's positions sent as an object where ccxt expects a list made ccxt's parser
+    raise TypeError, which passed the adapter untranslated (exit 3, a crash)."""
+    venue, _ = recorded_venue("kraken", {
+        ("POST", "/0/private/OpenPositions"): {"error": [], "result": {}}})
+    with pytest.raises(Rejected, match="kraken fetch_positions: an answer ccxt cannot read: "
+                       "TypeError"):
+        venue.fetch_positions()

@@ -1,21 +1,53 @@
-"""OKX on its recorded markets and order answer: inverse swaps, hedge and isolated margin."""
+"""OKX on its recorded payloads: inverse swaps, hedge and isolated margin, positions,
+funding, and an order found again by trimtab's client order id."""
 
 from __future__ import annotations
 
-from tests.venues.recorded import recorded_venue
+from typing import Any
 
-# ccxt's static test data, okx.json, createOrder case "type2 & type3 together" (commit
-# 02140ad0): the answer OKX gives to a placed order, copied as it stands
-PLACED = {"code": "0", "data": [{"clOrdId": "6b9ad766b55dBCDE63969a1144bfb943",
-                                 "ordId": "2896576259728695296", "sCode": "0",
-                                 "sMsg": "Order placed", "tag": "6b9ad766b55dBCDE",
-                                 "ts": "1758827099512"}],
-          "inTime": "1758827099511856", "msg": "", "outTime": "1758827099513562"}
+import ccxt
+import pytest
+
+from tests.venues.recorded import recorded, recorded_venue
+
+PLACED = recorded("okx", "createOrder")  # OKX's answer to a placement: ids, no status
+FILLED = recorded("okx", "fetchOrder")["data"][0]  # a filled LTC-USDT market buy
+# ccxt's static data records no OKX funding rate: the example in ccxt 4.5.90's own
+# okx.fetch_funding_rate source, as written
+FUNDING = {"code": "0", "data": [{"fundingRate": "0.00027815", "fundingTime": "1634256000000",
+                                  "instId": "BTC-USD-SWAP", "instType": "SWAP",
+                                  "nextFundingRate": "0.00017",
+                                  "nextFundingTime": "1634284800000"}], "msg": ""}
+
+
+def positions(_: dict[str, list[str]]) -> Any:
+    """An account holding both recorded positions: a hedge-mode (posSide long) cross
+    LTC-USDT-SWAP long and an isolated BTC-USD-SWAP long, in one answer."""
+    answer = recorded("okx", "fetchPositions")
+    answer["data"] += recorded("okx", "fetchPosition")["data"]
+    return answer
+
+
+def lookup(query: dict[str, list[str]]) -> Any:
+    """The recorded filled order, under the ids it was placed or recorded with."""
+    placed = PLACED["data"][0]
+    if query.get("ordId") == [placed["ordId"]]:  # the read-back of a placement
+        order = {**FILLED, "ordId": placed["ordId"], "clOrdId": placed["clOrdId"],
+                 "instId": query["instId"][0], "side": "sell", "sz": "4.9", "accFillSz": "4.9"}
+        return {"code": "0", "data": [order], "msg": ""}
+    if query.get("clOrdId") == [FILLED["clOrdId"]]:
+        return recorded("okx", "fetchOrder")
+    # what ccxt raises for OKX's error 51603 (the fake replaces ccxt's HTTP call, where
+    # ccxt reads the code)
+    raise ccxt.OrderNotFound('okx {"code":"51603","data":[],"msg":"Order does not exist"}')
 
 
 def okx():  # type: ignore[no-untyped-def]
     # ccxt sends one order through OKX's batch endpoint by default
-    return recorded_venue("okx", {("POST", "/api/v5/trade/batch-orders"): PLACED},
+    return recorded_venue("okx", {("POST", "/api/v5/trade/batch-orders"): PLACED,
+                                  ("GET", "/api/v5/trade/order"): lookup,
+                                  ("GET", "/api/v5/account/positions"): positions,
+                                  ("GET", "/api/v5/public/funding-rate"): FUNDING},
                           {"password": "fake-passphrase"})
 
 
@@ -23,18 +55,52 @@ def test_reducing_an_isolated_hedge_mode_long_names_its_side_and_margin_mode() -
     """Finding 9: OKX needs posSide in hedge mode and tdMode isolated for an isolated
     position; trimtab always sent cross and no side."""
     venue, server = okx()
-    venue.create_order("ADA/USDT:USDT", "sell", "4.9", "trimtabp1x001", reduce_only=True,
-                       hedged=True, margin_mode="isolated")
-    [body] = server.bodies[-1]
+    order = venue.create_order("ADA/USDT:USDT", "sell", "4.9", "trimtabp1x001",
+                               reduce_only=True, hedged=True, margin_mode="isolated")
+    [body] = server.bodies[0]
     assert body["instId"] == "ADA-USDT-SWAP" and body["sz"] == "4.9"
     assert body["posSide"] == "long" and body["tdMode"] == "isolated"
     assert body["clOrdId"] == "trimtabp1x001"
+    # the answer had no status: the order was read back by its id, filled, not left "open"
+    assert server.requests[-1][2]["ordId"] == [PLACED["data"][0]["ordId"]]
+    assert order.status == "closed" and order.filled == pytest.approx(4.9)
 
 
 def test_a_one_way_cross_position_is_reduced_with_reduce_only() -> None:
     venue, server = okx()
     venue.create_order("BTC/USD:BTC", "buy", "1", "trimtabp1x002", reduce_only=True,
                        margin_mode="cross")
-    [body] = server.bodies[-1]
+    [body] = server.bodies[0]
     assert body["instId"] == "BTC-USD-SWAP" and body["tdMode"] == "cross"
     assert body["reduceOnly"] is True and "posSide" not in body
+
+
+def test_okx_positions_of_both_families_come_from_one_read_with_side_and_margin_mode() -> None:
+    """One unified read returns linear and inverse positions on OKX; posSide long marks
+    hedge mode, mgnMode the margin mode that a reduction must name."""
+    venue, server = okx()
+    read = venue.fetch_positions()
+    by_symbol = {p.symbol: p for p in read.positions}
+    linear, inverse = by_symbol["LTC/USDT:USDT"], by_symbol["BTC/USD:BTC"]
+    assert (linear.side, linear.hedged, linear.margin_mode) == ("long", True, "cross")
+    assert (inverse.side, inverse.hedged, inverse.margin_mode) == ("long", True, "isolated")
+    assert inverse.mark_price == pytest.approx(92376.7)
+    assert inverse.contract.notional(inverse.contracts, inverse.mark_price) == pytest.approx(100)
+    assert [p for _, p, _ in server.requests] == ["/api/v5/account/positions"]
+
+
+def test_okx_funding_is_read_for_every_perpetual_at_once() -> None:
+    """ccxt asks OKX for every swap's rate (instId ANY) and keeps the ones held."""
+    venue, server = okx()
+    rates = venue.fetch_funding_rates(["BTC/USD:BTC"])
+    assert rates["BTC/USD:BTC"].rate == pytest.approx(0.00027815)
+    assert server.requests[-1][2]["instId"] == ["ANY"]
+
+
+def test_an_okx_order_is_found_by_its_client_order_id_and_an_unknown_one_is_none() -> None:
+    venue, server = okx()
+    found = venue.fetch_order("LTC/USDT", client_order_id=FILLED["clOrdId"])
+    assert found is not None and found.client_order_id == FILLED["clOrdId"]
+    assert found.status == "closed" and found.filled == pytest.approx(0.1)
+    assert server.requests[-1][2]["clOrdId"] == [FILLED["clOrdId"]]
+    assert venue.fetch_order("LTC/USDT", client_order_id="trimtabnever") is None

@@ -146,7 +146,7 @@ def test_healthz_answers_without_the_token_and_shows_the_watch_heartbeat(tmp_pat
     health = c.get("/healthz")
     assert health.status_code == 200 and health.json()["status"] == "ok"
     assert set(health.json()) == {"status", "last_watch_check", "last_watch_check_ok",
-                                  "watch_age_s"}
+                                  "watch_state", "watch_heartbeat", "watch_age_s"}
     assert c.get("/api/state").status_code in (401, 403)  # everything else still needs it
 
 

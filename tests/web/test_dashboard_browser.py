@@ -72,3 +72,22 @@ def test_the_page_updates_itself_and_announces_a_new_plan(browser: Any,
                             document=json.dumps({"orders": []})))
     page.wait_for_selector("#new-plan:not([hidden])", timeout=10_000)
     assert "plan-2" in page.inner_text("#new-plan")
+
+
+def test_the_page_shows_the_watch_heartbeat_and_follows_it(browser: Any,
+                                                           dashboard: Dashboard) -> None:
+    """What the loop's heartbeat writer put in the journal, on the page, and then its change."""
+    from datetime import UTC, datetime
+
+    from trimtab.execution.states import WatchState
+    from trimtab.watch.history import WatchLog
+
+    log = WatchLog(dashboard.source.journal)
+    log.beat(WatchState.WAITING, "none", datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC))
+    page = browser.new_page()
+    page.goto(f"{dashboard.url}/?token={TOKEN}")
+    shown = page.inner_text("#watch-seen")
+    assert shown.startswith("watch waiting (heartbeat ") and " s ago" in shown
+    assert "next check 2030-01-02 03:04:05 UTC" in shown
+    log.beat(WatchState.ERROR, "outage: ConnectionError", None)
+    page.wait_for_selector("#watch-seen:has-text('watch error (heartbeat')", timeout=10_000)

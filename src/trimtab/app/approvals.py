@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from trimtab.app.inputs import InputError
-from trimtab.app.journaling import journal_plan, new_plan_id
+from trimtab.app.journaling import journal_plan, new_plan_id, record_of
 from trimtab.app.wiring import DEFAULT_PAPER_PRICES, Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.planner import Plan
@@ -162,8 +162,7 @@ def propose(actions: VenueActions, snapshot: Snapshot, analysis: Analysis, plan:
     plan_id = new_plan_id()
     actions.journal.supersede_waiting(plan_id)
     journal_plan(actions.journal, plan_id, snapshot, analysis,
-                 PlanRecord.of(plan, actions.policy, tuple(actions.venues),
-                               actions.paper_prices, dict(actions.wallet)),
+                 record_of(plan, actions.policy, actions),
                  PlanStatus.PROPOSED, [], plan.refused)
     return plan_id
 
@@ -171,18 +170,21 @@ def propose(actions: VenueActions, snapshot: Snapshot, analysis: Analysis, plan:
 def venues_from_record(journal: Journal, environ: Mapping[str, str] | None = None,
                        progress: Progress = lambda _m: None,
                        paper_prices: str | None = None,
-                       held: VenueActions | None = None) -> OpenVenues:
+                       held: VenueActions | None = None, sandbox: bool = False) -> OpenVenues:
     """Open a record's venues: the ones `held` already has, else new ones by name.
 
     `paper_prices` overrides the record's paper price source (for records
-    that do not name one).
+    that do not name one). A plan made on the testnets (`--sandbox`) is
+    executed there, never on the live account; `sandbox` sends any plan there.
     """
     def open_them(record: PlanRecord, policy: Policy) -> VenueActions:
-        if held is not None and set(record.venues) <= set(held.venues):
+        testnet = record.sandbox or sandbox
+        if held is not None and set(record.venues) <= set(held.venues) and (
+                held.sandbox == testnet):
             return held
         prices = paper_prices or record.paper_prices or DEFAULT_PAPER_PRICES
         options = Options(venues=record.venues, paper_prices=prices, environ=environ,
-                          trading=True)
+                          trading=True, sandbox=testnet)
         actions = open_actions(options, policy, journal, progress)
         actions.wallet = dict(record.holdings)
         return actions

@@ -3,6 +3,10 @@
 The Telegram adapter (`trimtab.chat.telegram`) calls `ChatApprovals.decide`
 for every button tap; it answers only the configured chat ids and goes
 through `Approvals`, the one path the CLI and the dashboard take too.
+What was announced to which chat is kept in the journal (chat_announcements),
+so a restarted bot does not announce a waiting plan again. Journal reads and
+approvals (which may execute orders) run in worker threads, off the event
+loop, so a slow venue never stalls the polling.
 """
 
 from __future__ import annotations
@@ -10,12 +14,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from trimtab.app.approvals import Approvals, Origin
 from trimtab.app.history import recent_plans
 from trimtab.chat.telegram import APPROVE, REJECT, TelegramDesk
 from trimtab.execution.states import WAITING
+from trimtab.journal.models import AnnouncementRow
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +35,6 @@ class ChatApprovals:
 
     approvals: Approvals
     chats: frozenset[int]
-    announced: set[str] = field(default_factory=set)
 
     def decide(self, chat_id: int, action: str, plan_id: str) -> str | None:
         if chat_id not in self.chats:
@@ -39,25 +47,37 @@ class ChatApprovals:
             return f"unknown button '{action}'"
         return f"plan {decision.plan_id}: {decision.outcome}: {decision.message}"
 
-    def to_announce(self, limit: int = 20) -> list[tuple[str, str]]:
-        """(plan id, message) of the waiting plans not announced yet by this process."""
+    def to_announce(self, limit: int = 20) -> list[tuple[str, str, list[int]]]:
+        """(plan id, message, chats) of the waiting plans some chat has not been sent yet."""
+        waiting = [p for p in recent_plans(self.approvals.journal, limit)
+                   if p.status in {s.value for s in WAITING}]
+        with self.approvals.journal.session() as session:
+            done = {(row[0], row[1]) for row in session.execute(
+                select(AnnouncementRow.plan_id, AnnouncementRow.chat_id).where(
+                    AnnouncementRow.plan_id.in_([p.plan_id for p in waiting])))}
         out = []
-        for plan in recent_plans(self.approvals.journal, limit):
-            if plan.status in {s.value for s in WAITING} and plan.plan_id not in self.announced:
-                self.announced.add(plan.plan_id)
+        for plan in waiting:
+            chats = sorted(c for c in self.chats if (plan.plan_id, str(c)) not in done)
+            if chats:
                 lines = [f"{o.side} {o.amount} {o.symbol} on {o.venue}" for o in plan.orders]
                 out.append((plan.plan_id, f"trimtab plan {plan.plan_id} waits for approval:\n"
-                            + "\n".join(lines)))
+                            + "\n".join(lines), chats))
         return out
+
+    def announced(self, plan_id: str, chat_id: int) -> None:
+        """Remember that the chat has the plan (after the send: a failed send is retried)."""
+        with suppress(IntegrityError):  # another bot on the same journal sent it too
+            self.approvals.journal.add(AnnouncementRow(plan_id=plan_id, chat_id=str(chat_id)))
 
 
 async def serve_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Event) -> None:
     """Announce waiting plans and answer taps until `stop` is set."""
     async with desk.bot:
         while not stop.is_set():
-            for plan_id, text in chat.to_announce():
-                for chat_id in chat.chats:
+            for plan_id, text, chats in await asyncio.to_thread(chat.to_announce):
+                for chat_id in chats:
                     await desk.announce(chat_id, text, plan_id)
+                    await asyncio.to_thread(chat.announced, plan_id, chat_id)
             await desk.poll_once()
 
 

@@ -47,11 +47,13 @@ def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0,
 
 def check_venues(options: Options, cash_flow: float = 0.0, trades: Sequence[Path] = ()
                  ) -> CheckResult:
-    """Analyse a snapshot taken from the venues (the paper exchange by default)."""
+    """Analyse a snapshot taken from the venues (the paper exchange by default).
+
+    A venue that fails is a VenueError (exit 1, as in every command), not bad input.
+    """
     from trimtab.app.wiring import open_actions
     from trimtab.journal.opening import open_journal
     from trimtab.journal.store import JournalError
-    from trimtab.venues.errors import VenueError
 
     if options.policy is None:
         raise InputError("--policy: a policy file is needed")
@@ -63,7 +65,7 @@ def check_venues(options: Options, cash_flow: float = 0.0, trades: Sequence[Path
         actions = open_actions(options, policy, open_journal(options.journal))
         snapshot = actions.snapshot()
         analysis = analyse(snapshot, policy)
-    except (JournalError, VenueError, SnapshotError) as exc:
+    except (JournalError, SnapshotError) as exc:
         raise InputError(str(exc)) from None
     return _planned(policy, snapshot, analysis, cash_flow, ledger)
 

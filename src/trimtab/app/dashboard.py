@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 
 from trimtab.app.approvals import Approvals, Decision, Origin, propose, venues_from_record
-from trimtab.app.journal_history import History, WatchSeen, journal_history, watch_seen
+from trimtab.app.heartbeat import WatchSeen, watch_seen
+from trimtab.app.journal_history import History, journal_history
 from trimtab.app.read_model import Current, PlanView, Proposal
 from trimtab.app.watching import recover
 from trimtab.app.wiring import Options, VenueActions, open_actions
@@ -159,6 +160,6 @@ def open_dashboard(options: Options, policy: Policy, journal: Journal, progress:
     for problem in recover(actions):
         progress(f"unresolved: {problem}")
     opener = venues_from_record(journal, options.environ, progress, options.paper_spec,
-                                held=actions)
+                                held=actions, sandbox=options.sandbox)
     return JournalSource(policy, journal, SharedSnapshot(actions.snapshot),
                          Approvals(journal, opener, policy), reports_dir, actions)

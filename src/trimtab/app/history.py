@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from sqlalchemy import select
 
@@ -44,11 +43,6 @@ def plan_detail(journal: Journal, plan_id: str) -> PlanDetail:
     quote = (record.policy or {}).get("quote")
     return PlanDetail(entry, record.venues, planned, record.hedges, record.totals,
                       record.refused, quote, tuple(e.at for e in events))
-
-
-def last_watch_check(journal: Journal) -> datetime | None:
-    """When `trimtab watch` last took a snapshot: its heartbeat in the journal."""
-    return WatchLog(journal).last_check()
 
 
 def watch_checks(journal: Journal, limit: int = 50) -> list[CheckEntry]:

@@ -48,15 +48,6 @@ class History:
         return len(self.times) < 2
 
 
-@dataclass(frozen=True)
-class WatchSeen:
-    """The latest check of `trimtab watch`, whether or not it could take a snapshot."""
-
-    at: datetime
-    ok: bool
-    decision: str
-
-
 def journal_history(journal: Journal, points: int = 400) -> History:
     """The journal's whole watch history in at most `points` checks, with its rebalances."""
     with journal.session() as session:
@@ -92,14 +83,6 @@ def thin(ids: list[int], points: int) -> list[int]:
         return ids
     step = (len(ids) - 1) / (points - 1)
     return [ids[round(i * step)] for i in range(points)]
-
-
-def watch_seen(journal: Journal) -> WatchSeen | None:
-    """When `trimtab watch` last checked (None if it never ran on this journal)."""
-    with journal.session() as session:
-        row = session.execute(select(WatchCheckRow.at, WatchCheckRow.ok, WatchCheckRow.decision)
-                              .order_by(WatchCheckRow.id.desc()).limit(1)).first()
-    return None if row is None else WatchSeen(row[0], bool(row[1]), row[2])
 
 
 def _hold(start: dict[str, float] | None, holdings: str | None) -> float | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 
+from trimtab.app.wiring import VenueActions
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.planner import Plan
-from trimtab.domain.policy import Mode
+from trimtab.domain.policy import Mode, Policy
 from trimtab.domain.refusal import Refusal
 from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.states import PlanStatus
@@ -19,6 +20,12 @@ from trimtab.journal.models import PlanRow
 from trimtab.journal.plan_record import PlanRecord
 from trimtab.journal.store import Journal
 from trimtab.reports.documents import check_document
+
+
+def record_of(plan: Plan, policy: Policy, actions: VenueActions) -> PlanRecord:
+    """The stored record of a plan made on these venues (their testnets with `--sandbox`)."""
+    return PlanRecord.of(plan, policy, tuple(actions.venues), actions.paper_prices,
+                         dict(actions.wallet), actions.sandbox)
 
 
 def new_plan_id() -> str:

@@ -18,7 +18,8 @@ from trimtab.execution.states import WAITING, PlanStatus
 
 if TYPE_CHECKING:
     from trimtab.app.approvals import Decision
-    from trimtab.app.journal_history import History, WatchSeen
+    from trimtab.app.heartbeat import WatchSeen
+    from trimtab.app.journal_history import History
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from trimtab.app.inputs import InputError, load_policy
-from trimtab.app.journaling import journal_plan, new_plan_id, start_status
+from trimtab.app.journaling import journal_plan, new_plan_id, record_of, start_status
 from trimtab.app.resume import remaining_legs
 from trimtab.app.wiring import PAPER, Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
+from trimtab.domain.contributions import CashMissing, before_deposit
 from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
-from trimtab.domain.snapshot import WALLET, Snapshot
+from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.executor import Progress
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.opening import open_journal
-from trimtab.journal.plan_record import PlanRecord
 from trimtab.journal.store import Journal, JournalError
 from trimtab.reports.documents import check_document
 
@@ -78,7 +78,10 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
         progress(f"paper: deposited {cash_flow:,.2f} {policy.quote}")
     snapshot = actions.snapshot()
     if cash_flow > 0:
-        snapshot = before_deposit(snapshot, policy.quote, cash_flow)
+        try:
+            snapshot = before_deposit(snapshot, policy.quote, cash_flow)
+        except CashMissing as exc:
+            raise InputError(f"--deposit: {exc}; deposit it first, then rebalance") from None
     try:
         analysis = analyse(snapshot, policy)
     except SnapshotError as exc:
@@ -94,23 +97,6 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
     return Prepared(policy, actions, snapshot, analysis, plan, plan_id, status, problems)
 
 
-def before_deposit(snapshot: Snapshot, quote: str, amount: float) -> Snapshot:
-    """The snapshot as it was before a deposit of `amount` quote landed on a venue.
-
-    The deposit is taken from the venue holding the most quote. The planner
-    lands it on the venue that then holds the most; with several venues
-    those can differ, and the executor then sizes buys from the quote
-    actually there.
-    """
-    held = [b for b in snapshot.balances if b.asset == quote and b.venue != WALLET]
-    largest = max(held, key=lambda b: b.amount, default=None)
-    if largest is None or largest.amount < amount:
-        most = f"{largest.amount:,.2f} on {largest.venue}" if largest else "none"
-        raise InputError(f"--deposit: {amount:,.2f} {quote} is not on a venue yet (the most "
-                         f"is {most}); deposit it first, then rebalance")
-    balances = tuple(b.model_copy(update={"amount": b.amount - amount}) if b is largest else b
-                     for b in snapshot.balances)
-    return snapshot.model_copy(update={"balances": balances})
 def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, policy: Policy,
                     actions: VenueActions, progress: Progress, cash_flow: float = 0.0) -> Plan:
     """The legs an unfinished plan still owes (app.resume), else a new plan.
@@ -131,12 +117,6 @@ def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, po
 def release(prepared: Prepared) -> None:
     """The run is over: the account's lease goes back."""
     prepared.actions.let_go()
-
-
-def record_of(plan: Plan, policy: Policy, actions: VenueActions) -> PlanRecord:
-    """The stored record of a plan made on these venues."""
-    return PlanRecord.of(plan, policy, tuple(actions.venues), actions.paper_prices,
-                         dict(actions.wallet))
 
 
 def decline(prepared: Prepared) -> None:

@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from trimtab.app.approvals import propose
-from trimtab.app.journaling import journal_plan, new_plan_id
-from trimtab.app.rebalance import record_of
-from trimtab.app.wiring import VenueActions
+from trimtab.app.journaling import journal_plan, new_plan_id, record_of
+from trimtab.app.wiring import PAPER, VenueActions
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.planning.planner import Plan
@@ -57,6 +56,14 @@ class WatchActions:
 
     def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
         return propose(self.actions, snapshot, analysis, plan)
+
+    @property
+    def simulated_deposits(self) -> bool:
+        return PAPER in self.actions.venues
+
+    def deposit(self, quote: str, amount: float) -> None:
+        """A contribution on the paper exchange: credited, as `rebalance --deposit` does."""
+        self.actions.venues[PAPER].fund({quote: amount})  # type: ignore[attr-defined]
 
     def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> tuple[str, str]:
         plan_id = new_plan_id()

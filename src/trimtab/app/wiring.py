@@ -51,6 +51,7 @@ class Options:
     environ: Mapping[str, str] | None = None
     prices: PriceSource | None = None  # overrides paper_prices (a replay's moving prices)
     trading: bool = False  # a ccxt venue must then have API keys (an approval sends orders)
+    sandbox: bool = False  # every ccxt venue on its testnet (`--sandbox`)
 
     @property
     def paper_spec(self) -> str:
@@ -71,6 +72,7 @@ class VenueActions:
     progress: Progress = lambda _message: None
     paper_prices: str | None = None
     lease: AccountLease | None = None
+    sandbox: bool = False  # the ccxt venues are on their testnets: a plan's record says so
     # one execution at a time among the threads sharing these venues (the dashboard's)
     _turn: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -147,7 +149,8 @@ def open_actions(options: Options, policy: Policy, journal: Journal,
     return VenueActions(policy, journal, venues,
                         Backoff(attempts=policy.execution.read_attempts),
                         read_amounts(options.holdings, "--holdings"), options.environ, progress,
-                        options.paper_spec if PAPER in venues else None)
+                        options.paper_spec if PAPER in venues else None,
+                        sandbox=options.sandbox)
 
 
 def open_venues(options: Options, policy: Policy, journal: Journal, progress: Progress
@@ -157,18 +160,18 @@ def open_venues(options: Options, policy: Policy, journal: Journal, progress: Pr
     for name in options.venues:
         try:
             out[name] = (_paper(options, policy, journal, progress) if name == PAPER
-                         else _ccxt(name, options.environ, options.trading))
+                         else _ccxt(name, options))
         except (PriceSourceError, VenueError) as exc:
             raise InputError(str(exc)) from None
     return out
 
 
-def _ccxt(name: str, environ: Mapping[str, str] | None, trading: bool) -> Venue:
+def _ccxt(name: str, options: Options) -> Venue:
     from trimtab.venues.ccxt_venue import open_ccxt_venue
     from trimtab.venues.credentials import env_prefix
 
-    venue = open_ccxt_venue(name, environ=environ)
-    if trading and not venue.credentials.values:
+    venue = open_ccxt_venue(name, environ=options.environ, sandbox=options.sandbox)
+    if options.trading and not venue.credentials.values:
         raise InputError(f"{name}: no API key to trade with; set {env_prefix(name)}API_KEY and "
                          f"{env_prefix(name)}SECRET, or store them in the keyring (service "
                          f"trimtab, user {name}:api_key)")

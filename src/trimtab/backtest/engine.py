@@ -17,7 +17,8 @@ import pandas as pd
 from trimtab.backtest.inputs import Convention, KernelInputs, build_inputs
 from trimtab.backtest.kernel import layout, loop
 from trimtab.backtest.overlay import Overlay, OverlayInputs, overlay_inputs
-from trimtab.backtest.schedule import Schedule
+from trimtab.backtest.schedule import Schedule, utc_bars
+from trimtab.domain.contributions import contribution_flows
 from trimtab.domain.policy import Policy
 
 Array = npt.NDArray[Any]
@@ -114,20 +115,27 @@ def run_backtest(prices: pd.DataFrame, policy: Policy, capital: float = 10_000.0
     them at the first bar and never trades them again (no leverage trigger).
     `funding` replaces the bundled funding history (rates per settlement).
     A `policy` schedule for a policy without `[[schedules]]` raises ScheduleError.
+    The policy's `[[contributions]]` add quote cash at their bars, where the
+    policy rebalances to invest it, as `trimtab watch` plans a due
+    contribution; holding receives the same cash and keeps it in the quote.
     """
     schedule = schedule or Schedule("none")
     index = pd.DatetimeIndex(prices.index)
     inputs = build_inputs(prices, policy, capital, convention, use_band)
     looks = schedule.looks(index, policy.schedules)
+    flows = contribution_flows(policy.contributions, utc_bars(index)) \
+        if policy.contributions else None
+    if flows is not None:
+        looks[flows != 0.0] = layout.LOOK_REBALANCE
     start_only = np.zeros(len(index), dtype=np.uint8)
     start_only[:1] = layout.LOOK_REBALANCE
     if overlay is None:
-        return BacktestResult(run_inputs(inputs, index, looks, record),
-                              run_inputs(hold_inputs(inputs), index, start_only, record),
+        return BacktestResult(run_inputs(inputs, index, looks, record, flows),
+                              run_inputs(hold_inputs(inputs), index, start_only, record, flows),
                               inputs, index, schedule, use_band)
     ours = overlay_inputs(overlay, policy, inputs.assets, index, funding)
     held = replace(ours, fparams=ours.fparams.copy())
     held.fparams[layout.FP_TRIGGER] = 0.0
-    return BacktestResult(run_overlay(inputs, ours, index, looks, record),
-                          run_overlay(hold_inputs(inputs), held, index, start_only, record),
+    return BacktestResult(run_overlay(inputs, ours, index, looks, record, flows),
+                          run_overlay(hold_inputs(inputs), held, index, start_only, record, flows),
                           inputs, index, schedule, use_band, ours)

@@ -6,6 +6,13 @@ stores an equity curve reports the same figures as a single backtest.
 Conventions: returns are simple bar returns; annualisation uses the bar
 length of the data with crypto's 365-day year; Sharpe and Sortino assume a
 zero risk-free rate; max drawdown is negative (−0.42 = 42 % below the peak).
+
+With contributions (cash flows) the returns, `total_return`, `cagr` and the
+drawdown are time-weighted: a bar's return is its value less that bar's
+flow over the value before, so a deposit is not a gain. What the investor
+earned on the money as it came in is `money_weighted_return`: the yearly
+rate (the XIRR, 365-day years) at which the capital and every flow grow
+into the final value.
 """
 
 from __future__ import annotations
@@ -29,17 +36,24 @@ def bars_per_year(index: pd.DatetimeIndex) -> float:
     return float(YEAR / step)
 
 
-def figures(stats: Array, index: pd.DatetimeIndex, capital: float) -> dict[str, Any]:
-    """The metrics of one run, JSON-ready (floats, ints, ISO dates)."""
+def figures(stats: Array, index: pd.DatetimeIndex, capital: float,
+            flows: Array | None = None) -> dict[str, Any]:
+    """The metrics of one run, JSON-ready (floats, ints, ISO dates).
+
+    `flows` are the cash flows the run made (Run.flows): with them the
+    document adds `contributions` (their sum) and `money_weighted_return`.
+    """
     n = len(index)
     per_year = bars_per_year(index)
     final = float(stats[layout.S_FINAL])
+    growth = float(stats[layout.S_GROWTH])
     years = (n - 1) / per_year
     mean, std, down = _moments(stats, n)
     return {
         "final_value": final,
-        "total_return": final / capital - 1.0,
-        "cagr": (final / capital) ** (1.0 / years) - 1.0 if years > 0 and final > 0 else None,
+        "total_return": growth / capital - 1.0,
+        "cagr": (growth / capital) ** (1.0 / years) - 1.0 if years > 0 and growth > 0 else None,
+        **_flow_figures(index, capital, flows, final),
         "volatility": std * math.sqrt(per_year),
         "sharpe": mean / std * math.sqrt(per_year) if std > 0 else None,
         "sortino": mean / down * math.sqrt(per_year) if down > 0 else None,
@@ -90,6 +104,40 @@ def premium(policy: dict[str, Any], hold: dict[str, Any]) -> dict[str, Any]:
         cagr = policy["cagr"] - hold["cagr"]
     return {"final_value": policy["final_value"] - hold["final_value"],
             "relative": policy["final_value"] / hold["final_value"] - 1.0, "cagr": cagr}
+
+
+def _flow_figures(index: pd.DatetimeIndex, capital: float, flows: Array | None,
+                  final: float) -> dict[str, Any]:
+    if flows is None:
+        return {}
+    return {"contributions": float(flows.sum()),
+            "money_weighted_return": money_weighted_return(index, capital, flows, final)}
+
+
+def money_weighted_return(index: pd.DatetimeIndex, capital: float, flows: Array,
+                          final: float) -> float | None:
+    """The yearly rate r at which −capital at the first bar, −flows[t] at bar t and +final
+    at the last bar are worth nothing at the first bar (XIRR: (1 + r) ** (days / 365)).
+
+    Solved by bisection on log(1 + r), where the sum falls from +∞ to −capital
+    as the rate rises; None when it has no root (nothing left at the end).
+    """
+    days = ((index - index[0]) / pd.Timedelta(days=1)).to_numpy(dtype=np.float64)
+    amounts = -np.asarray(flows, dtype=np.float64).copy()
+    amounts[0] -= capital
+    amounts[-1] += final
+    years = days / 365.0
+
+    def worth(log_rate: float) -> float:
+        return float(np.sum(amounts * np.exp(-log_rate * years)))
+
+    low, high = -20.0, 20.0
+    if not worth(low) > 0.0 > worth(high):
+        return None
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if worth(mid) > 0.0 else (low, mid)
+    return math.expm1(0.5 * (low + high))
 
 
 def _moments(stats: Array, n: int) -> tuple[float, float, float]:

@@ -21,7 +21,7 @@ from trimtab.backtest.inputs import BacktestError
 from trimtab.backtest.metrics import bars_per_year, figures, futures_figures, premium
 from trimtab.backtest.overlay import Overlay
 from trimtab.backtest.schedule import Schedule, ScheduleError
-from trimtab.backtest.statistics import benchmark_figures, statistics
+from trimtab.backtest.statistics import benchmark_figures, statistics, time_weighted
 from trimtab.backtest.tax import tax_figures
 from trimtab.domain.policy import Policy
 from trimtab.domain.tax.settings import TaxSettings
@@ -113,8 +113,8 @@ def document(result: BacktestResult, capital: float, data_path: Path | None,
              tax: TaxSettings | None = None,
              benchmark: pd.Series | None = None) -> dict[str, Any]:
     """The JSON object `trimtab backtest --json` prints (with `tax` when the policy has [tax])."""
-    ours = figures(result.policy.stats, result.index, capital)
-    hold = figures(result.hold.stats, result.index, capital)
+    ours = figures(result.policy.stats, result.index, capital, result.policy.flows)
+    hold = figures(result.hold.stats, result.index, capital, result.hold.flows)
     if result.policy.units is not None:  # a recorded run: the statistics of its curves
         _add_statistics(result, ours, hold, benchmark)
     if result.overlay is not None and result.policy.futures is not None:
@@ -148,11 +148,13 @@ def document(result: BacktestResult, capital: float, data_path: Path | None,
 
 def _add_statistics(result: BacktestResult, ours: dict[str, Any], hold: dict[str, Any],
                     benchmark: pd.Series | None) -> None:
+    """Figures of the recorded curves, time-weighted: a contribution is not a return."""
     per_year = bars_per_year(result.index)
     others = {} if benchmark is None else {str(benchmark.name): benchmark}
-    for doc, run, against in ((ours, result.policy, {"hold": result.hold.equity, **others}),
+    held = time_weighted(result.hold.equity, result.hold.flows)
+    for doc, run, against in ((ours, result.policy, {"hold": held, **others}),
                               (hold, result.hold, others)):
-        doc.update(statistics(run.equity, per_year, doc["turnover"],
+        doc.update(statistics(time_weighted(run.equity, run.flows), per_year, doc["turnover"],
                               doc["fees"] + doc["slippage"], against))
 
 
@@ -179,6 +181,7 @@ def sweep(policy_path: Path, data_path: Path | None, capital: float, bands: str,
     if device is Device.CUDA:
         _check_gpu(scheduler)
     policy = load_policy(policy_path)
+    policy = policy.model_copy(update={"contributions": ()})  # the grid runs without flows
     prices = load_data(data_path, fill_limit)
     try:
         choices = sw.parse_bands(bands)

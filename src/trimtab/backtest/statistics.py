@@ -18,6 +18,17 @@ import numpy as np
 import pandas as pd
 
 
+def time_weighted(equity: pd.Series, flows: np.ndarray | None) -> pd.Series:
+    """The curve with each bar's cash flow taken out of its return (the kernel's index):
+    the equity itself when there were no flows."""
+    if flows is None:
+        return equity
+    values = equity.to_numpy()
+    growth = np.ones(values.size)
+    growth[1:] = (values[1:] - flows[1:]) / values[:-1]
+    return pd.Series(values[0] * np.cumprod(growth), index=equity.index, name=equity.name)
+
+
 def returns_of(equity: pd.Series) -> pd.Series:
     """Simple bar returns (the first bar has none)."""
     return equity.pct_change().iloc[1:]

@@ -8,6 +8,7 @@ once: the approval is a conditional UPDATE in the journal, not a flag here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -48,7 +49,8 @@ class TelegramDesk:
                 continue
             action, _, plan_id = query.data.partition(":")
             chat_id = query.message.chat.id
-            reply = self.decide(chat_id, action, plan_id)
+            # an approval may execute orders: it runs in a worker thread, not on the loop
+            reply = await asyncio.to_thread(self.decide, chat_id, action, plan_id)
             if reply is None:
                 log.warning("ignored a button from chat %s: not in TRIMTAB_TELEGRAM_CHATS",
                             chat_id)

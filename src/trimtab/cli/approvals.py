@@ -13,7 +13,7 @@ from trimtab.app.approvals import Approvals, Decision, Origin, venues_from_recor
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.rebalance import open_or_fail
 from trimtab.app.wiring import lease_wait
-from trimtab.cli.options import JournalOption, fail
+from trimtab.cli.options import JournalOption, SandboxOption, fail
 from trimtab.execution.states import ApprovalOutcome
 
 app = typer.Typer()
@@ -30,18 +30,19 @@ SUCCESS = (ApprovalOutcome.EXECUTED, ApprovalOutcome.REJECTED)
 @app.command()
 def approve(plan_id: Annotated[str, typer.Argument(help="The plan id from the notification.")],
             journal: JournalOption = None, policy: LegacyPolicyOption = None,
-            paper_prices: LegacyPricesOption = None) -> None:
+            paper_prices: LegacyPricesOption = None, sandbox: SandboxOption = False) -> None:
     """Execute a plan that `trimtab watch` proposed, exactly once however often asked.
 
     The plan's own record names its venues, policy and wallet: the id is all
     it needs (and the journal, when it is not the default one). Venues whose
     keys are missing, or that cannot be reached, leave the plan `failed` with
-    the reason; approve it again once that is fixed. Exit status 0 when it was
+    the reason; approve it again once that is fixed. A plan made with `--sandbox` is
+    executed on the testnets; `--sandbox` sends any plan there. Exit status 0 when it was
     executed, 1 when it stopped, failed or was decided before, 2 for bad input.
     """
     console = Console()
     try:
-        approvals = _approvals(journal, policy, paper_prices, console)
+        approvals = _approvals(journal, policy, paper_prices, console, sandbox)
     except InputError as exc:
         fail(str(exc))
     _report(console, approvals.approve(plan_id, Origin.CLI))
@@ -60,10 +61,11 @@ def reject(plan_id: Annotated[str, typer.Argument(help="The plan id to reject.")
 
 
 def _approvals(journal_url: str | None, policy: Path | None, paper_prices: str | None,
-               console: Console) -> Approvals:
+               console: Console, sandbox: bool = False) -> Approvals:
     lease_wait(os.environ)  # a bad TRIMTAB_LEASE_WAIT is bad input before anything starts
     journal = open_or_fail(journal_url)
-    opener = venues_from_record(journal, os.environ, console.print, paper_prices)
+    opener = venues_from_record(journal, os.environ, console.print, paper_prices,
+                                sandbox=sandbox)
     return Approvals(journal, opener, load_policy(policy) if policy else None)
 
 

@@ -9,13 +9,13 @@ import threading
 import typer
 from rich.console import Console
 
-from trimtab.cli.options import JournalOption, fail, require_extra, settings
+from trimtab.cli.options import JournalOption, SandboxOption, fail, require_extra, settings
 
 app = typer.Typer()
 
 
 @app.command()
-def bot(journal: JournalOption = None) -> None:
+def bot(journal: JournalOption = None, sandbox: SandboxOption = False) -> None:
     """Send plans waiting for approval to Telegram with Approve / Reject buttons.
 
     The token comes from TRIMTAB_TELEGRAM_TOKEN and the chats that may decide
@@ -39,7 +39,8 @@ def bot(journal: JournalOption = None) -> None:
         opened = open_or_fail(journal or current.journal)
     except InputError as exc:
         fail(str(exc))
-    chat = ChatApprovals(Approvals(opened, venues_from_record(opened, os.environ, console.print)),
+    opener = venues_from_record(opened, os.environ, console.print, sandbox=sandbox)
+    chat = ChatApprovals(Approvals(opened, opener),
                          frozenset(current.telegram_chats))
     desk = TelegramDesk(current.telegram_token.get_secret_value(), chat.decide)
     stop = threading.Event()

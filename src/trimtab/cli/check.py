@@ -18,14 +18,19 @@ from trimtab.cli.options import (
     PaperPricesOption,
     PaperStartOption,
     PolicyOption,
+    SandboxOption,
     VenueOption,
     fail,
     policy_path,
+    upcoming_contribution,
+    venue_failure,
     venue_options,
 )
 from trimtab.reports.documents import check_document, lots_document
+from trimtab.reports.plans import contribution_document, contribution_line
 from trimtab.reports.tables import alert_table, render_check
 from trimtab.reports.tax import lots_table, tax_group
+from trimtab.venues.errors import VenueError
 
 if TYPE_CHECKING:
     from trimtab.app.wiring import Options
@@ -54,6 +59,7 @@ def check(
     paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
+    sandbox: SandboxOption = False,
     trades: Annotated[list[Path] | None, typer.Option(
         "--trades", help="Trade history (CSV: a Binance, Kraken or Coinbase export, or "
         "trimtab's own lot file), repeatable: every sell then shows the lots it consumes, "
@@ -65,7 +71,8 @@ def check(
     fired, the alert prices to set on an exchange, and the exact orders (with
     fees and slippage) that bring the portfolio back, plus the hedge
     alternative for each overweight. Nothing is sent anywhere: check only reads.
-    Exit status: 0 when the check ran (triggered or not), 2 for invalid input.
+    Exit status: 0 when the check ran (triggered or not), 1 when a venue failed, 2 for
+    invalid input.
     """
     if deposit and withdraw:
         fail("--deposit and --withdraw: give one of them, not both")
@@ -75,13 +82,18 @@ def check(
         if snapshot is not None:  # a file needs no venue: ccxt and SQLAlchemy stay unimported
             result = service.check(path, snapshot, deposit - withdraw, trades or ())
         else:
-            options = venue_options(path, venue, journal, paper_prices, paper_start, holdings)
+            options = venue_options(path, venue, journal, paper_prices, paper_start, holdings,
+                                    sandbox=sandbox)
             source = _venues_line(options)
             result = service.check_venues(options, deposit - withdraw, trades or ())
     except InputError as exc:
         fail(str(exc))
+    except VenueError as exc:
+        venue_failure(str(exc))
+    upcoming = upcoming_contribution(result.policy, result.snapshot.as_of)
     if as_json:
         doc = check_document(result.analysis, result.plan, result.tax)
+        doc["next_contribution"] = contribution_document(upcoming)
         sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
         return
     console = Console()
@@ -90,6 +102,8 @@ def check(
     render_check(console, result.analysis, result.plan)
     if result.tax is not None and not result.plan.refused:
         console.print(tax_group(result.plan, result.tax, result.policy.quote))
+    if (line := contribution_line(upcoming, result.policy.quote)) is not None:
+        console.print(line, highlight=False)
 
 
 def _venues_line(options: Options) -> str:
@@ -110,6 +124,7 @@ def alerts(
     paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
+    sandbox: SandboxOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Alert prices to set on an exchange: where each asset would leave its band.
@@ -123,9 +138,12 @@ def alerts(
     try:
         result = (service.check(path, snapshot) if snapshot is not None
                   else service.check_venues(venue_options(path, venue, journal, paper_prices,
-                                                          paper_start, holdings)))
+                                                          paper_start, holdings,
+                                                          sandbox=sandbox)))
     except InputError as exc:
         fail(str(exc))
+    except VenueError as exc:
+        venue_failure(str(exc))
     rows = [{"asset": a.asset, "price": a.price, "weight": a.weight, "low": a.band.low,
              "high": a.band.high, "alert_low": a.alert_low, "alert_high": a.alert_high}
             for a in result.analysis.assets if a.asset != result.policy.quote]

@@ -63,23 +63,20 @@ def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 
 
 def _heartbeat(url: str) -> str:
-    """The last watch check in the journal, and how long ago (without creating a journal)."""
+    """What `trimtab watch` last did, and how long ago (without creating a journal)."""
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return "no journal yet"
     from datetime import UTC, datetime
 
-    from trimtab.app.history import last_watch_check
+    from trimtab.app.heartbeat import watch_seen
     from trimtab.journal.opening import open_journal
     from trimtab.journal.store import JournalError
 
     try:
-        at = last_watch_check(open_journal(url))
+        seen = watch_seen(open_journal(url))
     except JournalError as exc:
         return f"journal cannot be read ({exc})"
-    if at is None:
-        return "never checked"
-    age = (datetime.now(UTC) - at).total_seconds()
-    return f"last check {at:%Y-%m-%d %H:%M:%S} UTC ({age:,.0f} s ago)"
+    return "never checked" if seen is None else seen.describe(datetime.now(UTC))
 
 
 @policy_app.command("schema")

@@ -6,6 +6,7 @@ config file `trimtab init` wrote), so a configured user types `trimtab check`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -18,6 +19,8 @@ from trimtab.config.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from trimtab.app.wiring import Options
+    from trimtab.domain.contributions import Due
+    from trimtab.domain.policy import Policy
 
 PolicyOption = Annotated[Path | None, typer.Option(
     "--policy", "-p", help="Policy file (TOML): targets, bands, costs, futures limits. "
@@ -40,6 +43,9 @@ PaperStartOption = Annotated[Path | None, typer.Option(
 HoldingsOption = Annotated[Path | None, typer.Option(
     help="JSON {asset: amount} held off-exchange (the wallet): weighed, never traded. "
     "Default: TRIMTAB_HOLDINGS.", dir_okay=False)]
+SandboxOption = Annotated[bool, typer.Option(
+    "--sandbox", help="Open every ccxt venue on its testnet (ccxt's sandbox mode), as "
+    "TRIMTAB_<VENUE>_SANDBOX does for one venue; a venue without one in ccxt is refused.")]
 
 
 BACKTEST_MODULES = ("numba", "pandas", "pyarrow", "dask", "matplotlib", "plotly")
@@ -108,3 +114,23 @@ def busy(message: str) -> NoReturn:
     """Another trimtab process holds the account: one line, exit 1 (refused, try later)."""
     say("busy", message)
     raise typer.Exit(1)
+
+
+def upcoming_contribution(policy: Policy, after: datetime) -> Due | None:
+    """The policy's next contribution date (the calendar loads only when it has one)."""
+    if not policy.contributions:
+        return None
+    from trimtab.domain.contributions import next_contribution
+
+    return next_contribution(policy.contributions, after)
+
+
+def found_policy(given: Path | None) -> Policy | None:
+    """The policy in effect, for a command that only shows it in passing: None when there
+    is none, or it does not load (the commands that need it say why)."""
+    from trimtab.app.inputs import InputError, load_policy
+
+    try:
+        return load_policy(find_policy(given, settings()).path)
+    except (PolicyNotFound, InputError):
+        return None

@@ -7,16 +7,28 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from trimtab.app.history import plan_detail, recent_plans, watch_checks
-from trimtab.cli.options import JournalOption, fail
+from trimtab.cli.options import (
+    JournalOption,
+    PolicyOption,
+    fail,
+    found_policy,
+    upcoming_contribution,
+)
 from trimtab.journal.opening import open_journal
 from trimtab.journal.store import Journal, JournalError
-from trimtab.reports.plans import plan_document, plans_table, render_plan
+from trimtab.reports.plans import (
+    contribution_line,
+    plan_document,
+    plans_table,
+    render_plan,
+)
 from trimtab.reports.rebalance import journal_document, render_journal
 
 app = typer.Typer()
@@ -25,11 +37,14 @@ app.add_typer(plan_app, name="plan")
 
 
 @app.command()
-def plans(journal: JournalOption = None,
+def plans(journal: JournalOption = None, policy: PolicyOption = None,
           limit: Annotated[int, typer.Option(help="How many recent plans.", min=1)] = 20,
           as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
           ) -> None:
-    """Recent plans, newest first: id, time, status, how many orders, why it ended."""
+    """Recent plans, newest first: id, time, status, how many orders, why it ended.
+
+    Then the policy's next recurring contribution, if it has any (text only).
+    """
     try:
         recent = recent_plans(open_journal(journal), limit)
     except JournalError as exc:
@@ -38,10 +53,12 @@ def plans(journal: JournalOption = None,
         sys.stdout.write(json.dumps(journal_document(recent), indent=2, default=str) + "\n")
         return
     console = Console()
-    if not recent:
-        console.print("The journal has no plans yet.")
-        return
-    console.print(plans_table(recent))
+    console.print(plans_table(recent) if recent else "The journal has no plans yet.")
+    found = found_policy(policy)
+    if found is not None:
+        upcoming = upcoming_contribution(found, datetime.now(UTC))
+        if (line := contribution_line(upcoming, found.quote)) is not None:
+            console.print(line, highlight=False)
 
 
 @plan_app.command("show")

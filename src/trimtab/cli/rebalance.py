@@ -17,6 +17,7 @@ from trimtab.cli.options import (
     PaperPricesOption,
     PaperStartOption,
     PolicyOption,
+    SandboxOption,
     VenueOption,
     busy,
     fail,
@@ -51,6 +52,7 @@ def rebalance(
     paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
+    sandbox: SandboxOption = False,
     deposit: Annotated[float, typer.Option(
         help="Quote units just deposited on a venue (the paper exchange is credited): invest "
         "them buying only underweight assets when that keeps every band.", min=0)] = 0.0,
@@ -69,7 +71,7 @@ def rebalance(
     was refused, 2 for invalid input.
     """
     options = venue_options(policy_path(policy), venue, journal, paper_prices, paper_start,
-                            holdings, dry_run=dry_run)
+                            holdings, dry_run=dry_run, sandbox=sandbox)
     if deposit and withdraw:
         fail("--deposit and --withdraw: give one of them, not both")
     console = Console(stderr=as_json)

@@ -19,6 +19,7 @@ from trimtab.cli.options import (
     PaperPricesOption,
     PaperStartOption,
     PolicyOption,
+    SandboxOption,
     VenueOption,
     fail,
     policy_path,
@@ -41,6 +42,7 @@ def serve(
     paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
+    sandbox: SandboxOption = False,
     host: Annotated[str, typer.Option(
         help="Address to bind. Anything but loopback needs TRIMTAB_WEB_TOKEN set.")
     ] = "127.0.0.1",
@@ -67,7 +69,8 @@ def serve(
         token = settings().web_token
         access = Access.for_host(host, token.get_secret_value() if token else None)
         options = venue_options(policy_path(policy), venue, journal, paper_prices,
-                                paper_start, holdings, environ=os.environ)
+                                paper_start, holdings, environ=os.environ,
+                                sandbox=sandbox)
         assert options.policy is not None
         pol = load_policy(options.policy)
         lease_wait(os.environ)  # checked now, not at the first approval

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import signal
 import threading
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from trimtab.cli.options import (
     PaperPricesOption,
     PaperStartOption,
     PolicyOption,
+    SandboxOption,
     VenueOption,
     fail,
     policy_path,
@@ -34,7 +36,7 @@ from trimtab.execution.states import WatchDecision
 from trimtab.reports.status_line import status_line
 from trimtab.venues.errors import VenueError
 from trimtab.watch.history import WatchLog
-from trimtab.watch.loop import ReplayClock, SystemClock, Watcher
+from trimtab.watch.loop import HEARTBEAT_EVERY, ReplayClock, SystemClock, Watcher
 from trimtab.watch.notify import Delivery, Message, Notifier
 from trimtab.watch.replay import ReplayPrices
 from trimtab.watch.tick import TickReport
@@ -67,6 +69,7 @@ def watch(
     paper_prices: PaperPricesOption = None,
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
+    sandbox: SandboxOption = False,
     replay: Annotated[str | None, typer.Option(
         help="Replay the bundled daily history FROM..TO (dates) on the paper exchange with a "
         "clock that jumps instead of sleeping: months of checks in seconds.")] = None,
@@ -90,7 +93,7 @@ def watch(
     console = Console()
     try:
         options = venue_options(policy_path(policy), venue, journal, paper_prices,
-                                paper_start, holdings)
+                                paper_start, holdings, sandbox=sandbox)
         watcher, until, source = _build(options, replay, interval, console)
     except InputError as exc:
         fail(str(exc))
@@ -131,8 +134,10 @@ def _build(options: Options, replay_text: str | None, interval: float | None,
     actions = open_actions(options, policy, journal, console.print)
     for problem in recover(actions):
         console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)
-    watcher = Watcher(policy, WatchActions(actions), WatchLog(journal), clock, _sender(console),
-                      stop=stop)
+    log = WatchLog(journal)
+    watcher = Watcher(policy, WatchActions(actions), log, clock, _sender(console), stop=stop,
+                      contributions=log, beat=log.beat,
+                      heartbeat_every=math.inf if replay else HEARTBEAT_EVERY)
     return watcher, replay.end if replay else None, _price_source(options)
 
 

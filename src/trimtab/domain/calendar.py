@@ -9,6 +9,7 @@ history a schedule looks at, so that a backtest takes it too.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy.typing as npt
 from apscheduler.triggers.cron import CronTrigger
 
 from trimtab.domain.analysis.triggers import Trigger
-from trimtab.domain.policy import Schedule
+from trimtab.domain.timing import CalendarRule, Schedule
 
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -32,7 +33,7 @@ def standard_cron(expression: str) -> str:
     return " ".join(fields)
 
 
-def cron_trigger(schedule: Schedule) -> CronTrigger:
+def cron_trigger(schedule: CalendarRule) -> CronTrigger:
     """APScheduler's trigger for a schedule, in UTC."""
     try:
         return CronTrigger.from_crontab(standard_cron(schedule.cron_expression), timezone=UTC)
@@ -41,7 +42,7 @@ def cron_trigger(schedule: Schedule) -> CronTrigger:
                          ) from None
 
 
-def fire_times(schedule: Schedule, after: datetime, until: datetime) -> list[datetime]:
+def fire_times(schedule: CalendarRule, after: datetime, until: datetime) -> list[datetime]:
     """Every fire time in (after, until]."""
     return _fires(cron_trigger(schedule), after, until)
 
@@ -64,7 +65,7 @@ MONDAY = datetime(1970, 1, 5, tzinfo=UTC)  # weeks are counted from this Monday,
 WEEK = timedelta(days=7)
 
 
-def look_mask(schedule: Schedule, bars: Times) -> npt.NDArray[np.bool_]:
+def look_mask(schedule: CalendarRule, bars: Times) -> npt.NDArray[np.bool_]:
     """True at bar i when a fire time falls in (bar i−1, bar i]; bar 0 is always a look.
 
     `bars` are sorted UTC times without a zone. A bar that several fire times
@@ -105,37 +106,37 @@ def _next_weekly(trigger: CronTrigger, after: Times) -> Times:
     offsets = np.array([(f - MONDAY) // timedelta(microseconds=1) * 1000 for f in fires],
                        dtype=np.int64)
     offsets = np.append(offsets, offsets[0] + week)  # the first fire of the next week
-    since = (after - _naive(MONDAY)).astype(np.int64)
+    since = (after - numpy_time(MONDAY)).astype(np.int64)
     start = since - since % week  # the Monday that begins each one's week
-    nxt = _naive(MONDAY) + (start + offsets[np.searchsorted(offsets, since - start,
+    nxt = numpy_time(MONDAY) + (start + offsets[np.searchsorted(offsets, since - start,
                                                            side="right")]).astype("m8[ns]")
     first = trigger.get_next_fire_time(None, EPOCH)  # APScheduler fires nothing before 1970
-    return np.maximum(nxt, _naive(first)) if first is not None else nxt
+    return np.maximum(nxt, numpy_time(first)) if first is not None else nxt
 
 
 def _mark_each_look(trigger: CronTrigger, times: Times, mask: npt.NDArray[np.bool_]) -> None:
     """Ask for the first fire after each look bar in turn and mark the bar it falls before."""
     last, bar = times[-1], 0
     while True:
-        after = _aware(times[bar])
+        after = aware_time(times[bar])
         fire = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
-        if fire is None or _naive(fire) > last:
+        if fire is None or numpy_time(fire) > last:
             return
-        bar = int(np.searchsorted(times, _naive(fire), side="left"))
+        bar = int(np.searchsorted(times, numpy_time(fire), side="left"))
         mask[bar] = True
 
 
-def _naive(time: datetime) -> np.datetime64:
+def numpy_time(time: datetime) -> np.datetime64:
     return np.datetime64(time.astimezone(UTC).replace(tzinfo=None), "ns")
 
 
-def _aware(time: np.datetime64) -> datetime:
+def aware_time(time: np.datetime64) -> datetime:
     """A zone-less numpy time (UTC), floored to the microsecond, as an aware datetime."""
     micros = int(time.astype("datetime64[us]").astype(np.int64))
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
 
 
-def next_fire(schedules: tuple[Schedule, ...], after: datetime) -> datetime | None:
+def next_fire(schedules: Sequence[CalendarRule], after: datetime) -> datetime | None:
     """The earliest fire time of any schedule after `after`."""
     times = [cron_trigger(s).get_next_fire_time(None, after + timedelta(microseconds=1))
              for s in schedules]

@@ -10,9 +10,12 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from trimtab.domain.tax.settings import TaxSettings
+from trimtab.domain.timing import WORD_SCHEDULES, Contribution, Schedule, Strict
+
+__all__ = ["WORD_SCHEDULES", "Contribution", "Policy", "Schedule"]
 
 WEIGHT_SUM_TOLERANCE = 1e-9
 
@@ -23,12 +26,6 @@ BandKind = Literal["absolute", "relative", "either"]
 ProfileName = Literal["conservative", "moderate", "aggressive"]
 Mode = Literal["alert", "propose", "auto"]
 Scope = Literal["all", "breached"]
-
-
-class Strict(BaseModel):
-    """Base for policy models: frozen, unknown keys rejected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class BandSpec(Strict):
@@ -99,41 +96,6 @@ class Futures(Strict):
     max_funding_apr: NonNegative = Field(
         0.20, description="Funding trigger: annualised funding cost of a hedge (a short on "
         "an asset held spot) above this fraction of its notional.")
-
-
-class Schedule(Strict):
-    """A calendar trigger: when to look, and what to do then."""
-
-    every: Literal["daily", "weekly", "monthly", "quarterly"] | None = Field(
-        None, description="Plain-word schedule (at 00:00 UTC; weekly on Monday, monthly on "
-        "the 1st, quarterly on Jan/Apr/Jul/Oct 1st).")
-    cron: str | None = Field(None, description="Five-field cron expression in UTC, e.g. "
-                             "'0 8 * * 1' for Mondays at 08:00.")
-    action: Literal["review", "rebalance"] = Field(
-        "review", description="review: analyse, report and notify; rebalance: plan, then act "
-        "according to mode.")
-
-    @model_validator(mode="after")
-    def _one_of_every_or_cron(self) -> Schedule:
-        if (self.every is None) == (self.cron is None):
-            raise ValueError("give either every or cron")
-        if self.cron is not None and len(self.cron.split()) != 5:
-            raise ValueError(f"cron '{self.cron}' needs five fields: minute hour day month "
-                             "weekday")
-        if self.cron is not None:
-            from trimtab.domain.calendar import cron_trigger  # calendar imports this module
-
-            cron_trigger(self)  # '99 99 * * *' is refused here, not in the watch loop
-        return self
-
-    @property
-    def cron_expression(self) -> str:
-        """The schedule as a five-field cron expression."""
-        return self.cron or WORD_SCHEDULES[self.every or "daily"]
-
-
-WORD_SCHEDULES = {"daily": "0 0 * * *", "weekly": "0 0 * * mon", "monthly": "0 0 1 * *",
-                  "quarterly": "0 0 1 1,4,7,10 *"}
 
 
 class Alerts(Strict):
@@ -246,6 +208,9 @@ class Policy(Strict):
         300.0, description="Seconds between threshold checks in `trimtab watch`.")
     schedules: tuple[Schedule, ...] = Field(
         (), description="Calendar triggers ([[schedules]] tables).")
+    contributions: tuple[Contribution, ...] = Field(
+        (), description="Recurring deposits or withdrawals in the quote ([[contributions]] "
+        "tables): `trimtab watch` plans each when due, the backtest adds it at its bars.")
     alerts: Alerts = Field(default_factory=Alerts)
     planner: Literal["rules", "optimal"] = Field(
         "rules", description="rules: the band rules (rebalance_to, scope); optimal: minimise "

@@ -22,6 +22,9 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(minutes=5)  # venue clocks run a little ahead
 
 PositivePrice = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# how units are held: only `spot` units can be sold on the venue's spot market; the others
+# are held and valued, and a plan leaves them as a residual with this name as the reason
+Holding = Literal["spot", "collateral", "staked", "funding"]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
@@ -47,6 +50,10 @@ class Balance(Frozen):
     free: Amount | None = Field(
         None, description="Units free to trade (the rest is locked in open orders); "
         "absent: all of them.")
+    held_as: Holding = Field(
+        "spot", description="spot: tradable; collateral: margin in a contract wallet (a "
+        "Binance COIN-M account); staked: staking or earn units; funding: a funding wallet. "
+        "All count in weights; only spot units are ever sold.")
 
 
 class Position(Frozen):
@@ -203,13 +210,18 @@ class Snapshot(Frozen):
             out[b.asset] += b.amount
         return dict(out)
 
-    def locked_by_venue(self, asset: str) -> dict[str, float]:
-        """Units of one asset per venue that are held but not free to trade."""
-        out: dict[str, float] = defaultdict(float)
+    def held_back(self, asset: str) -> dict[str, dict[str, float]]:
+        """Units of one asset per venue that are held but cannot be sold now, by reason:
+        `locked` (in open orders), or how they are held (collateral, staked, funding)."""
+        out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         for b in self.balances:
-            if b.asset == asset and b.free is not None and b.free < b.amount:
-                out[b.venue] += b.amount - b.free
-        return dict(out)
+            if b.asset != asset:
+                continue
+            if b.held_as != "spot":
+                out[b.venue][b.held_as] += b.amount
+            elif b.free is not None and b.free < b.amount:
+                out[b.venue]["locked"] += b.amount - b.free
+        return {v: dict(reasons) for v, reasons in out.items()}
 
     def by_venue(self, asset: str) -> dict[str, float]:
         """Units of one asset per venue, wallet included."""

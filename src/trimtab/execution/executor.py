@@ -72,7 +72,9 @@ class Executor:
             self._finish(plan_id, Refusal("internal_error", f"{type(exc).__name__}: {exc}"),
                          sent=True)  # whether anything went out is for reconciliation to say
             raise
-        self._finish(plan_id, result.stop, sent=any(o.client_order_id for o in result.orders))
+        # the journal, not the results: a leg that failed after its order went out (a cancel
+        # the venue refused) has no result, and the plan must not look untouched
+        self._finish(plan_id, result.stop, sent=self.journal.has_orders(plan_id))
         return result
 
     def _legs(self, plan_id: str, orders: tuple[Order, ...], result: Execution) -> None:
@@ -86,7 +88,8 @@ class Executor:
                 result.stop = outcome
                 return
             result.orders.append(outcome)
-            turnover += self._rule(order).notional(outcome.filled, outcome.average or 0.0)
+            turnover += self._rule(order).notional(outcome.filled, outcome.average or 0.0,
+                                                  order.quote_rate)
             if outcome.status not in (OrderState.FILLED, SKIPPED):
                 result.stop = Refusal(str(outcome.status),
                                       outcome.reason or f"order {outcome.status}")
@@ -116,7 +119,7 @@ class Executor:
                                plan_id)
             return OrderResult(None, order.venue, order.symbol, order.side, amount,
                                SKIPPED, reason=skip)
-        notional = self._rule(order).notional(float(amount), ticker.last)
+        notional = self._rule(order).notional(float(amount), ticker.last, order.quote_rate)
         stop = cap_guard(notional, turnover, self.policy, self.policy.quote)
         if stop is not None:
             return stop
@@ -158,7 +161,7 @@ class Executor:
             amount = min(amount, free.get(self.policy.quote, 0.0) / per_unit)
         rule = self._rule(order)
         cut = rule.floor(amount)
-        reason = _limit_violation(rule, cut, rule.notional(cut, price),
+        reason = _limit_violation(rule, cut, rule.notional(cut, price, order.quote_rate),
                                   self.policy.costs.min_trade, self.policy.quote)
         if reason is not None:
             return format(cut, ".12g"), reason

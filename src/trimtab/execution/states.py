@@ -77,6 +77,24 @@ class WatchDecision(StrEnum):
     EXECUTED = "executed"  # mode auto
 
 
+class ContributionStatus(StrEnum):
+    """Where one date of a recurring contribution stands (journal.models.ContributionRow)."""
+
+    DUE = "due"  # found due, not yet planned
+    WAITING_CASH = "waiting for cash"  # the deposit is not on a venue yet: retried every check
+    PLANNED = "planned"  # taken into a plan (or a refused one): never planned again
+
+
+class WatchState(StrEnum):
+    """What a `trimtab watch` process is doing, as its heartbeat says."""
+
+    STARTING = "starting"
+    CHECKING = "checking"
+    WAITING = "waiting"  # between checks, until the next one
+    ERROR = "error"  # the last check failed; it retries
+    STOPPED = "stopped"
+
+
 PLANNED_ORDER = "planned"  # shown for an order a plan holds and has not sent
 
 

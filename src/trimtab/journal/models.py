@@ -16,8 +16,9 @@ from sqlalchemy import DateTime, Dialect, ForeignKey, Integer, String, Text, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-# 2: paper_positions; 3: account_leases; 4: paper_limits, paper_funding; 5: watch_checks.holdings
-SCHEMA_VERSION = 5
+# 2: paper_positions; 3: account_leases; 4: paper_limits, paper_funding; 5: watch_checks.holdings;
+# 6: contributions, watch_heartbeats, chat_announcements
+SCHEMA_VERSION = 6
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -270,3 +271,40 @@ class LeaseRow(Base):
     purpose: Mapped[str] = mapped_column(String(200), default="")
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class ContributionRow(Base):
+    """One date of one recurring contribution: planned at most once (the unique key)."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (UniqueConstraint("key", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), doc="the contribution's timing and amount")
+    due_at: Mapped[datetime]
+    amount: Mapped[str] = mapped_column(String(40), doc="quote units, negative to withdraw")
+    status: Mapped[str] = mapped_column(String(20), doc="execution.states.ContributionStatus")
+    plan_id: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HeartbeatRow(Base):
+    """What a `trimtab watch` process is doing now, written at every turn of its loop."""
+
+    __tablename__ = "watch_heartbeats"
+    holder: Mapped[str] = mapped_column(String(200), primary_key=True, doc="host/pid")
+    at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20), doc="execution.states.WatchState")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    next_check: Mapped[datetime | None]
+
+
+class AnnouncementRow(Base):
+    """A plan the chat bot announced to one chat: never announced there again."""
+
+    __tablename__ = "chat_announcements"
+    __table_args__ = (UniqueConstraint("plan_id", "chat_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(40))
+    chat_id: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

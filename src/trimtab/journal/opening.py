@@ -29,6 +29,7 @@ UPGRADES: dict[int, Callable[[Engine], None]] = {
     2: lambda _engine: None,  # 3 only adds account_leases
     3: lambda _engine: None,  # 4 only adds paper_limits and paper_funding
     4: lambda engine: _add_column(engine, "watch_checks", "holdings", "TEXT"),
+    5: lambda _engine: None,  # 6 only adds contributions, watch_heartbeats, chat_announcements
 }
 
 

@@ -51,6 +51,9 @@ class StoredOrder(Frozen):
     reduce_only: bool = False
     hedged: bool = False
     margin_mode: Literal["cross", "isolated"] | None = None
+    quote_rate: float = Field(1.0, gt=0, allow_inf_nan=False, description="The price of the "
+                              "contract's quote currency in the policy's quote (records "
+                              "written before it: 1).")
 
     def to_order(self) -> Order:
         return Order(**self.model_dump())
@@ -63,6 +66,8 @@ class PlanRecord(Frozen):
     orders: tuple[StoredOrder, ...] = ()
     venues: tuple[str, ...] = Field(description="Venue names the plan was made on.")
     paper_prices: str | None = Field(None, description="The paper exchange's price source.")
+    sandbox: bool = Field(False, description="Planned on the venues' testnets (`--sandbox`): "
+                          "an approval executes it there too, never on the live account.")
     holdings: dict[str, float] = Field(default_factory=dict, description="Wallet holdings.")
     policy: dict[str, Any] | None = Field(None, description="The policy, validated, as JSON.")
     hedges: tuple[dict[str, Any], ...] = ()
@@ -71,9 +76,11 @@ class PlanRecord(Frozen):
 
     @classmethod
     def of(cls, plan: Plan, policy: Policy, venues: tuple[str, ...],
-           paper_prices: str | None, holdings: dict[str, float]) -> PlanRecord:
+           paper_prices: str | None, holdings: dict[str, float],
+           sandbox: bool = False) -> PlanRecord:
         return cls(orders=tuple(StoredOrder.model_validate(asdict(o)) for o in plan.orders),
                    venues=venues, paper_prices=paper_prices, holdings=holdings,
+                   sandbox=sandbox,
                    policy=policy.model_dump(mode="json"),
                    hedges=tuple(_finite(asdict(h)) for h in plan.hedges),
                    refused=tuple(str(r) for r in plan.refused),

@@ -129,6 +129,12 @@ class Journal:
             session.expunge_all()
         return rows
 
+    def has_orders(self, plan_id: str) -> bool:
+        """Whether an order of the plan was journaled: its placement was at least tried."""
+        query = select(OrderRow.id).where(OrderRow.plan_id == plan_id).limit(1)
+        with self.session() as session:
+            return session.scalars(query).first() is not None
+
     def known_client_ids(self) -> set[str]:
         with self.session() as session:
             return set(session.scalars(select(OrderRow.client_order_id)))

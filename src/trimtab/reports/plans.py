@@ -7,13 +7,16 @@ Tables fit 80 columns: figures and ids never wrap (`no_wrap`), text columns
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from trimtab.app.results import PlanDetail, PlanEntry
 from trimtab.reports.tables import exact, money, short, table
+
+if TYPE_CHECKING:  # the calendar (APScheduler) loads only where a policy has contributions
+    from trimtab.domain.contributions import Due
 
 WAITING = ("planned", "proposed")
 
@@ -103,3 +106,18 @@ def plan_document(detail: PlanDetail) -> dict[str, Any]:
             "orders": [asdict(o) for o in entry.orders if o.client_order_id],
             "history": [{"at": at.isoformat(), "kind": k, "message": m}
                         for at, (k, m) in zip(detail.event_times, entry.events, strict=False)]}
+
+
+def contribution_line(due: Due | None, quote: str) -> str | None:
+    """The next recurring contribution, for `check` and `plans`; None without any."""
+    if due is None:
+        return None
+    kind = "deposit" if due.amount > 0 else "withdrawal"
+    return (f"Next contribution: {kind} of {abs(due.amount):,.2f} {quote} on "
+            f"{due.at:%Y-%m-%d %H:%M} UTC ({due.contribution.label}); watch plans it when due")
+
+
+def contribution_document(due: Due | None) -> dict[str, object] | None:
+    """The same for --json."""
+    return None if due is None else {"at": due.at.isoformat(), "amount": due.amount,
+                                     "every": due.contribution.label}

@@ -7,18 +7,42 @@ Each entry is backed by a test on the venue's recorded payloads.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from trimtab.domain.snapshot import Holding
+
 # Exchanges whose fetchOrder accepts ccxt's `clientOrderId` param; others are
 # resolved by scanning open and recent closed orders for the client order id.
-CLIENT_ID_LOOKUP = frozenset({"binance", "binanceusdm", "binancecoinm", "bybit", "okx",
+CLIENT_ID_LOOKUP = frozenset({"binance", "binanceusdm", "binancecoinm", "okx",
                               "bitget", "kucoin", "gate"})
+
+# Exchanges whose fetchOrder cannot serve trimtab (Bybit's unified account answers only
+# for its last 500 orders, and ccxt refuses the call without `acknowledged`): an order is
+# looked up among the open, then the closed orders, which the venue filters by the
+# params named here for (the venue's order id, trimtab's client order id).
+ORDER_FILTERS: Mapping[str, tuple[str, str]] = {"bybit": ("orderId", "orderLinkId")}
 
 # ccxt passes `clientOrderId` on to most venues; these read their own param name
 # instead (ccxt's coinbase drops `clientOrderId` and would send a uuid of its own,
 # and the order could then not be found again by trimtab's id after a restart).
 CLIENT_ID_PARAMS: Mapping[str, str] = {"coinbase": "client_order_id"}
+
+# Venues whose client order id is a number (Bitfinex's `cid` is an integer below 2**45):
+# trimtab's id is sent as a number derived from it, the same after a restart.
+NUMERIC_CLIENT_IDS = frozenset({"bitfinex"})
+NUMERIC_ID_SPACE = 2**45
+
+# Venues whose client order id must start with a prefix: Gate refuses a `text` that does
+# not start with "t-", and ccxt adds it only to ids that do not start with "t" (every
+# trimtab id starts with "trimtab").
+CLIENT_ID_PREFIXES: Mapping[str, str] = {"gate": "t-"}
+
+# Position fields where ccxt keeps the size when it leaves `contracts` empty: ccxt's
+# bitfinex puts the position's signed amount (base units, contract size 1) in `notional`.
+SIZE_FIELDS: Mapping[str, str] = {"bitfinex": "notional"}
 
 # Venues that read the margin mode on every contract order (OKX's tdMode): an order
 # sent as cross against an isolated position is refused there.
@@ -34,10 +58,37 @@ POSITION_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
 }
 ONE_QUERY: tuple[Mapping[str, Any], ...] = ({},)
 
+# ccxt ids whose plain fetchBalance reads a contract account's margin wallet (Binance
+# COIN-M, USDⓈ-M, Kraken Futures): its coins back the contracts and are not spot.
+COLLATERAL_ACCOUNTS = frozenset({"binancecoinm", "binanceusdm", "krakenfutures"})
+
+# Other wallets ccxt reads with fetchBalance(params) (TRIMTAB_<VENUE>_WALLETS names them),
+# and how their units are held: counted in weights, never sold as spot.
+WALLETS: Mapping[str, tuple[Mapping[str, str], Holding]] = {
+    "inverse": ({"type": "swap", "subType": "inverse"}, "collateral"),  # Binance COIN-M
+    "linear": ({"type": "swap", "subType": "linear"}, "collateral"),  # Binance USDⓈ-M
+    "margin": ({"type": "margin"}, "collateral"),
+    "funding": ({"type": "funding"}, "funding"),
+    "savings": ({"type": "savings"}, "staked"),
+}
+
+# Staking and earn units that ccxt reports as free spot balances under a code of their own
+# (Kraken's BTC.F, DOT.S; Binance Simple Earn's LDBTC): the pattern names the asset.
+STAKED_CODES: Mapping[str, re.Pattern[str]] = {
+    "kraken": re.compile(r"^(?P<asset>[A-Z0-9]+)\.(?:S|M|B|F|P)$"),
+    "binance": re.compile(r"^LD(?P<asset>[A-Z0-9]{2,})$"),
+}
+STAKED_ALIASES: Mapping[str, str] = {"ETH2": "ETH"}  # Kraken's staked ether
+
 
 def position_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
     """The fetchPositions params that together cover every contract family."""
     return POSITION_QUERIES.get(exchange_id, ONE_QUERY)
+
+
+def order_filters(exchange_id: str) -> tuple[str, str] | None:
+    """The (order id, client order id) filter params of a venue looked up by listing."""
+    return ORDER_FILTERS.get(exchange_id)
 
 
 def buys_by_cost(exchange: Any) -> bool:
@@ -50,6 +101,43 @@ def client_id_param(exchange_id: str) -> str:
     return CLIENT_ID_PARAMS.get(exchange_id, "clientOrderId")
 
 
+def venue_client_id(exchange_id: str, client_order_id: str) -> str | int:
+    """trimtab's client order id as this venue takes it (prefixed, or a number, where it
+    must be); the same id always gives the same answer, so lookups after a restart work."""
+    if exchange_id not in NUMERIC_CLIENT_IDS:
+        return CLIENT_ID_PREFIXES.get(exchange_id, "") + client_order_id
+    digest = hashlib.sha256(client_order_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % NUMERIC_ID_SPACE
+
+
+def position_size(exchange_id: str, raw: Mapping[str, Any]) -> Any:
+    """A raw position's contracts, from the field ccxt keeps them in on this venue."""
+    contracts = raw.get("contracts")
+    field = SIZE_FIELDS.get(exchange_id)
+    if contracts is None and field is not None and raw.get(field) is not None:
+        return abs(float(raw[field]))
+    return contracts
+
+
 def takes_margin_mode(exchange_id: str) -> bool:
     """Whether a contract order names the margin mode of the position it trades."""
     return exchange_id in MARGIN_MODE_PER_ORDER
+
+
+def collateral_account(exchange_id: str) -> bool:
+    """Whether the venue's own balance is a contract account's margin (not spot)."""
+    return exchange_id in COLLATERAL_ACCOUNTS
+
+
+def staked_asset(exchange_id: str, code: str, currencies: set[str]) -> str | None:
+    """The asset a staking/earn code stands for on this venue (None: a plain code).
+
+    Only a code whose asset the venue lists is read so (Binance's LDO is Lido, not
+    an earn unit of O).
+    """
+    pattern = STAKED_CODES.get(exchange_id)
+    found = pattern.match(code) if pattern is not None else None
+    if found is None:
+        return None
+    asset = STAKED_ALIASES.get(found["asset"], found["asset"])
+    return asset if asset in currencies else None

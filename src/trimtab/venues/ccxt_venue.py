@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import ccxt
 
 from trimtab.domain.planning.orders import Side
-from trimtab.domain.snapshot import FundingRate
+from trimtab.domain.snapshot import FundingRate, Holding
 from trimtab.venues.capabilities import (
     CLIENT_ID_LOOKUP,
+    WALLETS,
     buys_by_cost,
     client_id_param,
+    collateral_account,
+    order_filters,
     position_queries,
+    position_size,
+    staked_asset,
     takes_margin_mode,
+    venue_client_id,
 )
 from trimtab.venues.ccxt_parse import funding_of, number, position_of, ticker_of
 from trimtab.venues.credentials import Credentials, load_credentials
@@ -48,6 +55,9 @@ from trimtab.venues.settings import apply_settings, venue_settings
 T = TypeVar("T")
 
 FATAL_ERRORS = (ccxt.AuthenticationError, ccxt.NotSupported, ccxt.ExchangeClosedByUser)
+# what ccxt's parsers raise on an answer of an unexpected shape (Kraken's positions as an
+# object instead of a list): a venue's answer, not a bug of trimtab's
+PARSE_ERRORS = (TypeError, KeyError, IndexError, ValueError, AttributeError)
 STATUSES: dict[str, OrderStatus] = {"open": "open", "closed": "closed", "canceled": "canceled",
                                     "cancelled": "canceled", "expired": "expired",
                                     "rejected": "rejected"}
@@ -58,10 +68,12 @@ class CcxtVenue:
     """A real exchange behind ccxt, implementing `Venue`."""
 
     def __init__(self, exchange: Any, name: str | None = None,
-                 credentials: Credentials | None = None) -> None:
+                 credentials: Credentials | None = None, wallets: tuple[str, ...] = ()
+                 ) -> None:
         self.exchange = exchange
         self.name = name or exchange.id
         self.credentials = credentials or Credentials({})
+        self.wallets = wallets  # further fetchBalance types read, held and never sold
         exchange.options["maxRetriesOnFailure"] = 0
         # the start-up scan for unknown trimtab orders lists open orders of every symbol
         # once per run: Binance's stricter rate limit for that is accepted, not an error
@@ -82,11 +94,26 @@ class CcxtVenue:
         return str(self.exchange.price_to_precision(symbol, price))
 
     def fetch_balances(self) -> Balances:
+        """Spot units (total and free), and units held otherwise: a contract account's
+        collateral, staking/earn codes ccxt reports as free, the further wallets named."""
         raw = self._read("fetch_balance", self.exchange.fetch_balance)
-        # a zero free amount is kept (all locked); an asset ccxt gives no free amount for
-        # is left out of `free` (unknown)
-        free = {a: float(v) for a, v in (raw.get("free") or {}).items() if v is not None}
-        return Balances(total=_amounts(raw.get("total")), free=free)
+        held: dict[tuple[str, Holding], float] = {}
+        if collateral_account(self.exchange.id):
+            _add(held, _amounts(raw.get("total")), "collateral")
+            return Balances(total={}, free={}, held=held)
+        total, free = _amounts(raw.get("total")), _free(raw)
+        currencies = {str(m.get(side)) for m in (self.exchange.markets or {}).values()
+                      for side in ("base", "quote")}
+        for code in list(total):
+            asset = staked_asset(self.exchange.id, code, currencies)
+            if asset is not None:
+                _add(held, {asset: total.pop(code)}, "staked")
+                free.pop(code, None)
+        for wallet in self.wallets:
+            params, how = WALLETS[wallet]
+            other = self._read("fetch_balance", self.exchange.fetch_balance, dict(params))
+            _add(held, _amounts(other.get("total")), how)
+        return Balances(total=total, free=free, held=held)
 
     def fetch_tickers(self, symbols: list[str]) -> Mapping[str, Ticker]:
         if len(symbols) > 1 and self.exchange.has.get("fetchTickers"):
@@ -115,6 +142,7 @@ class CcxtVenue:
                 notes.append(f"positions {dict(params)} not read: {exc}")
                 continue
             for p in found:
+                p = {**p, "contracts": position_size(self.exchange.id, p)}
                 if float(p.get("contracts") or 0) > 0:
                     raw[(str(p.get("symbol")), str(p.get("side")))] = p
         unmarked = sorted({s for s, _ in raw if ":" in s and not raw_mark(raw, s)})
@@ -168,7 +196,8 @@ class CcxtVenue:
         positionIdx); its margin mode is sent where the venue reads one per
         order (OKX tdMode).
         """
-        params: dict[str, Any] = {client_id_param(self.exchange.id): client_order_id}
+        params: dict[str, Any] = {
+            client_id_param(self.exchange.id): venue_client_id(self.exchange.id, client_order_id)}
         if reduce_only:
             params["reduceOnly"] = True
         if post_only:
@@ -185,15 +214,30 @@ class CcxtVenue:
             raw = self.exchange.create_order(symbol, kind, side, amount, sent_price, params)
         except Exception as exc:  # any failure of a placement is classified, never retried
             raise self._placement_error(exc) from None
-        return self._order(raw, symbol, side, client_order_id)
+        placed = replace(self._order(raw, symbol, side, None), client_order_id=client_order_id)
+        return placed if raw.get("status") else self._read_back(placed)
+
+    def _read_back(self, placed: VenueOrder) -> VenueOrder:
+        """The order as the venue now reports it, where the placement's answer was only an
+        acknowledgement (Bybit, OKX: ids, no status): read as "open", a filled market
+        order would be cancelled. The acknowledgement stands when the read fails."""
+        try:
+            found = self.fetch_order(placed.symbol, order_id=placed.id)
+        except VenueError:
+            return placed
+        return replace(found, client_order_id=placed.client_order_id) if found else placed
 
     def fetch_order(self, symbol: str, *, order_id: str | None = None,
                     client_order_id: str | None = None) -> VenueOrder | None:
         if order_id is None and client_order_id is None:
             raise ValueError("fetch_order needs an order id or a client order id")
+        filters = order_filters(self.exchange.id)
+        if filters is not None:
+            return self._listed(symbol, filters, order_id, client_order_id)
         if order_id is None and self.exchange.id not in CLIENT_ID_LOOKUP:
             return self._scan(symbol, client_order_id)
-        params = {"clientOrderId": client_order_id} if order_id is None else {}
+        params = {} if order_id is not None else {
+            "clientOrderId": venue_client_id(self.exchange.id, client_order_id or "")}
         try:
             raw = self._read("fetch_order", self.exchange.fetch_order, order_id or "", symbol,
                              params)
@@ -201,7 +245,8 @@ class CcxtVenue:
             if isinstance(exc.__cause__, ccxt.OrderNotFound):
                 return None
             raise
-        return self._order(raw, symbol, None, client_order_id)
+        order = self._order(raw, symbol, None, client_order_id)
+        return order if order_id is not None else replace(order, client_order_id=client_order_id)
 
     def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]:
         raw = self._read("fetch_open_orders", self.exchange.fetch_open_orders, symbol)
@@ -215,14 +260,34 @@ class CcxtVenue:
         raw = self._read("cancel_order", self.exchange.cancel_order, order_id, symbol)
         return self._order(raw, symbol, None, None) if raw else None
 
+    def _listed(self, symbol: str, filters: tuple[str, str], order_id: str | None,
+                client_order_id: str | None) -> VenueOrder | None:
+        """An order found among the open, then the closed and cancelled orders, which the
+        venue filters by its id or by trimtab's client order id."""
+        params = {filters[0]: order_id} if order_id else {filters[1]: client_order_id}
+        has = self.exchange.has
+        closed = (self.exchange.fetch_canceled_and_closed_orders
+                  if has.get("fetchCanceledAndClosedOrders") else self.exchange.fetch_closed_orders)
+        for operation, call in (("fetch_open_orders", self.exchange.fetch_open_orders),
+                                ("fetch_closed_orders", closed)):
+            for raw in self._read(operation, call, symbol, None, None, params):
+                order = self._order(raw, symbol, None, None)
+                if order.id == order_id or (order_id is None
+                                            and order.client_order_id == client_order_id):
+                    return order
+        return None
+
     def _scan(self, symbol: str, client_order_id: str | None) -> VenueOrder | None:
+        """An order found among the open and recent closed ones by the client id sent."""
+        sent = str(venue_client_id(self.exchange.id, client_order_id or ""))
         for order in [*self.fetch_open_orders(symbol), *self.fetch_closed_orders(symbol)]:
-            if order.client_order_id == client_order_id:
-                return order
+            if order.client_order_id == sent:
+                return replace(order, client_order_id=client_order_id)
         return None
 
     def _read(self, operation: str, call: Callable[..., T], *args: Any) -> T:
-        """A read or cancel: OperationFailed is retryable, OrderNotFound is kept as the cause."""
+        """A read or cancel: OperationFailed is retryable, OrderNotFound is kept as the cause;
+        an answer ccxt cannot parse is refused like any venue error, never a traceback."""
         try:
             return call(*args)
         except ccxt.OrderNotFound as exc:
@@ -233,6 +298,9 @@ class CcxtVenue:
             raise Fatal(self.name, operation, self._message(exc)) from None
         except ccxt.BaseError as exc:
             raise Rejected(self.name, operation, self._message(exc)) from None
+        except PARSE_ERRORS as exc:  # ccxt could not parse what the venue sent
+            raise Rejected(self.name, operation, "an answer ccxt cannot read: "
+                           + self._message(exc)) from None
 
     def _placement_error(self, exc: Exception) -> VenueError:
         """A placement's failure: ambiguous ones are OutcomeUnknown, venue refusals stop."""
@@ -263,22 +331,37 @@ class CcxtVenue:
 
 
 def open_ccxt_venue(exchange_id: str, name: str | None = None,
-                    environ: Mapping[str, str] | None = None) -> CcxtVenue:
+                    environ: Mapping[str, str] | None = None,
+                    sandbox: bool = False) -> CcxtVenue:
     """A ccxt venue with credentials from the environment or keyring, and its settings
-    (sandbox, ccxt options: see `settings.py`) from the environment."""
+    (sandbox, ccxt options: see `settings.py`) from the environment; `sandbox` (a
+    command's `--sandbox`) opens it on its testnet whatever the environment says."""
     if exchange_id not in ccxt.exchanges:
         raise Fatal(exchange_id, "open", f"'{exchange_id}' is not a ccxt exchange id")
     credentials = load_credentials(name or exchange_id, environ)
-    settings = venue_settings(name or exchange_id, os.environ if environ is None else environ)
+    settings = venue_settings(name or exchange_id, os.environ if environ is None else environ,
+                              sandbox)
     config: dict[str, Any] = {**credentials.values, "enableRateLimit": True,
                               "options": {"maxRetriesOnFailure": 0}}
     exchange = getattr(ccxt, exchange_id)(config)
     apply_settings(exchange, name or exchange_id, settings)
-    return CcxtVenue(exchange, name, credentials)
+    return CcxtVenue(exchange, name, credentials, settings.wallets)
 
 
 def _amounts(raw: Mapping[str, Any] | None) -> dict[str, float]:
     return {asset: float(v) for asset, v in (raw or {}).items() if v}
+
+
+def _free(raw: Mapping[str, Any]) -> dict[str, float]:
+    # a zero free amount is kept (all locked); an asset ccxt gives no free amount for is
+    # left out of `free` (unknown)
+    return {a: float(v) for a, v in (raw.get("free") or {}).items() if v is not None}
+
+
+def _add(held: dict[tuple[str, Holding], float], amounts: Mapping[str, float],
+         how: Holding) -> None:
+    for asset, units in amounts.items():
+        held[(asset, how)] = held.get((asset, how), 0.0) + units
 
 
 

@@ -39,11 +39,16 @@ def offline_exchange(exchange_id: str, markets: Mapping[str, Mapping[str, Any]],
     market is laid over ccxt's own empty market structure first.
     """
     exchange = getattr(ccxt, exchange_id)(dict(config or {}))
-    if exchange_id in DECIMAL_PLACES_FILES:
+    load_recorded_markets(exchange, markets)
+    return exchange
+
+
+def load_recorded_markets(exchange: Any, markets: Mapping[str, Mapping[str, Any]]) -> None:
+    """Set a recorded market file on an open ccxt exchange, in the file's precision mode."""
+    if exchange.id in DECIMAL_PLACES_FILES:
         exchange.precisionMode = ccxt.DECIMAL_PLACES
     blank = exchange.safe_market_structure()
     exchange.set_markets([{**blank, **m} for m in markets.values()])
-    return exchange
 
 
 def amount_step(exchange: Any, market: Mapping[str, Any]) -> float | None:

@@ -10,12 +10,12 @@ is journaled must be exactly what was sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
 from trimtab.domain.planning.orders import MarketRule, Side
-from trimtab.domain.snapshot import FundingRate, Position
+from trimtab.domain.snapshot import FundingRate, Holding, Position
 
 OrderStatus = Literal["open", "closed", "canceled", "expired", "rejected"]
 
@@ -33,10 +33,15 @@ class Market:
 
 @dataclass(frozen=True, slots=True)
 class Balances:
-    """Units per asset: total held and free to trade."""
+    """Units per asset: total held and free to trade (spot), and units held otherwise.
+
+    `held` is keyed by (asset, how it is held: collateral, staked, funding): units the
+    venue holds for the user that count in weights but are never sold as spot.
+    """
 
     total: Mapping[str, float]
     free: Mapping[str, float]
+    held: Mapping[tuple[str, Holding], float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,11 +49,14 @@ def take_snapshot(venues: Sequence[Venue], quote: str, assets: set[str], backoff
 
 
 def _balances(venue: Venue, backoff: Backoff) -> list[Balance]:
-    """Units held per asset, with the free part where some are locked in open orders."""
+    """Units held per asset, with the free part where some are locked in open orders, and
+    the units held otherwise (collateral, staked, funding), which are never sold."""
     read = backoff.call(venue.fetch_balances)
-    return [Balance(venue=venue.name, asset=a, amount=u,
+    spot = [Balance(venue=venue.name, asset=a, amount=u,
                     free=free if (free := read.free.get(a)) is not None and free < u else None)
             for a, u in read.total.items() if u > 0]
+    return spot + [Balance(venue=venue.name, asset=a, amount=u, held_as=how)
+                   for (a, how), u in read.held.items() if u > 0]
 
 
 def _funding(venue: Venue, positions: Sequence[Position], backoff: Backoff,

@@ -8,27 +8,97 @@ Cleared alerts are marked inactive, not deleted: the journal only grows.
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import TYPE_CHECKING
+import os
+import socket
+from collections.abc import Collection, Sequence
+from contextlib import suppress
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trimtab.domain.analysis.alerting import Key, Notified
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.analysis.triggers import Trigger
-from trimtab.journal.models import AlertMemoryRow, NotificationRow, WatchCheckRow
+from trimtab.domain.contributions import Due
+from trimtab.execution.states import ContributionStatus, WatchState
+from trimtab.journal.models import (
+    AlertMemoryRow,
+    ContributionRow,
+    HeartbeatRow,
+    NotificationRow,
+    WatchCheckRow,
+)
 from trimtab.journal.store import Journal
+from trimtab.watch.contributing import Pending
 
 if TYPE_CHECKING:  # apprise is slow to import, and `trimtab journal` needs none of it
     from trimtab.watch.notify import Delivery, Message
 
 
+OPEN = (ContributionStatus.DUE, ContributionStatus.WAITING_CASH)
+
+
 class WatchLog:
-    """The watch loop's journal (implements `trimtab.watch.WatchJournal`)."""
+    """The watch loop's journal (implements `trimtab.watch.WatchJournal`, the loop's
+    ContributionBook and its heartbeat)."""
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
+        self.holder = f"{socket.gethostname()}/{os.getpid()}"
+
+    def beat(self, state: WatchState, detail: str, next_check: datetime | None) -> None:
+        """This process's heartbeat row, written at wall time (it says the process lives)."""
+        with self.journal.session() as session:
+            row = session.get(HeartbeatRow, self.holder)
+            if row is None:
+                row = HeartbeatRow(holder=self.holder)
+                session.add(row)
+            row.at, row.state, row.detail = datetime.now(UTC), str(state), detail[:500]
+            row.next_check = next_check
+
+    def pending(self, dues: Sequence[Due], keys: Collection[str]) -> tuple[Pending, ...]:
+        for due in dues:  # one row per date, whoever finds it first
+            with suppress(IntegrityError):
+                self.journal.add(ContributionRow(
+                    key=due.contribution.key, due_at=due.at, amount=format(due.amount, ".12g"),
+                    status=str(ContributionStatus.DUE)))
+        with self.journal.session() as session:
+            rows = session.scalars(select(ContributionRow).where(
+                ContributionRow.status.in_([str(s) for s in OPEN]),
+                ContributionRow.key.in_(list(keys))).order_by(ContributionRow.due_at))
+            return tuple(Pending(r.key, r.due_at, float(r.amount),
+                                 r.status == ContributionStatus.WAITING_CASH) for r in rows)
+
+    def wait(self, pending: Sequence[Pending], detail: str) -> None:
+        self._move(pending, ContributionStatus.DUE, ContributionStatus.WAITING_CASH, detail)
+
+    def claim(self, pending: Sequence[Pending]) -> tuple[Pending, ...]:
+        return tuple(p for p in pending if self._move(
+            [p], ContributionStatus.WAITING_CASH if p.waiting else ContributionStatus.DUE,
+            ContributionStatus.PLANNED, ""))
+
+    def note(self, claimed: Sequence[Pending], decision: str, plan_id: str | None) -> None:
+        with self.journal.session() as session:
+            for p in claimed:
+                session.execute(update(ContributionRow).where(
+                    ContributionRow.key == p.key, ContributionRow.due_at == p.at).values(
+                    plan_id=plan_id, detail=decision[:500], updated_at=datetime.now(UTC)))
+
+    def _move(self, pending: Sequence[Pending], source: ContributionStatus,
+              target: ContributionStatus, detail: str) -> int:
+        """One conditional UPDATE per date: only a row still in `source` moves."""
+        moved = 0
+        with self.journal.session() as session:
+            for p in pending:
+                result = cast(CursorResult[Any], session.execute(update(ContributionRow).where(
+                    ContributionRow.key == p.key, ContributionRow.due_at == p.at,
+                    ContributionRow.status == str(source)).values(
+                    status=str(target), detail=detail[:500], updated_at=datetime.now(UTC))))
+                moved += result.rowcount
+        return moved
 
     def last_check(self) -> datetime | None:
         with self.journal.session() as session:

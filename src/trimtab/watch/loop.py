@@ -27,12 +27,14 @@ from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.lease import LeaseBusy
-from trimtab.execution.states import WatchDecision
+from trimtab.execution.states import WatchDecision, WatchState
+from trimtab.watch.contributing import Contributing, ContributionBook, Step
 from trimtab.watch.notify import Delivery, Message, compose
 from trimtab.watch.tick import Decision, TickReport
 
 ACTING_KINDS = ("threshold", "leverage")
 RETRY_FIRST = 5.0
+HEARTBEAT_EVERY = 60.0  # seconds between two heartbeats while the loop waits
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,16 @@ class Actions(Protocol):
         """Journal and execute the plan at once (mode auto); its id and the outcome."""
         ...
 
+    @property
+    def simulated_deposits(self) -> bool:
+        """True on the paper exchange, whose account `deposit` credits (contributions)."""
+        ...
+
+    def deposit(self, quote: str, amount: float) -> None: ...
+
+
+Beat = Callable[[WatchState, str, datetime | None], None]
+
 
 @dataclass
 class Watcher:
@@ -117,6 +129,9 @@ class Watcher:
     send: Callable[[Message], Delivery]
     on_tick: Callable[[TickReport, datetime | None], None] = lambda report, nxt: None
     stop: threading.Event = field(default_factory=threading.Event)
+    contributions: ContributionBook | None = None  # where [[contributions]] dates are kept
+    beat: Beat = lambda state, detail, nxt: None  # the heartbeat: what the loop is doing
+    heartbeat_every: float = HEARTBEAT_EVERY
     _last_good: datetime | None = None
     _stale_notified: bool = False
     _error_notified: bool = False
@@ -126,12 +141,31 @@ class Watcher:
     def run(self, until: datetime | None = None) -> None:
         """Tick until stopped (SIGINT/SIGTERM set `stop`) or `until` has passed."""
         while not self.stop.is_set():
+            self._beat(WatchState.CHECKING, "", None)
             report = self.tick()
             wake = self.next_wake(report.at)
             self.on_tick(report, next_fire(self.policy.schedules, report.at))
             if until is not None and wake > until:
+                break
+            self._wait(wake, report)
+        self._beat(WatchState.STOPPED, "", None)
+
+    def _wait(self, wake: datetime, report: TickReport) -> None:
+        """Sleep until `wake`, with a heartbeat at least every `heartbeat_every` seconds."""
+        state = WatchState.ERROR if report.decision.failed else WatchState.WAITING
+        while not self.stop.is_set():
+            left = (wake - self.clock.now()).total_seconds()
+            if left <= 0:
                 return
-            self.clock.sleep(max(0.0, (wake - self.clock.now()).total_seconds()))
+            self._beat(state, str(report.decision), wake)
+            self.clock.sleep(min(left, self.heartbeat_every))
+
+    def _beat(self, state: WatchState, detail: str, nxt: datetime | None) -> None:
+        """A heartbeat that cannot be written is logged: it never stops the loop."""
+        try:
+            self.beat(state, detail, nxt)
+        except Exception as exc:
+            log.warning("heartbeat not written: %s: %s", type(exc).__name__, exc)
 
     def next_wake(self, after: datetime) -> datetime:
         """The next check: the check interval, a schedule due sooner, or a retry.
@@ -160,13 +194,14 @@ class Watcher:
             since = self.journal.last_check() or now
             calendar = calendar_triggers(self.policy.schedules, since, now)
             with self.actions.turn():
-                return self._check(now, calendar)
+                return self._check(now, since, calendar)
         except LeaseBusy as exc:
             return self._failed(now, calendar, WatchDecision.BUSY, exc)
         except Exception as exc:
             return self._failed(now, calendar, WatchDecision.ERROR, exc)
 
-    def _check(self, now: datetime, calendar: tuple[Trigger, ...]) -> TickReport:
+    def _check(self, now: datetime, since: datetime, calendar: tuple[Trigger, ...]
+               ) -> TickReport:
         """Snapshot, analysis, triggers, notifications, decision, journal."""
         try:
             snapshot = self.actions.snapshot()
@@ -181,10 +216,14 @@ class Watcher:
             self._notify(now, Message("trimtab watch: checks work again",
                                       "The snapshot can be analysed again."))
             self._problem = None
-        fired = calendar + analysis.triggers
+        step = self._contribution(snapshot, since, now, calendar)
+        fired = calendar + (step.triggers if step else ()) + analysis.triggers
         near = near_edges(analysis, self.policy.alerts.rearm)
         notified, memory = due(fired, self.journal.alert_memory(), now, self.policy.alerts, near)
-        decision, plan = self._decide(snapshot, analysis, calendar, notified)
+        if step is not None and step.plan is not None:
+            decision, plan = self._contributed(step)
+        else:
+            decision, plan = self._decide(snapshot, analysis, calendar, notified)
         if notified:
             self._notify(now, compose(notified, analysis, plan, decision.next_step()))
         self.journal.record_check(now, analysis, fired, notified, str(decision), memory)
@@ -201,17 +240,37 @@ class Watcher:
             return Decision(WatchDecision.REVIEW if calendar else WatchDecision.NONE), None
         plan = make_plan(snapshot, self.policy, analysis, rebalance=True if scheduled else None,
                          markets=self.actions.markets())
+        return self._act(snapshot, analysis, plan), plan
+
+    def _contribution(self, snapshot: Snapshot, since: datetime, now: datetime,
+                      calendar: tuple[Trigger, ...]) -> Step | None:
+        """The contributions due (watch.contributing), when the policy has any."""
+        if self.contributions is None or not self.policy.contributions:
+            return None
+        scheduled = any(t.figures.get("rebalance") for t in calendar)
+        return Contributing(self.policy, self.contributions, self.actions).step(
+            snapshot, since, now, scheduled)
+
+    def _contributed(self, step: Step) -> tuple[Decision, Plan | None]:
+        """Act on a contribution's plan, and journal what became of its dates."""
+        assert step.snapshot is not None and step.analysis is not None and step.plan
+        decision = self._act(step.snapshot, step.analysis, step.plan)
+        assert self.contributions is not None
+        self.contributions.note(step.claimed, str(decision), decision.plan_id)
+        return decision, step.plan
+
+    def _act(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> Decision:
+        """What the mode does with a plan: nothing, propose it, or execute it."""
         if plan.refused:
-            return Decision(WatchDecision.REFUSED, detail="; ".join(map(str, plan.refused))), plan
+            return Decision(WatchDecision.REFUSED, detail="; ".join(map(str, plan.refused)))
         if not plan.orders:
-            return Decision(WatchDecision.NOTHING), plan
+            return Decision(WatchDecision.NOTHING)
         if self.policy.mode == "alert":
-            return Decision(WatchDecision.ALERT_ONLY), plan
+            return Decision(WatchDecision.ALERT_ONLY)
         if self.policy.mode == "propose":
-            plan_id = self.actions.propose(snapshot, analysis, plan)
-            return Decision(WatchDecision.PROPOSED, plan_id), plan
+            return Decision(WatchDecision.PROPOSED, self.actions.propose(snapshot, analysis, plan))
         plan_id, outcome = self.actions.execute(snapshot, analysis, plan)
-        return Decision(WatchDecision.EXECUTED, plan_id, outcome), plan
+        return Decision(WatchDecision.EXECUTED, plan_id, outcome)
 
     def _notify(self, now: datetime, message: Message) -> None:
         delivery = self.send(message)

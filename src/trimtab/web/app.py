@@ -121,8 +121,9 @@ def create_app(source: DashboardSource, access: Access, *, read_only: bool = Fal
 def _with_health(app: FastAPI, source: DashboardSource) -> FastAPI:
     """`/healthz` outside the token (for a supervisor or a container probe), the page under it.
 
-    It says only that the server answers and when `trimtab watch` last
-    checked (its heartbeat in the journal): nothing a stranger could use.
+    It says only that the server answers, what `trimtab watch` is doing and
+    when it last beat and checked (app.heartbeat): nothing a stranger could use.
+    `watch_age_s` counts from the last heartbeat.
     """
     outer = FastAPI(title="trimtab", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -130,10 +131,13 @@ def _with_health(app: FastAPI, source: DashboardSource) -> FastAPI:
     def healthz() -> JSONResponse:
         seen = source.watch_seen()
         at = seen.at if seen is not None else None
-        age = (datetime.now(UTC) - at).total_seconds() if at else None
+        beat = seen.beat_at if seen is not None else None
         return JSONResponse({"status": "ok", "last_watch_check": at.isoformat() if at else None,
                              "last_watch_check_ok": seen.ok if seen is not None else None,
-                             "watch_age_s": age}, headers={"Cache-Control": "no-store"})
+                             "watch_state": seen.state if seen is not None else None,
+                             "watch_heartbeat": beat.isoformat() if beat else None,
+                             "watch_age_s": seen.age(datetime.now(UTC)) if seen else None},
+                            headers={"Cache-Control": "no-store"})
 
     outer.mount("/", app)
     return outer
@@ -147,6 +151,7 @@ def _page(source: DashboardSource, access: Access, read_only: bool) -> dict[str,
             "waiting": [p for p in plans if p.waiting],
             "past": [p for p in plans if not p.waiting], "events": source.events(limit=15),
             "history": source.history(), "bands": bands, "seen": source.watch_seen(),
+            "now": datetime.now(UTC),
             "reports": source.reports(), "can_propose": source.can_propose(),
             "csrf": access.csrf, "read_only": read_only, "sections": SECTIONS}
 

@@ -37,7 +37,8 @@ class AssetState:
     sleeve: str | None = None
     frozen: bool = False
     venue_units: Mapping[str, float] = field(default_factory=dict)
-    venue_locked: Mapping[str, float] = field(default_factory=dict)  # held, not free to trade
+    # units held but not free to sell, per venue and reason (locked, collateral, staked, ...)
+    venue_held_back: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     alert_low: float | None = None
     alert_high: float | None = None
 
@@ -141,7 +142,7 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
         _asset_state(a, core_units.get(a, {}), prices.get(a), spot_value, targets.get(a, 0.0),
                      policy, fsum((*total, -values.get(a, 0.0))))
         for a in names)
-    assets = tuple(replace(s, venue_locked=snapshot.locked_by_venue(s.asset)) for s in assets)
+    assets = tuple(replace(s, venue_held_back=snapshot.held_back(s.asset)) for s in assets)
     sleeves = tuple(_sleeve_state(name, assets, policy) for name in policy.sleeves)
     futures = futures_exposure(snapshot, policy.futures.max_multiple, spot_value, values)
     tactical = tuple(TacticalHolding(a, u, u * prices.get(a, 0.0))

@@ -19,7 +19,7 @@ Side = Literal["buy", "sell"]
 SkipReason = Literal[
     "below_min_trade", "below_min_notional", "below_min_amount", "missing_price",
     "stale_price", "frozen_asset", "wallet_only", "insufficient_quote", "no_spot_market",
-    "locked",
+    "locked", "collateral", "staked", "funding",
 ]
 
 
@@ -54,9 +54,10 @@ class MarketRule:
     maker: float | None = None  # fee rates from ccxt's market data, when it has them
     taker: float | None = None
 
-    def notional(self, amount: float, price: float) -> float:
-        """The quote value of `amount` of this market at `price` (the one notional rule)."""
-        return self.contract.notional(amount, price)
+    def notional(self, amount: float, price: float, quote_rate: float = 1.0) -> float:
+        """The quote value of `amount` of this market at `price` (the one notional rule);
+        `quote_rate` prices the contract's quote currency (USD of an inverse contract)."""
+        return self.contract.notional(amount, price, quote_rate)
 
     def floor(self, amount: float) -> float:
         """Truncate to the lot size exactly as ccxt's amount_to_precision does.
@@ -119,6 +120,9 @@ class Order:
     reduce_only: bool = False
     hedged: bool = False  # reduces one side of a hedge-mode position: the venue needs the side
     margin_mode: Literal["cross", "isolated"] | None = None  # the reduced position's
+    # the price of the contract's quote currency (USD of BTC/USD:BTC) in the policy's quote,
+    # from the snapshot: the executor values the order with it as the planner did
+    quote_rate: float = 1.0
 
     @property
     def is_futures(self) -> bool:

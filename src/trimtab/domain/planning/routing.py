@@ -68,7 +68,7 @@ class OrderFactory:
         rate = fee_rate(self.execution, rule.maker, rule.taker, self.costs.fee_rate)
         return Order(venue, symbol, asset, side, sized, price, notional,
                      notional * rate, self.costs.slip(notional),
-                     reduce_only=":" in symbol)
+                     reduce_only=":" in symbol, quote_rate=quote_rate)
 
 
 def spot_orders(analysis: Analysis, targets: SpotTargets, factory: OrderFactory,
@@ -89,20 +89,38 @@ def spot_orders(analysis: Analysis, targets: SpotTargets, factory: OrderFactory,
 
 def _quote_by_venue(analysis: Analysis, flows: Mapping[str, float]) -> dict[str, float]:
     units = {a.asset: a for a in analysis.assets}.get(analysis.quote)
-    quote = {v: u for v, u in (units.venue_units.items() if units else ()) if v != WALLET}
+    if units is None:
+        return dict(flows)
+    # quote held back (in open orders, a funding or earn wallet, collateral) buys nothing
+    quote = {v: u - sum(units.venue_held_back.get(v, {}).values())
+             for v, u in units.venue_units.items() if v != WALLET}
     for venue, amount in flows.items():
         quote[venue] = quote.get(venue, 0.0) + amount
     return quote
 
 
+# why units held on a venue cannot be sold there now, as a plan's residual says it
+HELD_BACK: Mapping[str, str] = {
+    "locked": "are locked (open orders) and cannot be sold now",
+    "collateral": "are margin collateral in a contract wallet, not spot; transfer them to "
+                  "the spot wallet to sell them",
+    "staked": "are staked or in earn; redeem them to sell them",
+    "funding": "are in the funding wallet; transfer them to the spot wallet to sell them",
+}
+
+
 def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[str, float],
           orders: list[Order], skipped: list[Skipped]) -> None:
+    """Sell from the venues' free spot units, largest first; what is left is skipped with
+    its reason: no spot market, held back (locked, collateral, staked), or the wallet."""
     price = asset.price or 0.0
     remaining = value / price
+    noise = DUST * (value / price)
     symbol = f"{asset.asset}/{factory.quote}"
     venues = {v: u for v, u in asset.venue_units.items() if v != WALLET and u > 0}
-    locked = {v: min(u, asset.venue_locked.get(v, 0.0)) for v, u in venues.items()}
-    tradable = {v: u - locked[v] for v, u in venues.items() if factory.lists(v, symbol)}
+    held = {v: asset.venue_held_back.get(v, {}) for v in venues}
+    free = {v: max(0.0, u - sum(held[v].values())) for v, u in venues.items()}
+    tradable = {v: u for v, u in free.items() if factory.lists(v, symbol)}
     for venue in sorted(tradable, key=lambda v: -tradable[v]):
         take = min(remaining, tradable[venue])
         if take <= 0:
@@ -110,25 +128,25 @@ def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[st
         _record(factory.make(venue, symbol, asset.asset, "sell", take, price), quote, orders,
                 skipped)
         remaining -= take
-    for venue in (v for v in sorted(venues) if v not in tradable):
-        take = min(remaining, venues[venue])
-        if take > DUST * (value / price):
-            skipped.append(Skipped(asset.asset, "sell", take * price, "no_spot_market",
-                                   f"{venue} lists no {symbol} market; {take:.10g} "
-                                   f"{asset.asset} held there cannot be sold", venue, symbol,
-                                   take))
-            remaining -= take
-    for venue in (v for v in sorted(tradable) if locked[v] > 0):
-        take = min(remaining, locked[venue])
-        if take > DUST * (value / price):
-            skipped.append(Skipped(asset.asset, "sell", take * price, "locked",
-                                   f"{take:.10g} {asset.asset} on {venue} are locked (open "
-                                   "orders) and cannot be sold now", venue, symbol, take))
-            remaining -= take
-    if remaining > DUST * (value / price):
+    unlisted = {v: {"no_spot_market": u} for v, u in free.items() if v not in tradable}
+    for venue, reasons in [*unlisted.items(), *sorted(held.items())]:
+        for reason, units in sorted(reasons.items()):
+            take = min(remaining, units)
+            if take > noise:
+                skipped.append(Skipped(asset.asset, "sell", take * price, reason,  # type: ignore[arg-type]
+                                       _held_back(reason, take, asset.asset, venue, symbol),
+                                       venue, symbol, take))
+                remaining -= take
+    if remaining > noise:
         skipped.append(Skipped(asset.asset, "sell", remaining * price, "wallet_only",
                                f"{remaining:.10g} {asset.asset} to sell are held in the "
                                "wallet, which trimtab never trades", WALLET, None, remaining))
+
+
+def _held_back(reason: str, units: float, asset: str, venue: str, symbol: str) -> str:
+    if reason == "no_spot_market":
+        return f"{venue} lists no {symbol} market; {units:.10g} {asset} held there cannot be sold"
+    return f"{units:.10g} {asset} on {venue} {HELD_BACK[reason]}"
 
 
 def _buy(asset: AssetState, value: float, factory: OrderFactory, quote: dict[str, float],

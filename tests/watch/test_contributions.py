@@ -1,0 +1,130 @@
+"""`trimtab watch` with [[contributions]]: each due date is planned once, through the deposit
+path, on a real SQLite journal; a deposit not on the venue yet waits and is said once."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.builders import policy, snapshot
+from trimtab.cli.main import app
+from trimtab.domain.analysis.drift import Analysis
+from trimtab.domain.planning.planner import Plan
+from trimtab.domain.snapshot import Snapshot
+from trimtab.journal.opening import open_journal
+from trimtab.watch.history import WatchLog
+from trimtab.watch.loop import ReplayClock, Watcher
+from trimtab.watch.notify import Delivery, Message
+
+POLICY = """
+mode = "propose"
+[targets]
+BTC = 0.5
+USDT = 0.5
+[bands]
+kind = "relative"
+width = 0.5
+[costs]
+min_trade = 10
+[[contributions]]
+every = "monthly"
+amount = 1000
+"""
+
+
+def replay(tmp: Path, span: str) -> str:
+    result = CliRunner().invoke(app, [
+        "watch", "-p", str(tmp / "policy.toml"), "--paper-start", str(tmp / "start.json"),
+        "--journal", f"sqlite:///{tmp / 'j.sqlite'}", "--replay", span], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stdout
+    return result.stdout
+
+
+def rows(tmp: Path, query: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(tmp / "j.sqlite") as db:
+        return db.execute(query).fetchall()
+
+
+def test_a_monthly_contribution_is_planned_once_across_a_restart(tmp_path: Path) -> None:
+    (tmp_path / "policy.toml").write_text(POLICY)
+    (tmp_path / "start.json").write_text(json.dumps({"BTC": 0.1, "USDT": 4_000.0}))
+    replay(tmp_path, "2024-01-25..2024-02-01")
+    notes = [str(m) for (m,) in rows(tmp_path, "select message from notifications")]
+    said = [n for n in notes if "contribution" in n]
+    assert len(said) == 1
+    assert "contribution (deposit) of 1,000.00 USDT due 2024-02-01 00:00 UTC: planned" in said[0]
+    plans = rows(tmp_path, "select id, status, document from plans")
+    assert [(status) for _, status, _ in plans] == ["proposed"]
+    orders = json.loads(str(plans[0][2]))["orders"]
+    assert [(o["symbol"], o["side"]) for o in orders] == [("BTC/USDT", "buy")]
+    # new money buys the underweight only: BTC up to its target of the new total
+    assert 300 < sum(o["notional"] for o in orders) < 1_000
+    contributions = rows(tmp_path, "select due_at, status, plan_id from contributions")
+    assert contributions == [("2024-02-01 00:00:00.000000", "planned", plans[0][0])]
+    usdt = "select amount from paper_balances where asset = 'USDT'"
+    assert [float(str(a)) for (a,) in rows(tmp_path, usdt)] == [5_000.0]  # credited once
+
+    replay(tmp_path, "2024-01-31..2024-02-03")  # a restart over the same date
+    assert len(rows(tmp_path, "select id from plans")) == 1
+    assert len(rows(tmp_path, "select id from contributions")) == 1
+    assert [float(str(a)) for (a,) in rows(tmp_path, usdt)] == [5_000.0]
+
+
+@dataclass
+class Exchange:
+    """A real venue's side as the loop sees it: deposits are real, so the cash may be late."""
+
+    clock: ReplayClock
+    usdt: float = 5_000.0
+    proposed: list[Plan] = field(default_factory=list)
+    simulated_deposits: bool = False
+
+    def snapshot(self) -> Snapshot:
+        return snapshot({"BTC": 50_000.0}, {"BTC": 0.02, "USDT": self.usdt},
+                        as_of=self.clock.now().isoformat())
+
+    def markets(self) -> dict[tuple[str, str], object]:
+        return {}
+
+    def turn(self) -> nullcontext[None]:
+        return nullcontext()
+
+    def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan) -> str:
+        self.proposed.append(plan)
+        return f"plan-{len(self.proposed)}"
+
+    def deposit(self, quote: str, amount: float) -> None:
+        raise AssertionError("a real venue's deposit is never simulated")
+
+
+def test_a_deposit_not_on_the_venue_waits_is_said_once_then_planned(tmp_path: Path) -> None:
+    start = datetime(2026, 1, 31, tzinfo=UTC)
+    clock = ReplayClock(start)
+    exchange = Exchange(clock)
+    log = WatchLog(open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}"))
+    sent: list[Message] = []
+    pol = policy({"BTC": 0.5, "USDT": 0.5}, check_interval=3_600.0,
+                 bands={"kind": "relative", "width": 0.8},
+                 contributions=[{"every": "monthly", "amount": 2_000}])
+    watcher = Watcher(pol, exchange, log, clock,  # type: ignore[arg-type]
+                      send=lambda m: sent.append(m) or Delivery(True, 1, ("json://x",)),
+                      contributions=log)
+    exchange.usdt = 1_000.0  # the month's 2,000 has not arrived
+    watcher.run(until=start + timedelta(days=1, hours=3))  # Feb 1 00:00, 01:00, 02:00, 03:00
+    waiting = [m for m in sent if "contribution" in m.body]
+    assert len(waiting) == 1 and "not on a venue yet" in waiting[0].body
+    assert "deposit it and the next check plans it" in waiting[0].body
+    assert exchange.proposed == []
+
+    exchange.usdt = 3_000.0  # it landed
+    watcher.run(until=start + timedelta(days=1, hours=5))
+    assert len(exchange.proposed) == 1
+    assert [o.side for o in exchange.proposed[0].orders] == ["buy"]
+    planned = [m for m in sent if "contribution" in m.body and "planned" in m.body]
+    assert len(planned) == 1
