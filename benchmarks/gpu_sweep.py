@@ -62,7 +62,8 @@ def check(grid: sw.Grid, stats: np.ndarray, n: int) -> None:
     worst = float(np.max(np.abs(mine - cpu) / np.maximum(np.abs(cpu), 1.0)))
     counts = bool(np.array_equal(mine[:, layout.S_REBALANCES], cpu[:, layout.S_REBALANCES]))
     print(f"check: {n} configurations on the CPU in {seconds:.2f} s CPU: largest relative "
-          f"difference {worst:.3g}, rebalance counts {'equal' if counts else 'DIFFER'} "
+          f"difference {worst:.3g} ({'within' if worst <= 1e-9 else 'OUTSIDE'} 1e-9), "
+          f"rebalance counts {'equal' if counts else 'DIFFER'} "
           f"({int(cpu[:, layout.S_REBALANCES].sum())} rebalances)")
 
 
