@@ -35,6 +35,14 @@ def recorded_options(exchange_id: str) -> Any:
     return json.loads((FIXTURES / "response" / f"{exchange_id}.json").read_text())["options"]
 
 
+def parsed_request(url: str, body: Any) -> tuple[str, dict[str, Any]]:
+    """A request's path and params: its JSON body's, else its query string's (first values)."""
+    parsed = urlparse(url)
+    if isinstance(body, str) and body.startswith("{"):
+        return parsed.path, json.loads(body)
+    return parsed.path, {k: v[0] for k, v in parse_qs(parsed.query).items()}
+
+
 class RecordedServer:
     """Answers (method, path) with a recorded payload; an unknown route fails the test."""
 

@@ -14,9 +14,15 @@ import copy
 import json
 import time
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
-from tests.venues.recorded import FIXTURES, KEY, SECRET, recorded, recorded_options
+from tests.venues.recorded import (
+    FIXTURES,
+    KEY,
+    SECRET,
+    parsed_request,
+    recorded,
+    recorded_options,
+)
 from trimtab.venues.ccxt_venue import CcxtVenue
 from trimtab.venues.credentials import Credentials
 from trimtab.venues.markets import offline_exchange, read_market_file
@@ -57,15 +63,18 @@ class FakeBybit:
         self.hedge_mode = False  # positions answered with positionIdx 1 (long) / 2 (short)
         self.orders: dict[str, dict[str, Any]] = {}  # orderLinkId -> the order's request
         self.after_accept: list[Exception] = []  # raised once the order is kept
+        self.refusals: list[dict[str, Any]] = []  # answered to placements, read by ccxt
+        self.exchange: Any = None  # the ccxt exchange, whose own error codes read refusals
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
-        parsed = urlparse(url)
-        query: dict[str, Any] = {k: v[0] for k, v in parse_qs(parsed.query).items()}
-        if isinstance(body, str) and body.startswith("{"):
-            query = json.loads(body)
-        self.requests.append((method, parsed.path, query))
-        return self._answer(method, parsed.path, query)
+        path, query = parsed_request(url, body)
+        self.requests.append((method, path, query))
+        if self.refusals and path == "/v5/order/create":
+            refusal = self.refusals.pop(0)  # Bybit refuses with HTTP 200 and its retCode
+            self.exchange.handle_errors(200, "OK", url, method, headers, json.dumps(refusal),
+                                        refusal, None, body)
+        return self._answer(method, path, query)
 
     def sent(self, path: str = "/v5/order/create") -> list[dict[str, Any]]:
         return [q for m, p, q in self.requests if (m, p) == ("POST", path)]
@@ -84,6 +93,7 @@ class FakeBybit:
         raise AssertionError(f"the fake Bybit has no route {method} {path}")
 
     def _positions(self, query: dict[str, Any]) -> Any:
+        answer: Any
         if query.get("category") == "inverse":
             answer = copy.deepcopy(INVERSE)
         elif query.get("settleCoin") == "USDT":
@@ -142,5 +152,6 @@ def bybit_venue(fake: FakeBybit | None = None) -> tuple[CcxtVenue, FakeBybit]:
     exchange = offline_exchange("bybit", markets, {"apiKey": KEY, "secret": SECRET})
     exchange.options.update(recorded_options("bybit"))
     fake = fake or FakeBybit()
+    fake.exchange = exchange
     exchange.fetch = fake
     return CcxtVenue(exchange, "bybit", Credentials({"apiKey": KEY, "secret": SECRET})), fake

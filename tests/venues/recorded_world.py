@@ -49,6 +49,7 @@ class Variant(StrEnum):
     NO_FUNDING = "no_funding"  # the venue lists a funding API and refuses every call
     UNPRICED_ASSET = "unpriced_asset"
     TICKER_WITHOUT_TIME = "ticker_without_time"
+    NO_BALANCE = "no_balance"  # the venue refuses the balance read (a key without that right)
 
 
 def recorded_venues() -> list[str]:
@@ -104,7 +105,8 @@ class RecordedWorld:
         real = getattr(exchange, snake(name))
 
         def call(*args: Any) -> Any:
-            refused = self.variant is Variant.NO_FUNDING and "Funding" in name
+            refused = ((self.variant is Variant.NO_FUNDING and "Funding" in name)
+                       or (self.variant is Variant.NO_BALANCE and name == "fetchBalance"))
             if not cases or refused:
                 raise ccxt.NotSupported(f"{exchange.id} {name}: not recorded")
             self._answers.append(_case(cases, args)["httpResponse"])

@@ -10,6 +10,7 @@ import ccxt
 import pytest
 from rich.console import Console
 
+from tests.venues.executing import NO_WAIT, execute
 from tests.venues.recorded_binance import FakeBinance, binance_venue
 from trimtab.app.inputs import parse_policy
 from trimtab.domain.analysis.drift import analyse
@@ -20,12 +21,10 @@ from trimtab.journal.models import PlanRow
 from trimtab.journal.opening import open_journal
 from trimtab.reports.tables import render_check
 from trimtab.venues.ccxt_venue import CcxtVenue
-from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import market_rules, take_snapshot
 
 POLICY = parse_policy({"targets": {"LTC": 0.5, "ETH": 0.5},
                        "execution": {"max_order_notional": 1_000}})
-NO_WAIT = Backoff(sleep=lambda _: None)
 
 
 def live() -> tuple[CcxtVenue, FakeBinance]:
@@ -67,12 +66,7 @@ def test_the_leverage_cut_reduces_coin_m_contracts_at_100_usd_each_and_sends_the
     coin_m = next(o for o in plan.orders if o.symbol == "BTC/USD:BTC")
     assert coin_m.side == "buy" and coin_m.reduce_only
     assert coin_m.notional == pytest.approx(coin_m.amount * 100)
-    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
-    snapshot_id, _ = journal.record_document(datetime.now(UTC), "binance", {}, {}, True)
-    journal.add(PlanRow(id="p1", snapshot_id=snapshot_id, analysis_id=None, status="planned",
-                        reason=None, document="{}"))
-    result = Executor(journal, {"binance": venue}, POLICY, NO_WAIT).run("p1", plan.orders)
-    assert result.stop is None, result.stop
+    execute(venue, POLICY, plan.orders, tmp_path)
     sent = [(p, q["quantity"][0], q["reduceOnly"][0]) for m, p, q in fake.requests
             if m == "POST"]
     assert ("/dapi/v1/order", format(coin_m.amount, "g"), "true") in sent
@@ -89,12 +83,7 @@ def test_a_hedge_mode_short_is_reduced_on_its_own_side(tmp_path: Path) -> None:
     plan = make_plan(snap, POLICY, rebalance=False, markets=market_rules([venue], NO_WAIT))
     coin_m = next(o for o in plan.orders if o.symbol == "BTC/USD:BTC")
     assert coin_m.hedged and coin_m.margin_mode == "cross"
-    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
-    snapshot_id, _ = journal.record_document(datetime.now(UTC), "binance", {}, {}, True)
-    journal.add(PlanRow(id="p2", snapshot_id=snapshot_id, analysis_id=None, status="planned",
-                        reason=None, document="{}"))
-    result = Executor(journal, {"binance": venue}, POLICY, NO_WAIT).run("p2", (coin_m,))
-    assert result.stop is None, result.stop
+    execute(venue, POLICY, (coin_m,), tmp_path, plan_id="p2")
     [query] = [q for m, p, q in fake.requests if (m, p) == ("POST", "/dapi/v1/order")]
     assert query["positionSide"] == ["SHORT"] and query["side"] == ["BUY"]
     assert "reduceOnly" not in query  # in hedge mode the side itself reduces

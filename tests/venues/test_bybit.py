@@ -3,27 +3,22 @@ from snapshot to the requests ccxt sends."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import ccxt
 import pytest
 
+from tests.venues.executing import NO_WAIT, execute
 from tests.venues.recorded_bybit import FakeBybit, bybit_venue
 from trimtab.app.inputs import parse_policy
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
 from trimtab.domain.snapshot import Snapshot
-from trimtab.execution.executor import Executor
 from trimtab.execution.reconcile import client_order_id
-from trimtab.journal.models import PlanRow
-from trimtab.journal.opening import open_journal
 from trimtab.venues.ccxt_venue import CcxtVenue
-from trimtab.venues.errors import OutcomeUnknown
-from trimtab.venues.retry import Backoff
+from trimtab.venues.errors import InsufficientFunds, OutcomeUnknown, Rejected
 from trimtab.venues.snapshots import market_rules, take_snapshot
 
-NO_WAIT = Backoff(sleep=lambda _: None)
 # the recorded market file has no USDC/USDT market: the account's USDC is left out by name
 POLICY = parse_policy({"targets": {"BTC": 0.6, "ETH": 0.1, "USDT": 0.3}, "exclude": ["USDC"],
                        "futures": {"max_multiple": 0.002},
@@ -40,15 +35,6 @@ def live(fake: FakeBybit | None = None) -> tuple[CcxtVenue, FakeBybit]:
 
 def snapshot_of(venue: CcxtVenue) -> Snapshot:
     return take_snapshot([venue], "USDT", set(POLICY.asset_targets()), NO_WAIT)
-
-
-def execute(venue: CcxtVenue, plan_orders: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
-    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
-    snapshot_id, _ = journal.record_document(datetime.now(UTC), "bybit", {}, {}, True)
-    journal.add(PlanRow(id="p1", snapshot_id=snapshot_id, analysis_id=None, status="planned",
-                        reason=None, document="{}"))
-    result = Executor(journal, {"bybit": venue}, POLICY, NO_WAIT).run("p1", plan_orders)
-    assert result.stop is None, result.stop
 
 
 def test_a_unified_account_reads_every_family_values_the_inverse_short_in_usd() -> None:
@@ -89,7 +75,7 @@ def test_the_leverage_cut_on_bybit_sends_reduce_only_orders_of_each_family(
     assert set(cut) == {"LTC/USDT:USDT", "BTC/USD:BTC"}
     assert cut["BTC/USD:BTC"].side == "buy" and cut["LTC/USDT:USDT"].side == "sell"
     assert cut["BTC/USD:BTC"].notional == pytest.approx(cut["BTC/USD:BTC"].amount)
-    execute(venue, plan.orders, tmp_path)
+    execute(venue, POLICY, plan.orders, tmp_path)
     sent = {b["symbol"]: b for b in fake.sent()}
     inverse, linear = sent["BTCUSD"], sent["LTCUSDT"]
     assert (inverse["category"], inverse["side"], inverse["orderType"]) == (
@@ -114,7 +100,7 @@ def test_a_hedge_mode_short_is_reduced_on_its_own_side_by_position_idx(tmp_path:
     plan = make_plan(snap, POLICY, rebalance=False, markets=market_rules([venue], NO_WAIT))
     order = next(o for o in plan.orders if o.symbol == "BTC/USD:BTC")
     assert order.hedged
-    execute(venue, (order,), tmp_path)
+    execute(venue, POLICY, (order,), tmp_path)
     [body] = fake.sent()
     assert body["positionIdx"] == 2 and body["side"] == "Buy" and "reduceOnly" not in body
 
@@ -129,7 +115,7 @@ def test_a_spot_rebalance_on_bybit_sends_sells_then_buys_in_coins(tmp_path: Path
                      markets=market_rules([venue], NO_WAIT))
     spot = [o for o in plan.orders if ":" not in o.symbol]
     assert spot and spot[0].side == "sell"
-    execute(venue, tuple(spot), tmp_path)
+    execute(venue, POLICY, tuple(spot), tmp_path)
     bodies = [b for b in fake.sent() if b["category"] == "spot"]
     assert [b["symbol"] for b in bodies] == [o.symbol.replace("/", "") for o in spot]
     assert all(b["orderType"] == "Market" and b["marketUnit"] == "baseCoin" for b in bodies)
@@ -150,3 +136,25 @@ def test_an_order_whose_answer_timed_out_is_found_by_its_order_link_id() -> None
     assert found.status == "closed" and found.filled == pytest.approx(0.5)
     assert len(fake.sent()) == 1
     assert venue.fetch_order("LTC/USDT:USDT", client_order_id="ttnever") is None
+
+
+# Bybit's refusals as ccxt's own bybit.py quotes them in its error-code table
+NO_FUNDS = {"retCode": 110007, "retMsg": "ab not enough for new order", "result": {},
+            "retExtInfo": {}, "time": 1668838414793}
+FLAT = {"retCode": 110017, "retMsg": "Reduce-only rule not satisfied", "result": {},
+        "retExtInfo": {}, "time": 1668838414793}
+
+
+@pytest.mark.parametrize(("refusal", "error"), [(NO_FUNDS, InsufficientFunds), (FLAT, Rejected)])
+def test_a_bybit_refusal_read_by_ccxts_own_codes_stops_the_order_and_is_not_sent_again(
+        refusal: dict[str, object], error: type[Exception]) -> None:
+    """Bybit refuses with HTTP 200 and a retCode: ccxt's own table reads 110007 as
+    insufficient funds and 110017 (a reduce-only order on a flat position) as invalid;
+    each is one line naming Bybit's reason, and the order is sent once."""
+    fake = FakeBybit()
+    fake.refusals.append(refusal)
+    venue, _ = live(fake)
+    with pytest.raises(error, match=str(refusal["retMsg"])) as raised:
+        venue.create_order("LTC/USDT:USDT", "sell", "0.5", "trimtabp1x009", reduce_only=True)
+    assert "\n" not in str(raised.value)
+    assert len(fake.sent()) == 1 and fake.orders == {}

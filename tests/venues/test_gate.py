@@ -1,59 +1,106 @@
-"""Gate on its recorded markets: the client order id Gate requires (`t-…`) and a market
-buy sent as the cost to spend."""
+"""Gate on its recorded payloads: spot bought by cost, USDT contracts of 0.1 LTC, BTC-margined
+inverse contracts, funding, and the `t-…` client order id Gate requires."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from pathlib import Path
 
 import ccxt
 import pytest
 
-from tests.venues.recorded import recorded_venue
+from tests.venues.executing import NO_WAIT, execute
+from tests.venues.recorded_gate import FakeGate, gate_venue
+from trimtab.app.inputs import parse_policy
+from trimtab.domain.analysis.drift import analyse
+from trimtab.domain.planning.planner import make_plan
+from trimtab.domain.snapshot import Snapshot
+from trimtab.venues.ccxt_venue import CcxtVenue
 from trimtab.venues.errors import OutcomeUnknown
+from trimtab.venues.snapshots import market_rules, take_snapshot
 
-# ccxt's static data records no Gate spot order: the spot example in ccxt 4.5.90's own
-# gate.parse_order source, filled and re-addressed to the order placed (text, side,
-# amount, status, left, fill price, filled total)
-ORDER = {"id": "62364648575", "text": "", "create_time": "1626354834",
-         "update_time": "1626354834", "create_time_ms": "1626354833544",
-         "update_time_ms": "1626354833544", "status": "closed", "currency_pair": "BTC_USDT",
-         "type": "market", "account": "spot", "side": "buy", "amount": "3", "price": "0",
-         "time_in_force": "ioc", "iceberg": "0", "left": "0", "fill_price": "3",
-         "filled_total": "3", "fee": "0", "fee_currency": "BTC", "point_fee": "0",
-         "gt_fee": "0", "gt_discount": True, "rebated_fee": "0", "rebated_fee_currency": "USDT"}
+POLICY = parse_policy({"targets": {"BTC": 0.5, "ETH": 0.2, "USDT": 0.3},
+                       "futures": {"max_multiple": 0.05},
+                       "execution": {"max_order_notional": 10_000}})
 
 
-class FakeGate:
-    """Loses the answer to a placement (a timeout) and keeps the order under its text."""
-
-    def __init__(self) -> None:
-        self.orders: dict[str, dict[str, Any]] = {}
-
-    def place(self, body: dict[str, Any]) -> None:
-        self.orders[body["text"]] = {**ORDER, "text": body["text"], "amount": body["amount"]}
-        raise ccxt.RequestTimeout("gate POST /api/v4/spot/orders timed out")
-
-    def lookup(self, path: str) -> Any:
-        text = path.rsplit("/", 1)[1]
-        if text not in self.orders:  # what ccxt raises for Gate's ORDER_NOT_FOUND
-            raise ccxt.OrderNotFound('gate {"label":"ORDER_NOT_FOUND","message":"Order not found"}')
-        return self.orders[text]
+def snapshot_of(venue: CcxtVenue) -> Snapshot:
+    return take_snapshot([venue], "USDT", set(POLICY.asset_targets()), NO_WAIT)
 
 
-def gate():  # type: ignore[no-untyped-def]
-    venue, server = recorded_venue("gate", {}, {"options": {"unifiedAccount": False}})
+def test_a_gate_account_reads_both_margin_families_and_values_each_contract_by_its_size() -> None:
+    """Finding 7 on Gate: positions are read per settle currency; USDT alone missed the
+    BTC-margined ones. One LTC_USDT contract is 0.1 LTC; one BTC_USD contract is 1 USD."""
+    venue, fake = gate_venue()
+    snap = snapshot_of(venue)
+    reads = [p for _, p, _ in fake.requests if p.endswith("/positions")]
+    assert reads == ["/futures/usdt/positions", "/futures/btc/positions"]
+    analysis = analyse(snap, POLICY)
+    assert analysis.futures.gross_notional == pytest.approx(1 * 0.1 * 74.43 + 300)
+    assert snap.prices["BTC"].price == pytest.approx(73373.9)
+    assert any("without a time" in n for n in snap.notes)  # Gate's tickers carry none
+
+
+def test_gate_funding_is_read_per_margin_family_from_the_contracts() -> None:
+    venue, fake = gate_venue()
+    rates = venue.fetch_funding_rates(["LTC/USDT:USDT", "BTC/USD:BTC"])
+    assert rates["LTC/USDT:USDT"].rate == pytest.approx(0.000096)
+    assert rates["BTC/USD:BTC"].rate == pytest.approx(0.0001)
+    assert {p for _, p, _ in fake.requests} == {"/futures/usdt/contracts",
+                                                "/futures/btc/contracts"}
+
+
+def test_the_leverage_cut_on_gate_sends_signed_reduce_only_sizes_in_whole_contracts(
+        tmp_path: Path) -> None:
+    """Gate's contract orders carry a signed size and reduce_only; the inverse short is
+    bought back in whole 1-USD contracts on the BTC-margined book, and the LTC cut, a
+    fraction of one 0.1-LTC contract, is skipped with its reason, not rounded up."""
+    venue, fake = gate_venue()
+    snap = snapshot_of(venue)
+    plan = make_plan(snap, POLICY, analyse(snap, POLICY), rebalance=False,
+                     markets=market_rules([venue], NO_WAIT))
+    cut = {o.symbol: o for o in plan.orders}
+    assert cut["BTC/USD:BTC"].side == "buy" and cut["BTC/USD:BTC"].reduce_only
+    execute(venue, POLICY, plan.orders, tmp_path)
+    sent = dict(fake.sent())
+    inverse = sent["/futures/btc/orders"]
+    assert inverse["contract"] == "BTC_USD" and inverse["reduce_only"] is True
+    assert inverse["size"] == int(cut["BTC/USD:BTC"].amount) == 131
+    [ltc] = [s for s in plan.skipped if s.symbol == "LTC/USDT:USDT"]
+    assert ltc.reason == "below_min_trade" and "/futures/usdt/orders" not in sent
+
+
+def test_a_dual_mode_short_on_gate_is_reduced_reduce_only_on_its_contract(
+        tmp_path: Path) -> None:
+    """In Gate's dual (hedge) mode a side is reduced by a reduce-only order of the opposite
+    sign; ccxt reads no side from Gate's `mode`, and none is needed."""
     fake = FakeGate()
+    fake.dual_mode = True
+    venue, _ = gate_venue(fake)
+    snap = snapshot_of(venue)
+    short = next(p for p in snap.positions if p.symbol == "BTC/USD:BTC")
+    assert short.side == "short"
+    plan = make_plan(snap, POLICY, rebalance=False, markets=market_rules([venue], NO_WAIT))
+    order = next(o for o in plan.orders if o.symbol == "BTC/USD:BTC")
+    execute(venue, POLICY, (order,), tmp_path)
+    [(path, body)] = fake.sent()
+    assert path == "/futures/btc/orders" and body["reduce_only"] is True and body["size"] > 0
 
-    def answer(url: str, method: str = "GET", headers: Any = None, body: Any = None) -> Any:
-        server.requests.append((method, url, {}))
-        if method == "POST" and url.endswith("/spot/orders"):
-            return fake.place(json.loads(body))
-        if method == "GET" and "/spot/orders/" in url:
-            return fake.lookup(url.split("?")[0])
-        raise AssertionError(f"the fake Gate has no route {method} {url}")
-    venue.exchange.fetch = answer
-    return venue, fake
+
+def test_a_gate_spot_rebalance_buys_by_the_cost_to_spend(tmp_path: Path) -> None:
+    """Gate takes a market buy's amount as the quote to spend (ccxt's own option says
+    so): the buy is sent as amount × price, cut to the quote's precision."""
+    venue, fake = gate_venue()
+    snap = snapshot_of(venue)
+    plan = make_plan(snap, POLICY, analyse(snap, POLICY), markets=market_rules([venue], NO_WAIT))
+    spot = tuple(o for o in plan.orders if ":" not in o.symbol)
+    assert [o.side for o in spot] == sorted(o.side for o in spot)[::-1]  # sells first
+    execute(venue, POLICY, spot, tmp_path)
+    buys = [b for p, b in fake.sent() if p == "/spot/orders" and b["side"] == "buy"]
+    assert buys
+    for body in buys:
+        order = next(o for o in spot if o.symbol.replace("/", "_") == body["currency_pair"])
+        assert float(body["amount"]) == pytest.approx(order.amount * order.price, rel=0.01)
+        assert body["text"].startswith("t-trimtab")
 
 
 def test_a_gate_client_order_id_carries_the_t_prefix_gate_requires_and_finds_the_order() -> None:
@@ -61,12 +108,14 @@ def test_a_gate_client_order_id_carries_the_t_prefix_gate_requires_and_finds_the
     ids that do not start with "t", and every trimtab id starts with "trimtab". The
     buy whose answer was lost is found again by the same text, and reported under
     trimtab's own id."""
-    venue, fake = gate()
+    fake = FakeGate()
+    fake.lost.append(ccxt.RequestTimeout("gate POST /api/v4/spot/orders timed out"))
+    venue, _ = gate_venue(fake)
     with pytest.raises(OutcomeUnknown):
         venue.create_order("BTC/USDT", "buy", "0.0001", "trimtabp1x001", price=30_000.0)
-    [(text, order)] = fake.orders.items()
-    assert text == "t-trimtabp1x001"
-    assert order["amount"] == "3"  # a market buy states the cost to spend: 0.0001 × 30,000
+    [(path, body)] = fake.sent()
+    assert path == "/spot/orders" and body["text"] == "t-trimtabp1x001"
+    assert body["amount"] == "3"  # a market buy states the cost to spend: 0.0001 × 30,000
     found = venue.fetch_order("BTC/USDT", client_order_id="trimtabp1x001")
     assert found is not None and found.client_order_id == "trimtabp1x001"
     assert found.status == "closed"

@@ -8,7 +8,8 @@ from typing import Any
 import ccxt
 import pytest
 
-from tests.venues.recorded import recorded, recorded_venue
+from tests.venues.recorded import RecordedServer, recorded, recorded_venue
+from trimtab.venues.ccxt_venue import CcxtVenue
 
 PLACED = recorded("okx", "createOrder")  # OKX's answer to a placement: ids, no status
 FILLED = recorded("okx", "fetchOrder")["data"][0]  # a filled LTC-USDT market buy
@@ -42,7 +43,7 @@ def lookup(query: dict[str, list[str]]) -> Any:
     raise ccxt.OrderNotFound('okx {"code":"51603","data":[],"msg":"Order does not exist"}')
 
 
-def okx():  # type: ignore[no-untyped-def]
+def okx() -> tuple[CcxtVenue, RecordedServer]:
     # ccxt sends one order through OKX's batch endpoint by default
     return recorded_venue("okx", {("POST", "/api/v5/trade/batch-orders"): PLACED,
                                   ("GET", "/api/v5/trade/order"): lookup,

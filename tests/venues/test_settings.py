@@ -9,7 +9,7 @@ from trimtab.venues.ccxt_venue import open_ccxt_venue
 from trimtab.venues.errors import Fatal
 
 
-@pytest.mark.parametrize("exchange_id", ["binance", "okx", "bybit"])
+@pytest.mark.parametrize("exchange_id", ["binance", "okx", "bybit", "gate"])
 def test_the_sandbox_switch_opens_the_venue_on_its_testnet(exchange_id: str) -> None:
     prefix = f"TRIMTAB_{exchange_id.upper()}_"
     env = {prefix + "SANDBOX": "1", prefix + "API_KEY": "k", prefix + "SECRET": "s"}

@@ -82,8 +82,8 @@ def test_no_recorded_payload_produces_a_traceback_in_any_command(
 
 
 def run_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, exchange_id: str,
-           *args: str) -> tuple[int, RecordedWorld]:
-    world = RecordedWorld(exchange_id)
+           *args: str, variant: Variant = Variant.AS_RECORDED) -> tuple[int, RecordedWorld]:
+    world = RecordedWorld(exchange_id, variant)
     install(monkeypatch, world)
     sweep_env(monkeypatch, tmp_path, exchange_id)
     policy = tmp_path / "policy.toml"
@@ -98,8 +98,8 @@ def test_a_venue_that_fails_a_check_is_a_venue_error_exit_1_not_bad_input(
         command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     """Found by the sweep: check and alerts said `error:` and exit 2 (invalid input) when
-    the venue refused a read (bybit records no balance), unlike every other command."""
-    code, _ = run_on(monkeypatch, tmp_path, "bybit", command)
+    the venue refused a read (bybit then recorded no balance), unlike every other command."""
+    code, _ = run_on(monkeypatch, tmp_path, "bybit", command, variant=Variant.NO_BALANCE)
     err = capsys.readouterr().err
     assert code == 1
     assert err.startswith("venue error: bybit fetch_balance") and err.count("\n") == 1

@@ -55,6 +55,7 @@ POSITION_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
     "binance": ({"subType": "linear"}, {"subType": "inverse"}),
     "bybit": ({"subType": "linear", "settleCoin": "USDT"},
               {"subType": "linear", "settleCoin": "USDC"}, {"subType": "inverse"}),
+    "gate": ({"settle": "usdt"}, {"settle": "btc"}),  # USDT-margined, then BTC-margined
 }
 ONE_QUERY: tuple[Mapping[str, Any], ...] = ({},)
 
