@@ -154,3 +154,18 @@ def test_a_policy_without_schedules_keeps_every_bar_and_refuses_policy(tmp_path:
     assert code == 2
     assert "has no schedules" in err
     assert len(err.strip().splitlines()) <= 2  # rich may wrap the one line
+
+
+def test_the_table_puts_the_money_weighted_return_beside_the_time_weighted_one(
+        tmp_path: Path) -> None:
+    policy = tmp_path / "dca.toml"
+    policy.write_text(FEE_ONLY + '\n[[contributions]]\nevery = "monthly"\namount = 200\n')
+    code, out, err = _run("-p", str(policy))
+    assert code == 0, err
+    rows = [line.split()[0] for line in out.splitlines() if line.strip()]
+    assert "money-weighted return (XIRR)" in out and "contributions" in rows
+    assert "contributions are not gains" in " ".join(out.split())
+    code, out, _ = _run("-p", str(policy), "--json")
+    doc = json.loads(out)
+    assert doc["contributions"] > 0 and doc["hold"]["contributions"] == doc["contributions"]
+    assert doc["money_weighted_return"] != doc["cagr"]

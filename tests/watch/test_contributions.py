@@ -128,3 +128,19 @@ def test_a_deposit_not_on_the_venue_waits_is_said_once_then_planned(tmp_path: Pa
     assert [o.side for o in exchange.proposed[0].orders] == ["buy"]
     planned = [m for m in sent if "contribution" in m.body and "planned" in m.body]
     assert len(planned) == 1
+
+
+def test_two_watchers_on_one_journal_claim_a_date_once(tmp_path: Path) -> None:
+    from trimtab.domain.contributions import due_contributions
+
+    url = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    first, second = WatchLog(open_journal(url)), WatchLog(open_journal(url))
+    pol = policy({"BTC": 0.5, "USDT": 0.5}, contributions=[{"every": "monthly", "amount": 50}])
+    dues = due_contributions(pol.contributions, datetime(2026, 1, 15, tzinfo=UTC),
+                             datetime(2026, 3, 15, tzinfo=UTC))
+    keys = {c.key for c in pol.contributions}
+    seen_first, seen_second = first.pending(dues, keys), second.pending(dues, keys)
+    assert [p.at.month for p in seen_first] == [2, 3] and seen_second == seen_first
+    assert len(first.claim(seen_first)) == 2
+    assert second.claim(seen_second) == ()  # already taken: nothing to plan
+    assert first.pending(dues, keys) == ()

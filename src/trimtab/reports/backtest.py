@@ -27,6 +27,13 @@ ROWS = [
 ]
 
 
+# with [[contributions]]: the money that came in, and the return on it as it came
+FLOW_ROWS = [
+    ("contributions", "contributions", "{:,.2f}"),
+    ("money-weighted return (XIRR)", "money_weighted_return", "{:.2%}"),
+]
+
+
 # from a recorded run's curve (backtest/statistics.py); dotted keys reach into a group
 STATISTIC_ROWS = [
     ("Calmar", "calmar", "{:.2f}"),
@@ -69,7 +76,8 @@ def render_backtest(console: Console, doc: dict[str, Any]) -> None:
     figures = ("policy", "hold", *extra)
     # the benchmark's column is the first to go on a narrow terminal (it is in --json)
     table = fit_table(None, "figure", *figures, right=figures, optional=extra)
-    rows = ROWS + (STATISTIC_ROWS if "calmar" in doc else [])
+    rows = [*ROWS[:3], *(FLOW_ROWS if "contributions" in doc else []), *ROWS[3:],
+            *(STATISTIC_ROWS if "calmar" in doc else [])]
     for label, key, fmt in rows:
         cells = [_cell(doc, key, fmt), _cell(doc["hold"], key, fmt)]
         table.add_row(label, *cells, *([_cell(bench, key, fmt)] if bench else []))
@@ -80,6 +88,9 @@ def render_backtest(console: Console, doc: dict[str, Any]) -> None:
             table.add_row(f"{label} vs {other}", _cell(doc["tracking"][other], key, fmt),
                           _cell(hold, key, fmt), *(["–"] if bench else []))
     console.print(table)
+    if "contributions" in doc:
+        console.print("returns, CAGR, Sharpe and drawdown are time-weighted: contributions "
+                      "are not gains", style="dim")
     if "yearly_returns" in doc:
         render_years(console, doc)
     if "futures" in doc:

@@ -10,6 +10,7 @@ real deposits, so there the contribution is credited when it is claimed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,8 @@ from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,7 @@ class Contributing:
         if not fresh:
             return Step(())
         what = f"{problem}; deposit it and the next check plans it"
+        log.warning("contribution waits for its cash: %s", what)
         return Step((contribution_trigger([p.at for p in pending], amount, self.policy.quote,
                                           what),))
 
