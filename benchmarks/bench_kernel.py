@@ -8,7 +8,8 @@ script runs the same calls as `bench_plugin.py` on the harness's own
 workload (`workload.generate_prices`, seed 42, relative 10 % band, fee
 0.1 %): `single` is one run of 10 assets × 500,000 bars, `bare` the same
 kernel with no look at all (the bar loop alone), `sweep` the harness's 100
-band configurations on 10 × 50,000. For an A/B of two versions of the
+band configurations on 10 × 50,000, `balance` how the sweep's work splits
+between two threads. For an A/B of two versions of the
 code, run it twice with PYTHONPATH pointing at each tree's `src`,
 alternating. Prints the medians of CPU and wall seconds and a digest of
 the results, so that two versions can be seen to agree.
@@ -34,9 +35,12 @@ sys.path[:0] = [str(HERE), str(HERE.parents[1] / "shared" / "bench")]
 import bench_plugin  # noqa: E402
 import workload as wl  # noqa: E402
 
+from trimtab.backtest import sweep as sw  # noqa: E402
 from trimtab.backtest.engine import run_inputs  # noqa: E402
 from trimtab.backtest.inputs import build_inputs  # noqa: E402
-from trimtab.backtest.kernel import layout  # noqa: E402
+from trimtab.backtest.kernel import block, layout  # noqa: E402
+from trimtab.backtest.schedule import Schedule  # noqa: E402
+from trimtab.domain.policy import BandSpec  # noqa: E402
 
 
 def harness_policy(prices: pd.DataFrame) -> Any:
@@ -58,6 +62,37 @@ def calls(bars: int, sweep_bars: int) -> dict[str, Callable[[], Any]]:
     }
 
 
+def balance(bars: int) -> None:
+    """CPU seconds of each of two threads' shares of the harness sweep, timed one share
+    after another: contiguous blocks of 8 split in halves (numba's static schedule, as
+    before) against the strided split block.simulate_grid makes."""
+    prices = wl.generate_prices(10, bars)
+    policy = harness_policy(prices)
+    choices = [sw.BandChoice(f"{k}:{w}", BandSpec(kind=k, width=float(w)))  # type: ignore[arg-type]
+               for k, w in wl.sweep_configs(100, policy.fee_rate)]
+    g = sw.build_grid(prices, bench_plugin._policy(policy), policy.initial_capital, choices,
+                      [Schedule("none")])
+    b = g.base
+
+    def cost(k: np.ndarray) -> float:
+        start = time.process_time()
+        for i in range(0, k.size, block.BLOCK):
+            part = k[i:i + block.BLOCK]
+            block.simulate_block(b.held, b.held_cols, g.looks[part * 0], g.bands[part],
+                                 g.sleeve_bands[part], g.use_band[part], b.sleeve_of,
+                                 b.tradable, b.params)
+        return time.process_time() - start
+
+    cost(np.arange(8))
+    n = len(choices)
+    n_blocks = -(-n // block.BLOCK)
+    halves = -(-n_blocks // 2) * block.BLOCK  # numba gives the first thread ceil(blocks / 2)
+    static = [cost(np.arange(0, halves)), cost(np.arange(halves, n))]
+    strided = [cost(np.arange(0, n, 2)), cost(np.arange(1, n, 2))]
+    print(f"balance: contiguous halves {static[0]:.3f} / {static[1]:.3f} s, "
+          f"strided {strided[0]:.3f} / {strided[1]:.3f} s of CPU")
+
+
 def digest(result: Any) -> str:
     return hashlib.sha1(repr(result).encode()).hexdigest()[:10]
 
@@ -69,6 +104,8 @@ def main() -> None:
     parser.add_argument("--bars", type=int, default=500_000)
     parser.add_argument("--sweep-bars", type=int, default=50_000)
     args = parser.parse_args()
+    if "balance" in args.what.split(","):
+        balance(args.sweep_bars)
     chosen = {k: v for k, v in calls(args.bars, args.sweep_bars).items()
               if k in args.what.split(",")}
     for name, call in chosen.items():

@@ -20,6 +20,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -49,7 +50,8 @@ def grid(n_assets: int, n_bars: int, n_configs: int, schedules: tuple[str, ...] 
 def runner(g: sw.Grid, size: int) -> Callable[[], np.ndarray]:
     b = g.base
     return lambda: block.simulate_grid(b.held, b.held_cols, g.looks, g.bands, g.sleeve_bands,
-                                       g.use_band, b.sleeve_of, b.tradable, b.params, size)
+                                       g.use_band, b.sleeve_of, b.tradable, b.params, size,
+                                       numba.get_num_threads())
 
 
 def check(g: sw.Grid, stats: np.ndarray, n: int) -> None:

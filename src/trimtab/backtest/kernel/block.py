@@ -116,15 +116,28 @@ def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_
 @njit(cache=True, parallel=True)
 def simulate_grid(held: Array, held_cols: Array, looks: Array, bands: Array,
                   sleeve_bands: Array, use_band: Array, sleeve_of: Array, tradable: Array,
-                  params: Array, block: int) -> Array:
-    """Every (band b, schedule s) pair, `block` pairs per pass; returns stats[b, s]."""
+                  params: Array, block: int, threads: int) -> Array:
+    """Every (band b, schedule s) pair, `block` pairs per pass; returns stats[b, s].
+
+    Thread w of `threads` (numba.get_num_threads(), passed in because a
+    function that asks numba for it cannot be cached) takes configurations
+    w, w + T, w + 2T, ...: neighbours in
+    a grid cost about the same (a band width and the next), so every thread
+    gets as much work. Contiguous blocks handed out by numba's static
+    schedule left one of two threads with 70 % of a sweep's work
+    (benchmarks/README.md, issue 16).
+    """
     n_bands, n_schedules = bands.shape[0], looks.shape[0]
     n_conf = n_bands * n_schedules
     flat = np.zeros((n_conf, N_STATS))
-    for k in prange((n_conf + block - 1) // block):
-        start, stop = k * block, min(n_conf, (k + 1) * block)
-        b = np.arange(start, stop) // n_schedules
-        s = np.arange(start, stop) % n_schedules
-        flat[start:stop] = simulate_block(held, held_cols, looks[s], bands[b], sleeve_bands[b],
-                                          use_band[b], sleeve_of, tradable, params)
+    n_workers = max(1, min(threads, n_conf))
+    for w in prange(n_workers):
+        mine = np.arange(w, n_conf, n_workers)
+        for start in range(0, mine.size, block):
+            k = mine[start:start + block]
+            b, s = k // n_schedules, k % n_schedules
+            stats = simulate_block(held, held_cols, looks[s], bands[b], sleeve_bands[b],
+                                   use_band[b], sleeve_of, tradable, params)
+            for i in range(k.size):
+                flat[k[i]] = stats[i]
     return flat.reshape((n_bands, n_schedules, N_STATS))
