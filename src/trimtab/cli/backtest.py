@@ -136,8 +136,8 @@ def sweep(
         file_okay=False)] = None,
     device: Annotated[Device, typer.Option(
         help="cpu: numba threads (or --scheduler's dask workers); cuda: one NVIDIA GPU "
-        "thread per configuration, the same statistics (needs pip install "
-        "'trimtab[gpu]' and the NVIDIA driver).")] = Device.CPU,
+        "thread per configuration, the same statistics (needs trimtab's gpu extra and "
+        "the NVIDIA driver).")] = Device.CPU,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Backtest every band width × schedule and rank them against holding.
