@@ -57,6 +57,8 @@ class FakeGate:
         self.dual_mode = False  # positions answered as a dual-mode (hedge) account does
         self.lost: list[Exception] = []  # raised after an order is kept, once each
         self.resting: list[str] = []  # the texts of the BTC_USDT limit orders answered open
+        self.resting_swap: list[str] = []  # the texts of the LTC_USDT swap orders answered open
+        self.refused: dict[str, Exception] = {}  # path -> what Gate answers instead
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -69,6 +71,8 @@ class FakeGate:
         return [(p, q) for m, p, q in self.requests if m == "POST" and p.endswith("/orders")]
 
     def _answer(self, method: str, path: str, query: dict[str, Any]) -> Any:
+        if path in self.refused:
+            raise self.refused[path]
         if path == "/spot/accounts":
             return BALANCE
         if path == "/spot/tickers":
@@ -91,6 +95,10 @@ class FakeGate:
         if path == "/spot/open_orders":
             return [{"currency_pair": "BTC_USDT", "total": len(self.resting),
                      "orders": [self._resting(text) for text in self.resting]}]
+        if method == "GET" and path.startswith("/futures/") and path.endswith("/orders"):
+            assert query["status"] == "open"
+            resting = self.resting_swap if path == "/futures/usdt/orders" else []
+            return [self._resting_swap(text) for text in resting]
         if method == "GET" and "/orders/" in path:
             return self._lookup(path.rsplit("/", 1)[1])
         raise AssertionError(f"the fake Gate has no route {method} {path}")
@@ -123,6 +131,14 @@ class FakeGate:
         [order] = gate("fetchClosedOrders", 0)
         order.update(currency_pair="BTC_USDT", status="open", type="limit", left=order["amount"],
                      text=text, id=str(2_000 + self.resting.index(text)))
+        return order
+
+    def _resting_swap(self, text: str) -> dict[str, Any]:
+        """The recorded contract order, answered as a limit order on LTC_USDT still open."""
+        order = gate("createOrder")
+        order.update(contract="LTC_USDT", status="open", finish_as="_new", tif="gtc",
+                     price="55.1", left=order["size"], fill_price="0", text=text,
+                     id=str(3_000 + self.resting_swap.index(text)))
         return order
 
     def _lookup(self, key: str) -> Any:

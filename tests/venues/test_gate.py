@@ -145,3 +145,37 @@ def test_a_stray_trimtab_order_on_gate_is_reported_at_start_up_and_no_other(
     venue, _ = gate_venue(fake)
     [problem] = stray_orders(venue, tmp_path, {"trimtabp1x001": "BTC/USDT"})
     assert "open order trimtabp0x001 (BTC/USDT) on gate" in problem
+
+
+def test_a_stray_trimtab_order_on_a_gate_usdt_swap_is_reported_at_start_up(
+        tmp_path: Path) -> None:
+    """Issue 10 follow-up: the scan listed open orders with no params, which on Gate lists
+    spot only: a stray order resting on a USDT swap was never seen. Each family is now
+    listed with ccxt's own params, one request each: spot, USDT and BTC swaps."""
+    fake = FakeGate()
+    fake.resting = ["t-trimtabp1x001"]
+    fake.resting_swap = ["t-trimtabp0x002", "t-mine"]
+    venue, _ = gate_venue(fake)
+    [problem] = stray_orders(venue, tmp_path, {"trimtabp1x001": "BTC/USDT"})
+    assert "open order trimtabp0x002 (LTC/USDT:USDT) on gate" in problem
+    listed = [(p, q) for m, p, q in fake.requests if m == "GET" and p.endswith("orders")]
+    assert listed == [("/spot/open_orders", {"account": "spot", "status": "open"}),
+                      ("/futures/usdt/orders", {"status": "open"}),
+                      ("/futures/btc/orders", {"status": "open"})]
+
+
+def test_a_gate_family_that_cannot_be_listed_is_reported_and_the_others_still_scanned(
+        tmp_path: Path) -> None:
+    """One family refused (no futures permission on the key) is journaled as a scan
+    problem; the stray order on the USDT swap is still reported."""
+    fake = FakeGate()
+    fake.resting_swap = ["t-trimtabp0x002"]
+    fake.refused["/futures/btc/orders"] = ccxt.PermissionDenied(
+        'gate {"label":"FORBIDDEN","message":"Not authorized"}')
+    venue, _ = gate_venue(fake)
+    read = venue.scan_open_orders()
+    assert [o.client_order_id for o in read.orders] == ["trimtabp0x002"]
+    [note] = read.notes
+    assert "{'type': 'swap', 'settle': 'btc'}" in note and "Not authorized" in note
+    [problem] = stray_orders(venue, tmp_path, {})
+    assert "trimtabp0x002" in problem

@@ -27,7 +27,7 @@ from trimtab.execution.states import (
 from trimtab.journal.models import OrderRow
 from trimtab.journal.store import Journal
 from trimtab.venues.errors import VenueError
-from trimtab.venues.port import CLIENT_ID_PREFIX, Venue, VenueOrder
+from trimtab.venues.port import CLIENT_ID_PREFIX, OpenOrdersRead, Venue, VenueOrder
 from trimtab.venues.retry import Backoff
 
 FILL_TOLERANCE = 1e-9
@@ -136,12 +136,13 @@ class Reconciler:
         out = []
         for venue in self.venues.values():
             try:
-                open_orders = self.backoff.call(partial(venue.fetch_open_orders, known=known))
+                listed = self.backoff.call(partial(venue.scan_open_orders, known=known))
             except VenueError as exc:  # reported, not fatal: the journal's own rows are resolved
+                listed = OpenOrdersRead(notes=(str(exc),))
+            for note in listed.notes:
                 self.journal.event("scan_failed", f"cannot list open orders on {venue.name} "
-                                   f"to look for unknown trimtab orders: {exc}")
-                continue
-            for order in open_orders:
+                                   f"to look for unknown trimtab orders: {note}")
+            for order in listed.orders:
                 if order.by_trimtab and order.client_order_id not in known:
                     message = (f"open order {order.client_order_id} ({order.symbol}) on "
                                f"{venue.name} is trimtab's but is not in this journal: cancel "

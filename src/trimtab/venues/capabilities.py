@@ -64,6 +64,14 @@ POSITION_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
 }
 ONE_QUERY: tuple[Mapping[str, Any], ...] = ({},)
 
+# fetchOpenOrders without a symbol lists one family per call on these venues (Gate's
+# default type is spot): ccxt's own params for each family the account may trade, the
+# main one first. Elsewhere one unified call lists them all.
+OPEN_ORDER_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
+    "gate": ({"type": "spot"}, {"type": "swap", "settle": "usdt"},
+             {"type": "swap", "settle": "btc"}),
+}
+
 # ccxt ids whose plain fetchBalance reads a contract account's margin wallet (Binance
 # COIN-M, USDⓈ-M, Kraken Futures): its coins back the contracts and are not spot.
 COLLATERAL_ACCOUNTS = frozenset({"binancecoinm", "binanceusdm", "krakenfutures"})
@@ -90,6 +98,11 @@ STAKED_ALIASES: Mapping[str, str] = {"ETH2": "ETH"}  # Kraken's staked ether
 def position_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
     """The fetchPositions params that together cover every contract family."""
     return POSITION_QUERIES.get(exchange_id, ONE_QUERY)
+
+
+def open_order_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
+    """The fetchOpenOrders params that together cover every family an account trades."""
+    return OPEN_ORDER_QUERIES.get(exchange_id, ONE_QUERY)
 
 
 def order_filters(exchange_id: str) -> tuple[str, str] | None:

@@ -25,6 +25,7 @@ from trimtab.venues.capabilities import (
     buys_by_cost,
     client_id_param,
     collateral_account,
+    open_order_queries,
     order_filters,
     position_queries,
     position_size,
@@ -48,6 +49,7 @@ from trimtab.venues.markets import markets_of
 from trimtab.venues.port import (
     Balances,
     Market,
+    OpenOrdersRead,
     OrderStatus,
     PositionsRead,
     Ticker,
@@ -136,22 +138,15 @@ class CcxtVenue:
         venue that ccxt says has no positions (a spot exchange) holds none.
         """
         raw: dict[tuple[str, str], Mapping[str, Any]] = {}
-        notes: list[str] = []
         if not self.exchange.has.get("fetchPositions"):  # a spot exchange (bitstamp, gemini)
             return PositionsRead((), ())
-        for index, params in enumerate(position_queries(self.exchange.id)):
-            try:
-                found = self._read("fetch_positions", self.exchange.fetch_positions, None,
-                                   dict(params))
-            except (Rejected, Fatal) as exc:
-                if index == 0:
-                    raise
-                notes.append(f"positions {dict(params)} not read: {exc}")
-                continue
-            for p in found:
-                p = {**p, "contracts": position_size(self.exchange.id, p)}
-                if float(p.get("contracts") or 0) > 0:
-                    raw[(str(p.get("symbol")), str(p.get("side")))] = p
+        found, notes = self._per_family(
+            "positions", "fetch_positions", lambda p: self.exchange.fetch_positions(None, p),
+            position_queries(self.exchange.id))
+        for p in found:
+            p = {**p, "contracts": position_size(self.exchange.id, p)}
+            if float(p.get("contracts") or 0) > 0:
+                raw[(str(p.get("symbol")), str(p.get("side")))] = p
         unmarked = sorted({s for s, _ in raw if ":" in s and not raw_mark(raw, s)})
         marks = self._marks(unmarked)
         read = [position_of(self.name, p, marks) for p in raw.values()]
@@ -265,6 +260,38 @@ class CcxtVenue:
                             ) -> list[VenueOrder]:
         raw = self._read("fetch_closed_orders", self.exchange.fetch_closed_orders, symbol)
         return self._orders(raw, symbol, known)
+
+    def scan_open_orders(self, known: Collection[str] = ()) -> OpenOrdersRead:
+        """Open orders of every family, each listed with ccxt's own params for it.
+
+        Where one unsymboled call lists a single family (Gate: spot), a stray
+        order on a swap would never be seen. The main family's failure is
+        raised; a further family that cannot be listed is a note, as a venue
+        that cannot be listed is for the scan.
+        """
+        raw, notes = self._per_family(
+            "open orders", "fetch_open_orders",
+            lambda p: self.exchange.fetch_open_orders(None, None, None, p),
+            open_order_queries(self.exchange.id))
+        unique = {(o.get("symbol"), o.get("id")): o for o in raw}
+        return OpenOrdersRead(tuple(self._orders(list(unique.values()), None, known)),
+                              tuple(notes))
+
+    def _per_family(self, what: str, operation: str,
+                    call: Callable[[dict[str, Any]], list[Any]],
+                    queries: tuple[Mapping[str, Any], ...]) -> tuple[list[Any], list[str]]:
+        """What `call` lists for each family's params, merged; the first (main) family's
+        refusal is raised, a further one's is noted (no permission, not offered)."""
+        found: list[Any] = []
+        notes: list[str] = []
+        for index, params in enumerate(queries):
+            try:
+                found += self._read(operation, call, dict(params))
+            except (Rejected, Fatal) as exc:
+                if index == 0:
+                    raise
+                notes.append(f"{what} {dict(params)} not read: {exc}")
+        return found, notes
 
     def cancel_order(self, order_id: str, symbol: str) -> VenueOrder | None:
         raw = self._read("cancel_order", self.exchange.cancel_order, order_id, symbol)

@@ -74,6 +74,14 @@ class PositionsRead:
 
 
 @dataclass(frozen=True, slots=True)
+class OpenOrdersRead:
+    """Open orders of every family an account trades, and the families left unread."""
+
+    orders: tuple[VenueOrder, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class VenueOrder:
     """An order as the venue reports it (ccxt's order structure, trimmed)."""
 
@@ -154,6 +162,11 @@ class Venue(Protocol):
     def fetch_closed_orders(self, symbol: str | None = None, known: Collection[str] = ()
                             ) -> list[VenueOrder]:
         """Recent closed orders, reported as `fetch_open_orders` reports them."""
+        ...
+
+    def scan_open_orders(self, known: Collection[str] = ()) -> OpenOrdersRead:
+        """Open orders of every family (spot, each contract family) the account trades, as
+        `fetch_open_orders` reports them: a stray trimtab order rests on any of them."""
         ...
 
     def cancel_order(self, order_id: str, symbol: str) -> VenueOrder | None: ...

@@ -40,7 +40,14 @@ from trimtab.venues.paper.funding import FundingRates, settle_funding
 from trimtab.venues.paper.listing import check_limits, report, synthetic_markets
 from trimtab.venues.paper.margin import MarginModel, liquidate
 from trimtab.venues.paper.resting import fill_resting, locked
-from trimtab.venues.port import Balances, Market, PositionsRead, Ticker, VenueOrder
+from trimtab.venues.port import (
+    Balances,
+    Market,
+    OpenOrdersRead,
+    PositionsRead,
+    Ticker,
+    VenueOrder,
+)
 from trimtab.venues.prices import PriceSource
 
 
@@ -279,6 +286,10 @@ class PaperVenue:
     def fetch_closed_orders(self, symbol: str | None = None, known: Collection[str] = ()
                             ) -> list[VenueOrder]:
         return [o for o in self._orders(symbol) if o.status != "open"]
+
+    def scan_open_orders(self, known: Collection[str] = ()) -> OpenOrdersRead:
+        """The paper book is one family."""
+        return OpenOrdersRead(tuple(self.fetch_open_orders(known=known)))
 
     def cancel_order(self, order_id: str, symbol: str) -> VenueOrder | None:
         """Cancel what rests; a fill the price path brought first stays filled."""
