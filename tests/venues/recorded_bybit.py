@@ -65,6 +65,9 @@ class FakeBybit:
         self.after_accept: list[Exception] = []  # raised once the order is kept
         self.refusals: list[dict[str, Any]] = []  # answered to placements, read by ccxt
         self.exchange: Any = None  # the ccxt exchange, whose own error codes read refusals
+        # orders answered open by /v5/order/realtime: the query fields each matches
+        # (category, settleCoin or baseCoin) with its symbol and orderLinkId
+        self.resting: list[dict[str, str]] = []
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -133,6 +136,13 @@ class FakeBybit:
         answer["result"]["category"] = query.get("category", "linear")
         kept = self.orders.get(query.get("orderLinkId", "")) or next(
             (o for o in self.orders.values() if o["orderId"] == query.get("orderId")), None)
+        if path == "/v5/order/realtime" and "orderLinkId" not in query:
+            if query["category"] == "spot":  # a spot order has no tpslMode (ccxt reads it so)
+                del filled["tpslMode"]
+            answer["result"]["list"] = [self._resting(filled, r) for r in self.resting
+                                        if all(query.get(k) == v for k, v in r.items()
+                                               if k not in ("symbol", "orderLinkId"))]
+            return answer
         if path == "/v5/order/realtime" or kept is None:
             answer["result"]["list"] = []
             return answer
@@ -140,6 +150,15 @@ class FakeBybit:
                       orderId=kept["orderId"], side=kept["side"], qty=kept["qty"],
                       cumExecQty=kept["qty"], updatedTime=str(int(time.time() * 1000)))
         return answer
+
+    @staticmethod
+    def _resting(recorded_order: dict[str, Any], resting: dict[str, str]) -> dict[str, Any]:
+        """The recorded order, answered as a limit order still resting untouched."""
+        return {**recorded_order, "symbol": resting["symbol"],
+                "orderLinkId": resting["orderLinkId"], "orderId": resting["orderLinkId"] + "-id",
+                "orderType": "Limit", "orderStatus": "New", "timeInForce": "GTC",
+                "cumExecQty": "0", "cumExecValue": "0", "cumExecFee": "0", "avgPrice": "",
+                "leavesQty": "1", "qty": "1"}
 
 
 def bybit_venue(fake: FakeBybit | None = None) -> tuple[CcxtVenue, FakeBybit]:

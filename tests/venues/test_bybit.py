@@ -10,6 +10,7 @@ import pytest
 
 from tests.venues.executing import NO_WAIT, execute
 from tests.venues.recorded_bybit import FakeBybit, bybit_venue
+from tests.venues.strays import stray_orders
 from trimtab.app.inputs import parse_policy
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
@@ -158,3 +159,27 @@ def test_a_bybit_refusal_read_by_ccxts_own_codes_stops_the_order_and_is_not_sent
         venue.create_order("LTC/USDT:USDT", "sell", "0.5", "trimtabp1x009", reduce_only=True)
     assert "\n" not in str(raised.value)
     assert len(fake.sent()) == 1 and fake.orders == {}
+
+
+def test_stray_trimtab_orders_on_bybit_spot_usdc_and_inverse_are_reported_at_start_up(
+        tmp_path: Path) -> None:
+    """Issue 10 follow-up: the scan listed Bybit's default family only (linear USDT); a
+    stray order resting on spot, a USDC contract or an inverse contract was never seen.
+    Each family is listed with ccxt's own params, one request each."""
+    venue, fake = live()
+    fake.resting = [
+        {"category": "spot", "symbol": "LTCUSDT", "orderLinkId": "trimtabp0x001"},
+        {"category": "linear", "settleCoin": "USDT", "symbol": "LTCUSDT",
+         "orderLinkId": "trimtabp1x001"},  # the journal's own
+        {"category": "inverse", "baseCoin": "BTC", "symbol": "BTCUSD",
+         "orderLinkId": "trimtabp0x002"},
+        {"category": "inverse", "baseCoin": "BTC", "symbol": "BTCUSD", "orderLinkId": "mine"}]
+    problems = stray_orders(venue, tmp_path, {"trimtabp1x001": "LTC/USDT:USDT"})
+    assert sorted(p.split(" on ")[0] for p in problems) == [
+        "open order trimtabp0x001 (LTC/USDT)", "open order trimtabp0x002 (BTC/USD:BTC)"]
+    listed = [q for m, p, q in fake.requests if p == "/v5/order/realtime"]
+    assert listed == [{"category": "spot"},
+                      {"category": "linear", "settleCoin": "USDT"},
+                      {"category": "linear", "settleCoin": "USDC"},
+                      {"category": "inverse", "baseCoin": "BTC"},
+                      {"category": "inverse", "baseCoin": "ETH"}]

@@ -70,6 +70,13 @@ ONE_QUERY: tuple[Mapping[str, Any], ...] = ({},)
 OPEN_ORDER_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
     "gate": ({"type": "spot"}, {"type": "swap", "settle": "usdt"},
              {"type": "swap", "settle": "btc"}),
+    # Bybit's default is linear USDT. Inverse orders are listed by base coin: ccxt adds
+    # settleCoin USDT to an inverse listing that names neither, and Bybit then lists none.
+    "bybit": ({"type": "spot"},
+              {"type": "swap", "subType": "linear", "settleCoin": "USDT"},
+              {"type": "swap", "subType": "linear", "settleCoin": "USDC"},
+              {"type": "swap", "subType": "inverse", "baseCoin": "BTC"},
+              {"type": "swap", "subType": "inverse", "baseCoin": "ETH"}),
 }
 
 # ccxt ids whose plain fetchBalance reads a contract account's margin wallet (Binance
