@@ -8,7 +8,9 @@ preset that the file's own keys override (see `resolve_profile`).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -16,6 +18,9 @@ from trimtab.domain.tax.settings import TaxSettings
 from trimtab.domain.timing import WORD_SCHEDULES, Contribution, Schedule, Strict
 
 __all__ = ["WORD_SCHEDULES", "Contribution", "Policy", "Schedule"]
+
+if TYPE_CHECKING:
+    from trimtab.domain.index import PolicyIndex
 
 WEIGHT_SUM_TOLERANCE = 1e-9
 
@@ -269,6 +274,21 @@ class Policy(Strict):
     def sleeve_of(self) -> dict[str, str]:
         """Asset → name of the sleeve it belongs to."""
         return {m: name for name, s in self.sleeves.items() for m in s.members}
+
+    @cached_property
+    def index(self) -> PolicyIndex:
+        """Targets, sleeves and bands by name, built on first use and kept (see domain.index)."""
+        from trimtab.domain.index import index_policy  # index imports bands, which imports us
+
+        return index_policy(self)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with `update`, validated again as a policy file is (pydantic's own copy
+        skips the validators, and would keep an `index` built for the old values)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return self.model_validate({**fields, **update})
 
 
 PROFILES: dict[str, dict[str, Any]] = {
