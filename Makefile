@@ -15,8 +15,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
+# the dev extra brings the backtest's numba: its kernels are compiled here, once, into
+# numba's on-disk cache (about 15 s, said on the terminal) rather than in the first test
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/trimtab backtest --warm
 	touch $@ $(VENV)/.installed
 
 # The rebalance loop on the paper exchange at the bundled closes of 2025-01-31, in a

@@ -20,6 +20,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -29,7 +30,9 @@ from trimtab.backtest.schedule import Schedule
 from trimtab.domain.policy import BandSpec, build_policy
 
 
-def grid(n_assets: int, n_bars: int, n_configs: int) -> sw.Grid:
+def grid(n_assets: int, n_bars: int, n_configs: int, schedules: tuple[str, ...] = ("none",)
+         ) -> sw.Grid:
+    """n_configs relative bands (2 % to 50 %) × `schedules` on seeded hourly GBM closes."""
     rng = np.random.default_rng(3)
     closes = 100.0 * np.exp(np.cumsum(rng.normal(0, 0.01, (n_bars, n_assets)), axis=0))
     names = [f"A{i}" for i in range(n_assets)]
@@ -41,13 +44,14 @@ def grid(n_assets: int, n_bars: int, n_configs: int) -> sw.Grid:
     widths = np.linspace(0.02, 0.5, n_configs)
     choices = [sw.BandChoice(f"relative:{w}", BandSpec(kind="relative", width=float(w)))
                for w in widths]
-    return sw.build_grid(prices, policy, 10_000.0, choices, [Schedule("none")])
+    return sw.build_grid(prices, policy, 10_000.0, choices, [Schedule(s) for s in schedules])
 
 
 def runner(g: sw.Grid, size: int) -> Callable[[], np.ndarray]:
     b = g.base
     return lambda: block.simulate_grid(b.held, b.held_cols, g.looks, g.bands, g.sleeve_bands,
-                                       g.use_band, b.sleeve_of, b.tradable, b.params, size)
+                                       g.use_band, b.sleeve_of, b.tradable, b.params, size,
+                                       numba.get_num_threads())
 
 
 def check(g: sw.Grid, stats: np.ndarray, n: int) -> None:

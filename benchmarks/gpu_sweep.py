@@ -1,7 +1,8 @@
 """The sweep on a GPU: configurations per second, and a sample checked against the CPU kernel.
 
-Seeded GBM closes (hourly bars), an equal-weight policy with a 0.1 % fee,
-relative bands from 1 % to 50 % × `every:N` schedules (N = 1, 2, ...), run
+bench_sweep.py's workload (seeded GBM closes of hourly bars, an equal-weight
+policy with a 0.1 % fee, relative bands from 2 % to 50 %) × `every:N`
+schedules (N = 1, 2, ...), run
 through `trimtab.backtest.gpu.run_cuda` (the kernel `trimtab sweep --device
 cuda` launches). Prints the device, the first launch (compilation) on a few
 bars, the timed launch (transfers included) as configurations per second and
@@ -18,7 +19,7 @@ every rebalance count agrees.
     NUMBA_ENABLE_CUDASIM=1 NUMBA_DISABLE_JIT=1 PYTHONPATH=src \\
         python benchmarks/gpu_sweep.py --bands 3 --schedules 2 --bars 300 --check 6
     # no GPU but NVIDIA's NVVM and NVRTC libraries: compile the kernel to PTX only
-    PYTHONPATH=src python benchmarks/gpu_sweep.py --ptx 9.0
+    PYTHONPATH=src python benchmarks/gpu_sweep.py --ptx 9.0 --ptx-file /tmp/sweep.ptx
 
 benchmarks/README.md says what was measured where, and how to carry the
 packages the GPU machine lacks.
@@ -30,30 +31,14 @@ import argparse
 import time
 import types
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
-import pandas as pd
+from bench_sweep import grid as bench_grid  # the CPU sweep benchmark's closes and policy
 
 from trimtab.backtest import gpu
 from trimtab.backtest import sweep as sw
 from trimtab.backtest.kernel import block, layout
-from trimtab.backtest.schedule import Schedule
-from trimtab.domain.policy import BandSpec, build_policy
-
-
-def workload(n_assets: int, n_bars: int, n_bands: int, n_schedules: int) -> sw.Grid:
-    rng = np.random.default_rng(3)
-    closes = 100.0 * np.exp(np.cumsum(rng.normal(0, 0.01, (n_bars, n_assets)), axis=0))
-    names = [f"A{i}" for i in range(n_assets)]
-    prices = pd.DataFrame(closes, columns=names,
-                          index=pd.date_range("2000-01-01", periods=n_bars, freq="h"))
-    policy = build_policy({"targets": {a: 1.0 / n_assets for a in names},
-                           "bands": {"kind": "relative", "width": 0.1},
-                           "costs": {"fee_rate": 0.001, "slippage_bps": 0.0, "min_trade": 0.0}})
-    choices = [sw.BandChoice(f"relative:{w:g}", BandSpec(kind="relative", width=float(w)))
-               for w in np.linspace(0.01, 0.5, n_bands)]
-    schedules = [Schedule(f"every:{n}") for n in range(1, n_schedules + 1)]
-    return sw.build_grid(prices, policy, 10_000.0, choices, schedules)
 
 
 def first_bars(grid: sw.Grid, bars: int) -> sw.Grid:
@@ -77,12 +62,14 @@ def check(grid: sw.Grid, stats: np.ndarray, n: int) -> None:
     worst = float(np.max(np.abs(mine - cpu) / np.maximum(np.abs(cpu), 1.0)))
     counts = bool(np.array_equal(mine[:, layout.S_REBALANCES], cpu[:, layout.S_REBALANCES]))
     print(f"check: {n} configurations on the CPU in {seconds:.2f} s CPU: largest relative "
-          f"difference {worst:.3g}, rebalance counts {'equal' if counts else 'DIFFER'} "
+          f"difference {worst:.3g} ({'within' if worst <= 1e-9 else 'OUTSIDE'} 1e-9), "
+          f"rebalance counts {'equal' if counts else 'DIFFER'} "
           f"({int(cpu[:, layout.S_REBALANCES].sum())} rebalances)")
 
 
-def compile_ptx(cc: str) -> None:
-    """Compile the kernel and every rule it calls to PTX, with no GPU (NVVM and NVRTC only)."""
+def compile_ptx(cc: str, path: str | None) -> None:
+    """Compile the kernel and every rule it calls to PTX, with no GPU (NVVM and NVRTC only),
+    and write it to `path` (for ptxas -v: registers, stack, spills)."""
     import numba.cuda.dispatcher as dispatcher
 
     major, minor = (int(x) for x in cc.split("."))
@@ -101,6 +88,8 @@ def compile_ptx(cc: str) -> None:
     depot = [line.strip() for line in ptx.splitlines() if "__local_depot" in line and ".b8" in line]
     print(f"PTX for sm_{major}{minor}: {len(ptx):,} characters in {time.process_time() - t0:.1f} s "
           f"CPU; local memory: {depot[0] if depot else 'none'}")
+    if path:
+        Path(path).write_text(ptx)
 
 
 def main() -> None:
@@ -111,14 +100,16 @@ def main() -> None:
     parser.add_argument("--schedules", type=int, default=100)
     parser.add_argument("--check", type=int, default=8)
     parser.add_argument("--ptx", metavar="CC", help="only compile to PTX for this capability")
+    parser.add_argument("--ptx-file", help="and write the PTX here")
     args = parser.parse_args()
     if args.ptx:
-        compile_ptx(args.ptx)
+        compile_ptx(args.ptx, args.ptx_file)
         return
     cuda = gpu.cuda_module()
     print(f"device: {getattr(cuda.get_current_device(), 'name', 'the simulator')!r}")
     t0 = time.perf_counter()
-    grid = workload(args.assets, args.bars, args.bands, args.schedules)
+    every = tuple(f"every:{n}" for n in range(1, args.schedules + 1))
+    grid = bench_grid(args.assets, args.bars, args.bands, every)
     n_conf = args.bands * args.schedules
     print(f"grid: {n_conf:,} configurations ({args.bands} bands × {args.schedules} schedules) "
           f"× {args.assets} assets × {args.bars:,} bars, built in {time.perf_counter() - t0:.1f} s")

@@ -19,10 +19,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from numba import njit
+from numba.core.runtime import _nrt_python, rtsys
 from typer.testing import CliRunner
 
+from tests.builders import make_policy
+from trimtab.backtest import sweep as sw
+from trimtab.backtest.kernel import block, layout
+from trimtab.backtest.schedule import Schedule
 from trimtab.cli.main import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -122,3 +129,56 @@ def test_the_gpu_runs_in_this_process_not_on_dask() -> None:
                                       "--device", "cuda", "--scheduler", "local"])
     assert result.exit_code == 2
     assert "leave out --scheduler" in result.stderr
+
+
+def test_the_help_names_what_the_gpu_needs() -> None:
+    result = CliRunner().invoke(app, ["sweep", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.replace("│", " ").split())  # the help's lines, rejoined
+    assert "cuda: one NVIDIA GPU thread per configuration" in text
+    assert "needs trimtab's gpu extra and the NVIDIA driver" in text
+
+
+SLEEVED = {"BTC": 0.3, "ETH": 0.2, "USDT": 0.2}
+ALTS = {"alts": {"weight": 0.3, "members": {"SOL": 0.5, "AVAX": 0.3, "LINK": 0.2}}}
+
+
+@njit
+def _unbox_only(*args: Any) -> None:
+    """Takes run_block's arguments and does nothing: what unboxing them allocates."""
+
+
+def _allocations(function: Any, args: tuple[Any, ...]) -> int:
+    function(*args)  # compiled (or loaded) before counting
+    _nrt_python.memsys_enable_stats()
+    try:
+        before = rtsys.get_allocation_stats().alloc
+        function(*args)
+        return int(rtsys.get_allocation_stats().alloc - before)
+    finally:
+        _nrt_python.memsys_disable_stats()
+
+
+def test_the_loop_a_gpu_thread_runs_allocates_nothing(prices: pd.DataFrame) -> None:
+    """A CUDA thread cannot allocate, and the simulator compiles nothing: this is the test
+    that fails here when a change to run_block or a rule it calls would stop the kernel
+    compiling. numba counts its runtime allocations: run_block, sleeved, partial
+    rebalances at every bar, makes only those of unboxing its arguments."""
+    policy = make_policy(SLEEVED, {"kind": "relative", "width": 0.05}, fee=0.001,
+                         slippage_bps=5, min_trade=10, rebalance_to=0.5, scope="breached",
+                         sleeves=ALTS)
+    grid = sw.build_grid(prices.iloc[:300], policy, 1e6, sw.parse_bands("relative:0.05"),
+                         [Schedule("none")])
+    b, n, n_sleeves = grid.base, len(grid.base.assets), grid.sleeve_bands.shape[2]
+    stats = np.zeros((1, layout.N_STATS))
+    args = (b.held, b.held_cols, np.full((1, b.held.shape[0]), layout.LOOK_REBALANCE,
+                                         dtype=np.uint8),
+            grid.bands, grid.sleeve_bands, grid.use_band, b.sleeve_of, b.tradable, b.params,
+            np.ones(n), np.zeros((1, n)), np.zeros((1, n), dtype=np.bool_),
+            np.zeros((1, n_sleeves), dtype=np.bool_), np.zeros((1, n_sleeves)),
+            np.zeros((1, layout.N_TALLY)), stats, np.zeros((1, layout.N_RUN)),
+            np.zeros((layout.N_WORK_ROWS, n)))
+
+    assert n_sleeves == 1
+    assert _allocations(block.run_block, args) == _allocations(_unbox_only, args)
+    assert stats[0, layout.S_REBALANCES] > 100  # it did rebalance (both calls counted)

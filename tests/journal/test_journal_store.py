@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect, select, text
 from trimtab.journal.models import SCHEMA_VERSION, OrderRow, PlanRow, SchemaVersion
 from trimtab.journal.opening import journal_url, open_journal
 from trimtab.journal.store import JournalError
+from trimtab.watch.history import WatchLog
 
 
 def test_a_new_journal_records_its_schema_version(tmp_path: Path) -> None:
@@ -165,3 +166,26 @@ def test_a_version_2_journal_gains_the_holdings_of_each_watch_check(tmp_path: Pa
     with journal.engine.connect() as conn:
         assert conn.execute(text("select spot_value, holdings from watch_checks")).all() == [
             ("100", None)]
+
+
+def test_a_version_5_journal_gains_the_watched_policy_of_each_check_and_alert(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v5.sqlite'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the two tables as version 5 wrote them, a row in each
+        conn.execute(text("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                          "applied_at DATETIME)"))
+        conn.execute(text("INSERT INTO schema_version VALUES (5, '2026-01-01 00:00:00')"))
+        conn.execute(text("CREATE TABLE watch_checks (id INTEGER PRIMARY KEY, at DATETIME, "
+                          "ok BOOLEAN, spot_value VARCHAR(40), weights TEXT, holdings TEXT, "
+                          "fired TEXT, notified TEXT, decision TEXT)"))
+        conn.execute(text("INSERT INTO watch_checks VALUES (1, '2024-01-01 00:00:00', 1, "
+                          "'100', '{}', '{}', '[]', '[]', 'none')"))
+        conn.execute(text("CREATE TABLE alert_memory (id INTEGER PRIMARY KEY, kind VARCHAR(20), "
+                          "subject VARCHAR(100), at DATETIME, severity FLOAT, active BOOLEAN)"))
+        conn.execute(text("INSERT INTO alert_memory VALUES (1, 'threshold', 'BTC', "
+                          "'2024-01-01 00:00:00', 0.1, 1)"))
+    journal = open_journal(url)
+    lone = WatchLog(journal)  # the rows of a watch of one policy stay its own
+    assert lone.last_check() is not None and set(lone.alert_memory()) == {("threshold", "BTC")}
+    assert WatchLog(journal, "bold").last_check() is None

@@ -12,14 +12,23 @@ in one line.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.venues.recorded_world import RecordedWorld, Variant, install, recorded_venues
+from tests.venues.recorded_world import (
+    UNLISTED,
+    RecordedWorld,
+    Variant,
+    install,
+    recorded_venues,
+)
 from trimtab.cli.main import run
+from trimtab.venues.ccxt_venue import open_ccxt_venue
 from trimtab.venues.credentials import env_prefix
+from trimtab.venues.port import PositionsRead
 
 POLICY = """quote = "USDT"
 mode = "propose"
@@ -66,9 +75,13 @@ def test_no_recorded_payload_produces_a_traceback_in_any_command(
     install(monkeypatch, world)
     sweep_env(monkeypatch, tmp_path, exchange_id)
     policy = tmp_path / "policy.toml"
-    policy.write_text(POLICY)
     common = ["-p", str(policy), "--venue", exchange_id,
               "--journal", f"sqlite:///{tmp_path / 'journal.sqlite'}"]
+    policy.write_text(POLICY)
+    trimtab(monkeypatch, "check", *common)
+    # coins a recorded market file cannot price are left out, as the error says to, so that
+    # the sweep reaches the plan; the variant's own unpriced coin stays in
+    policy.write_text(policy_leaving_out(capsys.readouterr().err))
     for name, args in COMMANDS:
         code = trimtab(monkeypatch, *args, *common)
         out, err = capsys.readouterr()
@@ -79,6 +92,13 @@ def test_no_recorded_payload_produces_a_traceback_in_any_command(
         assert len(errors) <= 1, said
         for line in errors:  # the label says which documented status it is
             assert code == (2 if line.startswith("error:") else 1), said
+
+
+def policy_leaving_out(error: str) -> str:
+    """The sweep's policy, excluding the coins `error` names as unpriced (bar UNLISTED)."""
+    found = re.search(r"no price for held assets? ([^;]+);", error)
+    names = [n for n in (found[1].split(", ") if found else []) if n != UNLISTED]
+    return f"exclude = {json.dumps(names)}\n" + POLICY
 
 
 def run_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, exchange_id: str,
@@ -116,3 +136,16 @@ def test_a_leg_whose_cancel_fails_after_its_order_went_out_leaves_the_plan_stopp
     assert any(m == "POST" and "/api/v3/order" in url for m, url in world.requests)
     assert code == 1 and out["status"] == "stopped"
     assert "cancel_order" in out["stop"]["message"]
+
+
+def test_a_venue_ccxt_says_has_no_positions_is_read_without_asking_for_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the sweep: positions were asked of every venue, and a spot exchange
+    (ccxt's bitstamp, gemini, coinbaseexchange have no fetchPositions) answered
+    NotSupported, which failed every check of it. Coinbase's recording has none."""
+    world = RecordedWorld("coinbase")
+    install(monkeypatch, world)
+    venue = open_ccxt_venue("coinbase", environ={"TRIMTAB_COINBASE_API_KEY": "k"})
+    assert not venue.exchange.has["fetchPositions"]
+    assert venue.fetch_positions() == PositionsRead((), ())
+    assert world.requests == []

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of, start_status
 from trimtab.app.resume import remaining_legs
-from trimtab.app.wiring import PAPER, Options, VenueActions, open_actions
+from trimtab.app.wiring import Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
 from trimtab.domain.contributions import CashMissing, before_deposit
 from trimtab.domain.planning.planner import Plan, make_plan
@@ -73,8 +73,8 @@ def prepare(options: Options, progress: Progress = lambda _m: None,
 def _plan(options: Options, policy: Policy, actions: VenueActions, problems: list[str],
           progress: Progress, cash_flow: float) -> Prepared:
     journal = actions.journal
-    if cash_flow > 0 and PAPER in actions.venues:
-        actions.venues[PAPER].fund({policy.quote: cash_flow})  # type: ignore[attr-defined]
+    if cash_flow > 0 and (paper := actions.paper()) is not None:
+        paper.fund({policy.quote: cash_flow})
         progress(f"paper: deposited {cash_flow:,.2f} {policy.quote}")
     snapshot = actions.snapshot()
     if cash_flow > 0:

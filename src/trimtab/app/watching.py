@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from trimtab.app.approvals import propose
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of
-from trimtab.app.wiring import PAPER, VenueActions
+from trimtab.app.wiring import VenueActions
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.planning.planner import Plan
@@ -59,11 +59,14 @@ class WatchActions:
 
     @property
     def simulated_deposits(self) -> bool:
-        return PAPER in self.actions.venues
+        return self.actions.paper() is not None
 
     def deposit(self, quote: str, amount: float) -> None:
         """A contribution on the paper exchange: credited, as `rebalance --deposit` does."""
-        self.actions.venues[PAPER].fund({quote: amount})  # type: ignore[attr-defined]
+        paper = self.actions.paper()
+        if paper is None:
+            raise ValueError("only a paper account can be credited a contribution")
+        paper.fund({quote: amount})
 
     def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> tuple[str, str]:
         plan_id = new_plan_id()

@@ -33,6 +33,7 @@ from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import market_rules, take_snapshot
 
 PAPER = "paper"
+PAPER_ACCOUNT = PAPER + "-"  # paper-NAME: a paper account of its own (one per watched policy)
 ENV_LEASE_WAIT = "TRIMTAB_LEASE_WAIT"
 DEFAULT_PAPER_PRICES = "history:2025-02-10"
 
@@ -100,6 +101,11 @@ class VenueActions:
             self.let_go()
             raise
 
+    def paper(self) -> PaperVenue | None:
+        """The paper account among these venues (`paper` or `paper-NAME`), if any: the one
+        a deposit can credit."""
+        return next((v for v in self.venues.values() if isinstance(v, PaperVenue)), None)
+
     def let_go(self) -> None:
         """Give the lease back (nothing when it is not held)."""
         if self.lease is not None:
@@ -149,7 +155,7 @@ def open_actions(options: Options, policy: Policy, journal: Journal,
     return VenueActions(policy, journal, venues,
                         Backoff(attempts=policy.execution.read_attempts),
                         read_amounts(options.holdings, "--holdings"), options.environ, progress,
-                        options.paper_spec if PAPER in venues else None,
+                        options.paper_spec if any(map(is_paper, venues)) else None,
                         sandbox=options.sandbox)
 
 
@@ -159,7 +165,7 @@ def open_venues(options: Options, policy: Policy, journal: Journal, progress: Pr
     out: dict[str, Venue] = {}
     for name in options.venues:
         try:
-            out[name] = (_paper(options, policy, journal, progress) if name == PAPER
+            out[name] = (_paper(options, policy, journal, progress, name) if is_paper(name)
                          else _ccxt(name, options))
         except (PriceSourceError, VenueError) as exc:
             raise InputError(str(exc)) from None
@@ -178,17 +184,23 @@ def _ccxt(name: str, options: Options) -> Venue:
     return venue
 
 
-def _paper(options: Options, policy: Policy, journal: Journal, progress: Progress) -> Venue:
+def is_paper(venue: str) -> bool:
+    """`paper`, or `paper-NAME`: an account of the paper exchange kept in the journal."""
+    return venue == PAPER or (venue.startswith(PAPER_ACCOUNT) and len(venue) > len(PAPER_ACCOUNT))
+
+
+def _paper(options: Options, policy: Policy, journal: Journal, progress: Progress,
+           name: str = PAPER) -> Venue:
     start = read_amounts(options.paper_start, "--paper-start")
     costs = PaperCosts(policy.costs.fee_rate, policy.costs.slippage_bps / 10_000)
     assets = tuple(sorted(set(policy.asset_targets()) | {a for a in start if ":" not in a}))
     prices = options.prices or parse_source(options.paper_prices, policy.quote)
-    venue = PaperVenue(journal, prices, costs, quote=policy.quote, assets=assets)
+    venue = PaperVenue(journal, prices, costs, name=name, quote=policy.quote, assets=assets)
     if start and venue.fund_if_empty(start):
-        progress(f"paper account funded from {options.paper_start}")
+        progress(f"{name} account funded from {options.paper_start}")
     elif start:
-        progress("paper account already funded; --paper-start ignored")
+        progress(f"{name} account already funded; --paper-start ignored")
     elif venue.is_empty():
-        raise InputError("--paper-start: the paper account is empty; give a JSON file of "
+        raise InputError(f"--paper-start: the {name} account is empty; give a JSON file of "
                          'starting balances such as {"USDT": 10000, "BTC": 0.1}')
     return venue

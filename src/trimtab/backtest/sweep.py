@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -113,7 +114,8 @@ def run_chunk(grid: Grid, start: int, stop: int) -> Array:
     b = grid.base
     return block.simulate_grid(b.held, b.held_cols, grid.looks, grid.bands[start:stop],
                                grid.sleeve_bands[start:stop], grid.use_band[start:stop],
-                               b.sleeve_of, b.tradable, b.params, block.BLOCK)
+                               b.sleeve_of, b.tradable, b.params, block.BLOCK,
+                               numba.get_num_threads())
 
 
 def run_local(grid: Grid, chunk: int, progress: Progress | None = None) -> Array:

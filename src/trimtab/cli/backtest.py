@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -66,6 +68,9 @@ def backtest(
         help="Write equity, weights and trades as CSV and Parquet into this folder.",
         file_okay=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    warm: Annotated[bool, typer.Option(
+        "--warm", help="Only compile the numba kernels into numba's on-disk cache (what the "
+        "first run after installing does, about 15 s), then exit.")] = False,
 ) -> None:
     """Replay the policy over price history and compare it with holding.
 
@@ -77,8 +82,10 @@ def backtest(
     require_backtest_extra("backtest")
     from trimtab.backtest import service as bt_service
 
-    # a spinner on stderr: the first run after installing compiles the kernel (~15 s)
-    with Console(stderr=True).status("backtesting (the first run compiles the kernel)"):
+    if warm:
+        _warm()
+        return
+    with kernel_status("backtesting"):
         try:
             path = policy_path(policy)
             report = bt_service.backtest(path, data, capital, schedule, not calendar,
@@ -129,8 +136,8 @@ def sweep(
         file_okay=False)] = None,
     device: Annotated[Device, typer.Option(
         help="cpu: numba threads (or --scheduler's dask workers); cuda: one NVIDIA GPU "
-        "thread per configuration, the same statistics (needs pip install "
-        "'trimtab[gpu]' and the NVIDIA driver).")] = Device.CPU,
+        "thread per configuration, the same statistics (needs trimtab's gpu extra and "
+        "the NVIDIA driver).")] = Device.CPU,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Backtest every band width × schedule and rank them against holding.
@@ -143,7 +150,7 @@ def sweep(
     from trimtab.backtest import service as bt_service
     from trimtab.reports.backtest import progress_bar, render_sweep
 
-    with progress_bar(enabled=not as_json) as start:
+    with progress_bar(enabled=not as_json) as start, kernel_status(None):
         try:
             path = policy_path(policy)
             report = bt_service.sweep(path, data, capital, bands, schedules, scheduler,
@@ -167,3 +174,31 @@ def sweep(
         sys.stdout.write(json.dumps({"configs": rows, "hold": report.hold}, indent=2) + "\n")
         return
     render_sweep(Console(), report.table, report.hold, metric)
+
+
+@contextmanager
+def kernel_status(doing: str | None) -> Iterator[None]:
+    """A spinner saying `doing` on stderr (None: none, a progress bar shows), and a line
+    there when numba starts compiling the kernels: never an unexplained wait, never a
+    word on stdout, where --json writes."""
+    from trimtab.backtest.compiling import COMPILING, announce_compilation
+
+    console = Console(stderr=True)
+    with ExitStack() as stack:
+        status = stack.enter_context(console.status(doing)) if doing else None
+
+        def compiling() -> None:
+            console.print(COMPILING)
+            if status is not None:
+                status.update(f"{doing}: compiling the kernels first (about 15 s)")
+
+        stack.enter_context(announce_compilation(compiling))
+        yield
+
+
+def _warm() -> None:
+    from trimtab.backtest.compiling import warm
+
+    with kernel_status("compiling the backtest kernels ahead"):
+        warm()
+    Console(stderr=True).print("The backtest kernels are compiled and in numba's cache.")

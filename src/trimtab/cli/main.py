@@ -99,8 +99,9 @@ def _epilog() -> str:
     return ("Environment (each overrides config.toml in the config directory; "
             "`trimtab config` shows what is in effect): " + "\n\n" + variables_help()
             + "\n\nTRIMTAB_<VENUE>_API_KEY, _SECRET, _PASSWORD: a venue's API keys "
-            "(else the OS keyring); TRIMTAB_<VENUE>_SANDBOX, _OPTIONS: its testnet switch and "
-            "ccxt options.")
+            "(else the OS keyring); TRIMTAB_<VENUE>_SANDBOX, _OPTIONS, _WALLETS: its testnet "
+            "switch (--sandbox: every venue's), ccxt options and the further wallets counted "
+            "as held, never sold (inverse, linear, margin, funding, savings).")
 
 
 app = typer.Typer(

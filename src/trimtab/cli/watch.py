@@ -4,27 +4,29 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.text import Text
 
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.rebalance import open_or_fail
 from trimtab.app.watching import WatchActions, recover
-from trimtab.app.wiring import PAPER, Options, lease_wait, open_actions
+from trimtab.app.wiring import PAPER, PAPER_ACCOUNT, Options, lease_wait, open_actions
 from trimtab.cli.options import (
     HoldingsOption,
     JournalOption,
     PaperPricesOption,
     PaperStartOption,
-    PolicyOption,
     SandboxOption,
     VenueOption,
     fail,
@@ -33,15 +35,18 @@ from trimtab.cli.options import (
     venue_options,
 )
 from trimtab.execution.states import WatchDecision
+from trimtab.journal.store import Journal
 from trimtab.reports.status_line import status_line
 from trimtab.venues.errors import VenueError
-from trimtab.watch.history import WatchLog
+from trimtab.watch.history import WatchLog, about
 from trimtab.watch.loop import HEARTBEAT_EVERY, ReplayClock, SystemClock, Watcher
 from trimtab.watch.notify import Delivery, Message, Notifier
 from trimtab.watch.replay import ReplayPrices
+from trimtab.watch.several import Watchers
 from trimtab.watch.tick import TickReport
 
 app = typer.Typer()
+ACCOUNT_NAME = re.compile(r"[A-Za-z0-9_-]{1,50}")  # what paper-NAME may hold
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,16 @@ class Replay:
         return cls(datetime.combine(first, time(0), UTC), datetime.combine(last, time(0), UTC))
 
 
+PoliciesOption = Annotated[list[Path] | None, typer.Option(
+    "--policy", "-p", help="Policy file (TOML), or a folder of them; repeat it to watch "
+    "several policies in one process, each on its own paper account (paper-NAME, NAME the "
+    "file's name without .toml) and schedule, journaled under NAME. Default: "
+    "TRIMTAB_POLICY, else ./trimtab.toml, else the one `trimtab init` wrote.")]
+
+
 @app.command()
 def watch(
-    policy: PolicyOption = None,
+    policy: PoliciesOption = None,
     venue: VenueOption = None,
     journal: JournalOption = None,
     paper_prices: PaperPricesOption = None,
@@ -92,35 +104,63 @@ def watch(
     """
     console = Console()
     try:
-        options = venue_options(policy_path(policy), venue, journal, paper_prices,
-                                paper_start, holdings, sandbox=sandbox)
-        watcher, until, source = _build(options, replay, interval, console)
+        paths = _policies(policy)
+        options = venue_options(paths[0], venue, journal, paper_prices, paper_start, holdings,
+                                sandbox=sandbox)
+        watchers, until, source = _build(options, paths, replay, interval, console)
     except InputError as exc:
         fail(str(exc))
     except VenueError as exc:
         venue_failure(str(exc))
-    _install_stop(watcher.stop)
+    _install_stop(watchers[0].stop)
     if once:
-        report = watcher.tick()
-        console.print(status_line(report, None))
-        if report.decision.failed:
-            raise typer.Exit(3 if report.decision.kind is WatchDecision.ERROR else 1)
-        return
-    live = until is None and console.is_terminal
-    _run(watcher, until, console, live, source)
+        _once(watchers, console)
+    elif len(watchers) == 1:
+        _run(watchers[0], until, console, until is None and console.is_terminal, source)
+    else:
+        _run_several(watchers, until, console, source)
 
 
-def _build(options: Options, replay_text: str | None, interval: float | None,
-           console: Console) -> tuple[Watcher, datetime | None, Callable[[], str | None]]:
-    assert options.policy is not None
-    policy = load_policy(options.policy)
+def _policies(given: list[Path] | None) -> list[Path]:
+    """The policy files to watch: each --policy, a folder's *.toml; the default for none."""
+    if not given:
+        return [policy_path(None)]
+    paths: list[Path] = []
+    for path in given:
+        found = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+        if not found:
+            raise InputError(f"--policy: the folder {path} holds no .toml policy file")
+        paths += found
+    return paths
+
+
+def _names(paths: list[Path]) -> list[str]:
+    """The name each policy is journaled under (its file's stem); '' when it is alone."""
+    if len(paths) == 1:
+        return [""]
+    names = [p.stem for p in paths]
+    for name in names:
+        if names.count(name) > 1:
+            raise InputError(f"--policy: two policies are named {name} (a file's name without "
+                             ".toml names its account and its journal rows); rename one")
+        if not ACCOUNT_NAME.fullmatch(name):
+            raise InputError(f"--policy: '{name}' cannot name an account; use letters, "
+                             "digits, '_' and '-' (at most 50) in the file's name")
+    return names
+
+
+def _build(options: Options, paths: list[Path], replay_text: str | None,
+           interval: float | None, console: Console
+           ) -> tuple[list[Watcher], datetime | None, Callable[[], str | None]]:
     lease_wait()  # a bad TRIMTAB_LEASE_WAIT is bad input before the loop starts
-    venues = options.venues
+    names = _names(paths)
     replay = Replay.parse(replay_text) if replay_text else None
-    if replay is not None and venues != (PAPER,):
+    if replay is not None and options.venues != (PAPER,):
         raise InputError("--replay: replays run on the paper exchange only")
-    if interval or replay:
-        policy = policy.model_copy(update={"check_interval": interval or 86_400.0})
+    if len(paths) > 1 and options.venues != (PAPER,):
+        raise InputError("--policy: several policies are watched on the paper exchange, each "
+                         "on an account of its own; watch an exchange account with one policy "
+                         "per process (they share a journal, PostgreSQL for several hosts)")
     journal = open_or_fail(options.journal)
     stop = threading.Event()
     clock: ReplayClock | SystemClock = ReplayClock(replay.start) if replay else SystemClock(stop)
@@ -131,14 +171,50 @@ def _build(options: Options, replay_text: str | None, interval: float | None,
             raise InputError(f"--replay: the bundled closes cover {first} to {last}; give "
                              "FROM..TO inside that span")
         options = dataclasses.replace(options, prices=prices)
-    actions = open_actions(options, policy, journal, console.print)
+    send = _sender(console)
+    every = interval or (86_400.0 if replay else None)
+    watchers = [_watcher(dataclasses.replace(options, policy=path), name, every,
+                         Watched(journal, clock, stop, send,
+                                 math.inf if replay else HEARTBEAT_EVERY), console)
+                for path, name in zip(paths, names, strict=True)]
+    return watchers, replay.end if replay else None, _price_source(options)
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What the watchers of one process share: the journal, the clock, the stop signal and
+    the notifier."""
+
+    journal: Journal
+    clock: ReplayClock | SystemClock
+    stop: threading.Event
+    send: Callable[[Message], Delivery]
+    heartbeat_every: float  # a replay's jumping clock writes none
+
+
+def _watcher(options: Options, name: str, interval: float | None, shared: Watched,
+             console: Console) -> Watcher:
+    """One policy's watcher: on `paper-NAME` and journaled under NAME when it has a name."""
+    assert options.policy is not None
+    policy = load_policy(options.policy)
+    if interval:
+        policy = policy.model_copy(update={"check_interval": interval})
+    send = shared.send
+    if name:
+        options = dataclasses.replace(options, venues=(PAPER_ACCOUNT + name,))
+        send = _titled(send, name)
+    actions = open_actions(options, policy, shared.journal, console.print)
     for problem in recover(actions):
-        console.print(f"[bold red]unresolved:[/] {problem}", highlight=False)
-    log = WatchLog(journal)
-    watcher = Watcher(policy, WatchActions(actions), log, clock, _sender(console), stop=stop,
-                      contributions=log, beat=log.beat,
-                      heartbeat_every=math.inf if replay else HEARTBEAT_EVERY)
-    return watcher, replay.end if replay else None, _price_source(options)
+        console.print(f"[bold red]unresolved:[/] {name + ': ' if name else ''}{problem}",
+                      highlight=False)
+    log = WatchLog(shared.journal, name)
+    return Watcher(policy, WatchActions(actions), log, shared.clock, send, stop=shared.stop,
+                   contributions=log, beat=log.beat, heartbeat_every=shared.heartbeat_every)
+
+
+def _titled(send: Callable[[Message], Delivery], name: str) -> Callable[[Message], Delivery]:
+    """Notifications that say which policy they are about."""
+    return lambda message: send(dataclasses.replace(message, title=about(name, message.title)))
 
 
 def _price_source(options: Options) -> Callable[[], str | None]:
@@ -167,6 +243,39 @@ def _install_stop(stop: threading.Event) -> None:
         stop.set()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, handler)
+
+
+def _once(watchers: list[Watcher], console: Console) -> None:
+    """One check of each policy; the exit status of the worst."""
+    several = len(watchers) > 1
+    status = 0
+    for watcher in watchers:
+        report = watcher.tick()
+        console.print(_named(watcher, status_line(report, None), several))
+        if report.decision.failed:
+            status = max(status, 3 if report.decision.kind is WatchDecision.ERROR else 1)
+    if status:
+        raise typer.Exit(status)
+
+
+def _named(watcher: Watcher, line: Text, several: bool) -> Text:
+    """A status line led by its policy's name when one process watches several."""
+    if not several or not isinstance(watcher.journal, WatchLog):
+        return line
+    return Text.assemble((f"{watcher.journal.policy}  ", "bold"), line)
+
+
+def _run_several(watchers: list[Watcher], until: datetime | None, console: Console,
+                 source: Callable[[], str | None]) -> None:
+    """Every policy on its own schedule, one line per check, each led by its policy's name."""
+    for watcher in watchers:
+        def log(report: TickReport, nxt: datetime | None, watcher: Watcher = watcher) -> None:
+            console.print(_named(watcher, status_line(report, nxt, source()), True),
+                          soft_wrap=True)
+        watcher.on_tick = log
+    first = watchers[0]  # they share the clock, the stop signal and the process's heartbeat
+    Watchers(watchers, first.clock, first.stop, first.beat, first.heartbeat_every).run(until)
+    console.print("watch stopped" if first.stop.is_set() else "replay finished", style="dim")
 
 
 def _run(watcher: Watcher, until: datetime | None, console: Console, live: bool,

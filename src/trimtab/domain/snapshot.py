@@ -210,23 +210,19 @@ class Snapshot(Frozen):
             out[b.asset] += b.amount
         return dict(out)
 
-    def held_back(self, asset: str) -> dict[str, dict[str, float]]:
-        """Units of one asset per venue that are held but cannot be sold now, by reason:
-        `locked` (in open orders), or how they are held (collateral, staked, funding)."""
-        out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    def held_back(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Units per asset and venue that are held but cannot be sold now, by reason:
+        `locked` (in open orders), or how they are held (collateral, staked, funding).
+        One pass for every asset (a pass per asset made a 200-asset check quadratic)."""
+        out: dict[str, dict[str, dict[str, float]]] = {}
         for b in self.balances:
-            if b.asset != asset:
-                continue
+            reason: str
             if b.held_as != "spot":
-                out[b.venue][b.held_as] += b.amount
+                reason, units = b.held_as, b.amount
             elif b.free is not None and b.free < b.amount:
-                out[b.venue]["locked"] += b.amount - b.free
-        return {v: dict(reasons) for v, reasons in out.items()}
-
-    def by_venue(self, asset: str) -> dict[str, float]:
-        """Units of one asset per venue, wallet included."""
-        out: dict[str, float] = defaultdict(float)
-        for b in self.balances:
-            if b.asset == asset:
-                out[b.venue] += b.amount
-        return dict(out)
+                reason, units = "locked", b.amount - b.free
+            else:
+                continue
+            reasons = out.setdefault(b.asset, {}).setdefault(b.venue, {})
+            reasons[reason] = reasons.get(reason, 0.0) + units
+        return out

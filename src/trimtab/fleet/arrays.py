@@ -16,13 +16,14 @@ import numpy as np
 import numpy.typing as npt
 
 from trimtab.domain.analysis.drift import split_tactical, without_excluded
-from trimtab.domain.bands import Band, band_for
+from trimtab.domain.bands import Band
+from trimtab.domain.index import CASH_LEG
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.fleet.kernel import fleet_check
 
 Array = npt.NDArray[Any]
-NEVER = Band(0.0, 0.0, 1.0)  # an untargeted quote or an asset neither targeted nor held
+NEVER = CASH_LEG  # an asset neither targeted nor held: a band that is never breached
 
 
 @dataclass(frozen=True)
@@ -91,18 +92,17 @@ def _fill_row(fleet: Fleet, row: int, snapshot: Snapshot, policy: Policy,
               column: dict[str, int]) -> None:
     snapshot, _ = without_excluded(snapshot, policy)
     core, _ = split_tactical(snapshot, policy)
-    targets = policy.asset_targets()
     sleeve_col = {name: s for s, name in enumerate(policy.sleeves)}
-    sleeve_of = policy.sleeve_of()
+    sleeve_of = policy.index.sleeve_of
     for asset, i in column.items():
         fleet.units[row, i] = sum(core.get(asset, {}).values())
-        band = _band(asset, targets, policy, fleet.units[row, i] > 0)
+        band = _band(asset, policy, fleet.units[row, i] > 0)
         fleet.low[row, i], fleet.high[row, i] = band.low, band.high
         fleet.alertable[row, i] = asset != policy.quote
         if asset in sleeve_of:
             fleet.sleeve_of[row, i] = sleeve_col[sleeve_of[asset]]
     for name, s in sleeve_col.items():
-        band = band_for(policy.sleeves[name].weight, policy.bands.for_subject(name))
+        band = policy.index.sleeve_bands[name]
         fleet.sleeve_low[row, s], fleet.sleeve_high[row, s] = band.low, band.high
     for position in snapshot.positions:
         if position.contracts <= 0:
@@ -116,10 +116,8 @@ def _fill_row(fleet: Fleet, row: int, snapshot: Snapshot, policy: Policy,
     fleet.max_multiple[row] = policy.futures.max_multiple
 
 
-def _band(asset: str, targets: dict[str, float], policy: Policy, held: bool) -> Band:
+def _band(asset: str, policy: Policy, held: bool) -> Band:
     """The band `analyse` gives the asset: its policy band, or none that can be breached."""
-    if asset == policy.quote and asset not in targets:
-        return NEVER
-    if asset not in targets and not held:
+    if asset not in policy.index.targets and not held:
         return NEVER  # not in the analysis at all
-    return band_for(targets.get(asset, 0.0), policy.bands.for_subject(asset))
+    return policy.index.asset_band(asset)

@@ -17,8 +17,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # 2: paper_positions; 3: account_leases; 4: paper_limits, paper_funding; 5: watch_checks.holdings;
-# 6: contributions, watch_heartbeats, chat_announcements
-SCHEMA_VERSION = 6
+# 6: contributions, watch_heartbeats, chat_announcements; 7: watch_checks.policy,
+# alert_memory.policy
+SCHEMA_VERSION = 7
+WATCHED = "the watched policy's name when one process watches several ('' for one)"
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -198,6 +200,7 @@ class WatchCheckRow(Base):
     fired: Mapped[str] = mapped_column(Text, doc="JSON list of triggers")
     notified: Mapped[str] = mapped_column(Text, doc="JSON list of 'kind:subject'")
     decision: Mapped[str] = mapped_column(Text)
+    policy: Mapped[str] = mapped_column(String(200), default="", server_default="", doc=WATCHED)
 
 
 class AlertMemoryRow(Base):
@@ -210,6 +213,7 @@ class AlertMemoryRow(Base):
     at: Mapped[datetime]
     severity: Mapped[float]
     active: Mapped[bool] = mapped_column(default=True, doc="False once the condition cleared")
+    policy: Mapped[str] = mapped_column(String(200), default="", server_default="", doc=WATCHED)
 
 
 class PaperPositionRow(Base):

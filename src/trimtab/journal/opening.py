@@ -30,6 +30,7 @@ UPGRADES: dict[int, Callable[[Engine], None]] = {
     3: lambda _engine: None,  # 4 only adds paper_limits and paper_funding
     4: lambda engine: _add_column(engine, "watch_checks", "holdings", "TEXT"),
     5: lambda _engine: None,  # 6 only adds contributions, watch_heartbeats, chat_announcements
+    6: lambda engine: _add_policy_columns(engine),
 }
 
 
@@ -138,6 +139,12 @@ def _add_column(engine: Engine, table: str, column: str, sql_type: str) -> None:
         return
     with engine.begin() as connection:
         connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+
+
+def _add_policy_columns(engine: Engine) -> None:
+    """Version 7: which watched policy a check and an alert belong to ('' for older rows)."""
+    for table in ("watch_checks", "alert_memory"):
+        _add_column(engine, table, "policy", "VARCHAR(200) NOT NULL DEFAULT ''")
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from trimtab.domain.planning.orders import Order
-from trimtab.domain.planning.planner import Plan
-from trimtab.domain.policy import Policy
+if TYPE_CHECKING:  # imported where used: reading the journal needs no planner or policy
+    from trimtab.domain.planning.orders import Order
+    from trimtab.domain.planning.planner import Plan
+    from trimtab.domain.policy import Policy
 
 RECORD_VERSION = 1
 
@@ -56,6 +57,8 @@ class StoredOrder(Frozen):
                               "written before it: 1).")
 
     def to_order(self) -> Order:
+        from trimtab.domain.planning.orders import Order
+
         return Order(**self.model_dump())
 
 
@@ -91,6 +94,8 @@ class PlanRecord(Frozen):
         return tuple(o.to_order() for o in self.orders)
 
     def to_policy(self) -> Policy | None:
+        from trimtab.domain.policy import Policy
+
         return None if self.policy is None else Policy.model_validate(self.policy)
 
     def dumps(self) -> str:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from trimtab.app.results import PlanEntry
-from trimtab.domain.analysis.drift import Analysis
 from trimtab.execution.outcome import Execution
 from trimtab.reports.tables import exact, money, pct, short, table
+
+if TYPE_CHECKING:  # annotations only
+    from trimtab.domain.analysis.drift import Analysis
 
 
 def execution_table(execution: Execution) -> Table:

@@ -6,6 +6,7 @@ import copy
 import dataclasses
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.cells import cell_len
@@ -13,8 +14,10 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from trimtab.domain.analysis.drift import Analysis
-from trimtab.domain.planning.planner import Plan
+if TYPE_CHECKING:  # annotations only: the journal's tables need no planner
+    from trimtab.domain.analysis.drift import Analysis
+    from trimtab.domain.planning.planner import Plan
+
 
 
 def pct(x: float) -> str:

@@ -128,10 +128,13 @@ class CcxtVenue:
 
         The first family is the account's main one and its failure is raised;
         a further family that cannot be read (no permission, not offered) is
-        a note, so that a spot-and-USDⓈ-M account still gets its snapshot.
+        a note, so that a spot-and-USDⓈ-M account still gets its snapshot. A
+        venue that ccxt says has no positions (a spot exchange) holds none.
         """
         raw: dict[tuple[str, str], Mapping[str, Any]] = {}
         notes: list[str] = []
+        if not self.exchange.has.get("fetchPositions"):  # a spot exchange (bitstamp, gemini)
+            return PositionsRead((), ())
         for index, params in enumerate(position_queries(self.exchange.id)):
             try:
                 found = self._read("fetch_positions", self.exchange.fetch_positions, None,

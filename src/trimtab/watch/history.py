@@ -20,9 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trimtab.domain.analysis.alerting import Key, Notified
-from trimtab.domain.analysis.drift import Analysis
-from trimtab.domain.analysis.triggers import Trigger
-from trimtab.domain.contributions import Due
 from trimtab.execution.states import (
     CONTRIBUTION_OPEN,
     ContributionStatus,
@@ -37,18 +34,33 @@ from trimtab.journal.models import (
     WatchCheckRow,
 )
 from trimtab.journal.store import Journal
-from trimtab.watch.contributing import Pending
 
-if TYPE_CHECKING:  # apprise is slow to import, and `trimtab journal` needs none of it
+if TYPE_CHECKING:  # apprise is slow to import, and `trimtab journal` needs neither it nor
+    # an analysis
+    from trimtab.domain.analysis.drift import Analysis
+    from trimtab.domain.analysis.triggers import Trigger
+    from trimtab.domain.contributions import Due
+    from trimtab.watch.contributing import Pending
     from trimtab.watch.notify import Delivery, Message
+
+
+def about(policy: str, title: str) -> str:
+    """A notification's title led by the policy it is about (unchanged for a lone policy)."""
+    return f"{policy}: {title}" if policy else title
 
 
 class WatchLog:
     """The watch loop's journal (implements `trimtab.watch.WatchJournal`, the loop's
-    ContributionBook and its heartbeat)."""
+    ContributionBook and its heartbeat).
 
-    def __init__(self, journal: Journal) -> None:
+    `policy` names the watched policy when one process watches several: each
+    reads back only its own checks and alert memory (its schedules resume
+    from its own last check, and one policy's alert never silences another's).
+    """
+
+    def __init__(self, journal: Journal, policy: str = "") -> None:
         self.journal = journal
+        self.policy = policy
         self.holder = f"{socket.gethostname()}/{os.getpid()}"
 
     def beat(self, state: WatchState, detail: str, next_check: datetime | None) -> None:
@@ -63,10 +75,14 @@ class WatchLog:
 
     def pending(self, dues: Sequence[Due], keys: Collection[str]) -> tuple[Pending, ...]:
         self._add(dues, ContributionStatus.DUE, "")
+        # imported here: contributing needs numpy and the planner, `trimtab journal` neither
+        from trimtab.watch.contributing import Pending
+
         with self.journal.session() as session:
             rows = session.scalars(select(ContributionRow).where(
                 ContributionRow.status.in_([str(s) for s in CONTRIBUTION_OPEN]),
-                ContributionRow.key.in_(list(keys))).order_by(ContributionRow.due_at))
+                ContributionRow.key.in_([self._scoped(k) for k in keys]))
+                .order_by(ContributionRow.due_at))
             return tuple(Pending(r.key, r.due_at, float(r.amount),
                                  ContributionStatus(r.status), r.detail) for r in rows)
 
@@ -80,10 +96,15 @@ class WatchLog:
         for due in dues:
             with suppress(IntegrityError):
                 self.journal.add(ContributionRow(
-                    key=due.contribution.key, due_at=due.at, amount=format(due.amount, ".12g"),
-                    status=str(status), detail=detail[:500]))
+                    key=self._scoped(due.contribution.key), due_at=due.at,
+                    amount=format(due.amount, ".12g"), status=str(status), detail=detail[:500]))
                 added.append(due)
         return tuple(added)
+
+    def _scoped(self, key: str) -> str:
+        """A contribution's journal key: led by the policy's name when it has one, so that
+        two watched policies with the same contribution each plan their own dates."""
+        return f"{self.policy}/{key}" if self.policy else key
 
     def wait(self, pending: Sequence[Pending], detail: str) -> None:
         for p in pending:
@@ -116,13 +137,15 @@ class WatchLog:
 
     def last_check(self) -> datetime | None:
         with self.journal.session() as session:
-            at = session.scalar(select(WatchCheckRow.at).where(WatchCheckRow.ok)
-                                .order_by(WatchCheckRow.id.desc()).limit(1))
+            at = session.scalar(select(WatchCheckRow.at).where(
+                WatchCheckRow.ok, WatchCheckRow.policy == self.policy)
+                .order_by(WatchCheckRow.id.desc()).limit(1))
         return at
 
     def alert_memory(self) -> dict[Key, Notified]:
         with self.journal.session() as session:
-            rows = session.scalars(select(AlertMemoryRow).where(AlertMemoryRow.active))
+            rows = session.scalars(select(AlertMemoryRow).where(
+                AlertMemoryRow.active, AlertMemoryRow.policy == self.policy))
             return {(r.kind, r.subject): Notified(r.kind, r.subject, r.at, r.severity)
                     for r in rows}
 
@@ -140,7 +163,8 @@ class WatchLog:
                 spot_value=None if analysis is None else format(analysis.spot_value, ".12g"),
                 fired=json.dumps([{"kind": t.kind, "subject": t.subject, "message": t.message}
                                   for t in fired]),
-                notified=json.dumps([f"{t.kind}:{t.subject}" for t in notified])))
+                notified=json.dumps([f"{t.kind}:{t.subject}" for t in notified]),
+                policy=self.policy))
             if analysis is not None:
                 self._save_memory(session, memory)
 
@@ -148,12 +172,13 @@ class WatchLog:
         detail = "" if delivery.ok else f"\n[not delivered after {delivery.attempts} " \
             f"attempt(s): {delivery.error}]"
         self.journal.add(NotificationRow(at=at, channel=", ".join(delivery.targets)[:100],
-                                         message=f"{message.title}\n{message.body}{detail}",
+                                         message=f"{about(self.policy, message.title)}\n"
+                                                 f"{message.body}{detail}",
                                          delivered=delivery.ok))
 
     def _save_memory(self, session: Session, memory: dict[Key, Notified]) -> None:
-        current = {(r.kind, r.subject): r for r in session.scalars(
-            select(AlertMemoryRow).where(AlertMemoryRow.active))}
+        current = {(r.kind, r.subject): r for r in session.scalars(select(AlertMemoryRow).where(
+            AlertMemoryRow.active, AlertMemoryRow.policy == self.policy))}
         for key, cleared in current.items():
             if key not in memory:
                 cleared.active = False
@@ -161,7 +186,8 @@ class WatchLog:
             kept = current.get(key)
             if kept is None:
                 session.add(AlertMemoryRow(kind=note.kind, subject=note.subject,
-                                           at=note.at, severity=note.severity))
+                                           at=note.at, severity=note.severity,
+                                           policy=self.policy))
             elif kept.at != note.at:
                 kept.at, kept.severity = note.at, note.severity
 

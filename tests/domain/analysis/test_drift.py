@@ -4,6 +4,7 @@ import pytest
 
 from tests.builders import policy, snapshot
 from trimtab.domain.analysis.drift import SnapshotError, analyse
+from trimtab.domain.snapshot import Snapshot
 
 PRICES = {"BTC": 50_000.0, "ETH": 2_500.0, "SOL": 100.0, "USDT": 1.0}
 
@@ -126,3 +127,16 @@ def test_excluded_assets_are_left_out_of_the_weights_and_reported_as_excluded():
 def test_a_targeted_asset_cannot_be_excluded():
     with pytest.raises(ValueError, match=r"exclude\.BTC"):
         policy({"BTC": 0.5, "USDT": 0.5}, exclude=["BTC"])
+
+
+def test_units_held_back_per_asset_are_summed_by_venue_and_reason_in_one_pass() -> None:
+    """`Snapshot.held_back` replaced one scan of every balance per asset (quadratic)."""
+    snap = Snapshot.model_validate({"as_of": "2025-01-31T00:00:00Z", "balances": [
+        {"venue": "binance", "asset": "BTC", "amount": 1.0, "free": 0.25},
+        {"venue": "binance", "asset": "BTC", "amount": 0.5, "free": 0.5},
+        {"venue": "kraken", "asset": "BTC", "amount": 2.0, "free": 1.5},
+        {"venue": "kraken", "asset": "ETH", "amount": 3.0},
+        {"venue": "binance", "asset": "ETH", "amount": 3.0, "free": 1.0},
+        {"venue": "binance", "asset": "ETH", "amount": 0.5, "held_as": "staked"}]})
+    assert snap.held_back() == {"BTC": {"binance": {"locked": 0.75}, "kraken": {"locked": 0.5}},
+                                "ETH": {"binance": {"locked": 2.0, "staked": 0.5}}}

@@ -32,3 +32,27 @@ def test_significant_digits_keep_that_many_digits_down_and_up() -> None:
     rule = MarketRule(significant_digits=5)
     assert rule.floor(123.456789) == 123.45 and rule.ceil(123.451) == 123.46
     assert rule.floor(0.000123456) == 0.00012345
+
+
+def _decimal_floor(amount: float, step: float) -> float:
+    """The rule `floor` held before its float fast path: ccxt's truncation of the decimal text."""
+    from decimal import ROUND_FLOOR, Decimal
+
+    lots = (Decimal(repr(amount)) / Decimal(repr(step))).to_integral_value(rounding=ROUND_FLOOR)
+    return float(lots * Decimal(repr(step)))
+
+
+STEPS = st.sampled_from([1.0, 0.5, 0.3, 0.1, 0.05, 0.01, 1e-3, 7e-4, 1e-5, 1e-6, 1e-8, 25.0])
+
+
+@given(step=STEPS, amount=st.floats(0.0, 1e7) | st.floats(0.0, 1e-3),
+       lots=st.integers(0, 10**9), nudge=st.sampled_from([0.0, 1e-16, -1e-16, 1e-12, -1e-12,
+                                                          2e-6, -2e-6]))
+def test_floor_fast_path_equals_the_decimal_rule(step: float, amount: float, lots: int,
+                                                 nudge: float) -> None:
+    """Far from a tick the float quotient floors like the decimal one; near one, or past
+    1e9 lots, the decimal rule runs: either way the lot count is ccxt's."""
+    rule = MarketRule(amount_step=step)
+    near_tick = lots * step * (1.0 + nudge)
+    for value in (amount, near_tick):
+        assert rule.floor(value) == _decimal_floor(value, step)

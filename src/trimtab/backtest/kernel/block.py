@@ -4,9 +4,10 @@
 every bar, so a 100-configuration sweep read the prices 100 times and paid
 the loop's setup 100 times. Here a block of configurations shares one pass:
 each bar's prices are read once, then every configuration of the block takes
-its spot step with the very functions `loop.simulate` calls (portfolio_value,
-breaches, rebalance, track), in the same order, so that each configuration's
-statistics equal a run of its own bit for bit (tests/backtest/test_sweep.py).
+its spot step with the very functions `loop.simulate` calls (bar_value,
+assets_breached, sleeves_breached, trade, track), in the same order, so that
+each configuration's statistics equal a run of its own bit for bit
+(tests/backtest/test_sweep.py).
 The futures overlay is not swept, so it is not here.
 
 Each configuration's state is one row of a 2-D array (units[c], tally[c],
@@ -37,9 +38,16 @@ from trimtab.backtest.kernel.layout import (
     S_OUTSIDE,
     S_REBALANCES,
     T_ORDERS,
+    W_COLUMN,
 )
 from trimtab.backtest.kernel.loop import close_stats, track
-from trimtab.backtest.kernel.spot import breaches, portfolio_value, rebalance
+from trimtab.backtest.kernel.spot import (
+    assets_breached,
+    bar_value,
+    columns_of,
+    sleeves_breached,
+    trade,
+)
 
 Array = npt.NDArray[Any]
 BLOCK = 8  # configurations per pass: measured in benchmarks/README.md
@@ -79,22 +87,24 @@ def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_
         units[c, int(params[P_QUOTE])] = params[P_CAPITAL]
         run[c, R_PREVIOUS], run[c, R_PEAK], run[c, R_PEAK_BAR] = (params[P_CAPITAL],
                                                                 params[P_CAPITAL], 0.0)
+    col_of = work[W_COLUMN]
+    columns_of(held_cols, col_of)
     for t in range(held.shape[0]):
-        for j in range(held_cols.size):
-            price[held_cols[j]] = held[t, j]
         for c in range(bands.shape[0]):
-            value = portfolio_value(units[c], price)
-            out = breaches(units[c], price, value, bands[c], sleeve_of, sleeve_bands[c],
-                           asset_out[c], sleeve_out[c], sleeve_w[c])
+            value = bar_value(units[c], held, t, col_of)
+            out = assets_breached(units[c], held, t, col_of, value, bands[c])
+            if sleeve_w.shape[1]:
+                out |= sleeves_breached(units[c], held, t, col_of, value, sleeve_of,
+                                        sleeve_bands[c], sleeve_w[c])
             stats[c, S_OUTSIDE] += out
             look = looks[c, t]
             if (look != NO_LOOK and (out or look == LOOK_REBALANCE or use_band[c] == 0.0)
                     and value > 0):
                 orders = tally[c, T_ORDERS]
-                rebalance(units[c], price, value, bands[c], sleeve_of, sleeve_bands[c],
-                          tradable, asset_out[c], sleeve_out[c], params, tally[c], work)
+                value = trade(units[c], held, t, col_of, value, bands[c], sleeve_of,
+                              sleeve_bands[c], tradable, price, asset_out[c], sleeve_out[c],
+                              sleeve_w[c], params, tally[c], work)
                 stats[c, S_REBALANCES] += tally[c, T_ORDERS] > orders
-                value = portfolio_value(units[c], price)
             if value > run[c, R_PEAK]:
                 run[c, R_PEAK], run[c, R_PEAK_BAR] = value, t
             track(stats[c], t, value, run[c, R_PREVIOUS], run[c, R_PEAK], run[c, R_PEAK_BAR])
@@ -106,15 +116,28 @@ def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_
 @njit(cache=True, parallel=True)
 def simulate_grid(held: Array, held_cols: Array, looks: Array, bands: Array,
                   sleeve_bands: Array, use_band: Array, sleeve_of: Array, tradable: Array,
-                  params: Array, block: int) -> Array:
-    """Every (band b, schedule s) pair, `block` pairs per pass; returns stats[b, s]."""
+                  params: Array, block: int, threads: int) -> Array:
+    """Every (band b, schedule s) pair, `block` pairs per pass; returns stats[b, s].
+
+    Thread w of `threads` (numba.get_num_threads(), passed in because a
+    function that asks numba for it cannot be cached) takes configurations
+    w, w + T, w + 2T, ...: neighbours in
+    a grid cost about the same (a band width and the next), so every thread
+    gets as much work. Contiguous blocks handed out by numba's static
+    schedule left one of two threads with 70 % of a sweep's work
+    (benchmarks/README.md, issue 16).
+    """
     n_bands, n_schedules = bands.shape[0], looks.shape[0]
     n_conf = n_bands * n_schedules
     flat = np.zeros((n_conf, N_STATS))
-    for k in prange((n_conf + block - 1) // block):
-        start, stop = k * block, min(n_conf, (k + 1) * block)
-        b = np.arange(start, stop) // n_schedules
-        s = np.arange(start, stop) % n_schedules
-        flat[start:stop] = simulate_block(held, held_cols, looks[s], bands[b], sleeve_bands[b],
-                                          use_band[b], sleeve_of, tradable, params)
+    n_workers = max(1, min(threads, n_conf))
+    for w in prange(n_workers):
+        mine = np.arange(w, n_conf, n_workers)
+        for start in range(0, mine.size, block):
+            k = mine[start:start + block]
+            b, s = k // n_schedules, k % n_schedules
+            stats = simulate_block(held, held_cols, looks[s], bands[b], sleeve_bands[b],
+                                   use_band[b], sleeve_of, tradable, params)
+            for i in range(k.size):
+                flat[k[i]] = stats[i]
     return flat.reshape((n_bands, n_schedules, N_STATS))

@@ -31,15 +31,14 @@ from trimtab.backtest.kernel.layout import N_RUN, N_STATS, N_TALLY, N_WORK_ROWS
 
 MAX_ASSETS = 32  # local arrays are sized at compile time: the policy's assets and the quote
 MAX_SLEEVES = 8
-WORK_SIZE = N_WORK_ROWS * MAX_ASSETS  # a constant: CUDA takes no expression as a local size
 THREADS = 128  # threads per CUDA block
 
 
 @cuda.jit(device=True)
 def _zeroed(a: Any) -> Any:
-    """A local array set to zero (CUDA's local memory starts undefined)."""
-    for i in range(a.size):
-        a[i] = 0.0
+    """A local row set to zero (CUDA's local memory starts undefined)."""
+    for i in range(a.shape[1]):
+        a[0, i] = 0.0
     return a
 
 
@@ -56,16 +55,18 @@ def sweep_kernel(held: Any, held_cols: Any, looks: Any, bands: Any, sleeve_bands
     price = cuda.local.array(MAX_ASSETS, float64)[:n]
     for i in range(n):
         price[i] = 1.0  # the quote's price; run_block sets the others at every bar
-    units = cuda.local.array(MAX_ASSETS, float64)[:n].reshape((1, n))
-    asset_out = cuda.local.array(MAX_ASSETS, boolean)[:n].reshape((1, n))
-    sleeve_out = cuda.local.array(MAX_SLEEVES, boolean)[:n_sleeves].reshape((1, n_sleeves))
-    sleeve_w = cuda.local.array(MAX_SLEEVES, float64)[:n_sleeves].reshape((1, n_sleeves))
-    tally = _zeroed(cuda.local.array(N_TALLY, float64)).reshape((1, N_TALLY))
-    mine = _zeroed(cuda.local.array(N_STATS, float64)).reshape((1, N_STATS))
-    run = cuda.local.array(N_RUN, float64).reshape((1, N_RUN))
-    work = cuda.local.array(WORK_SIZE, float64)[:N_WORK_ROWS * n]
+    # rows of one configuration, cut to this policy's width (no reshape: that would
+    # need a helper numba links in from C)
+    units = cuda.local.array((1, MAX_ASSETS), float64)[:, :n]
+    asset_out = cuda.local.array((1, MAX_ASSETS), boolean)[:, :n]
+    sleeve_out = cuda.local.array((1, MAX_SLEEVES), boolean)[:, :n_sleeves]
+    sleeve_w = cuda.local.array((1, MAX_SLEEVES), float64)[:, :n_sleeves]
+    tally = _zeroed(cuda.local.array((1, N_TALLY), float64))
+    mine = _zeroed(cuda.local.array((1, N_STATS), float64))
+    run = cuda.local.array((1, N_RUN), float64)
+    work = cuda.local.array((N_WORK_ROWS, MAX_ASSETS), float64)[:, :n]
     run_block(held, held_cols, looks[s:s + 1], bands[b:b + 1], sleeve_bands[b:b + 1],
               use_band[b:b + 1], sleeve_of, tradable, params, price, units, asset_out,
-              sleeve_out, sleeve_w, tally, mine, run, work.reshape((N_WORK_ROWS, n)))
+              sleeve_out, sleeve_w, tally, mine, run, work)
     for i in range(N_STATS):
         stats[k, i] = mine[0, i]

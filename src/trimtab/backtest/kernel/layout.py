@@ -38,8 +38,10 @@ NO_LOOK, LOOK_REVIEW, LOOK_REBALANCE, N_LOOK_CODES = range(4)
 # rows of the rebalance's scratch array, work[row, asset]: a run (or a block of a sweep)
 # allocates it once, so that a rebalance allocates nothing and can run as a CUDA device
 # function; W_ORDER holds asset indices as floats (exact below 2**53), so that one float
-# array is all the scratch a GPU thread needs
-W_HELD, W_WEIGHT, W_DESIRED, W_DELTA, W_MOVABLE, W_KEY, W_ORDER, N_WORK_ROWS = range(8)
+# array is all the scratch a GPU thread needs; W_COLUMN is each asset's column in the held
+# closes (-1: the quote), set once per run by spot.columns_of, never by a rebalance
+(W_HELD, W_WEIGHT, W_DESIRED, W_DELTA, W_MOVABLE, W_KEY, W_ORDER, W_COLUMN,
+ N_WORK_ROWS) = range(9)
 
 # the tally a rebalance adds its orders to
 T_FEES, T_SLIP, T_TURNOVER, T_ORDERS, T_SKIPPED, N_TALLY = range(6)

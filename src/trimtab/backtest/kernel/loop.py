@@ -56,16 +56,24 @@ from trimtab.backtest.kernel.layout import (
     T_SKIPPED,
     T_SLIP,
     T_TURNOVER,
+    W_COLUMN,
     X_EVENTS,
     X_GROSS,
     X_SPOT,
 )
-from trimtab.backtest.kernel.spot import breaches, portfolio_value, rebalance
+from trimtab.backtest.kernel.spot import (
+    assets_breached,
+    bar_prices,
+    bar_value,
+    columns_of,
+    sleeves_breached,
+    trade,
+)
 
 Array = npt.NDArray[Any]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def track(stats: Array, t: int, value: float, previous: float, peak: float,
           peak_bar: int) -> None:
     """Accumulate return moments and the deepest drawdown seen so far."""
@@ -139,26 +147,28 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     use_band = params[P_USE_BAND] != 0.0
     previous, peak, peak_bar = params[P_CAPITAL], params[P_CAPITAL], 0
     has_flows, scale, final = flows.size == n_bars, 1.0, params[P_CAPITAL]
+    col_of = work[W_COLUMN]
+    columns_of(held_cols, col_of)
     for t in range(n_bars):
-        for j in range(held_cols.size):
-            price[held_cols[j]] = held[t, j]
-        value = portfolio_value(units, price)
+        value = bar_value(units, held, t, col_of)
         flow = 0.0
         if has_flows and flows[t] != 0.0:
             flow = add_cash(flows, t, units, int(params[P_QUOTE]), value)
             value += flow
-        out = breaches(units, price, value, bands, sleeve_of, sleeve_bands, asset_out, sleeve_out,
-                       sleeve_w)
+        out = assets_breached(units, held, t, col_of, value, bands)
+        if sleeve_w.size:  # a call with arrays costs a spot-only bar more than its work
+            out |= sleeves_breached(units, held, t, col_of, value, sleeve_of, sleeve_bands,
+                                    sleeve_w)
         stats[S_OUTSIDE] += out
         look = looks[t]
         if look != NO_LOOK and (out or look == LOOK_REBALANCE or not use_band) and value > 0:
             orders = tally[T_ORDERS]
-            rebalance(units, price, value, bands, sleeve_of, sleeve_bands, tradable, asset_out,
-                      sleeve_out, params, tally, work)
+            value = trade(units, held, t, col_of, value, bands, sleeve_of, sleeve_bands,
+                          tradable, price, asset_out, sleeve_out, sleeve_w, params, tally, work)
             stats[S_REBALANCES] += tally[T_ORDERS] > orders
-            value = portfolio_value(units, price)
         total = value
         if cols.size:  # the overlay, after the spot trades: it sizes on spot value
+            bar_prices(held, t, col_of, price)
             events = futures_step(t, contracts, price, last, cols, target, funding, value,
                                   look != NO_LOOK, fparams, fstats, wanted)
             total += fstats[FS_ACCOUNT]

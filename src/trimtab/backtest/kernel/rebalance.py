@@ -18,7 +18,10 @@ likewise; `sleeve_of[asset]` is the asset's sleeve or -1.
 Nothing here allocates, raises or builds an object: every temporary is a row
 of the caller's scratch array (layout.W_*, allocated once per run), so that
 the CPU loop spares ten small allocations per rebalance and the same
-functions compile as CUDA device code for the GPU sweep.
+functions compile as CUDA device code for the GPU sweep. The helpers are
+inlined at numba IR level (`inline="always"`): a compiled call that takes
+arrays adjusts each one's reference count atomically, which cost more than
+the helpers' arithmetic (benchmarks/README.md, issue 16).
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def smallest_step(start: float, slope: float, low: float, high: float) -> float:
     return min(1.0, (edge - start) / slope)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pull(desired: Array, targets: Array, movable: Array, sleeve_of: Array, sleeve: int,
           base: float, sign: float, low: float, high: float) -> None:
     """Move the movable assets of `sleeve` (-1: every movable asset) toward their targets
@@ -82,7 +85,7 @@ def _pull(desired: Array, targets: Array, movable: Array, sleeve_of: Array, slee
             desired[i] += step * (targets[i] - desired[i])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def desired_weights(w: Array, bands: Array, sleeve_of: Array, sleeve_bands: Array,
                     movable: Array, sleeve_out: Array, scope_all: bool, params: Array,
                     desired: Array) -> None:
@@ -114,7 +117,7 @@ def desired_weights(w: Array, bands: Array, sleeve_of: Array, sleeve_bands: Arra
               bands[INNER_LOW, quote], bands[INNER_HIGH, quote])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def solve_deltas(h: Array, value: float, bands: Array, sleeve_of: Array, sleeve_bands: Array,
                  movable: Array, sleeve_out: Array, scope_all: bool, params: Array, w: Array,
                  desired: Array, deltas: Array) -> None:
@@ -139,7 +142,7 @@ def solve_deltas(h: Array, value: float, bands: Array, sleeve_of: Array, sleeve_
         net = new_net
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sell(i: int, value: float, units: Array, price: Array, params: Array, tally: Array) -> None:
     """domain.venue_split._sell on one venue: sell `value` of asset i into the quote."""
     take = min(value / price[i], units[i])
@@ -154,7 +157,7 @@ def _sell(i: int, value: float, units: Array, price: Array, params: Array, tally
     _count(tally, notional, fee, slip)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _buy(i: int, value: float, units: Array, price: Array, params: Array, floor: float,
          tally: Array) -> None:
     """domain.venue_split._buy on one venue: spend at most the quote on hand."""
@@ -178,7 +181,7 @@ def _buy(i: int, value: float, units: Array, price: Array, params: Array, floor:
     _count(tally, notional, fee, slip)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _count(tally: Array, notional: float, fee: float, slip: float) -> None:
     tally[T_FEES] += fee
     tally[T_SLIP] += slip
@@ -186,7 +189,7 @@ def _count(tally: Array, notional: float, fee: float, slip: float) -> None:
     tally[T_ORDERS] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def execute(deltas: Array, w: Array, units: Array, price: Array, value: float, bands: Array,
             params: Array, tally: Array, key: Array, order: Array) -> None:
     """domain.venue_split.spot_orders on one venue: sells by drift, then buys (`key` and

@@ -17,7 +17,7 @@ from numba import njit
 Array = npt.NDArray[Any]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def stable_order(keys: Array, order: Array) -> None:
     """Fill `order` with the indices of `keys` in ascending key order, ties by index.
 

@@ -47,10 +47,58 @@ def portfolio_value(units: Array, price: Array) -> float:
 
 
 @njit(cache=True)
+def columns_of(held_cols: Array, col_of: Array) -> None:
+    """For each asset, its column in the held closes, or -1 for the quote (priced at 1),
+    into `col_of` (the scratch row layout.W_COLUMN: floats, read back with int())."""
+    for i in range(col_of.size):
+        col_of[i] = -1.0
+    for j in range(held_cols.size):
+        col_of[held_cols[j]] = j
+
+
+@njit(cache=True)
+def bar_prices(held: Array, t: int, col_of: Array, price: Array) -> None:
+    """Bar t's closes into the price vector, for the steps that read prices by asset."""
+    for i in range(price.size):
+        c = int(col_of[i])  # the quote has no column (-1): it is priced at 1
+        price[i] = held[t, c] if c >= 0 else 1.0
+
+
+@njit(cache=True, inline="always")
+def bar_value(units: Array, held: Array, t: int, col_of: Array) -> float:
+    """portfolio_value at bar t's closes, the same sum in the same order, read from the
+    frame's row: scattering a row into a price vector first cost more than the bar."""
+    total = 0.0
+    for i in range(units.size):
+        c = int(col_of[i])
+        total += units[i] * (held[t, c] if c >= 0 else 1.0)
+    return total
+
+
+@njit(cache=True, inline="always")
+def outside(w: float, low: float, high: float) -> bool:
+    """The domain's breach rule: a weight strictly outside [low, high], up to BREACH_EPSILON."""
+    return w < low - BREACH_EPSILON or w > high + BREACH_EPSILON
+
+
+@njit(cache=True, inline="always")
+def assets_breached(units: Array, held: Array, t: int, col_of: Array, value: float,
+                    bands: Array) -> bool:
+    """Whether any asset is outside its band at bar t: `breaches` without sleeves and
+    without its flags, which only a trade reads (it calls `breaches` first)."""
+    scale = value if value > 0 else np.inf  # no value: every weight is 0
+    any_out = False
+    for i in range(units.size):
+        c = int(col_of[i])
+        w = units[i] * (held[t, c] if c >= 0 else 1.0) / scale
+        any_out |= outside(w, bands[LOW, i], bands[HIGH, i])
+    return any_out
+
+
+@njit(cache=True)
 def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
              sleeve_bands: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array) -> bool:
-    """The domain's breach rule: a weight strictly outside [low, high] (up to the domain's
-    BREACH_EPSILON), for assets and sleeves.
+    """The domain's breach rule (`outside`) for assets and sleeves, with a flag for each.
 
     `sleeve_w` is scratch space (one float per sleeve), passed in so that the
     per-bar test allocates nothing.
@@ -62,19 +110,49 @@ def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: 
     scale = value if value > 0 else np.inf  # no value: every weight is 0
     for i in range(units.size):
         w = units[i] * price[i] / scale
-        out = w < bands[LOW, i] - BREACH_EPSILON or w > bands[HIGH, i] + BREACH_EPSILON
+        out = outside(w, bands[LOW, i], bands[HIGH, i])
         asset_out[i] = out
         any_out |= out
         if n_sleeves and sleeve_of[i] >= 0:
             sleeve_w[sleeve_of[i]] += w
     for s in range(n_sleeves):
-        sleeve_out[s] = (sleeve_w[s] < sleeve_bands[LOW, s] - BREACH_EPSILON
-                         or sleeve_w[s] > sleeve_bands[HIGH, s] + BREACH_EPSILON)
+        sleeve_out[s] = outside(sleeve_w[s], sleeve_bands[LOW, s], sleeve_bands[HIGH, s])
         any_out = any_out or sleeve_out[s]
     return any_out
 
 
 @njit(cache=True)
+def sleeves_breached(units: Array, held: Array, t: int, col_of: Array, value: float,
+                     sleeve_of: Array, sleeve_bands: Array, sleeve_w: Array) -> bool:
+    """Whether any sleeve is outside its band at bar t (`sleeve_w`: scratch, one per sleeve)."""
+    scale = value if value > 0 else np.inf
+    for s in range(sleeve_w.size):
+        sleeve_w[s] = 0.0
+    for i in range(units.size):
+        c = int(col_of[i])
+        if sleeve_of[i] >= 0:
+            sleeve_w[sleeve_of[i]] += units[i] * (held[t, c] if c >= 0 else 1.0) / scale
+    any_out = False
+    for s in range(sleeve_w.size):
+        any_out |= outside(sleeve_w[s], sleeve_bands[LOW, s], sleeve_bands[HIGH, s])
+    return any_out
+
+
+@njit(cache=True)
+def trade(units: Array, held: Array, t: int, col_of: Array, value: float, bands: Array,
+          sleeve_of: Array, sleeve_bands: Array, tradable: Array, price: Array,
+          asset_out: Array, sleeve_out: Array, sleeve_w: Array, params: Array, tally: Array,
+          work: Array) -> float:
+    """Rebalance at bar t (flags set by `breaches` first); returns the value after it."""
+    bar_prices(held, t, col_of, price)
+    breaches(units, price, value, bands, sleeve_of, sleeve_bands, asset_out, sleeve_out,
+             sleeve_w)
+    rebalance(units, price, value, bands, sleeve_of, sleeve_bands, tradable, asset_out,
+              sleeve_out, params, tally, work)
+    return portfolio_value(units, price)
+
+
+@njit(cache=True, inline="always")
 def movable_assets(tradable: Array, sleeve_of: Array, asset_out: Array, sleeve_out: Array,
                    scope_all: bool, movable: Array) -> None:
     """domain.sizing._in_scope, into `movable` (1.0 or 0.0): all tradable assets, or the

@@ -15,10 +15,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from trimtab.domain.analysis.drift import Analysis
-from trimtab.domain.analysis.triggers import Trigger
-from trimtab.domain.policy import Alerts
+if TYPE_CHECKING:  # annotations only: the journal's readers load this without the domain
+    from trimtab.domain.analysis.drift import Analysis
+    from trimtab.domain.analysis.triggers import Trigger
+    from trimtab.domain.policy import Alerts
+
 
 Key = tuple[str, str]
 

@@ -7,7 +7,7 @@ backtester call the same code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 from math import fsum, inf, isfinite
 
@@ -15,7 +15,7 @@ from trimtab.domain.analysis.funding import HedgeFunding, funding_triggers, hedg
 from trimtab.domain.analysis.futures import FuturesExposure, futures_exposure
 from trimtab.domain.analysis.margin import MarginHealth, margin_health, margin_triggers
 from trimtab.domain.analysis.triggers import Trigger, spot_triggers
-from trimtab.domain.bands import Band, band_for
+from trimtab.domain.bands import Band
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import WALLET, Snapshot
 
@@ -39,8 +39,17 @@ class AssetState:
     venue_units: Mapping[str, float] = field(default_factory=dict)
     # units held but not free to sell, per venue and reason (locked, collateral, staked, ...)
     venue_held_back: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
-    alert_low: float | None = None
-    alert_high: float | None = None
+    rest: float | None = None  # value of everything else; None: no alert (the quote, no price)
+
+    @property
+    def alert_low(self) -> float | None:
+        """The price at which the weight falls to the band's low, all else held."""
+        return None if self.rest is None else _alert_price(self.units, self.rest, self.band.low)
+
+    @property
+    def alert_high(self) -> float | None:
+        """The price at which the weight rises to the band's high, all else held."""
+        return None if self.rest is None else _alert_price(self.units, self.rest, self.band.high)
 
     @property
     def target(self) -> float:
@@ -123,8 +132,24 @@ class Analysis:
         return self._by_name[name]
 
 
-def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
-    """Weights, bands, drift, futures exposure, triggers and alert prices.
+@dataclass(frozen=True, slots=True)
+class Weighing:
+    """A snapshot weighed against a policy: each asset's and sleeve's weight in its band,
+    and the futures layer. What a plan's residuals read; `analyse` adds what fired."""
+
+    snapshot: Snapshot  # less the excluded assets' balances
+    excluded: tuple[str, ...]  # the note naming those held
+    prices: Mapping[str, float]
+    values: Mapping[str, float]
+    spot_value: float
+    assets: tuple[AssetState, ...]
+    sleeves: tuple[SleeveState, ...]
+    futures: FuturesExposure
+    tactical: Mapping[str, float]  # units taken out of the allocation
+
+
+def weigh(snapshot: Snapshot, policy: Policy) -> Weighing:
+    """Weights, bands and drift of every targeted or held asset and sleeve; futures exposure.
 
     Assets the policy excludes are taken out of the snapshot first: they are
     neither priced nor weighed, and a note names the ones held.
@@ -132,38 +157,48 @@ def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
     snapshot, excluded = without_excluded(snapshot, policy)
     prices = valid_prices(snapshot, policy)
     core_units, tactical_units = split_tactical(snapshot, policy)
-    values = {a: sum(v.values()) * prices.get(a, 0.0) for a, v in core_units.items()}
+    units = {a: sum(v.values()) for a, v in core_units.items()}
+    values = {a: u * prices.get(a, 0.0) for a, u in units.items()}
     spot_value = sum(values.values())
-    targets = policy.asset_targets()
-    held = {a for a, v in core_units.items() if sum(v.values()) > 0}
+    targets = policy.index.targets
+    held = {a for a, u in units.items() if u > 0}
     names = list(targets) + sorted(held - set(targets))
     total = _exact_total(list(values.values()))
-    assets = tuple(
-        _asset_state(a, core_units.get(a, {}), prices.get(a), spot_value, targets.get(a, 0.0),
-                     policy, fsum((*total, -values.get(a, 0.0))))
-        for a in names)
-    assets = tuple(replace(s, venue_held_back=snapshot.held_back(s.asset)) for s in assets)
+    lookups = _Lookups(policy, snapshot.held_back(), spot_value)
+    assets = tuple(_asset_state(a, units.get(a, 0.0), core_units.get(a, {}), prices.get(a),
+                                lookups, fsum((*total, -values.get(a, 0.0))))
+                   for a in names)
     sleeves = tuple(_sleeve_state(name, assets, policy) for name in policy.sleeves)
     futures = futures_exposure(snapshot, policy.futures.max_multiple, spot_value, values)
-    tactical = tuple(TacticalHolding(a, u, u * prices.get(a, 0.0))
-                     for a, u in tactical_units.items() if u > 0)
-    margin = tuple(margin_health(p.position) for p in futures.positions)
-    hedges = hedge_funding(snapshot, {a for a, v in values.items() if v > 0})
+    return Weighing(snapshot, excluded, prices, values, spot_value, assets, sleeves, futures,
+                    tactical_units)
+
+
+def analyse(snapshot: Snapshot, policy: Policy) -> Analysis:
+    """The weighing, with triggers, stale prices, margin health and hedges' funding."""
+    w = weigh(snapshot, policy)
+    names = [a.asset for a in w.assets]
+    tactical = tuple(TacticalHolding(a, u, u * w.prices.get(a, 0.0))
+                     for a, u in w.tactical.items() if u > 0)
+    margin = tuple(margin_health(p.position) for p in w.futures.positions)
+    hedges = hedge_funding(w.snapshot, {a for a, v in w.values.items() if v > 0})
     limits = policy.futures
-    triggers = (spot_triggers([(a.asset, a) for a in assets], [(s.name, s) for s in sleeves])
-                + futures.triggers()
+    triggers = (spot_triggers([(a.asset, a) for a in w.assets], [(s.name, s) for s in w.sleeves])
+                + w.futures.triggers()
                 + margin_triggers(margin, limits.max_margin_ratio, limits.min_liquidation_distance)
                 + funding_triggers(hedges, limits.max_funding_apr))
     return Analysis(
-        quote=policy.quote, spot_value=spot_value, assets=assets, sleeves=sleeves,
-        tactical=tactical, futures=futures, triggers=triggers,
-        stale_prices=stale_prices(snapshot, policy, [a for a in names if a in prices]),
-        untargeted=tuple(a for a in names if a not in targets), margin=margin,
-        hedge_funding=hedges, notes=snapshot.notes + excluded)
+        quote=policy.quote, spot_value=w.spot_value, assets=w.assets, sleeves=w.sleeves,
+        tactical=tactical, futures=w.futures, triggers=triggers,
+        stale_prices=stale_prices(w.snapshot, policy, [a for a in names if a in w.prices]),
+        untargeted=tuple(a for a in names if a not in policy.index.targets), margin=margin,
+        hedge_funding=hedges, notes=w.snapshot.notes + w.excluded)
 
 
 def without_excluded(snapshot: Snapshot, policy: Policy) -> tuple[Snapshot, tuple[str, ...]]:
     """The snapshot less the balances of excluded assets, and a note naming those held."""
+    if not policy.exclude:
+        return snapshot, ()
     held = sorted({b.asset for b in snapshot.balances if b.asset in policy.exclude})
     if not held:
         return snapshot, ()
@@ -223,22 +258,30 @@ def split_tactical(snapshot: Snapshot, policy: Policy
     return core, taken
 
 
-def _asset_state(asset: str, venue_units: Mapping[str, float], price: float | None,
-                 spot_value: float, target: float, policy: Policy, rest: float) -> AssetState:
+@dataclass(frozen=True, slots=True)
+class _Lookups:
+    """What every asset's state reads besides its own units and price, gathered once per
+    analysis: gathered per asset, it made a 200-asset check quadratic."""
+
+    policy: Policy
+    held_back: Mapping[str, Mapping[str, Mapping[str, float]]]
+    spot_value: float
+
+
+def _asset_state(asset: str, units: float, venue_units: Mapping[str, float],
+                 price: float | None, lookups: _Lookups, rest: float) -> AssetState:
     """One asset's state; `rest` is the value of everything else, summed (not
-    subtracted from the total) so that alert prices keep their precision."""
-    units = sum(venue_units.values())
+    subtracted from the total) so that alert prices keep their precision.
+    `venue_units` and the units held back are this analysis' own: kept, not copied."""
+    policy, spot_value = lookups.policy, lookups.spot_value
     value = units * (price or 0.0)
     weight = value / spot_value if spot_value > 0 else 0.0
-    band = band_for(target, policy.bands.for_subject(asset))
-    if asset == policy.quote and asset not in policy.asset_targets():
-        band = Band(0.0, 0.0, 1.0)  # an untargeted quote is only the cash leg: never breached
-    low, high = (None, None)
-    if asset != policy.quote and price is not None:
-        low, high = alert_prices(units, rest, band)
-    return AssetState(asset, units, price, value, weight, band,
-                      sleeve=policy.sleeve_of().get(asset), frozen=asset in policy.frozen,
-                      venue_units=dict(venue_units), alert_low=low, alert_high=high)
+    alertable = asset != policy.quote and price is not None
+    return AssetState(asset, units, price, value, weight, policy.index.asset_band(asset),
+                      sleeve=policy.index.sleeve_of.get(asset), frozen=asset in policy.frozen,
+                      venue_units=venue_units,
+                      venue_held_back=lookups.held_back.get(asset, {}),
+                      rest=rest if alertable else None)
 
 
 def alert_prices(units: float, rest: float, band: Band) -> tuple[float | None, float | None]:
@@ -246,18 +289,17 @@ def alert_prices(units: float, rest: float, band: Band) -> tuple[float | None, f
 
     Solves units·p / (units·p + rest) = bound for p. A bound of 0 or 1 is
     never crossed, and an asset that is not held or is the whole portfolio
-    has no alert price.
+    has no alert price. `AssetState` computes its own on demand (a check
+    that never shows them, as a plan's residuals, does not pay for them).
     """
-    if units <= 0 or rest <= 0:
-        return None, None
+    return _alert_price(units, rest, band.low), _alert_price(units, rest, band.high)
 
-    def solve(bound: float) -> float | None:
-        if bound <= 0.0 or bound >= 1.0:
-            return None
-        price = bound * rest / (units * (1.0 - bound)) if units * (1.0 - bound) > 0 else inf
-        return price if isfinite(price) else None
 
-    return solve(band.low), solve(band.high)
+def _alert_price(units: float, rest: float, bound: float) -> float | None:
+    if units <= 0 or rest <= 0 or bound <= 0.0 or bound >= 1.0:
+        return None
+    price = bound * rest / (units * (1.0 - bound)) if units * (1.0 - bound) > 0 else inf
+    return price if isfinite(price) else None
 
 
 def _sleeve_state(name: str, assets: tuple[AssetState, ...], policy: Policy) -> SleeveState:
@@ -265,5 +307,4 @@ def _sleeve_state(name: str, assets: tuple[AssetState, ...], policy: Policy) -> 
     members = tuple(sleeve.members)
     value = sum(a.value for a in assets if a.asset in sleeve.members)
     weight = sum(a.weight for a in assets if a.asset in sleeve.members)
-    band = band_for(sleeve.weight, policy.bands.for_subject(name))
-    return SleeveState(name, members, value, weight, band)
+    return SleeveState(name, members, value, weight, policy.index.sleeve_bands[name])

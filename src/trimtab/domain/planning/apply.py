@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from pydantic import TypeAdapter
+
 from trimtab.domain.planning.orders import Order
 from trimtab.domain.snapshot import Balance, Position, Snapshot
 
 OVERDRAFT_TOLERANCE = 1e-6
+BALANCES = TypeAdapter(tuple[Balance, ...])
 
 
 def apply_orders(snapshot: Snapshot, orders: Iterable[Order], quote: str,
@@ -34,8 +37,8 @@ def apply_orders(snapshot: Snapshot, orders: Iterable[Order], quote: str,
         units[(order.venue, order.asset)] += sign * order.amount
     for venue, amount in cash_flows:
         units[(venue, quote)] += amount
-    balances = tuple(Balance(venue=v, asset=a, amount=_non_negative(v, a, u))
-                     for (v, a), u in units.items())
+    balances = BALANCES.validate_python([  # in one call: per Balance, a fifth of a plan
+        {"venue": v, "asset": a, "amount": _non_negative(v, a, u)} for (v, a), u in units.items()])
     return snapshot.model_copy(update={"balances": balances, "positions": tuple(positions)})
 
 

@@ -9,11 +9,17 @@ balance of its venue, a buy takes notional + fee + slippage from it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_UP, Decimal
 from typing import Literal
 
 from trimtab.domain.contracts import SPOT, Contract
+
+# `floor` trusts the float quotient amount / step below FLOAT_TICKS lots when it lies
+# farther than TICK_MARGIN from a whole lot: its error there is under 1e9 × 4e-16
+FLOAT_TICKS = 1e9
+TICK_MARGIN = 1e-6
 
 Side = Literal["buy", "sell"]
 SkipReason = Literal[
@@ -72,6 +78,11 @@ class MarketRule:
         if not self.amount_step:
             return amount
         step = Decimal(repr(self.amount_step))
+        ticks = amount / self.amount_step
+        if 0.0 <= ticks < FLOAT_TICKS and abs(ticks - round(ticks)) > TICK_MARGIN:
+            # far from a tick, the float quotient floors to the decimal one's lot count
+            # (they differ by a few 1e-16 relative): only the product needs decimals
+            return float(math.floor(ticks) * step)
         lots = (Decimal(repr(amount)) / step).to_integral_value(rounding=ROUND_FLOOR)
         return float(lots * step)
 

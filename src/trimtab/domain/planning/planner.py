@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from trimtab.domain.analysis.drift import Analysis, analyse
+from trimtab.domain.analysis.drift import Analysis, analyse, weigh
 from trimtab.domain.planning.apply import apply_orders
 from trimtab.domain.planning.hedges import Hedge, hedge_for
 from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Skipped
@@ -202,7 +202,7 @@ def _any_venue(analysis: Analysis) -> str:
 
 def residuals(snapshot: Snapshot, policy: Policy, plan: Plan) -> tuple[Residual, ...]:
     """Bands the plan, applied at its estimates, leaves breached, with a reason."""
-    after = analyse(apply_orders(snapshot, plan.orders, policy.quote, plan.cash_flows), policy)
+    after = weigh(apply_orders(snapshot, plan.orders, policy.quote, plan.cash_flows), policy)
     reasons = {s.asset: s.reason for s in plan.skipped if not (s.symbol and ":" in s.symbol)}
     out = [Residual(a.asset, a.weight, a.band.low, a.band.high,
                     reasons.get(a.asset) or _why(a.asset, policy))

@@ -21,6 +21,7 @@ from trimtab.domain.policy import Execution, Policy
 from trimtab.domain.snapshot import WALLET
 
 DUST = 1e-9  # relative size below which a trade is rounding noise, not an order
+NO_RULE = MarketRule()  # a market the venue gave no rules for: no lot size, no minimums
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +33,17 @@ class OrderFactory:
     min_trade: float
     markets: Mapping[tuple[str, str], MarketRule]
     execution: Execution = field(default_factory=Execution)  # the style picks maker or taker
+    # venues whose market list is known, gathered once: scanned per order, a plan over
+    # many assets whose markets one venue lacks was quadratic
+    listing: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "listing", frozenset(v for v, _ in self.markets))
 
     def lists(self, venue: str, symbol: str) -> bool:
         """Whether `venue` can trade `symbol`: true unless its market list is known and lacks
         it (a Binance COIN-M account has no spot market)."""
-        if (venue, symbol) in self.markets:
-            return True
-        return not any(v == venue for v, _ in self.markets)
+        return (venue, symbol) in self.markets or venue not in self.listing
 
     def make(self, venue: str, symbol: str, asset: str, side: Side, amount: float,
              price: float, contract: Contract = SPOT, *, round_up: bool = False,
@@ -48,7 +53,7 @@ class OrderFactory:
         `contract` values the amount (a position's own contract for a futures
         order); the market rule's lot size and minimums apply to it.
         """
-        rule = self.markets.get((venue, symbol), MarketRule())
+        rule = self.markets.get((venue, symbol), NO_RULE)
         sized = rule.ceil(amount) if round_up else rule.floor(amount)
         notional = contract.notional(sized, price, quote_rate)
 

@@ -106,13 +106,16 @@ def _untouchable(asset: AssetState, policy: Policy, value: float) -> Skipped:
 
 def _rebalance_rule(analysis: Analysis, policy: Policy, movable: set[str]) -> Rule:
     # a quote neither targeted nor held still bounds the plan: its weight cannot go below 0
+    # the bands shrunk once, not at every step of the fixed point
+    fraction = policy.fraction
     bands = {policy.quote: Band(0.0, 0.0, 1.0), **{a.asset: a.band for a in analysis.assets}}
-    sleeves = {s.name: (s.band, s.members) for s in analysis.sleeves}
+    bands = {a: b.inner(fraction) for a, b in bands.items()}
+    sleeves = {s.name: (s.band.inner(fraction), s.members) for s in analysis.sleeves}
     in_scope = {s.name for s in analysis.sleeves if policy.scope == "all" or s.breached}
 
     def rule(weights: Mapping[str, float], net: float) -> dict[str, float]:
         alloc = Allocation(weights, bands, sleeves, policy.quote)
-        return desired_weights(alloc, movable, policy.fraction, in_scope,
+        return desired_weights(alloc, movable, fraction == 0.0, in_scope,
                                quote_in_scope=policy.scope == "all")
 
     return rule

@@ -18,7 +18,12 @@ from trimtab.domain.bands import Band
 
 @dataclass(frozen=True, slots=True)
 class Allocation:
-    """What the desired-weight rule needs to know about the portfolio."""
+    """What the desired-weight rule needs to know about the portfolio.
+
+    `bands` and `sleeves` hold the bands already shrunk by the rebalance's
+    fraction (`Band.inner`): the rule runs at every step of the sizing's
+    fixed point, and the shrunk bands do not change between steps.
+    """
 
     weights: Mapping[str, float]
     bands: Mapping[str, Band]
@@ -26,22 +31,24 @@ class Allocation:
     quote: str
 
 
-def desired_weights(alloc: Allocation, movable: set[str], fraction: float,
+def desired_weights(alloc: Allocation, movable: set[str], to_target: bool,
                     sleeves_in_scope: set[str], quote_in_scope: bool) -> dict[str, float]:
-    """Desired weight of every movable asset (weights are of the post-trade value)."""
-    desired = {a: alloc.bands[a].inner(fraction).clip(alloc.weights.get(a, 0.0))
-               for a in movable}
-    if fraction == 0.0:
+    """Desired weight of every movable asset (weights are of the post-trade value).
+
+    `to_target`: the fraction is 0, every band has shrunk to its target and
+    nothing is left to pull.
+    """
+    desired = {a: alloc.bands[a].clip(alloc.weights.get(a, 0.0)) for a in movable}
+    if to_target:
         return desired
     for name in sleeves_in_scope:
         band, members = alloc.sleeves[name]
         moving = [m for m in members if m in movable]
         fixed = sum(alloc.weights.get(m, 0.0) for m in members if m not in movable)
-        _pull(desired, alloc, moving, fixed, band.inner(fraction), sign=1.0)
+        _pull(desired, alloc, moving, fixed, band, sign=1.0)
     if quote_in_scope:
         fixed = sum(w for a, w in alloc.weights.items() if a not in movable and a != alloc.quote)
-        band = alloc.bands[alloc.quote].inner(fraction)
-        _pull(desired, alloc, sorted(movable), 1.0 - fixed, band, sign=-1.0)
+        _pull(desired, alloc, sorted(movable), 1.0 - fixed, alloc.bands[alloc.quote], sign=-1.0)
     return desired
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -21,6 +23,9 @@ from trimtab.domain.policy.fields import (
 from trimtab.domain.policy.futures import Futures
 from trimtab.domain.tax.settings import TaxSettings
 from trimtab.domain.timing import Contribution, Schedule, Strict
+
+if TYPE_CHECKING:
+    from trimtab.domain.index import PolicyIndex
 
 
 class Policy(Strict):
@@ -117,3 +122,18 @@ class Policy(Strict):
     def sleeve_of(self) -> dict[str, str]:
         """Asset → name of the sleeve it belongs to."""
         return {m: name for name, s in self.sleeves.items() for m in s.members}
+
+    @cached_property
+    def index(self) -> PolicyIndex:
+        """Targets, sleeves and bands by name, built on first use and kept (see domain.index)."""
+        from trimtab.domain.index import index_policy  # index imports bands, which imports us
+
+        return index_policy(self)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with `update`, validated again as a policy file is (pydantic's own copy
+        skips the validators, and would keep an `index` built for the old values)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return self.model_validate({**fields, **update})

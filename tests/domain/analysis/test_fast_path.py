@@ -1,0 +1,98 @@
+"""The live path's shortcuts give what the rules they replaced gave, on random portfolios.
+
+Issue 16 made a 200-asset check linear and cheaper: bands come from a per-policy
+index instead of `band_for` per asset and check, units held back from one pass
+instead of one scan per asset, alert prices on demand, the plan's balances
+validated in one call. Each is held here to the rule it replaced, restated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from math import fsum
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.domain.planning.test_plan_properties import portfolios
+from trimtab.domain.analysis.drift import alert_prices, analyse
+from trimtab.domain.bands import Band, band_for
+from trimtab.domain.planning.apply import apply_orders
+from trimtab.domain.planning.planner import make_plan
+from trimtab.domain.snapshot import Balance, Snapshot
+
+CASE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _with_locked(snap: Snapshot, shares: list[float]) -> Snapshot:
+    """Some balances partly locked in open orders (free < amount), some staked."""
+    balances = tuple(b.model_copy(update={"free": b.amount * share}) if share < 1.0
+                     else b.model_copy(update={"held_as": "staked"}) if share > 1.0 else b
+                     for b, share in zip(snap.balances, shares + [1.0] * len(snap.balances),
+                                         strict=False))
+    return snap.model_copy(update={"balances": balances})
+
+
+def _band(asset: str, policy: Any) -> Band:
+    """The band as `_asset_state` built it per asset before the index."""
+    targets = policy.asset_targets()
+    if asset == policy.quote and asset not in targets:
+        return Band(0.0, 0.0, 1.0)
+    return band_for(targets.get(asset, 0.0), policy.bands.for_subject(asset))
+
+
+def _held_back(snap: Snapshot, asset: str) -> dict[str, dict[str, float]]:
+    """The scan of every balance that ran once per asset (`held_back(asset)`)."""
+    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for b in snap.balances:
+        if b.asset != asset:
+            continue
+        if b.held_as != "spot":
+            out[b.venue][b.held_as] += b.amount
+        elif b.free is not None and b.free < b.amount:
+            out[b.venue]["locked"] += b.amount - b.free
+    return {v: dict(reasons) for v, reasons in out.items()}
+
+
+@CASE
+@given(portfolios(), st.lists(st.sampled_from([0.0, 0.3, 1.0, 2.0]), max_size=12))
+def test_each_asset_state_is_what_the_per_asset_rules_gave(case: Any, shares: list[float]
+                                                           ) -> None:
+    policy, snap = case
+    snap = _with_locked(snap, shares)
+    analysis = analyse(snap, policy)
+    values = {a.asset: a.value for a in analysis.assets}
+    for a in analysis.assets:
+        assert a.band == _band(a.asset, policy)
+        assert {v: dict(r) for v, r in a.venue_held_back.items()} == _held_back(snap, a.asset)
+        assert a.sleeve == policy.sleeve_of().get(a.asset)
+        if a.asset == policy.quote or a.price is None:
+            assert (a.alert_low, a.alert_high) == (None, None)
+        else:
+            rest = fsum(v for name, v in values.items() if name != a.asset)
+            assert (a.alert_low, a.alert_high) == alert_prices(a.units, rest, a.band)
+    for s in analysis.sleeves:
+        assert s.band == band_for(policy.sleeves[s.name].weight,
+                                  policy.bands.for_subject(s.name))
+
+
+@CASE
+@given(portfolios(held=True), st.floats(-0.5, 0.5))
+def test_a_plan_applied_in_one_validation_is_the_balance_by_balance_result(
+        case: Any, flow_share: float) -> None:
+    policy, snap = case
+    analysis = analyse(snap, policy)
+    plan = make_plan(snap, policy, analysis, cash_flow=flow_share * analysis.spot_value)
+    after = apply_orders(snap, plan.orders, policy.quote, plan.cash_flows)
+    units: dict[tuple[str, str], float] = defaultdict(float)
+    for b in snap.balances:
+        units[(b.venue, b.asset)] += b.amount
+    for o in plan.orders:
+        units[(o.venue, policy.quote)] += o.quote_delta
+        units[(o.venue, o.asset)] += o.amount if o.side == "buy" else -o.amount
+    for venue, amount in plan.cash_flows:
+        units[(venue, policy.quote)] += amount
+    expected = tuple(Balance(venue=v, asset=a, amount=u if u >= 0 else 0.0)
+                     for (v, a), u in units.items())
+    assert after.balances == expected
