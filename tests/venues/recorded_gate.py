@@ -56,6 +56,7 @@ class FakeGate:
         self.orders: dict[str, dict[str, Any]] = {}
         self.dual_mode = False  # positions answered as a dual-mode (hedge) account does
         self.lost: list[Exception] = []  # raised after an order is kept, once each
+        self.resting: list[str] = []  # the texts of the BTC_USDT limit orders answered open
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -87,6 +88,9 @@ class FakeGate:
             return [MARKETS["LTC/USDT:USDT"]["info"]]
         if method == "POST" and path.endswith("/orders"):
             return self._place(path, query)
+        if path == "/spot/open_orders":
+            return [{"currency_pair": "BTC_USDT", "total": len(self.resting),
+                     "orders": [self._resting(text) for text in self.resting]}]
         if method == "GET" and "/orders/" in path:
             return self._lookup(path.rsplit("/", 1)[1])
         raise AssertionError(f"the fake Gate has no route {method} {path}")
@@ -114,10 +118,20 @@ class FakeGate:
             raise self.lost.pop(0)
         return answer
 
-    def _lookup(self, text: str) -> Any:
-        if text not in self.orders:  # what ccxt raises for Gate's ORDER_NOT_FOUND
+    def _resting(self, text: str) -> dict[str, Any]:
+        """The recorded spot order, answered as a limit order still open, with `text`."""
+        [order] = gate("fetchClosedOrders", 0)
+        order.update(currency_pair="BTC_USDT", status="open", type="limit", left=order["amount"],
+                     text=text, id=str(2_000 + self.resting.index(text)))
+        return order
+
+    def _lookup(self, key: str) -> Any:
+        """An order by its text (a client id lookup) or by Gate's own order id."""
+        found = self.orders.get(key) or next(
+            (o for o in self.orders.values() if o["id"] == key), None)
+        if found is None:  # what ccxt raises for Gate's ORDER_NOT_FOUND
             raise ccxt.OrderNotFound('gate {"label":"ORDER_NOT_FOUND","message":"Order not found"}')
-        return self.orders[text]
+        return found
 
 
 def gate_venue(fake: FakeGate | None = None) -> tuple[CcxtVenue, FakeGate]:

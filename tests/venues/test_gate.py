@@ -10,6 +10,7 @@ import pytest
 
 from tests.venues.executing import NO_WAIT, execute
 from tests.venues.recorded_gate import FakeGate, gate_venue
+from tests.venues.strays import stray_orders
 from trimtab.app.inputs import parse_policy
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
@@ -120,3 +121,27 @@ def test_a_gate_client_order_id_carries_the_t_prefix_gate_requires_and_finds_the
     assert found is not None and found.client_order_id == "trimtabp1x001"
     assert found.status == "closed"
     assert venue.fetch_order("BTC/USDT", client_order_id="trimtabp1x002") is None
+
+
+def test_a_gate_order_looked_up_by_its_order_id_is_reported_under_trimtabs_id() -> None:
+    """Issue 10 follow-up: only client id lookups mapped Gate's `t-…` text back; a lookup
+    by Gate's order id (the executor's read-back, reconciliation once the id is known)
+    reported `t-trimtab…`, which the journal never wrote."""
+    venue, _ = gate_venue()
+    placed = venue.create_order("BTC/USDT", "buy", "0.0001", "trimtabp1x001", price=30_000.0)
+    found = venue.fetch_order("BTC/USDT", order_id=placed.id)
+    assert found is not None and found.id == placed.id
+    assert found.client_order_id == "trimtabp1x001" and found.by_trimtab
+
+
+def test_a_stray_trimtab_order_on_gate_is_reported_at_start_up_and_no_other(
+        tmp_path: Path) -> None:
+    """The start-up scan compared Gate's `t-trimtab…` text with trimtab's prefix and
+    could never find a stray order (another process's, a lost journal's) there. Of four
+    open orders only the stray one is reported: the journal's own is known, and the
+    user's own (Gate's `apiv4`, a `t-` text of their own) are left alone."""
+    fake = FakeGate()
+    fake.resting = ["t-trimtabp0x001", "t-trimtabp1x001", "apiv4", "t-mine"]
+    venue, _ = gate_venue(fake)
+    [problem] = stray_orders(venue, tmp_path, {"trimtabp1x001": "BTC/USDT"})
+    assert "open order trimtabp0x001 (BTC/USDT) on gate" in problem

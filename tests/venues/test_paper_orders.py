@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.venues.strays import stray_orders
 from trimtab.journal.opening import open_journal
 from trimtab.venues.errors import InsufficientFunds, Rejected
 from trimtab.venues.paper.depth import Book, Depth
@@ -114,3 +115,14 @@ def test_perpetual_makers_pay_the_markets_maker_share_of_the_fee(tmp_path: Path)
     done = venue.fetch_order("BTC/USDT:USDT", client_order_id="tt10")
     # Binance USDT-M: maker 0.02 %, taker 0.04 % -> half the policy's taker rate
     assert done is not None and done.fee == pytest.approx(0.01 * 99_000 * 0.0005)
+
+
+def test_a_resting_paper_order_of_another_journal_is_reported_at_start_up(
+        tmp_path: Path) -> None:
+    """The paper venue tells trimtab's orders as the exchanges' adapters do: a resting
+    order of a lost journal is reported, the journal's own and another tool's are not."""
+    venue, _ = paper(tmp_path)
+    for cid in ("trimtabp0x001", "trimtabp1x001", "tt10"):
+        venue.create_order("BTC/USDT", "sell", "0.1", cid, limit="101000")
+    [problem] = stray_orders(venue, tmp_path, {"trimtabp1x001": "BTC/USDT"})
+    assert f"open order trimtabp0x001 (BTC/USDT) on {venue.name}" in problem

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
+from tests.venues.executing import plan_journal
 from tests.venues.recorded_binance import binance_venue
 from trimtab.execution.reconcile import Reconciler
-from trimtab.journal.models import EventRow, OrderRow, PlanRow
-from trimtab.journal.opening import open_journal
+from trimtab.journal.models import EventRow, OrderRow
 from trimtab.journal.store import Journal
 from trimtab.venues.retry import Backoff
 
 
 def journal(tmp_path: Path) -> Journal:
-    j = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
-    snapshot_id, _ = j.record_document(datetime.now(UTC), "binance", {}, {}, True)
-    j.add(PlanRow(id="abc123", snapshot_id=snapshot_id, analysis_id=None, status="executing",
-                  reason=None, document="{}"))
-    return j
+    return plan_journal(tmp_path, "binance", "abc123", "executing")
 
 
 def test_an_open_trimtab_order_unknown_to_the_journal_is_reported(tmp_path: Path) -> None:

@@ -22,7 +22,10 @@ def test_on_a_390_px_phone_nothing_runs_off_the_screen(browser: Any, dashboard: 
     btc = page.locator('tr[data-asset="BTC"]')
     assert btc.locator(".weight-value").is_visible() and "58.0%" in btc.inner_text()
     approve = page.locator("#plan-plan-1 button.approve")
-    assert approve.is_visible() and approve.bounding_box()["width"] > 300  # a thumb's target
+    # one atomic read: the page re-renders its sections live, so a handle taken by
+    # is_visible() can be gone by the time a second call measures it
+    width = approve.evaluate("(e) => e.checkVisibility() ? e.getBoundingClientRect().width : 0")
+    assert width > 300  # visible, and a thumb's target
     page.screenshot(path=str(artifacts / "dashboard-390.png"), full_page=True)
 
 

@@ -6,8 +6,9 @@ start-up an intent the venue does not know never reached it (the process
 that wrote it is gone), so it is closed as cancelled, and a child still
 resting is cancelled (its run, and its timeout, are gone); during a run an
 unknown order that the venue does not show yet stays unknown and stops the
-run. Orders on a venue
-that carry trimtab's prefix and are absent from the journal are reported.
+run. Open orders that a venue reports as trimtab's (whichever journal wrote
+them; the venue's adapter tells, in the venue's own form of the id) and that
+this journal never wrote are reported.
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ from trimtab.execution.states import (
 from trimtab.journal.models import OrderRow
 from trimtab.journal.store import Journal
 from trimtab.venues.errors import VenueError
-from trimtab.venues.port import Venue, VenueOrder
+from trimtab.venues.port import CLIENT_ID_PREFIX, Venue, VenueOrder
 from trimtab.venues.retry import Backoff
 
-CLIENT_ID_PREFIX = "trimtab"
 FILL_TOLERANCE = 1e-9
 
 
@@ -84,7 +84,7 @@ class Reconciler:
         """Look one row up on its venue; returns its new state."""
         venue = self.venues[row.venue]
         lookup = partial(venue.fetch_order, row.symbol, order_id=row.venue_order_id,
-                         client_order_id=None if row.venue_order_id else row.client_order_id)
+                         client_order_id=row.client_order_id)
         found = self.backoff.call(lookup)
         if found is not None:
             return OrderState(self.journal.update_order(row.client_order_id,
@@ -131,22 +131,21 @@ class Reconciler:
         return problems + (self.foreign_orders() if at_start else [])
 
     def foreign_orders(self) -> list[str]:
-        """Open orders with trimtab's prefix that this journal never wrote."""
+        """Open orders the venues report as trimtab's that this journal never wrote."""
         known = self.journal.known_client_ids()
         out = []
         for venue in self.venues.values():
             try:
-                open_orders = self.backoff.call(venue.fetch_open_orders)
+                open_orders = self.backoff.call(partial(venue.fetch_open_orders, known=known))
             except VenueError as exc:  # reported, not fatal: the journal's own rows are resolved
                 self.journal.event("scan_failed", f"cannot list open orders on {venue.name} "
                                    f"to look for unknown trimtab orders: {exc}")
                 continue
             for order in open_orders:
-                cid = order.client_order_id or ""
-                if cid.startswith(CLIENT_ID_PREFIX) and cid not in known:
-                    message = (f"open order {cid} ({order.symbol}) on {venue.name} carries "
-                               "trimtab's prefix but is not in this journal: cancel it or use "
-                               "the journal that placed it")
+                if order.by_trimtab and order.client_order_id not in known:
+                    message = (f"open order {order.client_order_id} ({order.symbol}) on "
+                               f"{venue.name} is trimtab's but is not in this journal: cancel "
+                               "it or use the journal that placed it")
                     self.journal.event("foreign_order", message)
                     out.append(message)
         return out

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from trimtab.domain.snapshot import Holding
+from trimtab.venues.port import is_trimtab_id
 
 # Exchanges whose fetchOrder accepts ccxt's `clientOrderId` param; others are
 # resolved by scanning open and recent closed orders for the client order id.
@@ -31,9 +32,13 @@ ORDER_FILTERS: Mapping[str, tuple[str, str]] = {"bybit": ("orderId", "orderLinkI
 CLIENT_ID_PARAMS: Mapping[str, str] = {"coinbase": "client_order_id"}
 
 # Venues whose client order id is a number (Bitfinex's `cid` is an integer below 2**45):
-# trimtab's id is sent as a number derived from it, the same after a restart.
+# trimtab's id is sent as a number derived from it, the same after a restart. trimtab's
+# numbers are the 14-digit ones that start with 34 (under 2**45, far above the clock-based
+# numbers, 13 digits of milliseconds, that Bitfinex gives an order sent without one), so an
+# order is known to be trimtab's even where the journal that wrote it is not at hand.
 NUMERIC_CLIENT_IDS = frozenset({"bitfinex"})
-NUMERIC_ID_SPACE = 2**45
+NUMERIC_ID_MARKER = 34 * 10**12
+NUMERIC_ID_SPAN = 10**12
 
 # Venues whose client order id must start with a prefix: Gate refuses a `text` that does
 # not start with "t-", and ccxt adds it only to ids that do not start with "t" (every
@@ -108,7 +113,30 @@ def venue_client_id(exchange_id: str, client_order_id: str) -> str | int:
     if exchange_id not in NUMERIC_CLIENT_IDS:
         return CLIENT_ID_PREFIXES.get(exchange_id, "") + client_order_id
     digest = hashlib.sha256(client_order_id.encode()).digest()
-    return int.from_bytes(digest[:8], "big") % NUMERIC_ID_SPACE
+    return NUMERIC_ID_MARKER + int.from_bytes(digest[:8], "big") % NUMERIC_ID_SPAN
+
+
+def sent_forms(exchange_id: str, client_order_ids: Iterable[str]) -> dict[str, str]:
+    """trimtab's ids by the form this venue reports them in (a number, as text)."""
+    return {str(venue_client_id(exchange_id, cid)): cid for cid in client_order_ids}
+
+
+def trimtab_client_id(exchange_id: str, reported: str | None,
+                      sent_as: Mapping[str, str]) -> tuple[str | None, bool]:
+    """(the client id a venue reports, in trimtab's form where it is trimtab's; whether it is).
+
+    The venue's prefix is stripped; a number cannot be read back, so it is mapped through
+    `sent_as` (see `sent_forms`) and otherwise told to be trimtab's by its range alone.
+    """
+    if reported is None:
+        return None, False
+    if reported in sent_as:
+        return sent_as[reported], True
+    if exchange_id in NUMERIC_CLIENT_IDS:
+        number = int(reported) if reported.isdigit() else -1
+        return reported, NUMERIC_ID_MARKER <= number < NUMERIC_ID_MARKER + NUMERIC_ID_SPAN
+    own = reported.removeprefix(CLIENT_ID_PREFIXES.get(exchange_id, ""))
+    return (own, True) if is_trimtab_id(own) else (reported, False)
 
 
 def position_size(exchange_id: str, raw: Mapping[str, Any]) -> Any:

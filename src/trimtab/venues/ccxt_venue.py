@@ -9,9 +9,10 @@ reads itself (see `retry.py`) and never re-sends a placement.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import ccxt
@@ -27,8 +28,10 @@ from trimtab.venues.capabilities import (
     order_filters,
     position_queries,
     position_size,
+    sent_forms,
     staked_asset,
     takes_margin_mode,
+    trimtab_client_id,
     venue_client_id,
 )
 from trimtab.venues.ccxt_parse import funding_of, number, position_of, ticker_of
@@ -62,6 +65,7 @@ STATUSES: dict[str, OrderStatus] = {"open": "open", "closed": "closed", "cancele
                                     "cancelled": "canceled", "expired": "expired",
                                     "rejected": "rejected"}
 MAX_MESSAGE = 300
+NOTHING_SENT: Mapping[str, str] = MappingProxyType({})
 
 
 class CcxtVenue:
@@ -217,7 +221,8 @@ class CcxtVenue:
             raw = self.exchange.create_order(symbol, kind, side, amount, sent_price, params)
         except Exception as exc:  # any failure of a placement is classified, never retried
             raise self._placement_error(exc) from None
-        placed = replace(self._order(raw, symbol, side, None), client_order_id=client_order_id)
+        placed = replace(self._order(raw, symbol, side, self._sent((client_order_id,))),
+                         client_order_id=client_order_id)
         return placed if raw.get("status") else self._read_back(placed)
 
     def _read_back(self, placed: VenueOrder) -> VenueOrder:
@@ -248,20 +253,22 @@ class CcxtVenue:
             if isinstance(exc.__cause__, ccxt.OrderNotFound):
                 return None
             raise
-        order = self._order(raw, symbol, None, client_order_id)
-        return order if order_id is not None else replace(order, client_order_id=client_order_id)
+        order = self._order(raw, symbol, None, self._sent(_ids(client_order_id)))
+        return order if client_order_id is None else replace(order, client_order_id=client_order_id)
 
-    def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]:
+    def fetch_open_orders(self, symbol: str | None = None, known: Collection[str] = ()
+                          ) -> list[VenueOrder]:
         raw = self._read("fetch_open_orders", self.exchange.fetch_open_orders, symbol)
-        return [self._order(o, symbol, None, None) for o in raw]
+        return self._orders(raw, symbol, known)
 
-    def fetch_closed_orders(self, symbol: str | None = None) -> list[VenueOrder]:
+    def fetch_closed_orders(self, symbol: str | None = None, known: Collection[str] = ()
+                            ) -> list[VenueOrder]:
         raw = self._read("fetch_closed_orders", self.exchange.fetch_closed_orders, symbol)
-        return [self._order(o, symbol, None, None) for o in raw]
+        return self._orders(raw, symbol, known)
 
     def cancel_order(self, order_id: str, symbol: str) -> VenueOrder | None:
         raw = self._read("cancel_order", self.exchange.cancel_order, order_id, symbol)
-        return self._order(raw, symbol, None, None) if raw else None
+        return self._order(raw, symbol, None) if raw else None
 
     def _listed(self, symbol: str, filters: tuple[str, str], order_id: str | None,
                 client_order_id: str | None) -> VenueOrder | None:
@@ -273,20 +280,19 @@ class CcxtVenue:
                   if has.get("fetchCanceledAndClosedOrders") else self.exchange.fetch_closed_orders)
         for operation, call in (("fetch_open_orders", self.exchange.fetch_open_orders),
                                 ("fetch_closed_orders", closed)):
-            for raw in self._read(operation, call, symbol, None, None, params):
-                order = self._order(raw, symbol, None, None)
+            listed = self._orders(self._read(operation, call, symbol, None, None, params),
+                                  symbol, _ids(client_order_id))
+            for order in listed:
                 if order.id == order_id or (order_id is None
                                             and order.client_order_id == client_order_id):
                     return order
         return None
 
     def _scan(self, symbol: str, client_order_id: str | None) -> VenueOrder | None:
-        """An order found among the open and recent closed ones by the client id sent."""
-        sent = str(venue_client_id(self.exchange.id, client_order_id or ""))
-        for order in [*self.fetch_open_orders(symbol), *self.fetch_closed_orders(symbol)]:
-            if order.client_order_id == sent:
-                return replace(order, client_order_id=client_order_id)
-        return None
+        """An order found among the open and recent closed ones by trimtab's client id."""
+        asked = _ids(client_order_id)
+        listed = [*self.fetch_open_orders(symbol, asked), *self.fetch_closed_orders(symbol, asked)]
+        return next((o for o in listed if o.client_order_id == client_order_id), None)
 
     def _read(self, operation: str, call: Callable[..., T], *args: Any) -> T:
         """A read or cancel: OperationFailed is retryable, OrderNotFound is kept as the cause;
@@ -320,11 +326,24 @@ class CcxtVenue:
         text = self.credentials.scrub(f"{type(exc).__name__}: {exc}")
         return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
 
+    def _sent(self, known: Collection[str]) -> Mapping[str, str]:
+        """trimtab's `known` ids by the form this venue reports them in."""
+        return sent_forms(self.exchange.id, known)
+
+    def _orders(self, raw: list[Mapping[str, Any]], symbol: str | None,
+                known: Collection[str]) -> list[VenueOrder]:
+        sent_as = self._sent(known)
+        return [self._order(o, symbol, None, sent_as) for o in raw]
+
     def _order(self, raw: Mapping[str, Any], symbol: str | None, side: Side | None,
-               client_order_id: str | None) -> VenueOrder:
+               sent_as: Mapping[str, str] = NOTHING_SENT) -> VenueOrder:
+        """ccxt's order, under trimtab's client id where it is trimtab's (read back from the
+        venue's form, or found in `sent_as`: trimtab's ids by the form they were sent in)."""
         fee = raw.get("fee") or {}
+        client_id, by_trimtab = trimtab_client_id(self.exchange.id, raw.get("clientOrderId"),
+                                                  sent_as)
         return VenueOrder(
-            id=str(raw.get("id")), client_order_id=raw.get("clientOrderId") or client_order_id,
+            id=str(raw.get("id")), client_order_id=client_id, by_trimtab=by_trimtab,
             symbol=raw.get("symbol") or symbol or "", side=raw.get("side") or side or "buy",
             amount=float(raw.get("amount") or 0.0), filled=float(raw.get("filled") or 0.0),
             average=number(raw.get("average")),
@@ -367,6 +386,10 @@ def _add(held: dict[tuple[str, Holding], float], amounts: Mapping[str, float],
         held[(asset, how)] = held.get((asset, how), 0.0) + units
 
 
+
+
+def _ids(client_order_id: str | None) -> tuple[str, ...]:
+    return () if client_order_id is None else (client_order_id,)
 
 
 def raw_mark(raw: Mapping[tuple[str, str], Mapping[str, Any]], symbol: str) -> bool:

@@ -9,7 +9,7 @@ is journaled must be exactly what was sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -18,6 +18,15 @@ from trimtab.domain.planning.orders import MarketRule, Side
 from trimtab.domain.snapshot import FundingRate, Holding, Position
 
 OrderStatus = Literal["open", "closed", "canceled", "expired", "rejected"]
+
+# every client order id trimtab sends starts so, in trimtab's form (a venue may take it in
+# another: prefixed, or a number; its adapter translates both ways)
+CLIENT_ID_PREFIX = "trimtab"
+
+
+def is_trimtab_id(client_order_id: str | None) -> bool:
+    """Whether a client order id in trimtab's form is one trimtab made (any journal's)."""
+    return client_order_id is not None and client_order_id.startswith(CLIENT_ID_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,9 @@ class VenueOrder:
     fee: float | None = None
     fee_currency: str | None = None
     price: float | None = None  # the limit price; None for a market order
+    # the venue's client id carries trimtab's marker: placed by a trimtab, whichever journal
+    # wrote it (`client_order_id` is then trimtab's id, where the adapter can tell it)
+    by_trimtab: bool = False
 
     @property
     def remaining(self) -> float:
@@ -129,11 +141,19 @@ class Venue(Protocol):
 
     def fetch_order(self, symbol: str, *, order_id: str | None = None,
                     client_order_id: str | None = None) -> VenueOrder | None:
-        """An order by venue id or client order id; None when the venue does not know it."""
+        """An order by venue id (first) or client order id; None when the venue does not
+        know it. Given both, it is reported under `client_order_id`."""
         ...
 
-    def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]: ...
+    def fetch_open_orders(self, symbol: str | None = None, known: Collection[str] = ()
+                          ) -> list[VenueOrder]:
+        """Open orders; one whose client id is trimtab's is reported under trimtab's id:
+        read back from the venue's form where it can be, else found among `known`."""
+        ...
 
-    def fetch_closed_orders(self, symbol: str | None = None) -> list[VenueOrder]: ...
+    def fetch_closed_orders(self, symbol: str | None = None, known: Collection[str] = ()
+                            ) -> list[VenueOrder]:
+        """Recent closed orders, reported as `fetch_open_orders` reports them."""
+        ...
 
     def cancel_order(self, order_id: str, symbol: str) -> VenueOrder | None: ...

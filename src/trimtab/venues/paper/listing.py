@@ -16,7 +16,7 @@ from typing import Any
 from trimtab.domain.planning.orders import MarketRule
 from trimtab.journal.models import PaperOrderRow
 from trimtab.venues.errors import Rejected
-from trimtab.venues.port import VenueOrder
+from trimtab.venues.port import VenueOrder, is_trimtab_id
 
 SYNTHETIC_DECIMALS = 8
 
@@ -49,7 +49,8 @@ def report(row: PaperOrderRow, limit: Decimal | None) -> VenueOrder:
                       status="open" if row.status == "open" else
                       "canceled" if row.status == "canceled" else "closed",
                       fee=float(row.fee), fee_currency=row.fee_currency,
-                      price=None if limit is None else float(limit))
+                      price=None if limit is None else float(limit),
+                      by_trimtab=is_trimtab_id(row.client_order_id))
 
 
 def check_limits(venue: str, rule: MarketRule, symbol: str, amount: str, units: Decimal,

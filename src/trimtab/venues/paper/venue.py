@@ -18,7 +18,7 @@ imitated exchange; markets for assets that file lacks are `listing.py`'s.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -271,10 +271,13 @@ class PaperVenue:
             row = session.scalars(query).first()
             return self._report(session, row) if row else None
 
-    def fetch_open_orders(self, symbol: str | None = None) -> list[VenueOrder]:
+    def fetch_open_orders(self, symbol: str | None = None, known: Collection[str] = ()
+                          ) -> list[VenueOrder]:
+        """The paper book keeps trimtab's ids as they were sent: `known` is not needed."""
         return [o for o in self._orders(symbol) if o.status == "open"]
 
-    def fetch_closed_orders(self, symbol: str | None = None) -> list[VenueOrder]:
+    def fetch_closed_orders(self, symbol: str | None = None, known: Collection[str] = ()
+                            ) -> list[VenueOrder]:
         return [o for o in self._orders(symbol) if o.status != "open"]
 
     def cancel_order(self, order_id: str, symbol: str) -> VenueOrder | None:
