@@ -40,6 +40,16 @@ COIN_M_ACCOUNT = {"canDeposit": True, "canTrade": True, "canWithdraw": True, "fe
                        "maxWithdrawAmount": "0.04978017", "crossWalletBalance": "0.05000000",
                        "crossUnPnl": "0.00004318", "availableBalance": "0.04978017",
                        "updateTime": 1722105622903}]}
+# an open USDⓈ-M / COIN-M order in the shape of Binance's documented answer (GET
+# /fapi/v1/openOrders, /dapi/v1/openOrders "Current All Open Orders"): ccxt's static data
+# records none; `positionSide` is what makes ccxt read it as a contract's order.
+CONTRACT_ORDER = {"orderId": "8886774", "symbol": "LTCUSDT", "pair": "LTCUSDT",
+                  "status": "NEW", "clientOrderId": "", "price": "50", "avgPrice": "0",
+                  "origQty": "1", "executedQty": "0", "cumQuote": "0", "timeInForce": "GTC",
+                  "type": "LIMIT", "reduceOnly": False, "closePosition": False,
+                  "side": "BUY", "positionSide": "BOTH", "stopPrice": "0",
+                  "workingType": "CONTRACT_PRICE", "priceProtect": False, "origType": "LIMIT",
+                  "time": 1699380855570, "updateTime": 1699380855570}
 FUNDING_WALLET = [{"asset": "USDT", "free": "250.5", "locked": "0", "freeze": "0",
                    "withdrawing": "0", "btcValuation": "0.0036"}]
 
@@ -62,6 +72,9 @@ class FakeBinance:
         self.hedge_mode = False  # COIN-M positions answered with their side (hedge mode)
         self.locked: dict[str, tuple[str, str]] = {}  # asset -> (free, locked) answered
         self.earn: dict[str, str] = {}  # LD asset -> free units, as Simple Earn shows them
+        # contract orders resting per listing path: /fapi/v1/openOrders -> [(symbol id,
+        # client order id)], answered in the shape of CONTRACT_ORDER
+        self.resting: dict[str, list[tuple[str, str]]] = {}
 
     def __call__(self, url: str, method: str = "GET", headers: Any = None,
                  body: Any = None) -> Any:
@@ -111,6 +124,9 @@ class FakeBinance:
             if self.open_client_id:
                 orders[0]["clientOrderId"] = self.open_client_id
             return orders
+        if route in ("GET /fapi/v1/openOrders", "GET /dapi/v1/openOrders"):
+            return [{**CONTRACT_ORDER, "symbol": s, "clientOrderId": c, "orderId": str(i)}
+                    for i, (s, c) in enumerate(self.resting.get(path, ()), start=1)]
         raise AssertionError(f"the fake Binance has no route {route}")
 
     def _accept(self, query: dict[str, list[str]]) -> Any:

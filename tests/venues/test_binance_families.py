@@ -12,6 +12,7 @@ from rich.console import Console
 
 from tests.venues.executing import NO_WAIT, execute
 from tests.venues.recorded_binance import FakeBinance, binance_venue
+from tests.venues.strays import stray_orders
 from trimtab.app.inputs import parse_policy
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
@@ -125,3 +126,20 @@ def test_the_order_cap_values_coin_m_contracts_at_the_snapshots_usd_rate_not_one
     result = Executor(journal, {"binance": venue}, capped, NO_WAIT).run("p3", (coin_m,))
     assert result.stop is not None and result.stop.code == "order_cap"
     assert "375.00 USDT" in result.stop.message
+
+
+def test_stray_trimtab_orders_on_binance_usdm_and_coin_m_are_reported_at_start_up(
+        tmp_path: Path) -> None:
+    """Issue 10 follow-up: the scan listed Binance spot only (/api/v3/openOrders); a stray
+    order resting on a USDⓈ-M or COIN-M contract was never seen. Each family is listed
+    with ccxt's own params, one request each, and only trimtab's unknown orders are strays."""
+    venue, fake = live()
+    fake.resting = {"/fapi/v1/openOrders": [("LTCUSDT", "trimtabp0x001"),
+                                            ("LTCUSDT", "trimtabp1x001")],  # the journal's
+                    "/dapi/v1/openOrders": [("BTCUSD_PERP", "trimtabp0x002"),
+                                            ("BTCUSD_PERP", "mine")]}
+    problems = stray_orders(venue, tmp_path, {"trimtabp1x001": "LTC/USDT:USDT"})
+    assert sorted(p.split(" on ")[0] for p in problems) == [
+        "open order trimtabp0x001 (LTC/USDT:USDT)", "open order trimtabp0x002 (BTC/USD:BTC)"]
+    listed = [p for _, p, _ in fake.requests if p.endswith("/openOrders")]
+    assert listed == ["/api/v3/openOrders", "/fapi/v1/openOrders", "/dapi/v1/openOrders"]

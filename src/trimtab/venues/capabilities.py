@@ -68,6 +68,9 @@ ONE_QUERY: tuple[Mapping[str, Any], ...] = ({},)
 # default type is spot): ccxt's own params for each family the account may trade, the
 # main one first. Elsewhere one unified call lists them all.
 OPEN_ORDER_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
+    # Binance's default is spot (/api/v3); USDⓈ-M is /fapi, COIN-M /dapi.
+    "binance": ({"type": "spot"}, {"type": "swap", "subType": "linear"},
+                {"type": "swap", "subType": "inverse"}),
     "gate": ({"type": "spot"}, {"type": "swap", "settle": "usdt"},
              {"type": "swap", "settle": "btc"}),
     # Bybit's default is linear USDT. Inverse orders are listed by base coin: ccxt adds
