@@ -3,12 +3,14 @@ funding, and an order found again by trimtab's client order id."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import ccxt
 import pytest
 
 from tests.venues.recorded import RecordedServer, recorded, recorded_venue
+from tests.venues.strays import stray_orders
 from trimtab.venues.ccxt_venue import CcxtVenue
 
 PLACED = recorded("okx", "createOrder")  # OKX's answer to a placement: ids, no status
@@ -105,3 +107,30 @@ def test_an_okx_order_is_found_by_its_client_order_id_and_an_unknown_one_is_none
     assert found.status == "closed" and found.filled == pytest.approx(0.1)
     assert server.requests[-1][2]["clOrdId"] == [FILLED["clOrdId"]]
     assert venue.fetch_order("LTC/USDT", client_order_id="trimtabnever") is None
+
+
+def resting(_: dict[str, list[str]]) -> Any:
+    """Orders resting on a spot pair, a USDT swap and an inverse swap, in one answer: the
+    recorded order, left live, under other instruments and client order ids."""
+    live = {**FILLED, "state": "live", "accFillSz": "0", "fillSz": "0", "px": "50",
+            "ordType": "limit"}
+    return {"code": "0", "msg": "", "data": [
+        {**live, "instId": i, "instType": t, "clOrdId": c, "ordId": str(n)}
+        for n, (i, t, c) in enumerate([("LTC-USDT", "SPOT", "trimtabp0x001"),
+                                       ("LTC-USDT-SWAP", "SWAP", "trimtabp1x001"),  # journal's
+                                       ("BTC-USD-SWAP", "SWAP", "trimtabp0x002"),
+                                       ("BTC-USD-SWAP", "SWAP", "mine")], start=1)]}
+
+
+def test_stray_trimtab_orders_on_okx_swaps_are_reported_from_one_listing(
+        tmp_path: Path) -> None:
+    """Issue 10 follow-up, OKX: ccxt sends orders-pending without instType, which OKX
+    answers for every instrument type (spot, swaps, futures), so one listing is the whole
+    scan; this guards that OKX needs no entry in OPEN_ORDER_QUERIES."""
+    venue, server = recorded_venue("okx", {("GET", "/api/v5/trade/orders-pending"): resting},
+                                   {"password": "fake-passphrase"})
+    problems = stray_orders(venue, tmp_path, {"trimtabp1x001": "LTC/USDT:USDT"})
+    assert sorted(p.split(" on ")[0] for p in problems) == [
+        "open order trimtabp0x001 (LTC/USDT)", "open order trimtabp0x002 (BTC/USD:BTC)"]
+    listed = [q for _, p, q in server.requests if p == "/api/v5/trade/orders-pending"]
+    assert listed == [{}]
