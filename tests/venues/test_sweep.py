@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ccxt.base import exchange as ccxt_exchange
 
 from tests.venues.recorded_world import (
     UNLISTED,
@@ -167,3 +168,14 @@ def test_okx_and_coinbase_are_swept_past_prices_to_the_plan_and_its_orders(
     assert code == (0 if first["status"] == "filled" else 1), out
     if exchange_id == "okx":
         assert ("POST", "https://www.okx.com/api/v5/trade/batch-orders") in world.requests
+
+
+def test_a_recorded_venue_answers_without_ccxt_rate_limit_waits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ccxt's throttle slept before each recorded answer (about 3 s of each sweep case, most
+    of the sweep's wall time); a recorded answer has no server behind it to spare."""
+    waits: list[float] = []
+    monkeypatch.setattr(ccxt_exchange.time, "sleep", waits.append)
+    code, world = run_on(monkeypatch, tmp_path, "binance", "rebalance", "--yes")
+    assert code in (0, 1) and len(world.requests) > 5
+    assert waits == []
