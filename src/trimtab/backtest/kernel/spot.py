@@ -49,7 +49,8 @@ def portfolio_value(units: Array, price: Array) -> float:
 @njit(cache=True)
 def columns_of(held_cols: Array, col_of: Array) -> None:
     """For each asset, its column in the held closes, or -1 for the quote (priced at 1),
-    into `col_of` (the scratch row layout.W_COLUMN: floats, read back with int())."""
+    into `col_of`: an int array, or the scratch row layout.W_COLUMN where a caller
+    cannot allocate (run_block on a GPU; floats, read back with int())."""
     for i in range(col_of.size):
         col_of[i] = -1.0
     for j in range(held_cols.size):
