@@ -98,3 +98,20 @@ def test_without_contributions_the_two_returns_agree(prices: pd.DataFrame) -> No
 def test_a_contribution_of_zero_is_refused_naming_the_field() -> None:
     with pytest.raises(ValueError, match=r"contributions\.0\.amount"):
         make_policy(WITH_QUOTE, contributions=[{"every": "monthly", "amount": 0}])
+
+
+def test_turnover_ratio_and_cost_drag_are_fractions_of_the_money_held() -> None:
+    """100 BTC at 100 (10,000); a year on, at 200, 20,000 more buys 100 BTC (40,000); then
+    at 100 (20,000). The money held averages 70,000 / 3 over two years (730 days); the
+    time-weighted index (10,000, 20,000, 10,000) is not money and must not be the divisor."""
+    bars = pd.DatetimeIndex(["2023-01-01", "2024-01-01", "2024-12-31"])
+    prices = pd.DataFrame({"BTC": [100.0, 200.0, 100.0]}, index=bars)
+    policy = make_policy({"BTC": 1.0}, fee=0.001,
+                         contributions=[{"cron": "0 0 1 1 *", "amount": 20_000}])
+    doc = _document(prices, policy)
+    years = 2.0  # two bars of 365 days
+    assert doc["turnover"] == pytest.approx(10_000 + 20_000, rel=2e-3)  # both buys
+    assert doc["turnover_ratio"] == pytest.approx(doc["turnover"] / (70_000 / 3) / years,
+                                                  rel=2e-3)
+    assert doc["cost_drag"] == pytest.approx(
+        (doc["fees"] + doc["slippage"]) / (70_000 / 3) / years, rel=2e-3)

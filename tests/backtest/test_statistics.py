@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,7 +18,7 @@ from tests.builders import WITH_QUOTE, make_policy
 from trimtab.backtest.data.files import bundled_prices
 from trimtab.backtest.engine import BacktestResult, run_backtest
 from trimtab.backtest.metrics import figures
-from trimtab.backtest.statistics import drawdown_spans, returns_of, statistics
+from trimtab.backtest.statistics import drawdown_spans, returns_of, statistics, time_weighted
 
 qs = pytest.importorskip("quantstats")
 empyrical = pytest.importorskip("empyrical")
@@ -122,3 +123,16 @@ def test_turnover_ratio_and_cost_drag_are_yearly_fractions_of_the_average_value(
     assert stats["cost_drag"] == pytest.approx(
         (ours["fees"] + ours["slippage"]) / equity.mean() / years)
     assert 0 < stats["cost_drag"] < stats["turnover_ratio"] * 0.002  # 0.1 % fee + 5 bp
+
+
+def test_with_flows_turnover_and_cost_drag_divide_by_the_money_held_not_the_index() -> None:
+    """Money: 1,000 gains 20 % to 1,200 and 1,000 is deposited (2,200), then 2,200: it averages
+    1,800 over two daily bars (2 / 365 of a year), so 2,000 traded is 2,000 / 1,800 / (2 / 365)
+    a year; the time-weighted index (1,000, 1,200, 1,200) averages 1,133.33, not money."""
+    days = pd.date_range("2024-01-01", periods=3, freq="D")
+    money = pd.Series([1_000.0, 2_200.0, 2_200.0], index=days)
+    index = time_weighted(money, np.array([0.0, 1_000.0, 0.0]))
+    assert list(index) == pytest.approx([1_000.0, 1_200.0, 1_200.0])
+    stats = statistics(index, 365.0, 2_000.0, 20.0, {}, money)
+    assert stats["turnover_ratio"] == pytest.approx(2_000 / 1_800 / (2 / 365))
+    assert stats["cost_drag"] == pytest.approx(20 / 1_800 / (2 / 365))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from trimtab.cli.main import app
@@ -91,3 +93,23 @@ def test_a_contribution_without_an_amount_is_one_line_naming_the_field(tmp_path:
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "contributions.0.amount: give a non-zero amount" in lines[0]
+
+
+def test_the_next_contribution_is_the_same_object_in_check_and_config_json_and_plans_stays_a_list(
+        tmp_path: Path, isolated_settings: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY.read_text() + '\n[[contributions]]\ncron = "0 8 * * 1"\n'
+                      'amount = -75\n')
+    monkeypatch.setenv("TRIMTAB_POLICY", str(policy))
+    snap = ROOT / "examples" / "snapshot-spot.json"
+    checked = json.loads(CliRunner().invoke(app, ["check", "-s", str(snap), "--json"]).stdout)
+    configured = json.loads(CliRunner().invoke(app, ["config", "--json"]).stdout)
+    for doc in (checked, configured):  # one shape: at, amount, every
+        upcoming = doc["next_contribution"]
+        assert upcoming["amount"] == -75.0 and upcoming["every"] == "0 8 * * 1"
+        assert datetime.fromisoformat(upcoming["at"]).strftime("%a %H:%M") == "Mon 08:00"
+    assert datetime.fromisoformat(configured["next_contribution"]["at"]) > datetime.now(UTC)
+    text = CliRunner().invoke(app, ["config"]).stdout
+    assert "Next contribution: withdrawal of 75.00 USDT on" in text
+    code, out = run(f"sqlite:///{tmp_path / 'j.sqlite'}", "plans", "--json")
+    assert code == 0 and json.loads(out) == []  # a list, as `journal --json`, for its readers

@@ -54,11 +54,14 @@ def rows(tmp: Path, query: str) -> list[tuple[object, ...]]:
 def test_a_monthly_contribution_is_planned_once_across_a_restart(tmp_path: Path) -> None:
     (tmp_path / "policy.toml").write_text(POLICY)
     (tmp_path / "start.json").write_text(json.dumps({"BTC": 0.1, "USDT": 4_000.0}))
-    replay(tmp_path, "2024-01-25..2024-02-01")
+    out = replay(tmp_path, "2024-01-25..2024-02-01")
+    assert out.count("due 2024-01-01 00:00 UTC: skipped: it fell before this journal's first "
+                     "check") == 1  # on the status line, once
     notes = [str(m) for (m,) in rows(tmp_path, "select message from notifications")]
     said = [n for n in notes if "contribution" in n]
-    assert len(said) == 1
-    assert "contribution (deposit) of 1,000.00 USDT due 2024-02-01 00:00 UTC: planned" in said[0]
+    assert len(said) == 2  # January's date fell before the first check: skipped, said once
+    assert "of 1,000.00 USDT due 2024-01-01 00:00 UTC: skipped: it fell before" in said[0]
+    assert "contribution (deposit) of 1,000.00 USDT due 2024-02-01 00:00 UTC: planned" in said[1]
     plans = rows(tmp_path, "select id, status, document from plans")
     assert [(status) for _, status, _ in plans] == ["proposed"]
     orders = json.loads(str(plans[0][2]))["orders"]
@@ -66,13 +69,15 @@ def test_a_monthly_contribution_is_planned_once_across_a_restart(tmp_path: Path)
     # new money buys the underweight only: BTC up to its target of the new total
     assert 300 < sum(o["notional"] for o in orders) < 1_000
     contributions = rows(tmp_path, "select due_at, status, plan_id from contributions")
-    assert contributions == [("2024-02-01 00:00:00.000000", "planned", plans[0][0])]
+    assert contributions == [("2024-01-01 00:00:00.000000", "skipped", None),
+                             ("2024-02-01 00:00:00.000000", "planned", plans[0][0])]
     usdt = "select amount from paper_balances where asset = 'USDT'"
     assert [float(str(a)) for (a,) in rows(tmp_path, usdt)] == [5_000.0]  # credited once
 
-    replay(tmp_path, "2024-01-31..2024-02-03")  # a restart over the same date
+    out = replay(tmp_path, "2024-01-31..2024-02-03")  # a restart over the same date
+    assert "skipped" not in out
     assert len(rows(tmp_path, "select id from plans")) == 1
-    assert len(rows(tmp_path, "select id from contributions")) == 1
+    assert len(rows(tmp_path, "select id from contributions")) == 2
     assert [float(str(a)) for (a,) in rows(tmp_path, usdt)] == [5_000.0]
 
 
@@ -117,8 +122,10 @@ def test_a_deposit_not_on_the_venue_waits_is_said_once_then_planned(tmp_path: Pa
                       contributions=log)
     exchange.usdt = 1_000.0  # the month's 2,000 has not arrived
     watcher.run(until=start + timedelta(days=1, hours=3))  # Feb 1 00:00, 01:00, 02:00, 03:00
-    waiting = [m for m in sent if "contribution" in m.body]
-    assert len(waiting) == 1 and "not on a venue yet" in waiting[0].body
+    said = [m for m in sent if "contribution" in m.body]
+    assert len(said) == 2 and "due 2026-01-01 00:00 UTC: skipped" in said[0].body
+    waiting = said[1:]
+    assert "not on a venue yet" in waiting[0].body
     assert "deposit it and the next check plans it" in waiting[0].body
     assert exchange.proposed == []
 
@@ -144,3 +151,108 @@ def test_two_watchers_on_one_journal_claim_a_date_once(tmp_path: Path) -> None:
     assert len(first.claim(seen_first)) == 2
     assert second.claim(seen_second) == ()  # already taken: nothing to plan
     assert first.pending(dues, keys) == ()
+
+
+@dataclass
+class Flaky(Exchange):
+    """An exchange whose first proposal (or first markets read) fails, on the paper side or not."""
+
+    fail_propose: int = 0
+    fail_markets: int = 0
+    deposits: list[float] = field(default_factory=list)
+
+    def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan) -> str:
+        if self.fail_propose:
+            self.fail_propose -= 1
+            raise RuntimeError("database is locked")
+        return super().propose(snap, analysis, plan)
+
+    def markets(self) -> dict[tuple[str, str], object]:
+        if self.fail_markets:
+            self.fail_markets -= 1
+            raise ConnectionError("markets unreachable")
+        return {}
+
+    def deposit(self, quote: str, amount: float) -> None:
+        self.deposits.append(amount)
+        self.usdt += amount
+
+
+def watch_flaky(tmp: Path, exchange: Flaky, sent: list[Message]) -> Watcher:
+    log = WatchLog(open_journal(f"sqlite:///{tmp / 'j.sqlite'}"))
+    pol = policy({"BTC": 0.5, "USDT": 0.5}, check_interval=3_600.0,
+                 bands={"kind": "relative", "width": 0.8},
+                 contributions=[{"every": "monthly", "amount": 2_000}])
+    return Watcher(pol, exchange, log, exchange.clock,  # type: ignore[arg-type]
+                   send=lambda m: sent.append(m) or Delivery(True, 1, ("json://x",)),
+                   contributions=log)
+
+
+def feb_first(tmp: Path) -> list[tuple[object, ...]]:
+    return rows(tmp, "select status, plan_id, detail from contributions "
+                     "where due_at like '2026-02-01%'")
+
+
+def test_a_proposal_that_fails_hands_the_date_back_and_the_next_check_plans_it_once(
+        tmp_path: Path) -> None:
+    start = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
+    exchange = Flaky(ReplayClock(start), usdt=3_000.0, fail_propose=1)
+    sent: list[Message] = []
+    watcher = watch_flaky(tmp_path, exchange, sent)
+    watcher.run(until=start + timedelta(hours=1))  # Feb 1 00:00: claimed, the proposal fails
+    assert exchange.proposed == []
+    assert feb_first(tmp_path) == [("failed", None, "RuntimeError: database is locked")]
+    assert any("database is locked" in m.body for m in sent)  # said, with the reason
+
+    watcher.run(until=start + timedelta(hours=4))  # retried: planned once, then never again
+    assert len(exchange.proposed) == 1
+    assert [o.side for o in exchange.proposed[0].orders] == ["buy"]
+    assert feb_first(tmp_path) == [("planned", "plan-1", "proposed plan-1")]
+
+
+def test_a_paper_deposit_whose_plan_failed_is_retried_without_a_second_credit(
+        tmp_path: Path) -> None:
+    start = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
+    exchange = Flaky(ReplayClock(start), usdt=1_000.0, fail_markets=1, simulated_deposits=True)
+    watcher = watch_flaky(tmp_path, exchange, [])
+    watcher.run(until=start + timedelta(hours=1))  # credited, then planning fails
+    assert exchange.deposits == [2_000.0]
+    assert feb_first(tmp_path) == [("failed", None, "ConnectionError: markets unreachable")]
+
+    watcher.run(until=start + timedelta(hours=4))
+    assert exchange.deposits == [2_000.0]  # the retry plans the cash already credited
+    assert len(exchange.proposed) == 1
+    assert sum(o.notional for o in exchange.proposed[0].orders) <= 2_000.0
+    assert feb_first(tmp_path)[0][:2] == ("planned", "plan-1")
+
+
+@dataclass
+class Stale(Exchange):
+    """An exchange whose BTC price is a day old until `stale` is cleared."""
+
+    stale: bool = True
+
+    def snapshot(self) -> Snapshot:
+        now = self.clock.now()
+        seen = now - timedelta(days=1) if self.stale else now
+        return snapshot({"BTC": {"price": 50_000.0, "timestamp": seen.isoformat()}},
+                        {"BTC": 0.02, "USDT": self.usdt}, as_of=now.isoformat())
+
+
+def test_a_refused_contribution_plan_is_retried_said_once_and_planned_when_prices_are_fresh(
+        tmp_path: Path) -> None:
+    start = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
+    exchange = Stale(ReplayClock(start), usdt=3_000.0)
+    sent: list[Message] = []
+    watcher = watch_flaky(tmp_path, exchange, sent)  # type: ignore[arg-type]
+    watcher.run(until=start + timedelta(hours=3))  # Feb 1 00:00, 01:00, 02:00: all refused
+    refused = [m for m in sent if "due 2026-02-01" in m.body]
+    assert len(refused) == 1 and "stale" in refused[0].body  # said once, with the reason
+    assert exchange.proposed == []
+    ((status, plan_id, detail),) = feb_first(tmp_path)
+    assert (status, plan_id) == ("failed", None) and "stale" in detail
+
+    exchange.stale = False
+    watcher.run(until=start + timedelta(hours=5))
+    assert len(exchange.proposed) == 1
+    assert feb_first(tmp_path)[0][:2] == ("planned", "plan-1")

@@ -155,7 +155,7 @@ def _add_statistics(result: BacktestResult, ours: dict[str, Any], hold: dict[str
     for doc, run, against in ((ours, result.policy, {"hold": held, **others}),
                               (hold, result.hold, others)):
         doc.update(statistics(time_weighted(run.equity, run.flows), per_year, doc["turnover"],
-                              doc["fees"] + doc["slippage"], against))
+                              doc["fees"] + doc["slippage"], against, run.equity))
 
 
 @dataclass(frozen=True, slots=True)

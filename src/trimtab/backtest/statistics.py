@@ -35,17 +35,20 @@ def returns_of(equity: pd.Series) -> pd.Series:
 
 
 def statistics(equity: pd.Series, per_year: float, traded: float, costs: float,
-               against: dict[str, pd.Series]) -> dict[str, Any]:
+               against: dict[str, pd.Series], money: pd.Series | None = None
+               ) -> dict[str, Any]:
     """Figures of one equity curve; `against` maps a name to a benchmark's equity or closes.
 
     `traded` is the quote notional traded and `costs` the fees plus slippage
-    paid: both are turned into yearly fractions of the average value. Calmar
+    paid: both are turned into yearly fractions of the average value held in
+    the quote, `money` (the curve before its flows were taken out; `equity`
+    itself when it had none), since a time-weighted index is not money. Calmar
     takes the curve's own CAGR (from the first bar's value, as the libraries
     do), not `figures`' CAGR from the capital before the first buy's costs.
     """
     r = returns_of(equity)
     years = len(r) / per_year
-    mean_value = float(equity.mean())
+    mean_value = float((equity if money is None else money).mean())
     duration, recovery = drawdown_spans(equity)
     cagr = _cagr(equity, years)
     mdd = float((equity / equity.cummax() - 1.0).min())

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from trimtab.cli.options import settings
+from trimtab.cli.options import found_policy, settings, upcoming_contribution
 from trimtab.config.locations import PolicyNotFound, find_policy
 from trimtab.config.settings import environment_variables, mask_url
 
@@ -29,9 +30,10 @@ def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     shown masked. `trimtab --help` lists every variable.
     """
     current = settings()
+    path: Path | None = None
     try:
         found = find_policy(None, current)
-        policy = f"{found.path} (from {found.source})"
+        policy, path = f"{found.path} (from {found.source})", found.path
     except PolicyNotFound:
         policy = "none: run `trimtab init` or pass --policy"
     notify = current.notify.get_secret_value().replace(",", " ").split() \
@@ -54,20 +56,25 @@ def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         "logs": f"{current.log_format}, {current.log_level}",
         "watch": _heartbeat(current.journal_url),
     }
-    if as_json:
-        sys.stdout.write(json.dumps(shown, indent=2) + "\n")
+    from trimtab.reports.plans import contribution_document, contribution_line
+
+    in_effect = None if path is None else found_policy(path)  # no policy: nothing to load
+    upcoming = None if in_effect is None else upcoming_contribution(in_effect, datetime.now(UTC))
+    if as_json:  # the same object as `check --json` (plans --json stays a list of plans)
+        doc: dict[str, object] = {**shown, "next_contribution": contribution_document(upcoming)}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
         return
     console = Console()
     for key, value in shown.items():
         console.print(f"{key:>16}: {value}", highlight=False, soft_wrap=True)
+    if in_effect is not None and (line := contribution_line(upcoming, in_effect.quote)):
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 def _heartbeat(url: str) -> str:
     """What `trimtab watch` last did, and how long ago (without creating a journal)."""
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return "no journal yet"
-    from datetime import UTC, datetime
-
     from trimtab.app.heartbeat import watch_seen
     from trimtab.journal.opening import open_journal
     from trimtab.journal.store import JournalError

@@ -43,7 +43,8 @@ def plans(journal: JournalOption = None, policy: PolicyOption = None,
           ) -> None:
     """Recent plans, newest first: id, time, status, how many orders, why it ended.
 
-    Then the policy's next recurring contribution, if it has any (text only).
+    Then the policy's next recurring contribution, if it has any (text only: --json
+    stays a list of plans; `config --json` and `check --json` carry `next_contribution`).
     """
     try:
         recent = recent_plans(open_journal(journal), limit)

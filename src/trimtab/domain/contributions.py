@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,24 @@ def due_contributions(contributions: Sequence[Contribution], after: datetime,
                       until: datetime) -> tuple[Due, ...]:
     """Every date of every contribution in (after, until], oldest first."""
     found = [Due(c, at) for c in contributions for at in fire_times(c, after, until)]
+    return tuple(sorted(found, key=lambda d: d.at))
+
+
+# How far back the latest past date is looked for: a minute's cron needs the first window,
+# a yearly one the fourth, a 29 February one the last.
+LOOK_BACK = (timedelta(hours=1), timedelta(days=1), timedelta(days=32), timedelta(days=367),
+             timedelta(days=4 * 366 + 1))
+
+
+def last_dates(contributions: Sequence[Contribution], until: datetime) -> tuple[Due, ...]:
+    """The latest date at or before `until` of each contribution (within four years), oldest
+    first: what a first watch finds already past."""
+    found = []
+    for contribution in contributions:
+        for back in LOOK_BACK:
+            if dates := fire_times(contribution, until - back, until):
+                found.append(Due(contribution, dates[-1]))
+                break
     return tuple(sorted(found, key=lambda d: d.at))
 
 

@@ -82,7 +82,12 @@ class ContributionStatus(StrEnum):
 
     DUE = "due"  # found due, not yet planned
     WAITING_CASH = "waiting for cash"  # the deposit is not on a venue yet: retried every check
-    PLANNED = "planned"  # taken into a plan (or a refused one): never planned again
+    PLANNED = "planned"  # claimed by one check and taken into a journaled plan: never again
+    # claimed, but no plan came of it (planning or proposing raised, or the plan refused): the
+    # reason is in `detail`, and the next check plans it again; its cash is on the venue
+    # (on the paper exchange: already credited, never twice)
+    FAILED = "failed"
+    SKIPPED = "skipped"  # fell before the journal's first check: never planned, said once
 
 
 class WatchState(StrEnum):
@@ -136,6 +141,26 @@ FINAL_ORDERS = frozenset(OrderState) - LIVE_ORDERS
 ORDER_SOURCES: dict[OrderState, frozenset[OrderState]] = {
     **{state: LIVE_ORDERS for state in OrderState},
     OrderState.CANCELLING: RESTING_ORDERS | {OrderState.CANCELLING}}
+
+
+# A check plans the open dates; one conditional UPDATE claims each (two watchers, once).
+CONTRIBUTION_OPEN = frozenset({ContributionStatus.DUE, ContributionStatus.WAITING_CASH,
+                               ContributionStatus.FAILED})
+CONTRIBUTION_SOURCES: dict[ContributionStatus, frozenset[ContributionStatus]] = {
+    ContributionStatus.WAITING_CASH: frozenset({ContributionStatus.DUE,
+                                                ContributionStatus.FAILED}),
+    ContributionStatus.PLANNED: CONTRIBUTION_OPEN,
+    # a claim whose plan failed: retried; back to due when it failed before the paper
+    # exchange credited it (so that the retry credits it)
+    ContributionStatus.FAILED: frozenset({ContributionStatus.PLANNED}),
+    ContributionStatus.DUE: frozenset({ContributionStatus.PLANNED}),
+}
+
+
+def contribution_sources(target: ContributionStatus) -> frozenset[ContributionStatus]:
+    """The statuses from which a contribution date may move to `target` (none for skipped,
+    which a date only starts as)."""
+    return CONTRIBUTION_SOURCES.get(target, frozenset())
 
 
 def plan_sources(target: PlanStatus) -> frozenset[PlanStatus]:

@@ -38,6 +38,9 @@ def status_line(report: TickReport, next_review: datetime | None,
         line.append(f"notified {len(report.notified)}  ", style="yellow")
     if report.decision.acted:
         line.append(f"{report.decision}  ", style="cyan")
+    for said in report.notified:  # a contribution skipped, waiting or planned: said in full
+        if said.subject == "contribution":
+            line.append(f"{said.message}  ", style="yellow")
     if next_review is not None:
         line.append(f"next review {next_review:%Y-%m-%d %H:%M}", style="dim")
     return line

@@ -20,7 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trimtab.domain.analysis.alerting import Key, Notified
-from trimtab.execution.states import ContributionStatus, WatchState
+from trimtab.execution.states import (
+    CONTRIBUTION_OPEN,
+    ContributionStatus,
+    WatchState,
+    contribution_sources,
+)
 from trimtab.journal.models import (
     AlertMemoryRow,
     ContributionRow,
@@ -37,9 +42,6 @@ if TYPE_CHECKING:  # apprise is slow to import, and `trimtab journal` needs neit
     from trimtab.domain.contributions import Due
     from trimtab.watch.contributing import Pending
     from trimtab.watch.notify import Delivery, Message
-
-
-OPEN = (ContributionStatus.DUE, ContributionStatus.WAITING_CASH)
 
 
 def about(policy: str, title: str) -> str:
@@ -72,21 +74,32 @@ class WatchLog:
             row.next_check = next_check
 
     def pending(self, dues: Sequence[Due], keys: Collection[str]) -> tuple[Pending, ...]:
+        self._add(dues, ContributionStatus.DUE, "")
         # imported here: contributing needs numpy and the planner, `trimtab journal` neither
         from trimtab.watch.contributing import Pending
 
-        for due in dues:  # one row per date, whoever finds it first
-            with suppress(IntegrityError):
-                self.journal.add(ContributionRow(
-                    key=self._scoped(due.contribution.key), due_at=due.at,
-                    amount=format(due.amount, ".12g"), status=str(ContributionStatus.DUE)))
         with self.journal.session() as session:
             rows = session.scalars(select(ContributionRow).where(
-                ContributionRow.status.in_([str(s) for s in OPEN]),
+                ContributionRow.status.in_([str(s) for s in CONTRIBUTION_OPEN]),
                 ContributionRow.key.in_([self._scoped(k) for k in keys]))
                 .order_by(ContributionRow.due_at))
             return tuple(Pending(r.key, r.due_at, float(r.amount),
-                                 r.status == ContributionStatus.WAITING_CASH) for r in rows)
+                                 ContributionStatus(r.status), r.detail) for r in rows)
+
+    def skip(self, dues: Sequence[Due], detail: str) -> tuple[Due, ...]:
+        return self._add(dues, ContributionStatus.SKIPPED, detail)
+
+    def _add(self, dues: Sequence[Due], status: ContributionStatus, detail: str
+             ) -> tuple[Due, ...]:
+        """One row per date, whoever finds it first; the dates this call added."""
+        added = []
+        for due in dues:
+            with suppress(IntegrityError):
+                self.journal.add(ContributionRow(
+                    key=self._scoped(due.contribution.key), due_at=due.at,
+                    amount=format(due.amount, ".12g"), status=str(status), detail=detail[:500]))
+                added.append(due)
+        return tuple(added)
 
     def _scoped(self, key: str) -> str:
         """A contribution's journal key: led by the policy's name when it has one, so that
@@ -94,12 +107,15 @@ class WatchLog:
         return f"{self.policy}/{key}" if self.policy else key
 
     def wait(self, pending: Sequence[Pending], detail: str) -> None:
-        self._move(pending, ContributionStatus.DUE, ContributionStatus.WAITING_CASH, detail)
+        for p in pending:
+            self._move(p, ContributionStatus.WAITING_CASH, detail)
 
     def claim(self, pending: Sequence[Pending]) -> tuple[Pending, ...]:
-        return tuple(p for p in pending if self._move(
-            [p], ContributionStatus.WAITING_CASH if p.waiting else ContributionStatus.DUE,
-            ContributionStatus.PLANNED, ""))
+        return tuple(p for p in pending if self._move(p, ContributionStatus.PLANNED, ""))
+
+    def fail(self, claimed: Sequence[Pending], reason: str, credited: bool) -> None:
+        for p in claimed:
+            self._move(p, ContributionStatus.FAILED if credited else p.status, reason)
 
     def note(self, claimed: Sequence[Pending], decision: str, plan_id: str | None) -> None:
         with self.journal.session() as session:
@@ -108,18 +124,16 @@ class WatchLog:
                     ContributionRow.key == p.key, ContributionRow.due_at == p.at).values(
                     plan_id=plan_id, detail=decision[:500], updated_at=datetime.now(UTC)))
 
-    def _move(self, pending: Sequence[Pending], source: ContributionStatus,
-              target: ContributionStatus, detail: str) -> int:
-        """One conditional UPDATE per date: only a row still in `source` moves."""
-        moved = 0
+    def _move(self, p: Pending, target: ContributionStatus, detail: str) -> bool:
+        """One conditional UPDATE: the row moves only from a status allowed to reach `target`
+        (execution.states), so of two watchers only one claims a date."""
+        sources = [str(s) for s in contribution_sources(target)]
         with self.journal.session() as session:
-            for p in pending:
-                result = cast(CursorResult[Any], session.execute(update(ContributionRow).where(
-                    ContributionRow.key == p.key, ContributionRow.due_at == p.at,
-                    ContributionRow.status == str(source)).values(
-                    status=str(target), detail=detail[:500], updated_at=datetime.now(UTC))))
-                moved += result.rowcount
-        return moved
+            result = cast(CursorResult[Any], session.execute(update(ContributionRow).where(
+                ContributionRow.key == p.key, ContributionRow.due_at == p.at,
+                ContributionRow.status.in_(sources)).values(
+                status=str(target), detail=detail[:500], updated_at=datetime.now(UTC))))
+            return result.rowcount == 1
 
     def last_check(self) -> datetime | None:
         with self.journal.session() as session:

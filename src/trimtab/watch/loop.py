@@ -28,7 +28,7 @@ from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import WatchDecision, WatchState
-from trimtab.watch.contributing import Contributing, ContributionBook, Step
+from trimtab.watch.contributing import Contributing, ContributionBook, Step, failure
 from trimtab.watch.notify import Delivery, Message, compose
 from trimtab.watch.tick import Decision, TickReport
 
@@ -191,17 +191,18 @@ class Watcher:
         now = self.clock.now()
         calendar: tuple[Trigger, ...] = ()
         try:
-            since = self.journal.last_check() or now
+            last = self.journal.last_check()
+            since = last or now
             calendar = calendar_triggers(self.policy.schedules, since, now)
             with self.actions.turn():
-                return self._check(now, since, calendar)
+                return self._check(now, since, calendar, first=last is None)
         except LeaseBusy as exc:
             return self._failed(now, calendar, WatchDecision.BUSY, exc)
         except Exception as exc:
             return self._failed(now, calendar, WatchDecision.ERROR, exc)
 
-    def _check(self, now: datetime, since: datetime, calendar: tuple[Trigger, ...]
-               ) -> TickReport:
+    def _check(self, now: datetime, since: datetime, calendar: tuple[Trigger, ...],
+               first: bool = False) -> TickReport:
         """Snapshot, analysis, triggers, notifications, decision, journal."""
         try:
             snapshot = self.actions.snapshot()
@@ -216,12 +217,14 @@ class Watcher:
             self._notify(now, Message("trimtab watch: checks work again",
                                       "The snapshot can be analysed again."))
             self._problem = None
-        step = self._contribution(snapshot, since, now, calendar)
+        step = self._contribution(snapshot, since, now, calendar, first)
         fired = calendar + (step.triggers if step else ()) + analysis.triggers
         near = near_edges(analysis, self.policy.alerts.rearm)
         notified, memory = due(fired, self.journal.alert_memory(), now, self.policy.alerts, near)
         if step is not None and step.plan is not None:
-            decision, plan = self._contributed(step)
+            decision, plan, again = self._contributed(step)
+            if again:  # the same refusal as last check: journaled, not notified again
+                notified = tuple(t for t in notified if t not in step.triggers)
         else:
             decision, plan = self._decide(snapshot, analysis, calendar, notified)
         if notified:
@@ -243,21 +246,39 @@ class Watcher:
         return self._act(snapshot, analysis, plan), plan
 
     def _contribution(self, snapshot: Snapshot, since: datetime, now: datetime,
-                      calendar: tuple[Trigger, ...]) -> Step | None:
+                      calendar: tuple[Trigger, ...], first: bool) -> Step | None:
         """The contributions due (watch.contributing), when the policy has any."""
         if self.contributions is None or not self.policy.contributions:
             return None
         scheduled = any(t.figures.get("rebalance") for t in calendar)
         return Contributing(self.policy, self.contributions, self.actions).step(
-            snapshot, since, now, scheduled)
+            snapshot, since, now, scheduled, first)
 
-    def _contributed(self, step: Step) -> tuple[Decision, Plan | None]:
-        """Act on a contribution's plan, and journal what became of its dates."""
+    def _contributed(self, step: Step) -> tuple[Decision, Plan | None, bool]:
+        """Act on a contribution's plan, and journal what became of its dates.
+
+        A plan that refused, or a proposal that raised (nothing journaled),
+        hands the dates back as failed: the next check plans them again. An
+        execution that raised (mode auto) may have journaled its plan: its
+        dates stay planned, the error in their detail, never planned twice.
+        True when the refusal is the one those dates failed on last time.
+        """
         assert step.snapshot is not None and step.analysis is not None and step.plan
-        decision = self._act(step.snapshot, step.analysis, step.plan)
         assert self.contributions is not None
+        try:
+            decision = self._act(step.snapshot, step.analysis, step.plan)
+        except Exception as exc:
+            if self.policy.mode == "auto":
+                self.contributions.note(step.claimed, f"execution raised: {failure(exc)}", None)
+            else:
+                self.contributions.fail(step.claimed, failure(exc), credited=True)
+            raise
+        if decision.kind is WatchDecision.REFUSED:
+            self.contributions.fail(step.claimed, str(decision), credited=True)
+            return decision, step.plan, all(
+                p.credited and p.detail == str(decision) for p in step.claimed)
         self.contributions.note(step.claimed, str(decision), decision.plan_id)
-        return decision, step.plan
+        return decision, step.plan, False
 
     def _act(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> Decision:
         """What the mode does with a plan: nothing, propose it, or execute it."""
