@@ -125,3 +125,16 @@ def test_the_order_cap_values_coin_m_contracts_at_the_snapshots_usd_rate_not_one
     result = Executor(journal, {"binance": venue}, capped, NO_WAIT).run("p3", (coin_m,))
     assert result.stop is not None and result.stop.code == "order_cap"
     assert "375.00 USDT" in result.stop.message
+
+
+def test_binance_and_binancecoinm_on_one_key_count_the_coin_m_position_once() -> None:
+    """Both read /dapi positions: a user who opens both (same keys) had the COIN-M
+    position counted twice in exposure and the leverage trigger."""
+    venue, fake = live()
+    coinm, _ = binance_venue(fake, "binancecoinm")
+    fake.faults["GET /dapi/v1/premiumIndex"] = [ccxt.NotSupported("binance premiumIndex")]
+    snap = take_snapshot([venue, coinm], "USDT", set(POLICY.asset_targets()), NO_WAIT)
+    coin_m = [p for p in snap.positions if p.symbol == "BTC/USD:BTC"]
+    assert [p.venue for p in coin_m] == ["binance"]
+    assert len(snap.positions) == 2  # as binance alone reads them
+    assert any("binancecoinm: BTC/USD:BTC" in n and "counted once" in n for n in snap.notes)
