@@ -143,3 +143,16 @@ def test_stray_trimtab_orders_on_binance_usdm_and_coin_m_are_reported_at_start_u
         "open order trimtabp0x001 (LTC/USDT:USDT)", "open order trimtabp0x002 (BTC/USD:BTC)"]
     listed = [p for _, p, _ in fake.requests if p.endswith("/openOrders")]
     assert listed == ["/api/v3/openOrders", "/fapi/v1/openOrders", "/dapi/v1/openOrders"]
+
+
+def test_binance_and_binancecoinm_on_one_key_count_the_coin_m_position_once() -> None:
+    """Both read /dapi positions: a user who opens both (same keys) had the COIN-M
+    position counted twice in exposure and the leverage trigger."""
+    venue, fake = live()
+    coinm, _ = binance_venue(fake, "binancecoinm")
+    fake.faults["GET /dapi/v1/premiumIndex"] = [ccxt.NotSupported("binance premiumIndex")]
+    snap = take_snapshot([venue, coinm], "USDT", set(POLICY.asset_targets()), NO_WAIT)
+    coin_m = [p for p in snap.positions if p.symbol == "BTC/USD:BTC"]
+    assert [p.venue for p in coin_m] == ["binance"]
+    assert len(snap.positions) == 2  # as binance alone reads them
+    assert any("binancecoinm: BTC/USD:BTC" in n and "counted once" in n for n in snap.notes)

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ccxt.base import exchange as ccxt_exchange
 
 from tests.venues.recorded_world import (
     UNLISTED,
@@ -149,3 +150,32 @@ def test_a_venue_ccxt_says_has_no_positions_is_read_without_asking_for_them(
     assert not venue.exchange.has["fetchPositions"]
     assert venue.fetch_positions() == PositionsRead((), ())
     assert world.requests == []
+
+
+@pytest.mark.parametrize("exchange_id", ["okx", "coinbase"])
+def test_okx_and_coinbase_are_swept_past_prices_to_the_plan_and_its_orders(
+        exchange_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The sweep stopped at prices on OKX and Coinbase (no recorded ticker), so their plans
+    and orders were never swept; ccxt's recorded tickers now price them, a plan is made and
+    its first order is sent (OKX answers ccxt's recorded createOrder; Coinbase's is not
+    recorded, and the run stops there as on a rejected order, in one line)."""
+    code, world = run_on(monkeypatch, tmp_path, exchange_id, "rebalance", "--yes", "--json")
+    out, err = capsys.readouterr()
+    assert "no price" not in err, err
+    first = json.loads(out)["orders"][0]
+    assert first["venue"] == exchange_id and first["status"] in ("filled", "rejected"), out
+    assert code == (0 if first["status"] == "filled" else 1), out
+    if exchange_id == "okx":
+        assert ("POST", "https://www.okx.com/api/v5/trade/batch-orders") in world.requests
+
+
+def test_a_recorded_venue_answers_without_ccxt_rate_limit_waits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ccxt's throttle slept before each recorded answer (about 3 s of each sweep case, most
+    of the sweep's wall time); a recorded answer has no server behind it to spare."""
+    waits: list[float] = []
+    monkeypatch.setattr(ccxt_exchange.time, "sleep", waits.append)
+    code, world = run_on(monkeypatch, tmp_path, "binance", "rebalance", "--yes")
+    assert code in (0, 1) and len(world.requests) > 5
+    assert waits == []

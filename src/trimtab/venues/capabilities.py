@@ -82,6 +82,13 @@ OPEN_ORDER_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
               {"type": "swap", "subType": "inverse", "baseCoin": "ETH"}),
 }
 
+# Contract accounts that two ccxt ids read: `binance` reads Binance's USDⓈ-M and COIN-M
+# positions (subType linear, inverse), which `binanceusdm` and `binancecoinm` read too.
+# Opened with the same keys they are one account, whose positions count once.
+SHARED_POSITION_ACCOUNTS: Mapping[tuple[str, str], str] = {
+    ("binance", "linear"): "binance-usdm", ("binanceusdm", ""): "binance-usdm",
+    ("binance", "inverse"): "binance-coinm", ("binancecoinm", ""): "binance-coinm"}
+
 # ccxt ids whose plain fetchBalance reads a contract account's margin wallet (Binance
 # COIN-M, USDⓈ-M, Kraken Futures): its coins back the contracts and are not spot.
 COLLATERAL_ACCOUNTS = frozenset({"binancecoinm", "binanceusdm", "krakenfutures"})
@@ -113,6 +120,16 @@ def position_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
 def open_order_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
     """The fetchOpenOrders params that together cover every family an account trades."""
     return OPEN_ORDER_QUERIES.get(exchange_id, ONE_QUERY)
+
+
+def position_account(exchange_id: str, venue: str, params: Mapping[str, Any],
+                     api_key: str | None) -> str:
+    """The contract account a position query reads: one name for every venue that reads
+    that account with the same key (a digest of it, never the key), else the venue's own."""
+    shared = SHARED_POSITION_ACCOUNTS.get((exchange_id, str(params.get("subType", ""))))
+    if shared is None or not api_key:
+        return f"{venue} {sorted(params.items())}"
+    return f"{shared} {hashlib.sha256(api_key.encode()).hexdigest()[:16]}"
 
 
 def order_filters(exchange_id: str) -> tuple[str, str] | None:

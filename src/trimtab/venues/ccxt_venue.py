@@ -27,6 +27,7 @@ from trimtab.venues.capabilities import (
     collateral_account,
     open_order_queries,
     order_filters,
+    position_account,
     position_queries,
     position_size,
     sent_forms,
@@ -138,22 +139,29 @@ class CcxtVenue:
         venue that ccxt says has no positions (a spot exchange) holds none.
         """
         raw: dict[tuple[str, str], Mapping[str, Any]] = {}
+        accounts: dict[tuple[str, str], str] = {}
         if not self.exchange.has.get("fetchPositions"):  # a spot exchange (bitstamp, gemini)
             return PositionsRead((), ())
         found, notes = self._per_family(
-            "positions", "fetch_positions", lambda p: self.exchange.fetch_positions(None, p),
+            "positions", "fetch_positions",
+            lambda p: [(p, x) for x in self.exchange.fetch_positions(None, p)],
             position_queries(self.exchange.id))
-        for p in found:
+        for params, p in found:
             p = {**p, "contracts": position_size(self.exchange.id, p)}
             if float(p.get("contracts") or 0) > 0:
-                raw[(str(p.get("symbol")), str(p.get("side")))] = p
+                key = (str(p.get("symbol")), str(p.get("side")))
+                raw[key] = p
+                accounts[key] = position_account(self.exchange.id, self.name, params,
+                                                 self.exchange.apiKey)
         unmarked = sorted({s for s, _ in raw if ":" in s and not raw_mark(raw, s)})
         marks = self._marks(unmarked)
-        read = [position_of(self.name, p, marks) for p in raw.values()]
-        notes += [r for r in read if isinstance(r, str)]
+        read = {k: position_of(self.name, p, marks) for k, p in raw.items()}
+        notes += [r for r in read.values() if isinstance(r, str)]
         notes += [f"{self.name}: {s} has no mark price; its last price is used (an estimate)"
                   for s in unmarked if s in marks]
-        return PositionsRead(tuple(r for r in read if not isinstance(r, str)), tuple(notes))
+        kept = {k: r for k, r in read.items() if not isinstance(r, str)}
+        return PositionsRead(tuple(kept.values()), tuple(notes),
+                             tuple(accounts[k] for k in kept))
 
     def _marks(self, symbols: list[str]) -> Mapping[str, Ticker]:
         """Last prices standing in for missing mark prices; none when they cannot be read."""

@@ -71,6 +71,9 @@ class PositionsRead:
 
     positions: tuple[Position, ...] = ()
     notes: tuple[str, ...] = ()
+    # the contract account each position was read from (see capabilities.position_account);
+    # empty: each venue's own
+    accounts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from typing import Any
 from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.snapshot import Balance, FundingRate, Position, Snapshot
 from trimtab.venues.errors import VenueError
-from trimtab.venues.port import Market, Ticker, Venue
+from trimtab.venues.port import Market, PositionsRead, Ticker, Venue
 from trimtab.venues.retry import Backoff
 
 # currencies a price may be crossed through when an asset has no pair with the quote
@@ -34,18 +34,38 @@ def take_snapshot(venues: Sequence[Venue], quote: str, assets: set[str], backoff
     positions: list[Position] = []
     funding: dict[str, FundingRate] = {}
     notes: list[str] = []
+    seen: dict[tuple[str, str, str], str] = {}
     for venue in venues:
         read = backoff.call(venue.fetch_positions)
-        positions += read.positions
+        fresh = _once(read, seen, notes)
+        positions += fresh
         notes += read.notes
-        if read.positions:
-            funding.update(_funding(venue, read.positions, backoff, notes))
+        if fresh:
+            funding.update(_funding(venue, fresh, backoff, notes))
     # the quote currencies of contracts (USD of BTC/USD:BTC) convert their notional
     wanted = (assets | {b.asset for b in balances} | {p.quote for p in positions}) - {quote}
     prices = _prices(venues, quote, wanted, backoff, notes)
     return Snapshot.model_validate({
         "as_of": venues[0].now(), "balances": balances, "positions": positions,
         "funding_rates": funding, "prices": {quote: 1.0, **prices}, "notes": notes})
+
+
+def _once(read: PositionsRead, seen: dict[tuple[str, str, str], str],
+          notes: list[str]) -> list[Position]:
+    """The positions of `read` not yet read from the same account by an earlier venue
+    (`binance` and `binancecoinm` on one key both read its COIN-M positions): each counts
+    once, and the repeat is a note."""
+    accounts = read.accounts or tuple(p.venue for p in read.positions)
+    fresh = []
+    for position, account in zip(read.positions, accounts, strict=True):
+        key = (account, position.symbol, position.side)
+        if key in seen:
+            notes.append(f"{position.venue}: {position.symbol} {position.side} is the "
+                         f"position {seen[key]} read from the same account; counted once")
+            continue
+        seen[key] = position.venue
+        fresh.append(position)
+    return fresh
 
 
 def _balances(venue: Venue, backoff: Backoff) -> list[Balance]:
