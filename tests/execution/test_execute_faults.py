@@ -43,6 +43,27 @@ def test_timeout_after_accept_is_found_by_client_id_and_not_sent_again(tmp_path:
         assert first.state == "filled" and "RequestTimeout" in (first.reason or "")
 
 
+def test_a_lookup_answered_with_another_order_records_nothing_and_stops_trading(
+        tmp_path: Path) -> None:
+    """Found by the recorded-payload sweep: OKX's recorded lookup answers with an LTC/USDT
+    order filled 0.1, and the journal took it as the fill of a BTC/USDT order."""
+    journal, paper, _ = world(tmp_path)
+    venue = FaultyVenue(paper)
+    venue.timeout_after_accept = {1}
+    venue.answers_another_order = True
+    pol = policy()
+    plan, _ = plan_and_journal(journal, venue, pol, "p1")
+    result = executor(journal, venue, pol).run("p1", plan.orders)
+    assert result.stop is not None and result.stop.code == "venue_error"
+    assert "LTC/USDT" in result.stop.message and "not recorded" in result.stop.message
+    assert venue.placements == 1  # nothing after it
+    with journal.session() as session:
+        first = session.scalars(select(OrderRow).where(OrderRow.leg == 1)).one()
+        assert first.state == "unknown" and first.filled in (None, "0")
+        assert session.get_one(PlanRow, "p1").status == "stopped"
+    assert count(journal, FillRow) == 0
+
+
 def test_insufficient_funds_half_way_stops_and_a_rerun_replans(tmp_path: Path) -> None:
     journal, paper, _ = world(tmp_path)
     venue = FaultyVenue(paper)

@@ -115,6 +115,11 @@ class FakeGate:
             [answer] = gate("fetchClosedOrders", 0)
             answer.update(currency_pair=order["currency_pair"], side=order["side"],
                           amount=order["amount"], left="0", text=order["text"])
+            if order["side"] == "buy":  # the cost spent at the pair's price: ccxt reads the
+                # base units bought as filled_total / avg_deal_price
+                price = PRICES[order["currency_pair"]]
+                answer.update(filled_total=order["amount"], fill_price=order["amount"],
+                              avg_deal_price=price)
         else:
             answer = gate("createOrder")
             answer.update(contract=order["contract"], size=str(order["size"]),

@@ -179,3 +179,15 @@ def test_a_gate_family_that_cannot_be_listed_is_reported_and_the_others_still_sc
     assert "{'type': 'swap', 'settle': 'btc'}" in note and "Not authorized" in note
     [problem] = stray_orders(venue, tmp_path, {})
     assert "trimtabp0x002" in problem
+
+
+def test_a_gate_market_buy_is_reported_in_the_coins_bought_not_the_quote_spent() -> None:
+    """Gate's market-buy amount is the cost spent; ccxt's order reports base units from the
+    cost over the average price, which the journal keeps (and the fill guard checks against
+    the amount sent). The fake answered with a recorded order's average price before, and
+    ccxt's 3.93 "filled" for a 0.0036 BTC buy tripped the guard."""
+    venue, _ = gate_venue()
+    order = venue.create_order("BTC/USDT", "buy", "0.0001", "trimtabp1x001", price=73_373.9)
+    # the cost sent is cut to the quote's precision (7.3 USDT), so a hair under 0.0001 BTC
+    assert order.filled == pytest.approx(0.0001, rel=0.01)
+    assert order.amount == pytest.approx(order.filled)

@@ -33,7 +33,6 @@ from trimtab.execution.reconcile import (
     Reconciler,
     client_order_id,
     exact,
-    order_changes,
 )
 from trimtab.execution.states import RESTING_ORDERS, OrderState
 from trimtab.journal.models import OrderRow
@@ -126,7 +125,7 @@ class LegSender:
         except VenueError as exc:
             self.journal.update_order(cid, state=OrderState.REJECTED, reason=str(exc))
             return OrderState.REJECTED
-        state = OrderState(self.journal.update_order(cid, **order_changes(sent)).state)
+        state = self.reconciler.record(self.journal.order(cid), sent)
         if price is not None:
             state = self._rest(cid, state)
         if state in RESTING_ORDERS:

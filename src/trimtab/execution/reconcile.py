@@ -26,7 +26,7 @@ from trimtab.execution.states import (
 )
 from trimtab.journal.models import OrderRow
 from trimtab.journal.store import Journal
-from trimtab.venues.errors import VenueError
+from trimtab.venues.errors import Fatal, VenueError
 from trimtab.venues.port import CLIENT_ID_PREFIX, OpenOrdersRead, Venue, VenueOrder
 from trimtab.venues.retry import Backoff
 
@@ -87,13 +87,30 @@ class Reconciler:
                          client_order_id=row.client_order_id)
         found = self.backoff.call(lookup)
         if found is not None:
-            return OrderState(self.journal.update_order(row.client_order_id,
-                                                        **order_changes(found)).state)
+            return self.record(row, found)
         if at_start and OrderState(row.state) in UNRESOLVED_ORDERS:
             self.journal.update_order(row.client_order_id, state=OrderState.CANCELLED,
                                       reason="not on the venue after a restart: never placed")
             return OrderState.CANCELLED
         return OrderState(row.state)
+
+    def record(self, row: OrderRow, report: VenueOrder) -> OrderState:
+        """Journal a venue's report of the order in `row`; returns its new state.
+
+        A report for another pair, or of more filled than was sent, is not
+        this order (a venue or proxy that answers the wrong request): nothing
+        is recorded, the row stays unresolved, so no further order goes out
+        until somebody looks, and the error names both.
+        """
+        amount = float(row.amount)
+        pair = row.symbol.split(":")[0]  # a settle suffix that a parser drops is no other market
+        if report.symbol.split(":")[0] != pair or report.filled > amount * (1 + FILL_TOLERANCE):
+            raise Fatal(row.venue, "order report",
+                        f"order {row.client_order_id} ({row.side} {row.amount} {row.symbol}) "
+                        f"was answered with {report.symbol} filled {report.filled}: not "
+                        "recorded; check the order on the venue")
+        return OrderState(self.journal.update_order(row.client_order_id,
+                                                    **order_changes(report)).state)
 
     def cancel_orphan(self, row: OrderRow) -> OrderState:
         """Cancel a child that a run which has ended left resting; returns its new state.
