@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -14,7 +12,7 @@ from rich.console import Console
 
 from trimtab.app.inputs import InputError
 from trimtab.backtest.gpu import Device
-from trimtab.cli.options import PolicyOption, fail, policy_path, require_backtest_extra
+from trimtab.cli.options import PolicyOption, fail, policy_path, print_json, require_backtest_extra
 
 app = typer.Typer()
 
@@ -105,7 +103,7 @@ def backtest(
         except OSError as exc:
             fail(f"--charts: cannot write to {charts} ({exc.strerror or exc})")
     if as_json:
-        sys.stdout.write(json.dumps(report.document, indent=2) + "\n")
+        print_json(report.document)
         return
     from trimtab.reports.backtest import render_backtest
 
@@ -171,7 +169,7 @@ def sweep(
             fail(f"--heatmap: cannot write to {heatmap} ({exc.strerror or exc})")
     if as_json:
         rows = report.table.to_dict(orient="records")
-        sys.stdout.write(json.dumps({"configs": rows, "hold": report.hold}, indent=2) + "\n")
+        print_json({"configs": rows, "hold": report.hold})
         return
     render_sweep(Console(), report.table, report.hold, metric)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,6 +20,7 @@ from trimtab.cli.options import (
     VenueOption,
     fail,
     policy_path,
+    print_json,
     upcoming_contribution,
     venue_failure,
     venue_options,
@@ -94,7 +93,7 @@ def check(
     if as_json:
         doc = check_document(result.analysis, result.plan, result.tax)
         doc["next_contribution"] = contribution_document(upcoming)
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+        print_json(doc)
         return
     console = Console()
     console.print(f"[bold]trimtab check[/] — {source} at {result.snapshot.as_of.isoformat()}"
@@ -148,9 +147,8 @@ def alerts(
              "high": a.band.high, "alert_low": a.alert_low, "alert_high": a.alert_high}
             for a in result.analysis.assets if a.asset != result.policy.quote]
     if as_json:
-        sys.stdout.write(json.dumps({"as_of": result.snapshot.as_of.isoformat(),
-                                     "quote": result.policy.quote, "alerts": rows},
-                                    indent=2) + "\n")
+        print_json({"as_of": result.snapshot.as_of.isoformat(),
+                    "quote": result.policy.quote, "alerts": rows})
         return
     Console().print(alert_table(result.analysis))
 
@@ -181,6 +179,6 @@ def lots(
     except InputError as exc:
         fail(str(exc))
     if as_json:
-        sys.stdout.write(json.dumps(lots_document(result.ledger, result.prices), indent=2) + "\n")
+        print_json(lots_document(result.ledger, result.prices))
         return
     Console().print(lots_table(result.ledger, result.prices, result.quote))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from trimtab.cli.options import found_policy, settings, upcoming_contribution
+from trimtab.cli.options import found_policy, print_json, settings, upcoming_contribution
 from trimtab.config.locations import PolicyNotFound, find_policy
 from trimtab.config.settings import environment_variables, mask_url
 
@@ -62,7 +60,7 @@ def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     upcoming = None if in_effect is None else upcoming_contribution(in_effect, datetime.now(UTC))
     if as_json:  # the same object as `check --json` (plans --json stays a list of plans)
         doc: dict[str, object] = {**shown, "next_contribution": contribution_document(upcoming)}
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        print_json(doc)
         return
     console = Console()
     for key, value in shown.items():
@@ -91,7 +89,7 @@ def schema() -> None:
     """Print the policy's JSON schema (for editors that check TOML against one)."""
     from trimtab.domain.policy import Policy
 
-    sys.stdout.write(json.dumps(Policy.model_json_schema(), indent=2) + "\n")
+    print_json(Policy.model_json_schema())
 
 
 def variables_help() -> str:

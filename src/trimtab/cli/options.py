@@ -6,6 +6,8 @@ config file `trimtab init` wrote), so a configured user types `trimtab check`.
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -90,6 +92,12 @@ def venue_options(policy: Path | None, venue: list[str] | None, journal: str | N
     return Options(policy, tuple(venue or current.venues), journal or current.journal,
                    paper_prices or current.paper_prices, paper_start or current.paper_start,
                    holdings or current.holdings, **extra)
+
+
+def print_json(document: Any) -> None:
+    """A command's --json answer: one indented document on stdout (times and other
+    non-JSON values as their text)."""
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
 
 def say(label: str, message: str, *, stderr: bool = True) -> None:

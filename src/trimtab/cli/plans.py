@@ -5,7 +5,6 @@ These open only the journal (SQLAlchemy), never a venue, so they start fast.
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from typing import Annotated
@@ -19,6 +18,7 @@ from trimtab.cli.options import (
     PolicyOption,
     fail,
     found_policy,
+    print_json,
     upcoming_contribution,
 )
 from trimtab.journal.opening import open_journal
@@ -51,7 +51,7 @@ def plans(journal: JournalOption = None, policy: PolicyOption = None,
     except JournalError as exc:
         fail(str(exc))
     if as_json:
-        sys.stdout.write(json.dumps(journal_document(recent), indent=2, default=str) + "\n")
+        print_json(journal_document(recent))
         return
     console = Console()
     console.print(plans_table(recent) if recent else "The journal has no plans yet.")
@@ -72,7 +72,7 @@ def show(plan_id: Annotated[str, typer.Argument(help="The plan id (from `trimtab
     except JournalError as exc:
         fail(str(exc))
     if as_json:
-        sys.stdout.write(json.dumps(plan_document(detail), indent=2, default=str) + "\n")
+        print_json(plan_document(detail))
         return
     render_plan(Console(), detail)
 
@@ -100,7 +100,7 @@ def journal_command(
             from trimtab.reports.watch import render_watch_history, watch_document
             checks = watch_checks(opened, limit)
             if as_json:
-                sys.stdout.write(json.dumps(watch_document(checks), indent=2) + "\n")
+                print_json(watch_document(checks))
             else:
                 render_watch_history(Console(), checks)
             return
@@ -108,7 +108,7 @@ def journal_command(
     except JournalError as exc:
         fail(str(exc))
     if as_json:
-        sys.stdout.write(json.dumps(journal_document(recent), indent=2, default=str) + "\n")
+        print_json(journal_document(recent))
         return
     render_journal(Console(), recent)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -22,6 +21,7 @@ from trimtab.cli.options import (
     busy,
     fail,
     policy_path,
+    print_json,
     venue_failure,
     venue_options,
 )
@@ -129,8 +129,7 @@ def _confirm(count: int) -> bool:
 def _finish(console: Console, as_json: bool, plan_id: str, status: PlanStatus,
             run: Execution | None, refused: list[str], after: Analysis | None) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(rebalance_document(plan_id, status, run, refused, after),
-                                    indent=2, default=str) + "\n")
+        print_json(rebalance_document(plan_id, status, run, refused, after))
         return
     for reason in refused:
         console.print(f"[bold red]refused:[/] {reason}", highlight=False)
