@@ -9,7 +9,13 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy import insert
+
+from trimtab.journal.opening import open_journal
+from trimtab.journal.tables import orders, plans
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # nothing of these is needed to print help, check a snapshot file or read the journal
@@ -17,19 +23,28 @@ HEAVY = ("ccxt", "pandas", "numpy", "numba", "pyarrow", "dask", "matplotlib", "p
          "cvxpy", "fastapi", "starlette", "jinja2", "apprise", "telegram", "keyring",
          "requests", "aiohttp")
 PLANNER = "trimtab.domain.planning.planner"
+# a tenth of a second to import and map: reading the journal goes through SQLAlchemy Core
+ORM = "sqlalchemy.orm"
 
 
 def imported(*argv: str, tmp: Path) -> set[str]:
     """The modules a fresh `trimtab ARGV` process holds once the command has run."""
+    return command(*argv, tmp=tmp)[0]
+
+
+def command(*argv: str, tmp: Path) -> tuple[set[str], str]:
+    """The modules a fresh `trimtab ARGV` process holds once the command has run, and what
+    it printed."""
     probe = ("import sys; from trimtab.cli.main import app\n"
              "try:\n    app(args=sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "print(sorted(sys.modules))")
     env = {"TRIMTAB_CONFIG_DIR": str(tmp / "config"), "TRIMTAB_DATA_DIR": str(tmp / "data"),
            "PATH": "/usr/bin:/bin"}
-    run = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
-                         text=True, timeout=120, env=env)
-    assert run.returncode == 0, run.stderr
-    return set(ast.literal_eval(run.stdout.strip().splitlines()[-1]))
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    *printed, modules = done.stdout.strip().splitlines()
+    return set(ast.literal_eval(modules)), "\n".join(printed)
 
 
 def heavy(modules: set[str]) -> list[str]:
@@ -55,3 +70,29 @@ def test_reading_the_journal_needs_neither_a_venue_nor_the_planner(tmp_path: Pat
     modules = imported("journal", "--limit", "5", tmp=tmp_path)
     assert heavy(modules) == []
     assert PLANNER not in modules and "trimtab.domain.analysis.drift" not in modules
+
+
+def test_the_read_only_journal_commands_never_import_the_orm(tmp_path: Path) -> None:
+    """`journal`, `plan show` and `journal check` on a journal that holds a plan with an
+    order and an event: the reads, the integrity check and the schema check at opening
+    are Core `select()`s on the tables, so the ORM and its mapped classes stay out."""
+    url = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    journal = open_journal(url)
+    snapshot, _ = journal.record_document(datetime(2025, 1, 31, tzinfo=UTC), "paper", {}, {},
+                                          False)
+    with journal.connection() as connection:
+        connection.execute(insert(plans).values(id="p1", snapshot_id=snapshot,
+                                                status="stopped", document="{}"))
+        connection.execute(insert(orders).values(
+            client_order_id="trimtabp1x1", plan_id="p1", leg=1, venue="paper",
+            symbol="BTC/USDT", side="buy", amount="0.1", plan_price="100000",
+            state="rejected"))
+    journal.event("stopped", "the venue refused the order", "p1")
+    journal.engine.dispose()
+    for argv, shows in ((["journal", "--limit", "5"], "trimtabp1x1"),
+                        (["plan", "show", "p1"], "the venue refused the order"),
+                        (["journal", "check"], "journal sound")):
+        modules, printed = command(*argv, "--journal", url, tmp=tmp_path)
+        assert shows in printed, (argv, printed)
+        assert ORM not in modules and "trimtab.journal.models" not in modules, argv
+        assert heavy(modules) == [], argv

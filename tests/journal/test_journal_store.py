@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
-from trimtab.journal.models import SCHEMA_VERSION, OrderRow, PlanRow, SchemaVersion
+from trimtab.journal.models import OrderRow, PlanRow, SchemaVersion
 from trimtab.journal.opening import journal_url, open_journal
 from trimtab.journal.store import JournalError
+from trimtab.journal.tables import SCHEMA_VERSION
 from trimtab.watch.history import WatchLog
 
 

@@ -19,8 +19,9 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from trimtab.cli.main import app
-from trimtab.journal.models import SCHEMA_VERSION, SchemaVersion
+from trimtab.journal.models import SchemaVersion
 from trimtab.journal.opening import open_journal
+from trimtab.journal.tables import SCHEMA_VERSION
 
 ADMIN_URL = os.environ.get("TRIMTAB_TEST_POSTGRES_URL")
 ROOT = Path(__file__).resolve().parents[2]
