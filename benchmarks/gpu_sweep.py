@@ -84,6 +84,20 @@ def fit_budget(grid: sw.Grid, bars: int, budget: float) -> tuple[sw.Grid, int]:
     return first_bars(grid, fit), fit
 
 
+def time_block_sizes(grid: sw.Grid, sizes: list[int], bars: int) -> None:
+    """The same sweep launched with each number of threads per CUDA block."""
+    from trimtab.backtest.kernel import cuda_sweep
+
+    for size in sizes:
+        cuda_sweep.THREADS = size
+        t0 = time.perf_counter()
+        gpu.run_cuda(grid)
+        seconds = time.perf_counter() - t0
+        work = grid.bands.shape[0] * grid.looks.shape[0] * len(grid.base.assets) * bars
+        print(f"{size} threads per block: {seconds:.2f} s, {work / seconds:.3g} "
+              "asset-bar-configurations/s")
+
+
 def cpu_rate(grid: sw.Grid, n_bands: int, bars: int) -> None:
     """The CPU sweep (numba threads on every core) on a corner of the grid: the figure the
     GPU's is compared with, on the same machine. Its first call compiles; the second is timed."""
@@ -144,6 +158,7 @@ def main() -> None:
     parser.add_argument("--check", type=int, default=8)
     parser.add_argument("--cpu-bands", type=int, default=0,
                         help="also time the CPU sweep on this many bands × every schedule")
+    parser.add_argument("--threads", help="only time these threads-per-block, e.g. 64,128,256")
     parser.add_argument("--budget", type=float, default=240.0,
                         help="seconds the timed sweep may take; fewer bars if a probe says more")
     parser.add_argument("--ptx", metavar="CC", help="only compile to PTX for this capability")
@@ -163,6 +178,9 @@ def main() -> None:
     t0, few = time.perf_counter(), min(args.bars, 1_000)
     gpu.run_cuda(first_bars(grid, few))
     print(f"first launch (compiles the kernel), {few:,} bars: {time.perf_counter() - t0:.1f} s")
+    if args.threads:
+        time_block_sizes(grid, [int(t) for t in args.threads.split(",")], args.bars)
+        return
     grid, bars = fit_budget(grid, args.bars, args.budget)
     t0 = time.perf_counter()
     stats = gpu.run_cuda(grid)
