@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from trimtab.journal.opening import open_journal
-from trimtab.journal.tables import orders, plans
+from trimtab.journal.tables import orders, plans, watch_checks
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # nothing of these is needed to print help, check a snapshot file or read the journal
@@ -96,3 +96,17 @@ def test_the_read_only_journal_commands_never_import_the_orm(tmp_path: Path) -> 
         assert shows in printed, (argv, printed)
         assert ORM not in modules and "trimtab.journal.models" not in modules, argv
         assert heavy(modules) == [], argv
+
+
+def test_config_reads_what_watch_last_did_without_the_orm(tmp_path: Path) -> None:
+    """`trimtab config` reports the watch's last check from the journal at every start."""
+    (tmp_path / "data").mkdir()
+    journal = open_journal(f"sqlite:///{tmp_path / 'data' / 'journal.sqlite'}")
+    with journal.connection() as connection:
+        connection.execute(insert(watch_checks).values(
+            at=datetime(2025, 1, 31, tzinfo=UTC), ok=True, fired="[]", notified="[]",
+            decision="nothing to do"))
+    journal.engine.dispose()
+    modules, printed = command("config", tmp=tmp_path)
+    assert "last check 2025-01-31 00:00:00 UTC: nothing to do" in printed
+    assert ORM not in modules and heavy(modules) == []
