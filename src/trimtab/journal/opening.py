@@ -33,16 +33,15 @@ UPGRADES: dict[int, Callable[[Engine], None]] = {
 }
 
 
-def default_url() -> str:
-    """SQLite under the user's data directory (created on first use)."""
-    folder = load_settings().data_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'journal.sqlite'}"
-
-
 def journal_url(url: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """`url`, else TRIMTAB_JOURNAL, else the default SQLite file."""
-    return url or load_settings(environ).journal or default_url()
+    """`url`, else TRIMTAB_JOURNAL, else the default SQLite file under the user's data
+    directory (the directory is created on first use)."""
+    if url:
+        return url
+    current = load_settings(environ)
+    if current.journal is None:
+        current.data_dir.mkdir(parents=True, exist_ok=True)
+    return current.journal_url
 
 
 def open_journal(url: str | None = None) -> Journal:
