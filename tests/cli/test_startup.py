@@ -73,8 +73,8 @@ def test_reading_the_journal_needs_neither_a_venue_nor_the_planner(tmp_path: Pat
 
 
 def test_the_read_only_journal_commands_never_import_the_orm(tmp_path: Path) -> None:
-    """`journal`, `plan show` and `journal check` on a journal that holds a plan with an
-    order and an event: the reads, the integrity check and the schema check at opening
+    """`journal`, `plans`, `plan show`, `journal --watch` and `journal check` on a journal
+    that holds a plan with an order and an event, and a watch check: the reads, the integrity check and the schema check at opening
     are Core `select()`s on the tables, so the ORM and its mapped classes stay out."""
     url = f"sqlite:///{tmp_path / 'j.sqlite'}"
     journal = open_journal(url)
@@ -87,10 +87,15 @@ def test_the_read_only_journal_commands_never_import_the_orm(tmp_path: Path) -> 
             client_order_id="trimtabp1x1", plan_id="p1", leg=1, venue="paper",
             symbol="BTC/USDT", side="buy", amount="0.1", plan_price="100000",
             state="rejected"))
+        connection.execute(insert(watch_checks).values(
+            at=datetime(2025, 1, 31, tzinfo=UTC), ok=True, fired="[]", notified="[]",
+            decision="nothing to do"))
     journal.event("stopped", "the venue refused the order", "p1")
     journal.engine.dispose()
     for argv, shows in ((["journal", "--limit", "5"], "trimtabp1x1"),
+                        (["plans"], "p1"),
                         (["plan", "show", "p1"], "the venue refused the order"),
+                        (["journal", "--watch"], "nothing to do"),
                         (["journal", "check"], "journal sound")):
         modules, printed = command(*argv, "--journal", url, tmp=tmp_path)
         assert shows in printed, (argv, printed)

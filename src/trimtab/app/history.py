@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, select
 
 from trimtab.app.results import CheckEntry, OrderEntry, PlanDetail, PlanEntry, PlannedOrder
 from trimtab.execution.states import PLANNED_ORDER
 from trimtab.journal.plan_record import RecordError, load_record
 from trimtab.journal.store import Journal
-
-if TYPE_CHECKING:
-    from trimtab.journal.models import WatchCheckRow
+from trimtab.journal.tables import watch_checks as watch_checks_table
 
 
 def recent_plans(journal: Journal, limit: int = 10) -> list[PlanEntry]:
@@ -43,10 +41,10 @@ def plan_detail(journal: Journal, plan_id: str) -> PlanDetail:
 
 
 def watch_checks(journal: Journal, limit: int = 50) -> list[CheckEntry]:
-    """The latest watch checks, newest first."""
-    from trimtab.watch.history import WatchLog  # the watch's writer: only --watch reads it
-
-    return [_check(row) for row in WatchLog(journal).history(limit)]
+    """The latest watch checks, newest first (Core: `journal --watch` needs no ORM)."""
+    with journal.connection() as connection:
+        return [_check(row) for row in connection.execute(
+            select(watch_checks_table).order_by(watch_checks_table.c.id.desc()).limit(limit))]
 
 
 def _plan(plan: Row[Any], orders: list[Row[Any]], events: list[Row[Any]]) -> PlanEntry:
@@ -66,7 +64,7 @@ def _planned(plan: Row[Any]) -> tuple[OrderEntry, ...]:
                  for o in record.orders)
 
 
-def _check(row: WatchCheckRow) -> CheckEntry:
+def _check(row: Row[Any]) -> CheckEntry:
     return CheckEntry(row.at, row.ok,
                       float(row.spot_value) if row.spot_value else None,
                       json.loads(row.weights) if row.weights else None,

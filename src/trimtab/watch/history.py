@@ -205,12 +205,3 @@ class WatchLog:
                                            policy=self.policy))
             elif kept.at != note.at:
                 kept.at, kept.severity = note.at, note.severity
-
-    def history(self, limit: int = 50) -> list[WatchCheckRow]:
-        """The latest checks, newest first."""
-        with self.journal.session() as session:
-            rows = list(session.scalars(select(WatchCheckRow)
-                                        .order_by(WatchCheckRow.id.desc()).limit(limit)))
-            session.expunge_all()
-        return rows
-
