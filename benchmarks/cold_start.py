@@ -11,7 +11,10 @@ turns inside every round, so a change of load hits them alike. `--python EXE`
 runs another interpreter, e.g. one without the dev venv's numba-cuda `.pth`
 file, which costs every start of the dev venv about 40 ms and a user's install
 without the [gpu] extra does not have. Before the rounds, each tree's journal
-gets one plan (the demo's paper rebalance), so `journal` prints a real table.
+gets one plan (the demo's paper rebalance), so `journal` prints a real table,
+and each tree's `src` is byte-compiled: with PYTHONDONTWRITEBYTECODE set (as in
+this project's sessions) a module edited since its `.pyc` was written is
+compiled again in every process, which an installed package never does.
 
     .venv/bin/python benchmarks/cold_start.py [--repeat 7] [--tree /tmp/before]
 """
@@ -51,6 +54,9 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable, help="the interpreter to run")
     args = parser.parse_args()
     trees = ["installed", *args.tree]
+    for tree in (ROOT, *args.tree):  # as pip would have: a stale .pyc is recompiled per run
+        subprocess.run([args.python, "-m", "compileall", "-q", str(Path(tree) / "src")],
+                       check=True)
     with tempfile.TemporaryDirectory() as home:
         envs = {tree: _environment(Path(home) / str(n), tree) for n, tree in enumerate(trees)}
         for env in envs.values():
