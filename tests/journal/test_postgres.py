@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -61,6 +62,21 @@ def test_the_rebalance_loop_runs_on_postgres(postgres_url: str) -> None:
     assert json.loads(first.stdout)["status"] == "done"
     second = CliRunner().invoke(app, argv)
     assert json.loads(second.stdout)["status"] == "nothing_to_do"
+    _read_back_through_core(postgres_url, json.loads(first.stdout))
+
+
+def _read_back_through_core(url: str, done: dict[str, Any]) -> None:
+    """The read-only commands (Core selects on the tables) see the plan the ORM wrote."""
+    listed = json.loads(CliRunner().invoke(app, ["journal", "--journal", url, "--json"]).stdout)
+    [plan] = [p for p in listed if p["plan_id"] == done["plan_id"]]
+    assert plan["status"] == "done" and plan["created_at"].endswith("+00:00") and done["orders"]
+    assert [o["client_order_id"] for o in plan["orders"]] == \
+        [o["client_order_id"] for o in done["orders"]]
+    shown = CliRunner().invoke(app, ["plan", "show", done["plan_id"], "--journal", url,
+                                     "--json"])
+    assert shown.exit_code == 0 and done["plan_id"] in shown.stdout
+    checked = CliRunner().invoke(app, ["journal", "check", "--journal", url])
+    assert checked.exit_code == 0, checked.stdout
 
 
 def test_times_read_back_in_utc_when_the_server_is_not_on_utc(postgres_url: str) -> None:
