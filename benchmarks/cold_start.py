@@ -1,17 +1,18 @@
 """Cold-start time of the everyday commands (issue 13 asks under 0.5 s each, issue 16 0.4 s).
 
 Each command runs in a fresh process, `repeat` times; printed are the median
-CPU time (user + system) of the process, which a loaded machine inflates far
-less than the wall time, and the median wall time. A benchmark, never a test
-assertion.
+CPU time (user + system) of the process, which a loaded machine inflates less
+than the wall time (on this 2-core VM still by about 1.4× at a load average of
+5), and the median wall time. A benchmark, never a test assertion.
 
 `--tree DIR` (repeatable) runs the commands of another checkout too (its `src`
 first on PYTHONPATH, e.g. a `git worktree` of an older commit): the trees take
 turns inside every round, so a change of load hits them alike. `--python EXE`
 runs another interpreter, e.g. one without the dev venv's numba-cuda `.pth`
-file, which costs every start of the dev venv about 40 ms and a user's install
-without the [gpu] extra does not have. Before the rounds, each tree's journal
-gets one plan (the demo's paper rebalance), so `journal` prints a real table,
+file, which costs every start of the dev venv 20-40 ms and a user's install
+without the [gpu] extra does not have. Before the rounds, each tree gets a
+user's first day (`trimtab init`, then the demo's paper rebalance), so that
+`config` loads a policy and reads a journal and `journal` prints a real table,
 and each tree's `src` is byte-compiled: with PYTHONDONTWRITEBYTECODE set (as in
 this project's sessions) a module edited since its `.pyc` was written is
 compiled again in every process, which an installed package never does.
@@ -40,8 +41,10 @@ COMMANDS = {
     "check (snapshot file)": ["check", "-p", str(EXAMPLES / "moderate.toml"), "-s",
                               str(EXAMPLES / "snapshot-spot.json"), "--json"],
 }
-SETUP = ["rebalance", "-p", str(EXAMPLES / "moderate.toml"), "--paper-prices",
-         "history:2025-01-31", "--paper-start", str(EXAMPLES / "paper-start.json"), "--yes"]
+# a user's first day: a policy and config in the config directory, one plan in the journal
+SETUP = (["init", "--profile", "moderate", "--venue", "paper", "--yes"],
+         ["rebalance", "--paper-prices", "history:2025-01-31", "--paper-start",
+          str(EXAMPLES / "paper-start.json"), "--yes"])
 # what the `trimtab` console script runs
 ENTRY = "from trimtab.cli.main import run; run()"
 
@@ -60,8 +63,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         envs = {tree: _environment(Path(home) / str(n), tree) for n, tree in enumerate(trees)}
         for env in envs.values():
-            subprocess.run([args.python, "-c", ENTRY, *SETUP], env=env, capture_output=True,
-                           check=True)
+            for argv in SETUP:
+                subprocess.run([args.python, "-c", ENTRY, *argv], env=env,
+                               capture_output=True, check=True)
         cpu: dict[tuple[str, str], list[float]] = {}
         wall: dict[tuple[str, str], list[float]] = {}
         loads = [os.getloadavg()[0]]
