@@ -19,9 +19,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from trimtab.app.inputs import load_policy
+from trimtab.app.lots import planning_lots
 from trimtab.cli.main import app
+from trimtab.journal.models import NotificationRow
+from trimtab.journal.opening import open_journal
 
 P = 102_405.0234375
 LOTS = """time,type,asset,units,venue,to_venue,cost,proceeds,lot_id
@@ -86,3 +91,60 @@ def test_rebalance_plans_and_journals_the_sells_and_tax_that_check_showed(
     assert [u["lot_id"] for u in planned["tax"]["lots"]] == ["B"]
     assert planned["tax"]["tax"] == pytest.approx(sell["tax"]["tax"], abs=1e-9)
     assert shown["totals"]["tax"] == pytest.approx(checked["totals"]["tax"]["total"], abs=1e-9)
+
+
+def test_watch_proposes_the_plan_check_shows_with_its_tax(tmp_path: Path) -> None:
+    venue, _ = account(tmp_path, in_policy=True)
+    code, out, err = run("check", *venue, "--json")
+    assert code == 0, err
+    (sell,) = [o for o in json.loads(out)["orders"] if o["side"] == "sell"]
+    result = CliRunner().invoke(app, ["watch", *venue, "--once"], env={"TRIMTAB_NOTIFY": ""})
+    assert result.exit_code == 0, result.stdout + result.stderr
+    code, out, err = run("plans", "--journal", venue[-1], "--json")
+    (proposed,) = json.loads(out)
+    assert proposed["status"] == "proposed"
+    code, out, err = run("plan", "show", proposed["plan_id"], "--journal", venue[-1], "--json")
+    shown = json.loads(out)
+    (planned,) = [o for o in shown["planned"] if o["side"] == "sell"]
+    assert planned["amount"] == pytest.approx(sell["amount"], abs=1e-12)
+    assert [u["lot_id"] for u in planned["tax"]["lots"]] == ["B"]
+    assert planned["tax"]["tax"] == pytest.approx(B_TAX, abs=1e-6)
+    code, out, _ = run("plan", "show", proposed["plan_id"], "--journal", venue[-1])
+    assert f"estimated tax {B_TAX:,.2f} USDT" in " ".join(out.split())
+    with open_journal(venue[-1]).session() as session:
+        (note,) = session.scalars(select(NotificationRow.message)).all()
+    assert f"estimated tax {B_TAX:,.2f}):" in note
+
+
+@pytest.mark.parametrize("command", [["check"], ["rebalance", "--dry-run"], ["watch", "--once"]])
+def test_a_missing_trade_file_named_in_the_policy_is_one_line(tmp_path: Path,
+                                                               command: list[str]) -> None:
+    venue, _ = account(tmp_path, in_policy=True)
+    (tmp_path / "exports" / "lots.csv").unlink()
+    code, out, err = run(*command, *venue)
+    assert code == 2, out + err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"[tax] trades: {tmp_path / 'exports' / 'lots.csv'}: trade file not found" in err
+
+
+def test_a_bad_row_in_a_policy_trade_file_names_the_file_row_and_column(tmp_path: Path) -> None:
+    venue, _ = account(tmp_path, in_policy=True)
+    (tmp_path / "exports" / "lots.csv").write_text(LOTS + "2024-12-02,buy,BTC,-1,paper,,1,,C\n")
+    code, _, err = run("rebalance", *venue, "--dry-run")
+    assert code == 2 and err.count("\n") == 1
+    assert "lots.csv row 4: column 'units': -1 must be positive" in err
+
+
+def test_the_next_plan_sees_the_lots_an_executed_plan_sold(tmp_path: Path) -> None:
+    # rebalance sells 0.49999 of lot B; the journal's fill is a sale that every later plan
+    # replays after the policy's files: B keeps 0.00001, A is whole
+    venue, _ = account(tmp_path, in_policy=True)
+    code, out, err = run("rebalance", *venue, "--yes", "--json")
+    assert code == 0 and json.loads(out)["status"] == "done", out + err
+    policy = load_policy(tmp_path / "policy.toml")
+    ledger = planning_lots(policy, (), open_journal(venue[-1]))
+    assert ledger is not None
+    left = {lot.lot_id: lot.units for lot in ledger.lots}
+    assert left == {"A": pytest.approx(1.0), "B": pytest.approx(0.5 - SOLD, abs=1e-12)}
+    (sale,) = ledger.disposals
+    assert sale.uses[0].lot_id == "B"
