@@ -148,3 +148,10 @@ def test_the_next_plan_sees_the_lots_an_executed_plan_sold(tmp_path: Path) -> No
     assert left == {"A": pytest.approx(1.0), "B": pytest.approx(0.5 - SOLD, abs=1e-12)}
     (sale,) = ledger.disposals
     assert sale.uses[0].lot_id == "B"
+
+
+def test_rebalance_shows_the_tax_block_check_shows(tmp_path: Path) -> None:
+    venue, _ = account(tmp_path, in_policy=True)
+    code, out, err = run("rebalance", *venue, "--dry-run")
+    assert code == 0, err
+    assert f"Estimated tax {B_TAX:,.2f} USDT" in out

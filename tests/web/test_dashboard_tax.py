@@ -9,22 +9,15 @@ less 30,000 a unit.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.builders import policy
-from tests.web.dashboard_world import PRICES, START, TOKEN
-from trimtab.app.approvals import Approvals
+from tests.web.dashboard_world import TOKEN, paper_source
 from trimtab.app.dashboard import JournalSource
-from trimtab.app.wiring import VenueActions
-from trimtab.journal.opening import open_journal
 from trimtab.journal.plan_record import load_record
-from trimtab.venues.paper.venue import PaperCosts, PaperVenue
-from trimtab.venues.prices import FixedPrices
-from trimtab.venues.retry import Backoff
 from trimtab.web.app import create_app
 from trimtab.web.auth import Access
 
@@ -35,17 +28,11 @@ LOTS = """time,type,asset,units,venue,to_venue,cost,proceeds,lot_id
 
 def taxed_source(tmp: Path) -> JournalSource:
     (tmp / "lots.csv").write_text(LOTS)
-    taxed = policy({"BTC": 0.5, "ETH": 0.3, "USDT": 0.2},
-                   costs={"fee_rate": 0.001, "slippage_bps": 5, "min_trade": 10},
-                   tax={"short_term_rate": 0.3, "long_term_rate": 0.15,
-                        "trades": [str(tmp / "lots.csv")]})
-    journal = open_journal(f"sqlite:///{tmp / 'journal.sqlite'}")
-    venue = PaperVenue(journal, FixedPrices(PRICES, datetime(2025, 1, 31, tzinfo=UTC)),
-                       PaperCosts(0.001, 0.0005), assets=("BTC", "ETH"))
-    venue.fund(START)
-    actions = VenueActions(taxed, journal, {"paper": venue}, Backoff(sleep=lambda _: None))
-    return JournalSource(taxed, journal, actions.snapshot,
-                         Approvals(journal, lambda record, pol: actions), actions=actions)
+    return paper_source(tmp / "journal.sqlite", policy(
+        {"BTC": 0.5, "ETH": 0.3, "USDT": 0.2},
+        costs={"fee_rate": 0.001, "slippage_bps": 5, "min_trade": 10},
+        tax={"short_term_rate": 0.3, "long_term_rate": 0.15,
+             "trades": [str(tmp / "lots.csv")]}))
 
 
 def test_the_page_shows_each_sells_tax_from_the_policys_lots(tmp_path: Path) -> None:
