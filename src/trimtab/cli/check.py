@@ -152,9 +152,7 @@ def alerts(
 @app.command()
 def lots(
     policy: PolicyOption = None,
-    trades: Annotated[list[Path] | None, typer.Option(
-        "--trades", help="Trade history (CSV exports of Binance, Kraken, Coinbase, or "
-        "trimtab's lot file), repeatable.", dir_okay=False, metavar="FILE")] = None,
+    trades: TradesOption = None,
     journal: Annotated[str | None, typer.Option(
         "--journal", help="Add the fills trimtab itself journaled (SQLAlchemy URL).",
         metavar="URL")] = None,
@@ -165,8 +163,8 @@ def lots(
 ) -> None:
     """Open lots per asset: units, cost basis and unrealised gain.
 
-    Lots come from the trade files (and the journal's own fills with --journal)
-    replayed under the method of the policy's tax table
+    Lots come from the trade files (--trades and the policy's [tax] trades; and the
+    journal's own fills with --journal) replayed under the method of the policy's tax table
     (FIFO by default); transfers move lots between venues without realising
     anything. Exit status 0, or 2 for invalid input (the row is named).
     """
