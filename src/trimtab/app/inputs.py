@@ -42,7 +42,7 @@ def anchored(policy: Policy, base: Path) -> Policy:
     """
     if policy.tax is None or not policy.tax.trades:
         return policy
-    files = tuple(str((base / name).absolute()) for name in policy.tax.trades)
+    files = tuple(str((base / Path(name).expanduser()).absolute()) for name in policy.tax.trades)
     return policy.model_copy(update={"tax": policy.tax.model_copy(update={"trades": files})})
 
 
