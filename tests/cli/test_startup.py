@@ -55,3 +55,15 @@ def test_reading_the_journal_needs_neither_a_venue_nor_the_planner(tmp_path: Pat
     modules = imported("journal", "--limit", "5", tmp=tmp_path)
     assert heavy(modules) == []
     assert PLANNER not in modules and "trimtab.domain.analysis.drift" not in modules
+
+
+def test_a_check_of_a_policy_with_contributions_imports_no_numpy(tmp_path: Path) -> None:
+    """The next contribution date is calendar arithmetic: the domain stays pure Python, and
+    the bars a backtest lands each date on are the backtest's (backtest.bars)."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text((EXAMPLES / "moderate.toml").read_text(encoding="utf-8")
+                      + '\n[[contributions]]\nevery = "monthly"\namount = 500\n')
+    modules = imported("check", "-p", str(policy), "-s",
+                       str(EXAMPLES / "snapshot-spot.json"), "--json", tmp=tmp_path)
+    assert "trimtab.domain.contributions" in modules  # it named the next date
+    assert heavy(modules) == []
