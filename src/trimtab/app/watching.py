@@ -11,9 +11,10 @@ up before anything new is planned or sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from trimtab.app.approvals import propose
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of
@@ -30,9 +31,13 @@ START_WAIT = 10.0  # seconds a starting process waits for the account before it 
 
 @dataclass
 class WatchActions:
-    """Implements `trimtab.watch.loop.Actions` over open venues and the journal."""
+    """Implements `trimtab.watch.loop.Actions` over open venues and the journal.
+
+    `clock` is the watch's (a replay's jumps): a plan is journaled as made at its time.
+    """
 
     actions: VenueActions
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def snapshot(self) -> Snapshot:
         return self.actions.snapshot()
@@ -55,7 +60,7 @@ class WatchActions:
             yield
 
     def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
-        return propose(self.actions, snapshot, analysis, plan)
+        return propose(self.actions, snapshot, analysis, plan, self.clock())
 
     @property
     def simulated_deposits(self) -> bool:
@@ -72,7 +77,7 @@ class WatchActions:
         plan_id = new_plan_id()
         journal_plan(self.actions.journal, plan_id, snapshot, analysis,
                      record_of(plan, self.actions.policy, self.actions), PlanStatus.PLANNED, [],
-                     plan.refused)
+                     plan.refused, self.clock())
         execution = self.actions.execute(plan_id, plan.orders)
         return plan_id, execution.summary(len(plan.orders))
 

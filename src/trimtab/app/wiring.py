@@ -71,7 +71,6 @@ class VenueActions:
     wallet: Mapping[str, float] = field(default_factory=dict)
     environ: Mapping[str, str] | None = None
     progress: Progress = lambda _message: None
-    paper_prices: str | None = None
     lease: AccountLease | None = None
     sandbox: bool = False  # the ccxt venues are on their testnets: a plan's record says so
     # one execution at a time among the threads sharing these venues (the dashboard's)
@@ -100,6 +99,13 @@ class VenueActions:
         except BaseException:
             self.let_go()
             raise
+
+    @property
+    def paper_prices(self) -> str | None:
+        """The paper exchange's price source as it shows now, for a plan's record: a replay's
+        is the day its clock is on, so that a plan names the prices it was made on."""
+        paper = self.paper()
+        return None if paper is None else paper.prices.spec()
 
     def paper(self) -> PaperVenue | None:
         """The paper account among these venues (`paper` or `paper-NAME`), if any: the one
@@ -155,7 +161,6 @@ def open_actions(options: Options, policy: Policy, journal: Journal,
     return VenueActions(policy, journal, venues,
                         Backoff(attempts=policy.execution.read_attempts),
                         read_amounts(options.holdings, "--holdings"), options.environ, progress,
-                        options.paper_spec if any(map(is_paper, venues)) else None,
                         sandbox=options.sandbox)
 
 

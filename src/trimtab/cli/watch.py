@@ -208,8 +208,9 @@ def _watcher(options: Options, name: str, interval: float | None, shared: Watche
         console.print(f"[bold red]unresolved:[/] {name + ': ' if name else ''}{problem}",
                       highlight=False)
     log = WatchLog(shared.journal, name)
-    return Watcher(policy, WatchActions(actions), log, shared.clock, send, stop=shared.stop,
-                   contributions=log, beat=log.beat, heartbeat_every=shared.heartbeat_every)
+    return Watcher(policy, WatchActions(actions, shared.clock.now), log, shared.clock, send,
+                   stop=shared.stop, contributions=log, beat=log.beat,
+                   heartbeat_every=shared.heartbeat_every)
 
 
 def _titled(send: Callable[[Message], Delivery], name: str) -> Callable[[Message], Delivery]:
