@@ -27,7 +27,7 @@ from trimtab.execution.executor import Progress
 from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import ApprovalOutcome, PlanStatus
 from trimtab.journal.plan_record import PlanRecord, RecordError, load_record
-from trimtab.journal.store import Journal, JournalError, UnknownPlan
+from trimtab.journal.store import ContributionDate, Journal, JournalError, UnknownPlan
 from trimtab.venues.errors import VenueError
 
 log = logging.getLogger(__name__)
@@ -166,17 +166,17 @@ def _how_long(seconds: float) -> str:
 
 
 def propose(actions: VenueActions, snapshot: Snapshot, analysis: Analysis, plan: Plan,
-            made_at: datetime | None = None) -> str:
+            made_at: datetime | None = None, dates: tuple[ContributionDate, ...] = ()) -> str:
     """Journal a plan as `proposed`; any plan still waiting is superseded by it.
 
     Only the newest plan may be approved: an older one was sized on older prices.
-    `made_at`: the proposer's clock (a replay's), else now.
+    `made_at`: the proposer's clock (a replay's), else now; `dates`: the contribution
+    dates it invests (journal_plan).
     """
     plan_id = new_plan_id()
-    actions.journal.supersede_waiting(plan_id)
     journal_plan(actions.journal, plan_id, snapshot, analysis,
                  record_of(plan, actions.policy, actions),
-                 PlanStatus.PROPOSED, [], plan.refused, made_at)
+                 PlanStatus.PROPOSED, [], plan.refused, made_at, dates)
     return plan_id
 
 

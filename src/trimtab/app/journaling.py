@@ -19,7 +19,7 @@ from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.models import PlanRow
 from trimtab.journal.plan_record import PlanRecord
-from trimtab.journal.store import Journal
+from trimtab.journal.store import ContributionDate, Journal
 from trimtab.reports.documents import check_document
 
 
@@ -47,11 +47,14 @@ def start_status(plan: Plan, problems: list[str], dry_run: bool, mode: Mode) -> 
 
 def journal_plan(journal: Journal, plan_id: str, snapshot: Snapshot, analysis: Analysis,
                  record: PlanRecord, status: PlanStatus, problems: list[str],
-                 refused: tuple[Refusal, ...] = (), made_at: datetime | None = None) -> None:
+                 refused: tuple[Refusal, ...] = (), made_at: datetime | None = None,
+                 dates: tuple[ContributionDate, ...] = ()) -> None:
     """Journal a plan with its snapshot and analysis, and every refusal as an event.
 
     `made_at` is the time on the clock that made it (a replay's clock: the day of its
     prices), else now: an approval measures the plan's age from it (max_plan_age).
+    `dates`: the contribution dates it invests, taken with it in one transaction
+    (DateTaken when another process planned one first).
     """
     snapshot_id, analysis_id = journal.record_document(
         snapshot.as_of, ",".join(sorted({b.venue for b in snapshot.balances})),
@@ -62,7 +65,7 @@ def journal_plan(journal: Journal, plan_id: str, snapshot: Snapshot, analysis: A
                   status=status.value, reason=reason, document=record.dumps())
     if made_at is not None:
         row.created_at = made_at
-    journal.add_plan(row)
+    journal.add_plan(row, dates)
     for refusal in refused:
         journal.event(refusal.code, str(refusal), plan_id)
     for message in problems:

@@ -25,6 +25,7 @@ from trimtab.domain.planning.planner import Plan
 from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import PlanStatus
+from trimtab.journal.store import ContributionDate
 
 START_WAIT = 10.0  # seconds a starting process waits for the account before it goes on
 
@@ -59,25 +60,27 @@ class WatchActions:
         with self.actions.exclusive("trimtab watch (mode auto)"):
             yield
 
-    def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
-        return propose(self.actions, snapshot, analysis, plan, self.clock())
+    def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan,
+                dates: tuple[ContributionDate, ...] = ()) -> str:
+        return propose(self.actions, snapshot, analysis, plan, self.clock(), dates)
 
     @property
     def simulated_deposits(self) -> bool:
         return self.actions.paper() is not None
 
-    def deposit(self, quote: str, amount: float) -> None:
-        """A contribution on the paper exchange: credited, as `rebalance --deposit` does."""
+    def deposit(self, quote: str, amount: float, reference: str) -> None:
+        """A contribution on the paper exchange: credited once per `reference` (its date)."""
         paper = self.actions.paper()
         if paper is None:
             raise ValueError("only a paper account can be credited a contribution")
-        paper.fund({quote: amount})
+        paper.transfer(quote, amount, reference)
 
-    def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> tuple[str, str]:
+    def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan,
+                dates: tuple[ContributionDate, ...] = ()) -> tuple[str, str]:
         plan_id = new_plan_id()
         journal_plan(self.actions.journal, plan_id, snapshot, analysis,
                      record_of(plan, self.actions.policy, self.actions), PlanStatus.PLANNED, [],
-                     plan.refused, self.clock())
+                     plan.refused, self.clock(), dates)
         execution = self.actions.execute(plan_id, plan.orders)
         return plan_id, execution.summary(len(plan.orders))
 

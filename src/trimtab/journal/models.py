@@ -18,8 +18,8 @@ from sqlalchemy.types import TypeDecorator
 
 # 2: paper_positions; 3: account_leases; 4: paper_limits, paper_funding; 5: watch_checks.holdings;
 # 6: contributions, watch_heartbeats, chat_announcements; 7: watch_checks.policy,
-# alert_memory.policy
-SCHEMA_VERSION = 7
+# alert_memory.policy; 8: paper_transfers
+SCHEMA_VERSION = 8
 WATCHED = "the watched policy's name when one process watches several ('' for one)"
 
 def utcnow() -> datetime:
@@ -165,6 +165,20 @@ class PaperBalanceRow(Base):
     account: Mapped[str] = mapped_column(String(64))
     asset: Mapped[str] = mapped_column(String(16))
     amount: Mapped[str] = mapped_column(String(40))
+
+
+class PaperTransferRow(Base):
+    """Money moved in or out of a paper account for a reason (a contribution's date, a plan's
+    withdrawal): applied once per reference, whoever asks again after a crash."""
+
+    __tablename__ = "paper_transfers"
+    __table_args__ = (UniqueConstraint("account", "reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(300), doc="what the money moved for")
+    asset: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[str] = mapped_column(String(40), doc="units, negative when paid out")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PaperOrderRow(Base):

@@ -8,9 +8,10 @@ one conditional UPDATE. Opening a journal is `journal.opening`.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -18,11 +19,14 @@ from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from trimtab.execution.states import (
+    CONTRIBUTION_OPEN,
     EXECUTED,
     LIVE_ORDERS,
     PLAN_START,
+    RELEASABLE,
     RUNNING,
     WAITING,
+    ContributionStatus,
     IllegalTransition,
     OrderState,
     PlanStatus,
@@ -31,6 +35,7 @@ from trimtab.execution.states import (
 )
 from trimtab.journal.models import (
     AnalysisRow,
+    ContributionRow,
     EventRow,
     FillRow,
     OrderRow,
@@ -45,6 +50,15 @@ class JournalError(Exception):
 
 class UnknownPlan(JournalError):
     """No plan with that id in the journal."""
+
+
+class DateTaken(JournalError):
+    """A contribution date was no longer open: another process planned it first, and the plan
+    that was to take it is not journaled."""
+
+
+# One date of a recurring contribution, as the journal keys it: (key, due at).
+ContributionDate = tuple[str, datetime]
 
 
 @dataclass
@@ -79,11 +93,31 @@ class Journal:
                                    document=_json(analysis)))
         return snap.id, ana.id
 
-    def add_plan(self, row: PlanRow) -> PlanRow:
-        """Journal a new plan; it must start in one of the start statuses."""
+    def add_plan(self, row: PlanRow, dates: Sequence[ContributionDate] = ()) -> PlanRow:
+        """Journal a new plan; it must start in one of the start statuses.
+
+        A proposed plan supersedes every plan still waiting for approval: only the newest
+        may be approved, an older one was sized on older prices. `dates` are the
+        contribution dates the plan invests: each is taken (open -> planned, with the
+        plan's id). All of it is one transaction, so a crash leaves either the plan with
+        its dates or neither; DateTaken, and nothing journaled or superseded, when a date
+        is no longer open.
+        """
         if PlanStatus(row.status) not in PLAN_START:
             raise IllegalTransition(f"a plan cannot start as {row.status}")
-        return self.add(row)  # type: ignore[no-any-return]
+        with self.session() as session:
+            if row.status == PlanStatus.PROPOSED.value:
+                session.execute(update(PlanRow).where(PlanRow.status.in_(
+                    [s.value for s in WAITING])).values(
+                    status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {row.id}"))
+            session.add(row)
+            session.flush()
+            for key, at in dates:
+                if not _take(session, key, at, row.id):
+                    raise DateTaken(f"the contribution due {at:%Y-%m-%d %H:%M} UTC was "
+                                    "planned by another process")
+            session.expunge(row)
+        return row
 
     def add_order(self, row: OrderRow) -> OrderRow:
         """Journal an order's intent (pending-submit) before it is sent."""
@@ -176,12 +210,35 @@ class Journal:
             session.expunge(row)
         return row
 
-    def supersede_waiting(self, newer: str) -> None:
-        """Every plan still waiting for approval is superseded by plan `newer`."""
+    def release_stranded(self, keys: Collection[str], reason: str) -> list[str]:
+        """Plans holding dates of the contributions `keys` that sent nothing and can no longer
+        run (execution.states.RELEASABLE): each superseded, its dates handed back as failed
+        with `reason`, in one transaction; the plans released.
+
+        A plan is released only by the conditional UPDATE that moves it, so one that an
+        approval claims at the same moment keeps its dates.
+        """
         with self.session() as session:
-            session.execute(update(PlanRow).where(PlanRow.status.in_(
-                [s.value for s in WAITING])).values(
-                status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {newer}"))
+            ids = set(session.scalars(select(ContributionRow.plan_id).join(
+                PlanRow, PlanRow.id == ContributionRow.plan_id).where(
+                ContributionRow.key.in_(list(keys)),
+                ContributionRow.status == ContributionStatus.PLANNED.value,
+                PlanRow.status.in_([s.value for s in RELEASABLE]))))
+            released = []
+            for plan_id in sorted(i for i in ids if i is not None):
+                moved = cast(CursorResult[Any], session.execute(update(PlanRow).where(
+                    PlanRow.id == plan_id, PlanRow.status.in_(
+                        [s.value for s in plan_sources(PlanStatus.SUPERSEDED) & RELEASABLE]))
+                    .values(status=PlanStatus.SUPERSEDED.value, reason=reason)))
+                if moved.rowcount != 1:
+                    continue
+                session.execute(update(ContributionRow).where(
+                    ContributionRow.plan_id == plan_id,
+                    ContributionRow.status == ContributionStatus.PLANNED.value).values(
+                    status=ContributionStatus.FAILED.value, plan_id=None,
+                    detail=f"plan {plan_id} {reason}"[:500], updated_at=datetime.now(UTC)))
+                released.append(plan_id)
+            return released
 
     def interrupt_running(self, venues: Collection[str]) -> list[str]:
         """Plans left approved or executing on `venues` by a process that is gone: interrupted.
@@ -225,6 +282,16 @@ class Journal:
                    for p in plans]
             session.expunge_all()
         return out
+
+
+def _take(session: Session, key: str, at: datetime, plan_id: str) -> bool:
+    """One open contribution date taken for plan `plan_id` (one conditional UPDATE)."""
+    result = cast(CursorResult[Any], session.execute(update(ContributionRow).where(
+        ContributionRow.key == key, ContributionRow.due_at == at,
+        ContributionRow.status.in_([s.value for s in CONTRIBUTION_OPEN])).values(
+        status=ContributionStatus.PLANNED.value, plan_id=plan_id, detail="",
+        updated_at=datetime.now(UTC))))
+    return result.rowcount == 1
 
 
 def _json(document: Any) -> str:
