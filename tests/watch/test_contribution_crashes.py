@@ -78,9 +78,9 @@ class Fragile(WatchActions):
         actions.execute = execute  # type: ignore[method-assign]
         actions.venues["paper"].create_order = create_order  # type: ignore[method-assign]
 
-    def deposit(self, quote: str, amount: float, reference: str) -> None:
+    def transfer(self, quote: str, amount: float, reference: str) -> None:
         self.fault.at("credit")
-        super().deposit(quote, amount, reference)
+        super().transfer(quote, amount, reference)
 
     def markets(self) -> Any:
         self.fault.at("plan")  # credited, not planned yet
@@ -94,15 +94,16 @@ class Fragile(WatchActions):
         return plan_id
 
 
-def watcher(tmp: Path, mode: str, fault: Fault, clock: ReplayClock) -> Watcher:
+def watcher(tmp: Path, mode: str, fault: Fault, clock: ReplayClock, amount: float = 2_000.0,
+            usdt: float = 7_000.0) -> Watcher:
     """A new process on the journal file: its venues opened, recovered, then the loop."""
     journal = open_journal(f"sqlite:///{tmp / 'j.sqlite'}")
     pol = policy({"BTC": 0.5, "USDT": 0.5}, mode=mode, check_interval=3_600.0,
                  bands={"kind": "relative", "width": 0.8},
-                 contributions=[{"every": "monthly", "amount": 2_000}])
+                 contributions=[{"every": "monthly", "amount": amount}])
     venue = PaperVenue(journal, FixedPrices({"BTC": 70_000.0}, START), PaperCosts(0.0, 0.0),
                        assets=("BTC",))
-    venue.fund_if_empty({"BTC": 0.1, "USDT": 7_000.0})
+    venue.fund_if_empty({"BTC": 0.1, "USDT": usdt})
     actions = VenueActions(pol, journal, {"paper": venue}, Backoff(sleep=lambda _: None))
     assert recover(actions) == []
     log = WatchLog(journal)
@@ -179,3 +180,51 @@ def test_a_step_that_raises_is_retried_by_the_same_process_and_invests_once(
         assert "sent nothing" in released[0][1]
         assert rows(tmp_path, "select plan_id from orders") == [(plan_id,)]
     assert credited(tmp_path) == [("2000.0",)]
+
+
+def paper_value(tmp: Path) -> float:
+    held = dict(rows(tmp, "select asset, amount from paper_balances"))
+    return float(held["USDT"]) + float(held["BTC"]) * 70_000.0
+
+
+def test_a_withdrawal_in_mode_auto_leaves_the_paper_account_once_its_sales_ran(
+        tmp_path: Path) -> None:
+    clock = ReplayClock(START)
+    watcher(tmp_path, "auto", Fault(""), clock, amount=-3_000.0).run(
+        until=START + timedelta(hours=6))
+    plan_id, status = the_dates_plan(tmp_path)
+    assert status == "done"
+    assert rows(tmp_path, "select side from orders") == [("sell",)]
+    assert credited(tmp_path) == [("-3000.0",)]  # paid out once, after the sale
+    assert paper_value(tmp_path) == pytest.approx(14_000.0 - 3_000.0)
+
+
+def test_a_proposed_withdrawal_is_paid_out_when_its_plan_is_approved_and_only_then(
+        tmp_path: Path) -> None:
+    from trimtab.app.approvals import Approvals, Origin
+    from trimtab.execution.states import ApprovalOutcome
+
+    clock = ReplayClock(START)
+    watched = watcher(tmp_path, "propose", Fault(""), clock, amount=-3_000.0)
+    watched.run(until=START + timedelta(hours=2))
+    plan_id, status = the_dates_plan(tmp_path)
+    assert status == "proposed" and credited(tmp_path) == []  # nothing sold, nothing paid
+    actions = watched.actions.actions  # type: ignore[attr-defined]
+    decide = Approvals(actions.journal, lambda record, pol: actions, clock=clock.now)
+    assert decide.approve(plan_id, Origin.CLI).outcome is ApprovalOutcome.EXECUTED
+    assert decide.approve(plan_id, Origin.CLI).outcome is ApprovalOutcome.ALREADY_DECIDED
+    assert credited(tmp_path) == [("-3000.0",)]
+    assert paper_value(tmp_path) == pytest.approx(14_000.0 - 3_000.0)
+
+
+def test_a_withdrawal_the_quote_already_holds_sells_nothing_and_leaves_once(
+        tmp_path: Path) -> None:
+    clock = ReplayClock(START)
+    watcher(tmp_path, "auto", Fault(""), clock, amount=-1_000.0, usdt=9_000.0).run(
+        until=START + timedelta(hours=6))
+    ((status, plan_id, detail),) = rows(tmp_path, "select status, plan_id, detail from "
+                                                  f"contributions where due_at = '{FEB}'")
+    assert (status, plan_id, detail) == ("planned", None, "nothing to trade")
+    assert rows(tmp_path, "select id from orders") == []
+    assert credited(tmp_path) == [("-1000.0",)]
+    assert paper_value(tmp_path) == pytest.approx(16_000.0 - 1_000.0)

@@ -116,7 +116,7 @@ class Exchange:
         self.proposed.append(plan)
         return plan_id
 
-    def deposit(self, quote: str, amount: float, reference: str) -> None:
+    def transfer(self, quote: str, amount: float, reference: str) -> None:
         raise AssertionError("a real venue's deposit is never simulated")
 
 
@@ -196,7 +196,7 @@ class Flaky(Exchange):
             raise ConnectionError("markets unreachable")
         return {}
 
-    def deposit(self, quote: str, amount: float, reference: str) -> None:
+    def transfer(self, quote: str, amount: float, reference: str) -> None:
         if reference not in self.references:  # credited once per date, as the paper does
             self.references.add(reference)
             self.deposits.append(amount)

@@ -96,7 +96,7 @@ class Approvals:
                 refused = self._claim(plan_id, PlanStatus.APPROVED, origin)
                 if refused is not None:
                     return refused
-                execution = actions.execute(plan_id, record.to_orders())
+                execution = actions.execute(plan_id, record.to_orders(), record.cash_flows)
         except LeaseBusy as exc:
             return Decision(plan_id, ApprovalOutcome.BUSY, str(exc))
         ended = PlanStatus(self.journal.plan(plan_id).status)

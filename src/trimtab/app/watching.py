@@ -68,8 +68,9 @@ class WatchActions:
     def simulated_deposits(self) -> bool:
         return self.actions.paper() is not None
 
-    def deposit(self, quote: str, amount: float, reference: str) -> None:
-        """A contribution on the paper exchange: credited once per `reference` (its date)."""
+    def transfer(self, quote: str, amount: float, reference: str) -> None:
+        """A contribution on the paper exchange: credited (or paid out) once per `reference`
+        (its date)."""
         paper = self.actions.paper()
         if paper is None:
             raise ValueError("only a paper account can be credited a contribution")
@@ -81,7 +82,7 @@ class WatchActions:
         journal_plan(self.actions.journal, plan_id, snapshot, analysis,
                      record_of(plan, self.actions.policy, self.actions), PlanStatus.PLANNED, [],
                      plan.refused, self.clock(), dates)
-        execution = self.actions.execute(plan_id, plan.orders)
+        execution = self.actions.execute(plan_id, plan.orders, plan.cash_flows)
         return plan_id, execution.summary(len(plan.orders))
 
 

@@ -76,6 +76,9 @@ class PlanRecord(Frozen):
     hedges: tuple[dict[str, Any], ...] = ()
     refused: tuple[str, ...] = ()
     totals: dict[str, float] = Field(default_factory=dict)
+    cash_flows: tuple[tuple[str, float], ...] = Field((), description=(
+        "Quote the plan moves in (+) or out (-) of each venue: a withdrawal leaves the "
+        "paper exchange once the plan's orders ran (records written before it: none)."))
 
     @classmethod
     def of(cls, plan: Plan, policy: Policy, venues: tuple[str, ...],
@@ -88,7 +91,8 @@ class PlanRecord(Frozen):
                    hedges=tuple(_finite(asdict(h)) for h in plan.hedges),
                    refused=tuple(str(r) for r in plan.refused),
                    totals={"fees": plan.fees, "slippage": plan.slippage,
-                           "turnover": plan.turnover})
+                           "turnover": plan.turnover},
+                   cash_flows=plan.cash_flows)
 
     def to_orders(self) -> tuple[Order, ...]:
         return tuple(o.to_order() for o in self.orders)

@@ -112,8 +112,9 @@ class Funds(Protocol):
         """True on the paper exchange, whose account `deposit` credits."""
         ...
 
-    def deposit(self, quote: str, amount: float, reference: str) -> None:
-        """Credit the paper account once per `reference` (only where deposits are simulated)."""
+    def transfer(self, quote: str, amount: float, reference: str) -> None:
+        """Credit (or, negative, pay out of) the paper account once per `reference` (only
+        where deposits are simulated)."""
         ...
 
 
@@ -199,11 +200,20 @@ class Contributing:
         trigger = contribution_trigger([p.at for p in pending], amount, quote, "planned")
         return Step((trigger,), pending, before, analysis, plan)
 
+    def pay_out(self, pending: Sequence[Pending]) -> None:
+        """Withdrawal dates whose plan had nothing to sell (the quote held them): on the
+        paper exchange the money leaves now, once per date (a plan that sold pays out
+        after its orders ran: app.wiring.VenueActions.pay_out)."""
+        if self.funds.simulated_deposits:
+            for p in pending:
+                if p.amount < 0:
+                    self.funds.transfer(self.policy.quote, p.amount, p.reference)
+
     def _credit(self, pending: tuple[Pending, ...]) -> Snapshot:
         """The paper account, credited with each deposit date once (a retry credits none)."""
         for p in pending:
             if p.amount > 0:
-                self.funds.deposit(self.policy.quote, p.amount, p.reference)
+                self.funds.transfer(self.policy.quote, p.amount, p.reference)
         return self.funds.snapshot()
 
 

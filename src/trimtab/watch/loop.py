@@ -115,7 +115,7 @@ class Actions(Protocol):
         """True on the paper exchange, whose account `deposit` credits (contributions)."""
         ...
 
-    def deposit(self, quote: str, amount: float, reference: str) -> None: ...
+    def transfer(self, quote: str, amount: float, reference: str) -> None: ...
 
 
 Beat = Callable[[WatchState, str, datetime | None], None]
@@ -282,6 +282,8 @@ class Watcher:
                 p.status is ContributionStatus.FAILED and p.detail == str(decision)
                 for p in step.pending)
         if decision.plan_id is None:
+            if decision.kind is WatchDecision.NOTHING:
+                Contributing(self.policy, self.contributions, self.actions).pay_out(step.pending)
             self.contributions.close(step.pending, str(decision))
         else:
             self.contributions.note(step.pending, str(decision), decision.plan_id)
