@@ -82,6 +82,18 @@ OPEN_ORDER_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
               {"type": "swap", "subType": "inverse", "baseCoin": "ETH"}),
 }
 
+# How many open orders one listing returns, and the params that make ccxt walk the pages.
+# Bybit answers 20 a page unless asked (50 at most) with a cursor to the next, which ccxt
+# follows with `paginate` (up to 10 pages); OKX answers one page of 100, Gate 100 (per
+# pair on spot). A listing that comes back this full may hide a stray order behind it:
+# the scan says so instead of calling the account clean. Binance, Kraken and Bitfinex
+# list every open order in one answer.
+LISTING_PAGES: Mapping[str, tuple[Mapping[str, Any], int]] = {
+    "bybit": ({"paginate": True}, 500),
+    "okx": ({}, 100),
+    "gate": ({}, 100),
+}
+
 # Contract accounts that two ccxt ids read: `binance` reads Binance's USDⓈ-M and COIN-M
 # positions (subType linear, inverse), which `binanceusdm` and `binancecoinm` read too.
 # Opened with the same keys they are one account, whose positions count once.
@@ -120,6 +132,13 @@ def position_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
 def open_order_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
     """The fetchOpenOrders params that together cover every family an account trades."""
     return OPEN_ORDER_QUERIES.get(exchange_id, ONE_QUERY)
+
+
+def listing_page(exchange_id: str) -> tuple[Mapping[str, Any], int | None]:
+    """The params that page an open-order listing, and how many orders fill it (None:
+    the venue lists every open order in one answer)."""
+    params, size = LISTING_PAGES.get(exchange_id, ({}, None))
+    return params, size
 
 
 def position_account(exchange_id: str, venue: str, params: Mapping[str, Any],
