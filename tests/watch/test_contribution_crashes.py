@@ -192,7 +192,7 @@ def test_a_withdrawal_in_mode_auto_leaves_the_paper_account_once_its_sales_ran(
     clock = ReplayClock(START)
     watcher(tmp_path, "auto", Fault(""), clock, amount=-3_000.0).run(
         until=START + timedelta(hours=6))
-    plan_id, status = the_dates_plan(tmp_path)
+    _, status = the_dates_plan(tmp_path)
     assert status == "done"
     assert rows(tmp_path, "select side from orders") == [("sell",)]
     assert credited(tmp_path) == [("-3000.0",)]  # paid out once, after the sale
