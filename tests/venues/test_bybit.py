@@ -182,7 +182,18 @@ def test_stray_trimtab_orders_on_bybit_spot_usdc_and_inverse_are_reported_at_sta
                       {"category": "linear", "settleCoin": "USDT", "limit": "50"},
                       {"category": "linear", "settleCoin": "USDC", "limit": "50"},
                       {"category": "inverse", "baseCoin": "BTC", "limit": "50"},
-                      {"category": "inverse", "baseCoin": "ETH", "limit": "50"}]
+                      {"category": "inverse", "baseCoin": "LTC", "limit": "50"}]
+
+
+def test_a_stray_trimtab_order_on_any_bybit_inverse_coin_is_reported(tmp_path: Path) -> None:
+    """Bybit lists inverse orders one base coin at a time; the scan asked for BTC and ETH
+    only, so a stray order on the LTC inverse perpetual (in the recorded markets) was
+    never seen. One listing per base coin of the venue's inverse markets now."""
+    venue, fake = live()
+    fake.resting = [{"category": "inverse", "baseCoin": "LTC", "symbol": "LTCUSD",
+                     "orderLinkId": "trimtabp0x003"}]
+    problems = stray_orders(venue, tmp_path, {})
+    assert [p.split(" on ")[0] for p in problems] == ["open order trimtabp0x003 (LTC/USD:LTC)"]
 
 
 def test_a_stray_trimtab_order_on_bybits_second_page_of_open_orders_is_reported(

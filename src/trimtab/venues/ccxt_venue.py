@@ -290,7 +290,8 @@ class CcxtVenue:
             return found
 
         raw, notes = self._per_family("open orders", "fetch_open_orders", listing,
-                                      open_order_queries(self.exchange.id))
+                                      open_order_queries(self.exchange.id,
+                                                         self.exchange.markets))
         unique = {(o.get("symbol"), o.get("id")): o for o in raw}
         return OpenOrdersRead(tuple(self._orders(list(unique.values()), None, known)),
                               tuple(notes + crowded))
