@@ -87,6 +87,9 @@ class Market:
     def markets(self) -> dict[tuple[str, str], MarketRule]:
         return {}
 
+    def lots(self) -> None:
+        return None
+
     def turn(self) -> AbstractContextManager[None]:
         return nullcontext()
 

@@ -27,6 +27,7 @@ from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
+from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import ContributionStatus, WatchDecision, WatchState
 from trimtab.journal.store import ContributionDate, DateTaken
@@ -105,6 +106,11 @@ class Actions(Protocol):
     def snapshot(self) -> Snapshot: ...
 
     def markets(self) -> Mapping[tuple[str, str], MarketRule]: ...
+
+    def lots(self) -> Ledger | None:
+        """The lots a plan is made with (None: the plan carries no tax), as `check` reads
+        them: read at every plan, so the journal's latest fills count."""
+        ...
 
     def turn(self) -> AbstractContextManager[None]:
         """Hold whatever a check that may trade needs (the account's lease in mode auto)."""
@@ -268,7 +274,7 @@ class Watcher:
         if not (scheduled or acting):
             return Decision(WatchDecision.REVIEW if calendar else WatchDecision.NONE), None
         plan = make_plan(snapshot, self.policy, analysis, rebalance=True if scheduled else None,
-                         markets=self.actions.markets())
+                         markets=self.actions.markets(), lots=self.actions.lots())
         return self._act(snapshot, analysis, plan), plan
 
     def _contribution(self, snapshot: Snapshot, since: datetime, now: datetime,

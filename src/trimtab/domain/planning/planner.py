@@ -22,6 +22,7 @@ from trimtab.domain.planning.sizing import SpotTargets, spot_targets
 from trimtab.domain.policy import Policy
 from trimtab.domain.refusal import Refusal
 from trimtab.domain.snapshot import WALLET, Snapshot
+from trimtab.domain.tax.estimate import PlanTax, plan_tax, settings_for
 from trimtab.domain.tax.lots import Ledger
 
 Markets = Mapping[tuple[str, str], MarketRule]
@@ -48,6 +49,7 @@ class Plan:
     residual: tuple[Residual, ...] = ()
     refused: tuple[Refusal, ...] = ()
     cash_flows: tuple[tuple[str, float], ...] = field(default=())
+    tax: PlanTax | None = None  # with a [tax] table or lots: what each sell realises
 
     @property
     def fees(self) -> float:
@@ -74,9 +76,26 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
     plans the flow even when no band is breached. `rebalance` forces (True)
     or suppresses (False) the spot rebalance; by default it follows the
     threshold triggers, as a calendar trigger would force it. `lots` let
-    `planner = "optimal"` weigh the tax of each sale.
+    `planner = "optimal"` weigh the tax of each sale, and (with them or a
+    `[tax]` table) every sell carries its estimated tax (`with_tax`).
     """
     analysis = analysis or analyse(snapshot, policy)
+    plan = _plan(snapshot, policy, analysis, cash_flow, rebalance, markets, lots)
+    return with_tax(plan, snapshot, policy, lots)
+
+
+def with_tax(plan: Plan, snapshot: Snapshot, policy: Policy, lots: Ledger | None) -> Plan:
+    """The plan with the tax its sells would realise, when the policy has `[tax]` or lots
+    are given (units no lot covers count at zero basis, short-term); else unchanged."""
+    if policy.tax is None and lots is None:
+        return plan
+    tax = plan_tax(plan.orders, [h.asset for h in plan.hedges], lots or Ledger(),
+                   settings_for(policy), snapshot.as_of)
+    return replace(plan, tax=tax)
+
+
+def _plan(snapshot: Snapshot, policy: Policy, analysis: Analysis, cash_flow: float,
+          rebalance: bool | None, markets: Markets | None, lots: Ledger | None) -> Plan:
     refused = _refusals(snapshot, policy, analysis, cash_flow)
     if refused:
         return Plan(refused=refused)
@@ -232,4 +251,4 @@ def _why(asset: str, policy: Policy) -> str:
     return "outside_scope" if policy.scope == "breached" else "partial_rebalance"
 
 
-__all__ = ["Markets", "Plan", "Residual", "SpotTargets", "make_plan", "residuals"]
+__all__ = ["Markets", "Plan", "Residual", "SpotTargets", "make_plan", "residuals", "with_tax"]
