@@ -12,15 +12,15 @@ from collections import defaultdict
 from math import fsum
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.domain.planning.test_plan_properties import portfolios
-from trimtab.domain.analysis.drift import alert_prices, analyse
+from trimtab.domain.analysis.drift import alert_prices, analyse, weigh, weigh_units
 from trimtab.domain.bands import Band, band_for
-from trimtab.domain.planning.apply import apply_orders
+from trimtab.domain.planning.apply import applied, apply_orders
 from trimtab.domain.planning.planner import make_plan
-from trimtab.domain.snapshot import Balance, Snapshot
+from trimtab.domain.snapshot import Balance, Position, PriceQuote, Snapshot
 
 CASE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -96,3 +96,42 @@ def test_a_plan_applied_in_one_validation_is_the_balance_by_balance_result(
     expected = tuple(Balance(venue=v, asset=a, amount=u if u >= 0 else 0.0)
                      for (v, a), u in units.items())
     assert after.balances == expected
+
+
+@CASE
+@given(portfolios(venues=("binance", "kraken", "wallet")), st.floats(-0.5, 0.5),
+       st.sampled_from([{}, {"tactical": {"BTC": 0.5, "ETH": 3.0}}, {"exclude": ["DOGE"]}]),
+       st.lists(st.tuples(st.sampled_from(["long", "short"]), st.floats(0.01, 50.0)),
+                max_size=2))
+def test_the_residuals_weigh_the_applied_units_as_weigh_weighs_the_applied_snapshot(
+        case: Any, flow_share: float, extra: dict[str, Any], legs: list[tuple[str, float]]
+) -> None:
+    policy, snap = case
+    policy = policy.model_copy(update={**extra, "futures": {"max_multiple": 0.1}})
+    snap = _with_dust(snap) if "exclude" in extra else snap
+    snap = _with_positions(snap, legs)
+    analysis = analyse(snap, policy)
+    plan = make_plan(snap, policy, analysis, cash_flow=flow_share * analysis.spot_value)
+    assume(not plan.refused)
+    rows, positions = applied(snap, plan.orders, policy.quote, plan.cash_flows)
+    fast = weigh_units(rows, snap.model_copy(update={"positions": positions}), policy)
+    slow = weigh(apply_orders(snap, plan.orders, policy.quote, plan.cash_flows), policy)
+    assert fast.assets == tuple((a.asset, a.weight, a.band) for a in slow.assets)
+    assert fast.sleeves == slow.sleeves
+    assert fast.futures == slow.futures
+
+
+def _with_positions(snap: Snapshot, legs: list[tuple[str, float]]) -> Snapshot:
+    """Perpetuals on the first priced asset, over the cap: the plan reduces them."""
+    asset, quote = next(iter(snap.prices.items()))
+    positions = [Position.model_validate(
+        {"venue": "binance", "symbol": f"{asset}/USDT:USDT", "side": side, "contracts": n,
+         "markPrice": quote.price}) for side, n in legs]
+    return snap.model_copy(update={"positions": tuple(positions)})
+
+
+def _with_dust(snap: Snapshot) -> Snapshot:
+    """A held asset the policy excludes (priced, so that only exclusion keeps it out)."""
+    dust = Balance(venue="binance", asset="DOGE", amount=1e4)
+    return snap.model_copy(update={"balances": (*snap.balances, dust),
+                                   "prices": {**snap.prices, "DOGE": PriceQuote(price=0.1)}})

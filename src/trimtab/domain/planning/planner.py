@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from trimtab.domain.analysis.drift import Analysis, analyse, weigh
-from trimtab.domain.planning.apply import apply_orders
+from trimtab.domain.analysis.drift import Analysis, analyse, weigh_units
+from trimtab.domain.planning.apply import applied, apply_orders
 from trimtab.domain.planning.hedges import Hedge, hedge_for
 from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Skipped
 from trimtab.domain.planning.routing import OrderFactory, futures_reductions, spot_orders
@@ -202,12 +202,13 @@ def _any_venue(analysis: Analysis) -> str:
 
 def residuals(snapshot: Snapshot, policy: Policy, plan: Plan) -> tuple[Residual, ...]:
     """Bands the plan, applied at its estimates, leaves breached, with a reason."""
-    after = weigh(apply_orders(snapshot, plan.orders, policy.quote, plan.cash_flows), policy)
+    rows, positions = applied(snapshot, plan.orders, policy.quote, plan.cash_flows)
+    after = weigh_units(rows, snapshot.model_copy(update={"positions": positions}), policy)
     reasons = {s.asset: s.reason for s in plan.skipped if not (s.symbol and ":" in s.symbol)}
-    out = [Residual(a.asset, a.weight, a.band.low, a.band.high,
-                    reasons.get(a.asset) or _why(a.asset, policy))
-           for a in after.assets if a.breached and _beyond_noise(a.weight, a.band.low,
-                                                                 a.band.high)]
+    out = [Residual(asset, weight, band.low, band.high,
+                    reasons.get(asset) or _why(asset, policy))
+           for asset, weight, band in after.assets
+           if band.breached(weight) and _beyond_noise(weight, band.low, band.high)]
     out += [Residual(s.name, s.weight, s.band.low, s.band.high,
                      next((reasons[m] for m in s.members if m in reasons), "partial_rebalance"))
             for s in after.sleeves if s.breached]
