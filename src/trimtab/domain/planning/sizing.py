@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from trimtab.domain.analysis.drift import Analysis, AssetState
 from trimtab.domain.bands import Band
+from trimtab.domain.index import CASH_LEG
 from trimtab.domain.planning.orders import CostModel, Side, Skipped
 from trimtab.domain.planning.targets import (
     Allocation,
@@ -107,10 +108,13 @@ def _untouchable(asset: AssetState, policy: Policy, value: float) -> Skipped:
 def _rebalance_rule(analysis: Analysis, policy: Policy, movable: set[str]) -> Rule:
     # a quote neither targeted nor held still bounds the plan: its weight cannot go below 0
     # the bands shrunk once, not at every step of the fixed point
-    fraction = policy.fraction
-    bands = {policy.quote: Band(0.0, 0.0, 1.0), **{a.asset: a.band for a in analysis.assets}}
-    bands = {a: b.inner(fraction) for a, b in bands.items()}
-    sleeves = {s.name: (s.band.inner(fraction), s.members) for s in analysis.sleeves}
+    fraction, index = policy.fraction, policy.index
+    bands = {policy.quote: CASH_LEG.inner(fraction),
+             **{a.asset: _inner(a.band, index.asset_bands.get(a.asset), index.inner_bands,
+                                a.asset, fraction) for a in analysis.assets}}
+    sleeves = {s.name: (_inner(s.band, index.sleeve_bands.get(s.name),
+                               index.inner_sleeve_bands, s.name, fraction), s.members)
+               for s in analysis.sleeves}
     in_scope = {s.name for s in analysis.sleeves if policy.scope == "all" or s.breached}
 
     def rule(weights: Mapping[str, float], net: float) -> dict[str, float]:
@@ -119,6 +123,12 @@ def _rebalance_rule(analysis: Analysis, policy: Policy, movable: set[str]) -> Ru
                                quote_in_scope=policy.scope == "all")
 
     return rule
+
+
+def _inner(band: Band, indexed: Band | None, inner: Mapping[str, Band], name: str,
+           fraction: float) -> Band:
+    """The band shrunk by the fraction: the policy index's when the band is the index's."""
+    return inner[name] if band is indexed else band.inner(fraction)
 
 
 def _cash_rule(analysis: Analysis, policy: Policy, movable: set[str], flow: float) -> Rule:
