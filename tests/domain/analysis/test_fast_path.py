@@ -12,11 +12,19 @@ from collections import defaultdict
 from math import fsum
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.domain.planning.test_plan_properties import portfolios
-from trimtab.domain.analysis.drift import alert_prices, analyse, weigh, weigh_units
+from trimtab.domain.analysis.drift import (
+    SnapshotError,
+    alert_prices,
+    analyse,
+    valid_prices,
+    weigh,
+    weigh_units,
+)
 from trimtab.domain.bands import Band, band_for
 from trimtab.domain.planning.apply import applied, apply_orders
 from trimtab.domain.planning.planner import make_plan
@@ -75,6 +83,9 @@ def test_each_asset_state_is_what_the_per_asset_rules_gave(case: Any, shares: li
     for s in analysis.sleeves:
         assert s.band == band_for(policy.sleeves[s.name].weight,
                                   policy.bands.for_subject(s.name))
+        # a pass per sleeve over the states, as `_sleeve_state` summed them
+        assert s.value == sum(a.value for a in analysis.assets if a.asset in s.members)
+        assert s.weight == sum(a.weight for a in analysis.assets if a.asset in s.members)
 
 
 @CASE
@@ -135,3 +146,24 @@ def _with_dust(snap: Snapshot) -> Snapshot:
     dust = Balance(venue="binance", asset="DOGE", amount=1e4)
     return snap.model_copy(update={"balances": (*snap.balances, dust),
                                    "prices": {**snap.prices, "DOGE": PriceQuote(price=0.1)}})
+
+
+@CASE
+@given(portfolios(), st.lists(st.sampled_from(["BTC", "ETH", "DOGE"]), max_size=3),
+       st.sampled_from([0.0, 1.0]))
+def test_a_held_asset_without_a_price_is_refused_as_the_summed_holdings_said(
+        case: Any, unpriced: list[str], amount: float) -> None:
+    """`valid_prices` asks which balances are positive rather than summing every asset's
+    units first: the same assets, since no balance is negative."""
+    policy, snap = case
+    prices = {a: q for a, q in snap.prices.items() if a not in unpriced}
+    extra = tuple(Balance(venue="kraken", asset=a, amount=amount) for a in unpriced)
+    snap = snap.model_copy(update={"prices": prices, "balances": (*snap.balances, *extra)})
+    missing = sorted(a for a, u in snap.holdings().items()
+                     if u > 0 and a not in prices and a != policy.quote)
+    if missing:
+        with pytest.raises(SnapshotError, match=", ".join(f"prices.{a}" for a in missing)):
+            valid_prices(snap, policy)
+    else:
+        assert valid_prices(snap, policy) == {**{a: q.price for a, q in prices.items()},
+                                              policy.quote: 1.0}
