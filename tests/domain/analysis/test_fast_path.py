@@ -28,6 +28,7 @@ from trimtab.domain.analysis.drift import (
 from trimtab.domain.bands import Band, band_for
 from trimtab.domain.planning.apply import applied, apply_orders
 from trimtab.domain.planning.planner import make_plan
+from trimtab.domain.policy import build_policy
 from trimtab.domain.snapshot import Balance, Position, PriceQuote, Snapshot
 
 CASE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -167,3 +168,16 @@ def test_a_held_asset_without_a_price_is_refused_as_the_summed_holdings_said(
     else:
         assert valid_prices(snap, policy) == {**{a: q.price for a, q in prices.items()},
                                               policy.quote: 1.0}
+
+
+def test_an_asset_state_stays_immutable_as_a_tuple() -> None:
+    """AssetState became a NamedTuple for its construction cost; it must stay a value."""
+    policy = build_policy({"targets": {"BTC": 0.5, "USDT": 0.5}})
+    snap = Snapshot.model_validate({"as_of": "2026-01-31T00:00:00Z", "prices": {"BTC": 50_000},
+                                    "balances": [{"venue": "binance", "asset": "BTC",
+                                                  "amount": 0.1}]})
+    state = analyse(snap, policy).asset("USDT")
+    with pytest.raises(AttributeError):
+        state.weight = 0.5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        state.venue_held_back["binance"] = {}  # type: ignore[index]
