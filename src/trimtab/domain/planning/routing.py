@@ -14,7 +14,14 @@ from dataclasses import dataclass, field, replace
 
 from trimtab.domain.analysis.drift import Analysis, AssetState
 from trimtab.domain.contracts import SPOT, Contract
-from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Side, Skipped
+from trimtab.domain.planning.orders import (
+    CostModel,
+    MarketRule,
+    Order,
+    Side,
+    Skipped,
+    SkipReason,
+)
 from trimtab.domain.planning.sizing import SpotTargets
 from trimtab.domain.planning.styles import fee_rate
 from trimtab.domain.policy import Execution, Policy
@@ -56,24 +63,28 @@ class OrderFactory:
         rule = self.markets.get((venue, symbol), NO_RULE)
         sized = rule.ceil(amount) if round_up else rule.floor(amount)
         notional = contract.notional(sized, price, quote_rate)
-
-        def skip(reason: str, detail: str) -> Skipped:
-            return Skipped(asset, side, contract.notional(amount, price, quote_rate),
-                           reason, detail, venue, symbol, amount)  # type: ignore[arg-type]
-
-        if notional < self.min_trade:
-            return skip("below_min_trade", f"{notional:,.2f} {self.quote} is under the "
-                        f"policy's min_trade of {self.min_trade:,.2f}")
-        if sized <= 0 or (rule.min_amount is not None and sized < rule.min_amount):
-            return skip("below_min_amount", f"{sized:.10g} {asset} is under the market's "
-                        f"minimum amount {rule.min_amount or 0:g}")
-        if rule.min_cost is not None and notional < rule.min_cost:
-            return skip("below_min_notional", f"{notional:,.2f} {self.quote} is under the "
-                        f"market's minimum notional {rule.min_cost:g}")
+        why = self._below(rule, asset, sized, notional)
+        if why is not None:
+            return Skipped(asset, side, contract.notional(amount, price, quote_rate), why[0],
+                           why[1], venue, symbol, amount)
         rate = fee_rate(self.execution, rule.maker, rule.taker, self.costs.fee_rate)
-        return Order(venue, symbol, asset, side, sized, price, notional,
-                     notional * rate, self.costs.slip(notional),
-                     reduce_only=":" in symbol, quote_rate=quote_rate)
+        # positional: keywords cost a tenth of building the order
+        return Order(venue, symbol, asset, side, sized, price, notional, notional * rate,
+                     self.costs.slip(notional), ":" in symbol, False, None, quote_rate)
+
+    def _below(self, rule: MarketRule, asset: str, sized: float, notional: float
+               ) -> tuple[SkipReason, str] | None:
+        """The minimum a sized order falls under, with its sentence; None if it meets all."""
+        if notional < self.min_trade:
+            return "below_min_trade", (f"{notional:,.2f} {self.quote} is under the policy's "
+                                       f"min_trade of {self.min_trade:,.2f}")
+        if sized <= 0 or (rule.min_amount is not None and sized < rule.min_amount):
+            return "below_min_amount", (f"{sized:.10g} {asset} is under the market's minimum "
+                                        f"amount {rule.min_amount or 0:g}")
+        if rule.min_cost is not None and notional < rule.min_cost:
+            return "below_min_notional", (f"{notional:,.2f} {self.quote} is under the "
+                                          f"market's minimum notional {rule.min_cost:g}")
+        return None
 
 
 def spot_orders(analysis: Analysis, targets: SpotTargets, factory: OrderFactory,
