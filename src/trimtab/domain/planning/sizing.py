@@ -62,17 +62,18 @@ def _solve(analysis: Analysis, costs: CostModel, cash_flow: float, movable: set[
            rule: Rule) -> SpotTargets:
     """Iterate desired values until the post-cost value is consistent."""
     values = {a.asset: a.value for a in analysis.assets}
+    # in the analysis' (the policy's) order, never the set's: a set's order changes
+    # between processes, and so would the sums' last digits; and the order breaks ties
+    # between equal drifts in spot_orders, as it does in the backtest kernel
+    moving = [a for a in values if a in movable]
     gross = analysis.spot_value + cash_flow
     net = gross
     deltas: dict[str, float] = {}
     for _ in range(ITERATIONS):
         weights = {a: v / net for a, v in values.items()}
         desired = rule(weights, net)
-        # in the analysis' (the policy's) order, never the set's: a set's order changes
-        # between processes, and so would the sums' last digits; and the order breaks ties
-        # between equal drifts in spot_orders, as it does in the backtest kernel
-        deltas = {a: desired[a] * net - values[a] for a in values if a in movable}
-        new_net = gross - costs.rate * sum(abs(d) for d in deltas.values())
+        deltas = {a: desired[a] * net - values[a] for a in moving}
+        new_net = gross - costs.rate * sum(map(abs, deltas.values()))
         if abs(new_net - net) <= CONVERGED * gross:
             break
         net = new_net
@@ -89,9 +90,11 @@ def _in_scope(analysis: Analysis, policy: Policy) -> tuple[set[str], tuple[Skipp
     breached_sleeves = {s.name for s in analysis.sleeves if s.breached}
     wanted = [a for a in analysis.assets if a.asset != policy.quote and (
         policy.scope == "all" or a.breached or a.sleeve in breached_sleeves)]
-    skipped = tuple(_untouchable(a, policy, analysis.spot_value) for a in wanted
-                    if not _tradable(a, policy) and (a.breached or a.price is None))
-    return {a.asset for a in wanted if _tradable(a, policy)}, tuple(
+    tradable = [_tradable(a, policy) for a in wanted]
+    skipped = tuple(_untouchable(a, policy, analysis.spot_value)
+                    for a, ok in zip(wanted, tradable, strict=True)
+                    if not ok and (a.breached or a.price is None))
+    return {a.asset for a, ok in zip(wanted, tradable, strict=True) if ok}, tuple(
         s for s in skipped if s.notional > 0)
 
 
