@@ -11,7 +11,7 @@ reason, never rounded up.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from trimtab.domain.analysis.drift import Analysis, analyse, weigh_units
 from trimtab.domain.planning.apply import applied, apply_orders
@@ -110,7 +110,7 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
          if (h := hedge_for(a, over, snapshot, policy, analysis, costs)) is not None),
         key=lambda h: -h.notional))
     plan = Plan(orders, skipped, hedges, cash_flows=flows)
-    return replace(plan, residual=residuals(snapshot, policy, plan))
+    return Plan(orders, skipped, hedges, residuals(snapshot, policy, plan), cash_flows=flows)
 
 
 def _optimal(analysis: Analysis, policy: Policy, costs: CostModel, cash_flow: float,
