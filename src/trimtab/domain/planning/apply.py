@@ -48,7 +48,8 @@ def applied(snapshot: Snapshot, orders: Iterable[Order], quote: str,
         units[(order.venue, order.asset)] += sign * order.amount
     for venue, amount in cash_flows:
         units[(venue, quote)] += amount
-    return [(v, a, _non_negative(v, a, u)) for (v, a), u in units.items()], tuple(positions)
+    return ([(v, a, u if u >= 0.0 else _non_negative(v, a, u)) for (v, a), u in units.items()],
+            tuple(positions))
 
 
 def _reduce(position: Position, order: Order) -> Position:

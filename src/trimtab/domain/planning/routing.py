@@ -168,24 +168,24 @@ def _held_back(reason: str, units: float, asset: str, venue: str, symbol: str) -
 def _buy(asset: AssetState, value: float, factory: OrderFactory, quote: dict[str, float],
          orders: list[Order], skipped: list[Skipped], floor: float) -> None:
     price = asset.price or 0.0
-    rate = factory.costs.rate
-    need = value * (1.0 + rate)
-    holding = {v for v, u in asset.venue_units.items() if u > 0}
+    gross = 1.0 + factory.costs.rate
+    need = value * gross
+    held = asset.venue_units
     symbol = f"{asset.asset}/{factory.quote}"
-    for venue in sorted(quote, key=lambda v: (v not in holding, -quote[v])):
+    for venue in sorted(quote, key=lambda v: (not held.get(v, 0.0) > 0, -quote[v])):
         spend = min(need, quote[venue])
         if spend <= floor or not factory.lists(venue, symbol):
             continue
-        notional = spend / (1.0 + rate)
+        notional = spend / gross
         result = factory.make(venue, symbol, asset.asset, "buy", notional / price, price)
         _record(result, quote, orders, skipped)
         need -= spend
         if need <= floor:
             return
     if need > floor:
-        skipped.append(Skipped(asset.asset, "buy", need / (1.0 + rate), "insufficient_quote",
+        skipped.append(Skipped(asset.asset, "buy", need / gross, "insufficient_quote",
                                f"not enough {factory.quote} on the venues to buy "
-                               f"{need / (1.0 + rate):,.2f} of {asset.asset}"))
+                               f"{need / gross:,.2f} of {asset.asset}"))
 
 
 def _record(result: Order | Skipped, quote: dict[str, float], orders: list[Order],
