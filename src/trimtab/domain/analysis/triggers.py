@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 from trimtab.domain.bands import Band
 
-TriggerKind = Literal["calendar", "threshold", "leverage", "margin", "funding"]
+TriggerKind = Literal["calendar", "threshold", "leverage", "margin", "funding", "position"]
 
 
 @dataclass(frozen=True, slots=True)
