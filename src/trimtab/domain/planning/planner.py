@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from trimtab.domain.analysis.drift import Analysis, analyse, weigh_units
 from trimtab.domain.planning.apply import applied, apply_orders
-from trimtab.domain.planning.hedges import Hedge, hedge_for
+from trimtab.domain.planning.hedges import Hedge, hedges_for
 from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Skipped
 from trimtab.domain.planning.routing import OrderFactory, futures_reductions, spot_orders
 from trimtab.domain.planning.sizing import SpotTargets, spot_targets
@@ -105,10 +105,7 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
     if analysis.futures.breached:
         more, more_skipped = futures_reductions(analysis, policy, factory, targets.net_value)
         orders, skipped = orders + more, skipped + more_skipped
-    hedges = tuple(sorted(
-        (h for a, over in targets.overweights(analysis).items()
-         if (h := hedge_for(a, over, snapshot, policy, analysis, costs)) is not None),
-        key=lambda h: -h.notional))
+    hedges = hedges_for(targets.overweights(analysis), snapshot, policy, analysis, costs)
     plan = Plan(orders, skipped, hedges, cash_flows=flows)
     return Plan(orders, skipped, hedges, residuals(snapshot, policy, plan), cash_flows=flows)
 
