@@ -184,3 +184,23 @@ def test_an_asset_state_stays_immutable_as_a_tuple() -> None:
         state.weight = 0.5  # type: ignore[misc]
     with pytest.raises(TypeError):
         state.venue_held_back["binance"] = {}  # type: ignore[index]
+
+
+@CASE
+@given(portfolios())
+def test_a_breach_message_written_when_read_is_the_sentence_written_at_the_check(case: Any
+                                                                                 ) -> None:
+    """Threshold triggers keep their figures and write the sentence on demand; it is the
+    one `threshold_trigger` wrote for every breach before."""
+    policy, snap = case
+    analysis = analyse(snap, policy)
+    states: dict[str, tuple[str, Any]] = {a.asset: ("asset", a) for a in analysis.assets}
+    states |= {s.name: ("sleeve", s) for s in analysis.sleeves}
+    fired = [t for t in analysis.triggers if t.kind == "threshold"]
+    assert len(fired) == sum(1 for _, s in states.values() if s.breached)
+    for t in fired:
+        level, item = states[t.subject]
+        band = item.band
+        side = "above" if item.weight > band.high else "below"
+        assert t.message == (f"{level} {t.subject} at {item.weight:.2%} is {side} its band "
+                             f"{band.low:.2%}–{band.high:.2%} (target {band.target:.2%})")
