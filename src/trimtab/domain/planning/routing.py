@@ -95,17 +95,19 @@ def spot_orders(analysis: Analysis, targets: SpotTargets, factory: OrderFactory,
     skipped: list[Skipped] = list(targets.skipped)
     floor = DUST * max(analysis.spot_value, 1.0)
     moves = {a: d for a, d in targets.deltas.items() if abs(d) > floor}
-    by_drift = sorted(moves, key=lambda a: analysis.asset(a).drift, reverse=True)
+    states = {a: analysis.asset(a) for a in moves}
+    by_drift = sorted(moves, key=lambda a: states[a].drift, reverse=True)
     for asset in (a for a in by_drift if moves[a] < 0):
-        _sell(analysis.asset(asset), -moves[asset], factory, quote, orders, skipped)
+        _sell(states[asset], -moves[asset], factory, quote, orders, skipped)
     for asset in (a for a in reversed(by_drift) if moves[a] > 0):
-        _buy(analysis.asset(asset), moves[asset], factory, quote, orders, skipped, floor)
+        _buy(states[asset], moves[asset], factory, quote, orders, skipped, floor)
     return tuple(orders), tuple(skipped)
 
 
 def _quote_by_venue(analysis: Analysis, flows: Mapping[str, float]) -> dict[str, float]:
-    units = {a.asset: a for a in analysis.assets}.get(analysis.quote)
-    if units is None:
+    try:
+        units = analysis.asset(analysis.quote)
+    except KeyError:  # a quote neither targeted nor held
         return dict(flows)
     # quote held back (in open orders, a funding or earn wallet, collateral) buys nothing
     quote = {v: u - sum(units.venue_held_back.get(v, {}).values())
