@@ -227,7 +227,8 @@ def weigh_units(rows: Iterable[tuple[str, str, float]], snapshot: Snapshot, poli
     Prices are not checked again: a plan never buys an asset without a price.
     """
     exclude = policy.exclude
-    core_units, _ = split_units([r for r in rows if r[1] not in exclude], policy)
+    core_units, _ = split_units([r for r in rows if r[1] not in exclude] if exclude else rows,
+                                policy)
     held = holdings(core_units, prices_of(snapshot, policy), policy)
     weighed = held.rows()
     band = policy.index.asset_band

@@ -146,6 +146,8 @@ def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[st
         _record(factory.make(venue, symbol, asset.asset, "sell", take, price), quote, orders,
                 skipped)
         remaining -= take
+    if remaining <= noise:  # all sold: nothing held back or in the wallet to explain
+        return
     unlisted = {v: {"no_spot_market": u} for v, u in free.items() if v not in tradable}
     for venue, reasons in [*unlisted.items(), *sorted(held.items())]:
         for reason, units in sorted(reasons.items()):
