@@ -77,3 +77,12 @@ def test_a_lot_count_times_any_float_step_is_the_decimal_product(step: float, co
     rule = MarketRule(amount_step=step)
     assert rule._step is not None
     assert _lots(count, rule._step) == float(count * Decimal(repr(step)))
+
+
+@given(step=st.floats(-1e3, -1e-9) | st.sampled_from([1e-30, 3e-25, 1e25]),
+       count=st.integers(0, 10**6))
+def test_a_step_without_an_exact_float_division_takes_the_decimal_product(step: float,
+                                                                         count: int) -> None:
+    rule = MarketRule(amount_step=step)
+    assert rule._step is not None
+    assert _lots(count, rule._step) == float(count * Decimal(repr(step)))

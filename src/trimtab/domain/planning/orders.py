@@ -117,13 +117,16 @@ class MarketRule:
 
 
 def _decimal_step(step: float) -> tuple[Decimal, int, float]:
-    """The step's decimal text, and that text as `units` × 1 / `scale` (scale = 10^k)."""
+    """The step's decimal text, and that text as `units` / `scale` (scale = 10^k); a scale
+    of 0 where no exact float division exists (k > 22, a negative or infinite step)."""
     text = Decimal(repr(step))
-    _, digits, exponent = text.as_tuple()
-    units = int("".join(map(str, digits))) if digits else 0
-    if not isinstance(exponent, int) or exponent >= 0:
-        return text, units * 10 ** (exponent if isinstance(exponent, int) else 0), 1.0
-    return text, units, 10.0 ** -exponent if -exponent <= EXACT_POWERS else 0.0
+    sign, digits, exponent = text.as_tuple()
+    if sign or not isinstance(exponent, int):
+        return text, 0, 0.0
+    units = int("".join(map(str, digits)))
+    if exponent >= 0:
+        return text, units * 10**exponent, 1.0
+    return text, units, 10.0**-exponent if -exponent <= EXACT_POWERS else 0.0
 
 
 def _lots(count: int, step: tuple[Decimal, int, float]) -> float:

@@ -68,9 +68,8 @@ class OrderFactory:
             return Skipped(asset, side, contract.notional(amount, price, quote_rate), why[0],
                            why[1], venue, symbol, amount)
         rate = fee_rate(self.execution, rule.maker, rule.taker, self.costs.fee_rate)
-        # positional: keywords cost a tenth of building the order
         return Order(venue, symbol, asset, side, sized, price, notional, notional * rate,
-                     self.costs.slip(notional), ":" in symbol, False, None, quote_rate)
+                     self.costs.slip(notional), reduce_only=":" in symbol, quote_rate=quote_rate)
 
     def _below(self, rule: MarketRule, asset: str, sized: float, notional: float
                ) -> tuple[SkipReason, str] | None:
