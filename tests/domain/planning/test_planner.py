@@ -190,6 +190,26 @@ def test_hedge_alternative_and_a_second_check_with_the_hedge_in_place_proposes_n
     assert make_plan(hedged, pol).hedges == ()
 
 
+def test_a_hedge_counts_only_its_own_assets_shorts_and_names_its_first_linear_perpetual():
+    """The hedges group the positions by base asset once: the grouping keeps each asset's
+    positions in the snapshot's order, and no other asset's short counts."""
+    positions = [
+        {"venue": "kraken", "symbol": "BTC/USD:BTC", "side": "short", "contracts": 10.0,
+         "contractSize": 100.0, "markPrice": 50_000.0},  # inverse: 1,000 USD short
+        {"venue": "okx", "symbol": "ETH/USDT:USDT", "side": "short", "contracts": 1.0,
+         "markPrice": 2_500.0},
+        {"venue": "bybit", "symbol": "BTC/USDT:USDT", "side": "long", "contracts": 0.01,
+         "markPrice": 50_000.0},
+        {"venue": "binance", "symbol": "BTC/USDC:USDC", "side": "short", "contracts": 0.0,
+         "markPrice": 50_000.0}]
+    snap = snapshot(PRICES, {"BTC": 0.16, "USDT": 2_000.0}, positions=positions)
+    pol = policy({"BTC": 0.5, "USDT": 0.5}, futures={"hedge_ratio": 1.0, "max_multiple": 5.0})
+    (hedge,) = make_plan(snap, pol).hedges
+    assert hedge.existing_short == pytest.approx(1_000.0)  # not ETH's, not the flat one
+    assert hedge.notional == pytest.approx(3_000.0 - 1_000.0)
+    assert (hedge.venue, hedge.symbol) == ("bybit", "BTC/USDT:USDT")
+
+
 def test_deposit_buys_only_underweights_even_without_a_breach():
     snap = snapshot(PRICES, {"BTC": 0.1, "ETH": 1.8, "USDT": 0.0})  # 5,000 / 4,500 / 0
     pol = policy({"BTC": 0.5, "ETH": 0.4, "USDT": 0.1},
