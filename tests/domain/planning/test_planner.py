@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.builders import policy, snapshot
@@ -286,3 +291,24 @@ def test_a_venue_without_the_spot_market_gets_no_spot_order_and_the_sale_moves_o
     assert (sell.venue, sell.symbol, sell.amount) == ("okx", "BTC/USDT", 0.1)
     [stuck] = [s for s in plan.skipped if s.reason == "no_spot_market"]
     assert stuck.venue == "coinm" and stuck.amount == pytest.approx(0.05)
+
+
+WALLET_HEDGE = """
+from tests.builders import policy, snapshot
+from trimtab.domain.planning.planner import make_plan
+snap = snapshot({"BTC": 50_000.0}, [("wallet", "BTC", 0.16), ("okx", "USDT", 1_000.0),
+                                    ("kraken", "USDT", 500.0), ("binance", "USDT", 500.0)])
+pol = policy({"BTC": 0.5, "USDT": 0.5}, futures={"hedge_ratio": 0.5})
+print(make_plan(snap, pol).hedges[0].venue)
+"""
+
+
+def test_a_hedge_of_an_asset_held_only_in_a_wallet_names_the_same_venue_in_every_process():
+    """Three venues hold one balance each: the tie went to whichever a set listed first,
+    which changes with the process's string hashing (PYTHONHASHSEED)."""
+    root = Path(__file__).resolve().parents[3]
+    venues = {subprocess.run([sys.executable, "-c", WALLET_HEDGE], capture_output=True,
+                             text=True, check=True, cwd=root,
+                             env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+              for seed in range(6)}
+    assert venues == {"binance"}

@@ -97,5 +97,7 @@ def _perpetual(asset: str, positions: list[Position], snapshot: Snapshot, policy
 
 
 def _busiest_venue(snapshot: Snapshot) -> str:
+    """The venue holding the most balances; of equals, the first by name (a set's order
+    changes from one process to the next, and a plan must not)."""
     venues = [b.venue for b in snapshot.balances if b.venue != WALLET]
-    return max(set(venues), key=venues.count) if venues else WALLET
+    return max(sorted(set(venues)), key=venues.count) if venues else WALLET
