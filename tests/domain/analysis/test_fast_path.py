@@ -122,9 +122,6 @@ def test_the_residuals_weigh_the_applied_units_as_weigh_weighs_the_applied_snaps
     policy = policy.model_copy(update={**extra, "futures": {"max_multiple": 0.1}})
     snap = _with_dust(snap) if "exclude" in extra else snap
     snap = _with_positions(snap, legs)
-    # a withdrawal with futures cuts can overdraw the quote (the withdrawal is checked
-    # before the cuts' costs): make_plan raises there, before and after this change
-    flow_share = max(flow_share, 0.0) if legs else flow_share
     analysis = analyse(snap, policy)
     plan = make_plan(snap, policy, analysis, cash_flow=flow_share * analysis.spot_value)
     assume(not plan.refused)

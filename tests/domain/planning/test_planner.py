@@ -312,3 +312,22 @@ def test_a_hedge_of_an_asset_held_only_in_a_wallet_names_the_same_venue_in_every
                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
               for seed in range(6)}
     assert venues == {"binance"}
+
+
+def test_a_withdrawal_is_funded_after_the_fees_of_the_futures_cuts_or_refused():
+    """The withdrawal was checked against the spot orders alone, then the leverage cuts
+    added their fees in the same quote: make_plan raised 'orders overdraw USDT' (found by
+    the live-path work's random portfolios)."""
+    positions = [{"venue": "binance", "symbol": "BTC/USDT:USDT", "side": "long",
+                  "contracts": c, "markPrice": 259.0} for c in (1.0, 3.0)]
+    snap = snapshot({"BTC": 259.0}, {"USDT": 50.0}, positions=positions)
+    pol = policy({"BTC": 0.8, "USDT": 0.2}, bands={"kind": "absolute", "width": 0.0},
+                 costs={"fee_rate": 0.00482}, futures={"max_multiple": 0.1})
+    refused = make_plan(snap, pol, cash_flow=-25.0)
+    assert [r.code for r in refused.refused] == ["withdrawal_unfunded"]
+    assert "fees of its futures cuts" in refused.refused[0].message
+    funded = make_plan(snap, pol, cash_flow=-10.0)
+    assert not funded.refused and any(o.reduce_only for o in funded.orders)
+    after = apply_orders(snap, funded.orders, "USDT", funded.cash_flows)  # no overdraft
+    assert min(b.amount for b in after.balances) >= 0.0
+    assert sum(u for _, u in funded.cash_flows) == pytest.approx(-10.0)

@@ -11,7 +11,7 @@ reason, never rounded up.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from trimtab.domain.analysis.drift import Analysis, analyse, weigh_units
 from trimtab.domain.planning.apply import applied, apply_orders
@@ -111,19 +111,20 @@ def _plan(snapshot: Snapshot, policy: Policy, analysis: Analysis, cash_flow: flo
         targets = solved
     else:
         targets = spot_targets(analysis, policy, costs, cash_flow, rebalance)
+    # the futures cuts first: their fees are paid in the quote that a withdrawal takes too
+    cuts, cut_skips = (futures_reductions(analysis, policy, factory, targets.net_value)
+                       if analysis.futures.breached else ((), ()))
     flows = _cash_flow_venues(analysis, cash_flow)
     orders, skipped = spot_orders(analysis, targets, factory, dict(flows))
-    if cash_flow < 0 and _overdraws(snapshot, orders, policy.quote, flows):
-        flows = _withdrawal_after(snapshot, orders, policy.quote, -cash_flow)
+    if cash_flow < 0 and _overdraws(snapshot, orders + cuts, policy.quote, flows):
+        flows = _withdrawal_after(snapshot, orders + cuts, policy.quote, -cash_flow)
         orders, skipped = spot_orders(analysis, targets, factory, dict(flows))
-        if not flows or _overdraws(snapshot, orders, policy.quote, flows):
+        if not flows or _overdraws(snapshot, orders + cuts, policy.quote, flows):
             return Plan(refused=(Refusal(
                 "withdrawal_unfunded", f"the withdrawal of {-cash_flow:,.2f} {policy.quote} "
-                "cannot be raised on the venues after the plan's sales (wallet holdings are "
-                "never sold); withdraw less"),))
-    if analysis.futures.breached:
-        more, more_skipped = futures_reductions(analysis, policy, factory, targets.net_value)
-        orders, skipped = orders + more, skipped + more_skipped
+                "cannot be raised on the venues after the plan's sales and the fees of its "
+                "futures cuts (wallet holdings are never sold); withdraw less"),))
+    orders, skipped = orders + cuts, skipped + cut_skips
     hedges = hedges_for(targets.overweights(analysis), snapshot, policy, analysis, costs)
     plan = Plan(orders, skipped, hedges, cash_flows=flows)
     return Plan(orders, skipped, hedges, residuals(snapshot, policy, plan), cash_flows=flows)
