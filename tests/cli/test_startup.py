@@ -119,3 +119,15 @@ def test_config_reads_what_watch_last_did_without_the_orm(tmp_path: Path) -> Non
     modules, printed = command("config", tmp=tmp_path)
     assert "last check 2025-01-31 00:00:00 UTC: nothing to do" in printed
     assert ORM not in modules and heavy(modules) == []
+
+
+def test_a_check_of_a_policy_with_contributions_imports_no_numpy(tmp_path: Path) -> None:
+    """The next contribution date is calendar arithmetic: the domain stays pure Python, and
+    the bars a backtest lands each date on are the backtest's (backtest.bars)."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text((EXAMPLES / "moderate.toml").read_text(encoding="utf-8")
+                      + '\n[[contributions]]\nevery = "monthly"\namount = 500\n')
+    modules = imported("check", "-p", str(policy), "-s",
+                       str(EXAMPLES / "snapshot-spot.json"), "--json", tmp=tmp_path)
+    assert "trimtab.domain.contributions" in modules  # it named the next date
+    assert heavy(modules) == []

@@ -190,3 +190,24 @@ def test_a_version_5_journal_gains_the_watched_policy_of_each_check_and_alert(
     lone = WatchLog(journal)  # the rows of a watch of one policy stay its own
     assert lone.last_check() is not None and set(lone.alert_memory()) == {("threshold", "BTC")}
     assert WatchLog(journal, "bold").last_check() is None
+
+
+def test_a_contribution_plan_an_approval_claims_first_keeps_its_dates(tmp_path: Path) -> None:
+    """Releasing a plan that sent nothing and claiming it for approval are both one
+    conditional UPDATE of the plan: whichever comes first wins, and the dates follow it."""
+    from trimtab.execution.states import PlanStatus
+    from trimtab.journal.models import ContributionRow
+
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    due = datetime(2026, 2, 1, tzinfo=UTC)
+    for plan_id, key in (("approved-first", "a"), ("released", "b")):
+        journal.add(ContributionRow(key=key, due_at=due, amount="100", status="due"))
+        journal.add_plan(PlanRow(id=plan_id, snapshot_id=0, status="planned", document="{}"),
+                         [(key, due)])
+        journal.set_plan(plan_id, PlanStatus.FAILED, "venue down before any order")
+    assert journal.claim_plan("approved-first", PlanStatus.APPROVED) is None
+    assert journal.release_stranded(["a", "b"], "sent nothing") == ["released"]
+    with journal.session() as session:
+        held = {r.key: (r.status, r.plan_id) for r in session.scalars(select(ContributionRow))}
+    assert held == {"a": ("planned", "approved-first"), "b": ("failed", None)}
+    assert journal.plan("released").status == PlanStatus.SUPERSEDED

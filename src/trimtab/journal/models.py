@@ -130,6 +130,19 @@ class PaperBalanceRow(Base):
     amount: Mapped[str]
 
 
+class PaperTransferRow(Base):
+    """Money moved in or out of a paper account for a reason (a contribution's date, a plan's
+    withdrawal): applied once per reference, whoever asks again after a crash."""
+
+    __table__ = tables.paper_transfers
+    id: Mapped[int]
+    account: Mapped[str]
+    reference: Mapped[str]
+    asset: Mapped[str]
+    amount: Mapped[str]
+    at: Mapped[datetime]
+
+
 class PaperOrderRow(Base):
     """An order the paper exchange accepted, as a real venue would keep it."""
 

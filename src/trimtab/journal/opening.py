@@ -30,6 +30,7 @@ UPGRADES: dict[int, Callable[[Engine], None]] = {
     4: lambda engine: _add_column(engine, "watch_checks", "holdings", "TEXT"),
     5: lambda _engine: None,  # 6 only adds contributions, watch_heartbeats, chat_announcements
     6: lambda engine: _add_policy_columns(engine),
+    7: lambda _engine: None,  # 8 only adds paper_transfers
 }
 
 

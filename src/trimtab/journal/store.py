@@ -13,27 +13,31 @@ through `session()`, which imports the ORM on first use.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, CursorResult, Engine, Row, insert, select, update
 
 from trimtab.execution.states import (
+    CONTRIBUTION_OPEN,
     EXECUTED,
     LIVE_ORDERS,
     PLAN_START,
+    RELEASABLE,
     RUNNING,
     WAITING,
+    ContributionStatus,
     IllegalTransition,
     OrderState,
     PlanStatus,
     check_order_move,
     plan_sources,
 )
-from trimtab.journal.tables import analyses, events, orders, plans, snapshots
+from trimtab.journal.tables import analyses, contributions, events, orders, plans, snapshots
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +51,15 @@ class JournalError(Exception):
 
 class UnknownPlan(JournalError):
     """No plan with that id in the journal."""
+
+
+class DateTaken(JournalError):
+    """A contribution date was no longer open: another process planned it first, and the plan
+    that was to take it is not journaled."""
+
+
+# One date of a recurring contribution, as the journal keys it: (key, due at).
+ContributionDate = tuple[str, datetime]
 
 
 @dataclass
@@ -97,11 +110,31 @@ class Journal:
                 snapshot_id=snap, triggered=triggered, document=_json(analysis))))
         return snap, ana
 
-    def add_plan(self, row: PlanRow) -> PlanRow:
-        """Journal a new plan; it must start in one of the start statuses."""
+    def add_plan(self, row: PlanRow, dates: Sequence[ContributionDate] = ()) -> PlanRow:
+        """Journal a new plan; it must start in one of the start statuses.
+
+        A proposed plan supersedes every plan still waiting for approval: only the newest
+        may be approved, an older one was sized on older prices. `dates` are the
+        contribution dates the plan invests: each is taken (open -> planned, with the
+        plan's id). All of it is one transaction, so a crash leaves either the plan with
+        its dates or neither; DateTaken, and nothing journaled or superseded, when a date
+        is no longer open.
+        """
         if PlanStatus(row.status) not in PLAN_START:
             raise IllegalTransition(f"a plan cannot start as {row.status}")
-        return self.add(row)  # type: ignore[no-any-return]
+        with self.session() as session:
+            if row.status == PlanStatus.PROPOSED.value:
+                session.execute(update(plans).where(plans.c.status.in_(
+                    [s.value for s in WAITING])).values(
+                    status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {row.id}"))
+            session.add(row)
+            session.flush()
+            for key, at in dates:
+                if not _take(session, key, at, row.id):
+                    raise DateTaken(f"the contribution due {at:%Y-%m-%d %H:%M} UTC was "
+                                    "planned by another process")
+            session.expunge(row)
+        return row
 
     def add_order(self, row: OrderRow) -> OrderRow:
         """Journal an order's intent (pending-submit) before it is sent."""
@@ -204,12 +237,35 @@ class Journal:
         with self.connection() as connection:
             return _orders_of(connection, plan_id), _events_of(connection, plan_id)
 
-    def supersede_waiting(self, newer: str) -> None:
-        """Every plan still waiting for approval is superseded by plan `newer`."""
+    def release_stranded(self, keys: Collection[str], reason: str) -> list[str]:
+        """Plans holding dates of the contributions `keys` that sent nothing and can no longer
+        run (execution.states.RELEASABLE): each superseded, its dates handed back as failed
+        with `reason`, in one transaction; the plans released.
+
+        A plan is released only by the conditional UPDATE that moves it, so one that an
+        approval claims at the same moment keeps its dates.
+        """
+        movable = [s.value for s in plan_sources(PlanStatus.SUPERSEDED) & RELEASABLE]
         with self.connection() as connection:
-            connection.execute(update(plans).where(plans.c.status.in_(
-                [s.value for s in WAITING])).values(
-                status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {newer}"))
+            ids = set(connection.scalars(select(contributions.c.plan_id).join(
+                plans, plans.c.id == contributions.c.plan_id).where(
+                contributions.c.key.in_(list(keys)),
+                contributions.c.status == ContributionStatus.PLANNED.value,
+                plans.c.status.in_([s.value for s in RELEASABLE]))))
+            released = []
+            for plan_id in sorted(i for i in ids if i is not None):
+                moved = connection.execute(update(plans).where(
+                    plans.c.id == plan_id, plans.c.status.in_(movable))
+                    .values(status=PlanStatus.SUPERSEDED.value, reason=reason))
+                if moved.rowcount != 1:
+                    continue
+                connection.execute(update(contributions).where(
+                    contributions.c.plan_id == plan_id,
+                    contributions.c.status == ContributionStatus.PLANNED.value).values(
+                    status=ContributionStatus.FAILED.value, plan_id=None,
+                    detail=f"plan {plan_id} {reason}"[:500], updated_at=datetime.now(UTC)))
+                released.append(plan_id)
+            return released
 
     def interrupt_running(self, venues: Collection[str]) -> list[str]:
         """Plans left approved or executing on `venues` by a process that is gone: interrupted.
@@ -250,6 +306,16 @@ class Journal:
                 select(plans).order_by(plans.c.created_at.desc(), plans.c.id).limit(limit))
             return [(p, _orders_of(connection, p.id), _events_of(connection, p.id))
                     for p in latest.all()]
+
+
+def _take(session: Session, key: str, at: datetime, plan_id: str) -> bool:
+    """One open contribution date taken for plan `plan_id` (one conditional UPDATE)."""
+    result = cast(CursorResult[Any], session.execute(update(contributions).where(
+        contributions.c.key == key, contributions.c.due_at == at,
+        contributions.c.status.in_([s.value for s in CONTRIBUTION_OPEN])).values(
+        status=ContributionStatus.PLANNED.value, plan_id=plan_id, detail="",
+        updated_at=datetime.now(UTC))))
+    return result.rowcount == 1
 
 
 def _inserted(result: CursorResult[Any]) -> int:

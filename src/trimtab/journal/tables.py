@@ -35,8 +35,8 @@ from sqlalchemy.types import TypeDecorator
 
 # 2: paper_positions; 3: account_leases; 4: paper_limits, paper_funding; 5: watch_checks.holdings;
 # 6: contributions, watch_heartbeats, chat_announcements; 7: watch_checks.policy,
-# alert_memory.policy
-SCHEMA_VERSION = 7
+# alert_memory.policy; 8: paper_transfers
+SCHEMA_VERSION = 8
 WATCHED = "the watched policy's name when one process watches several ('' for one)"
 
 metadata = MetaData()
@@ -166,6 +166,17 @@ paper_balances = Table(  # units of one asset held on one paper account
     "paper_balances", metadata, _id(),
     _text("account", 64), _text("asset", 16), _amount("amount"),
     UniqueConstraint("account", "asset"))
+
+# Money moved in or out of a paper account for a reason (a contribution's date, a plan's
+# withdrawal): applied once per reference, whoever asks again after a crash.
+paper_transfers = Table(
+    "paper_transfers", metadata, _id(),
+    _text("account", 64),
+    _text("reference", 300, doc="what the money moved for"),
+    _text("asset", 16),
+    _amount("amount", doc="units, negative when paid out"),
+    _at("at", default=utcnow),
+    UniqueConstraint("account", "reference"))
 
 paper_orders = Table(  # an order the paper exchange accepted, as a real venue would keep it
     "paper_orders", metadata, _id(),
