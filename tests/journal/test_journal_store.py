@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -211,3 +212,26 @@ def test_a_contribution_plan_an_approval_claims_first_keeps_its_dates(tmp_path: 
         held = {r.key: (r.status, r.plan_id) for r in session.scalars(select(ContributionRow))}
     assert held == {"a": ("planned", "approved-first"), "b": ("failed", None)}
     assert journal.plan("released").status == PlanStatus.SUPERSEDED
+
+
+def test_a_proposal_supersedes_the_waiting_plans_of_its_own_venues_only(tmp_path: Path) -> None:
+    """Two accounts on one journal (two watched paper policies, or two processes on two
+    exchange accounts): a proposal on one superseded the other's waiting plan too, so the
+    other could no longer be approved."""
+    from trimtab.execution.states import PlanStatus
+
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+
+    def propose(plan_id: str, *venues: str) -> None:
+        journal.add_plan(PlanRow(id=plan_id, snapshot_id=0, status="proposed",
+                                 document=json.dumps({"venues": list(venues)})))
+
+    propose("steady-1", "paper-steady")
+    propose("bold-1", "paper-bold")
+    propose("steady-2", "paper-steady")
+    propose("both-1", "paper-bold", "binance")
+    assert journal.plan("steady-1").status == PlanStatus.SUPERSEDED
+    assert journal.plan("steady-1").reason == "superseded by plan steady-2"
+    assert journal.plan("bold-1").status == PlanStatus.SUPERSEDED  # shares paper-bold
+    assert journal.plan("steady-2").status == PlanStatus.PROPOSED
+    assert journal.plan("both-1").status == PlanStatus.PROPOSED

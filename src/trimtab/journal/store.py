@@ -113,8 +113,10 @@ class Journal:
     def add_plan(self, row: PlanRow, dates: Sequence[ContributionDate] = ()) -> PlanRow:
         """Journal a new plan; it must start in one of the start statuses.
 
-        A proposed plan supersedes every plan still waiting for approval: only the newest
-        may be approved, an older one was sized on older prices. `dates` are the
+        A proposed plan supersedes every plan still waiting for approval on any of its
+        venues: only the newest may be approved, an older one was sized on older prices
+        and balances. A plan on other venues (another policy's paper account, another
+        process's exchange account sharing this journal) waits on. `dates` are the
         contribution dates the plan invests: each is taken (open -> planned, with the
         plan's id). All of it is one transaction, so a crash leaves either the plan with
         its dates or neither; DateTaken, and nothing journaled or superseded, when a date
@@ -124,8 +126,12 @@ class Journal:
             raise IllegalTransition(f"a plan cannot start as {row.status}")
         with self.session() as session:
             if row.status == PlanStatus.PROPOSED.value:
-                session.execute(update(plans).where(plans.c.status.in_(
-                    [s.value for s in WAITING])).values(
+                mine = _venues(row.document)
+                older = [i for i, document in session.execute(
+                    select(plans.c.id, plans.c.document).where(
+                        plans.c.status.in_([s.value for s in WAITING])))
+                    if not mine or _venues(document) & mine]
+                session.execute(update(plans).where(plans.c.id.in_(older)).values(
                     status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {row.id}"))
             session.add(row)
             session.flush()
@@ -351,3 +357,11 @@ def _record_venues(document: str) -> list[str]:
                                    if isinstance(o, dict)]
     return [v for v in venues if isinstance(v, str)]
 
+
+def _venues(document: str) -> frozenset[str]:
+    """The venues a stored plan record was made on (none when it names none)."""
+    try:
+        venues = json.loads(document).get("venues") or ()
+    except (ValueError, AttributeError):
+        return frozenset()
+    return frozenset(str(v) for v in venues)
