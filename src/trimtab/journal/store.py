@@ -126,11 +126,11 @@ class Journal:
             raise IllegalTransition(f"a plan cannot start as {row.status}")
         with self.session() as session:
             if row.status == PlanStatus.PROPOSED.value:
-                mine = _venues(row.document)
+                mine = frozenset(_record_venues(row.document))
                 older = [i for i, document in session.execute(
                     select(plans.c.id, plans.c.document).where(
                         plans.c.status.in_([s.value for s in WAITING])))
-                    if not mine or _venues(document) & mine]
+                    if not mine or set(_record_venues(document)) & mine]
                 session.execute(update(plans).where(plans.c.id.in_(older)).values(
                     status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {row.id}"))
             session.add(row)
@@ -356,12 +356,3 @@ def _record_venues(document: str) -> list[str]:
     venues = raw.get("venues") or [o.get("venue") for o in raw.get("orders", [])
                                    if isinstance(o, dict)]
     return [v for v in venues if isinstance(v, str)]
-
-
-def _venues(document: str) -> frozenset[str]:
-    """The venues a stored plan record was made on (none when it names none)."""
-    try:
-        venues = json.loads(document).get("venues") or ()
-    except (ValueError, AttributeError):
-        return frozenset()
-    return frozenset(str(v) for v in venues)
