@@ -285,3 +285,38 @@ def test_a_refused_contribution_plan_is_retried_said_once_and_planned_when_price
     watcher.run(until=start + timedelta(hours=5))
     assert len(exchange.proposed) == 1
     assert feb_first(tmp_path)[0][:2] == ("planned", "plan-1")
+
+
+@dataclass
+class Leveraged(Exchange):
+    """From Feb 1 an account 3x long in perpetuals against a 1x cap: the leverage trigger
+    acts (before it, no position: the first check has nothing to cut)."""
+
+    def snapshot(self) -> Snapshot:
+        now = self.clock.now()
+        positions = [{"venue": "binance", "symbol": "BTC/USDT:USDT", "side": "long",
+                      "contracts": 0.36, "markPrice": 50_000.0}] if now.month == 2 else []
+        return snapshot({"BTC": 50_000.0}, {"BTC": 0.02, "USDT": self.usdt},
+                        as_of=now.isoformat(), positions=positions)
+
+
+def test_a_refused_withdrawal_does_not_hold_back_the_leverage_cut_of_the_same_check(
+        tmp_path: Path) -> None:
+    """A due withdrawal larger than the portfolio is refused at every check; while it was,
+    the check made no other plan, so a leverage breach was never cut back."""
+    start = datetime(2026, 1, 31, 23, 0, tzinfo=UTC)
+    exchange = Leveraged(ReplayClock(start))
+    log = WatchLog(open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}"))
+    exchange.journal = log.journal
+    pol = policy({"BTC": 0.5, "USDT": 0.5}, check_interval=3_600.0,
+                 bands={"kind": "relative", "width": 0.8}, futures={"max_multiple": 1.0},
+                 contributions=[{"every": "monthly", "amount": -6_000}])
+    sent: list[Message] = []
+    watcher = Watcher(pol, exchange, log, exchange.clock,  # type: ignore[arg-type]
+                      send=lambda m: sent.append(m) or Delivery(True, 1, ("json://x",)),
+                      contributions=log)
+    watcher.run(until=start + timedelta(hours=1))  # Feb 1 00:00: the withdrawal is due
+    assert feb_first(tmp_path)[0][0] == "failed"  # refused: more than the portfolio holds
+    [cut] = exchange.proposed
+    assert [(o.symbol, o.side, o.reduce_only) for o in cut.orders] == [
+        ("BTC/USDT:USDT", "sell", True)]

@@ -244,12 +244,17 @@ class Watcher:
         fired = outside + calendar + (step.triggers if step else ()) + analysis.triggers
         near = near_edges(analysis, self.policy.alerts.rearm)
         notified, memory = due(fired, self.journal.alert_memory(), now, self.policy.alerts, near)
+        decision, plan = Decision(WatchDecision.NONE), None
         if step is not None and step.plan is not None:
             decision, plan, again = self._contributed(step)
             if again:  # the same refusal as last check: journaled, not notified again
                 notified = tuple(t for t in notified if t not in step.triggers)
-        else:
-            decision, plan = self._decide(snapshot, analysis, calendar, notified)
+        if plan is None or decision.kind is WatchDecision.REFUSED:
+            # no contribution plan to act on (or it was refused and waits for a later
+            # check): the check's own triggers still act, a leverage cut first of all
+            ordinary, other = self._decide(snapshot, analysis, calendar, notified)
+            if plan is None or other is not None:
+                decision, plan = ordinary, other
         if notified:
             self._notify(now, compose(notified, analysis, plan, decision.next_step()))
         self.journal.record_check(now, analysis, fired, notified, str(decision), memory)
