@@ -40,7 +40,7 @@ from trimtab.backtest.kernel.layout import (
     T_ORDERS,
     W_COLUMN,
 )
-from trimtab.backtest.kernel.loop import close_stats, track
+from trimtab.backtest.kernel.loop import close_stats, keep, track, tracked
 from trimtab.backtest.kernel.spot import (
     assets_breached,
     bar_value,
@@ -107,7 +107,8 @@ def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_
                 stats[c, S_REBALANCES] += tally[c, T_ORDERS] > orders
             if value > run[c, R_PEAK]:
                 run[c, R_PEAK], run[c, R_PEAK_BAR] = value, t
-            track(stats[c], t, value, run[c, R_PREVIOUS], run[c, R_PEAK], run[c, R_PEAK_BAR])
+            keep(stats[c], track(tracked(stats[c]), t, value, run[c, R_PREVIOUS], run[c, R_PEAK],
+                                 int(run[c, R_PEAK_BAR])))
             run[c, R_PREVIOUS] = value
     for c in range(bands.shape[0]):
         close_stats(stats[c], tally[c], run[c, R_PREVIOUS], run[c, R_PREVIOUS])  # no flows
