@@ -63,13 +63,14 @@ from trimtab.backtest.kernel.layout import (
 from trimtab.backtest.kernel.spot import (
     assets_breached,
     bar_prices,
-    bar_value,
     columns_of,
+    scan_bars,
     sleeves_breached,
     trade,
 )
 
 Array = npt.NDArray[Any]
+LANES = 32  # bars scanned at once (spot.scan_bars)
 Track = tuple[float, float, float, float, float, float]
 TRACK_START = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # sums of r, r², min(r, 0)²; drawdown, its bars
 
@@ -171,13 +172,18 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     has_flows, scale, final = flows.size == n_bars, 1.0, params[P_CAPITAL]
     col_of = np.empty(n, dtype=np.int64)  # ints: converting W_COLUMN's floats cost 1 ms
     columns_of(held_cols, col_of)
+    values, outs = np.zeros(LANES), np.zeros(LANES, dtype=np.bool_)
+    first, scanned = 0, 0  # bars first..first + scanned - 1 are scanned with these units
     for t in range(n_bars):
-        value = bar_value(units, held, t, col_of)
+        if t >= first + scanned:
+            first, scanned = t, scan_bars(units, held, t, col_of, bands, values, outs)
+        value, out = values[t - first], outs[t - first]
         flow = 0.0
         if has_flows and flows[t] != 0.0:
             flow = add_cash(flows, t, units, int(params[P_QUOTE]), value)
             value += flow
-        out = assets_breached(units, held, t, col_of, value, bands)
+            out = assets_breached(units, held, t, col_of, value, bands)
+            scanned = t + 1 - first
         if sleeve_w.size:  # a call with arrays costs a spot-only bar more than its work
             out |= sleeves_breached(units, held, t, col_of, value, sleeve_of, sleeve_bands,
                                     sleeve_w)
@@ -188,6 +194,7 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
             value = trade(units, held, t, col_of, value, bands, sleeve_of, sleeve_bands,
                           tradable, price, asset_out, sleeve_out, sleeve_w, params, tally, work)
             stats[S_REBALANCES] += tally[T_ORDERS] > orders
+            scanned = t + 1 - first  # the holdings changed: scan again from the next bar
         total = value
         if cols.size:  # the overlay, after the spot trades: it sizes on spot value
             bar_prices(held, t, col_of, price)

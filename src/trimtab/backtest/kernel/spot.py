@@ -96,6 +96,36 @@ def assets_breached(units: Array, held: Array, t: int, col_of: Array, value: flo
     return any_out
 
 
+@njit(cache=True, inline="always")
+def scan_bars(units: Array, held: Array, start: int, col_of: Array, bands: Array,
+              values: Array, outs: Array) -> int:
+    """`bar_value` and `assets_breached` for the bars start, start + 1, ... at once, with
+    the holdings as they are: values[k] and outs[k] for bar start + k, as many bars as
+    `values` holds (fewer at the end); returns how many.
+
+    The frame is column-major: an asset's closes over consecutive bars are
+    adjacent, so the arithmetic runs over bars, eight to a SIMD instruction,
+    where over assets it needed a gather per bar. Each bar's sum and divisions
+    are the same operations in the same order, so the answers are the same bits.
+    A trade or a cash flow changes the holdings: the caller scans again from the
+    next bar.
+    """
+    m = min(values.size, held.shape[0] - start)
+    for k in range(m):
+        values[k] = 0.0
+        outs[k] = False
+    for i in range(units.size):
+        c, u = int(col_of[i]), units[i]
+        for k in range(m):
+            values[k] += u * (held[start + k, c] if c >= 0 else 1.0)
+    for i in range(units.size):
+        c, u, low, high = int(col_of[i]), units[i], bands[LOW, i], bands[HIGH, i]
+        for k in range(m):
+            scale = values[k] if values[k] > 0 else np.inf  # no value: every weight is 0
+            outs[k] |= outside(u * (held[start + k, c] if c >= 0 else 1.0) / scale, low, high)
+    return m
+
+
 @njit(cache=True)
 def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
              sleeve_bands: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array) -> bool:
