@@ -60,6 +60,7 @@ from trimtab.backtest.kernel.layout import (
     X_GROSS,
     X_SPOT,
 )
+from trimtab.backtest.kernel.options import RULE
 from trimtab.backtest.kernel.spot import (
     assets_breached,
     bar_prices,
@@ -114,17 +115,16 @@ def keep(stats: Array, acc: Track) -> None:
      stats[S_PEAK_BAR], stats[S_TROUGH_BAR]) = acc
 
 
-@njit(cache=True)
-def close_stats(stats: Array, tally: Array, final: float, growth: float) -> Array:
+@njit(**RULE)
+def close_stats(stats: Array, tally: Array, final: float, growth: float) -> None:
     """The run's totals, copied into `stats` once after the last bar."""
     stats[S_FINAL], stats[S_GROWTH] = final, growth
     stats[S_FEES], stats[S_SLIP] = tally[T_FEES], tally[T_SLIP]
     stats[S_TURNOVER] = tally[T_TURNOVER]
     stats[S_ORDERS], stats[S_SKIPPED] = tally[T_ORDERS], tally[T_SKIPPED]
-    return stats
 
 
-@njit(cache=True)
+@njit(**RULE)
 def add_cash(flows: Array, t: int, units: Array, quote: int, value: float) -> float:
     """Bar t's contribution (or withdrawal) into the quote; returns what was added.
 
@@ -219,7 +219,8 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
             path[t] = units
     keep(stats, acc)
     stats[S_OUTSIDE] = outside
-    return close_stats(stats, tally, final, previous)
+    close_stats(stats, tally, final, previous)
+    return stats
 
 
 @njit(cache=True)
