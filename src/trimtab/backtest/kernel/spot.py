@@ -39,7 +39,7 @@ from trimtab.domain.bands import BREACH_EPSILON
 Array = npt.NDArray[Any]
 
 
-@njit(**RULE)
+@njit(**RULE, inline="always")
 def portfolio_value(units: Array, price: Array) -> float:
     total = 0.0
     for i in range(units.size):
@@ -58,7 +58,7 @@ def columns_of(held_cols: Array, col_of: Array) -> None:
         col_of[held_cols[j]] = j
 
 
-@njit(**RULE)
+@njit(**RULE, inline="always")
 def bar_prices(held: Array, t: int, col_of: Array, price: Array) -> None:
     """Bar t's closes into the price vector, for the steps that read prices by asset."""
     for i in range(price.size):
@@ -127,7 +127,7 @@ def scan_bars(units: Array, held: Array, start: int, col_of: Array, bands: Array
     return m
 
 
-@njit(**RULE)
+@njit(**RULE, inline="always")
 def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
              sleeve_bands: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array) -> bool:
     """The domain's breach rule (`outside`) for assets and sleeves, with a flag for each.
@@ -195,7 +195,7 @@ def movable_assets(tradable: Array, sleeve_of: Array, asset_out: Array, sleeve_o
         movable[i] = 1.0 if moves else 0.0
 
 
-@njit(**RULE)
+@njit(**RULE, inline="always")
 def rebalance(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
               sleeve_bands: Array, tradable: Array, asset_out: Array, sleeve_out: Array,
               params: Array, tally: Array, work: Array) -> None:
