@@ -67,6 +67,63 @@ def check(grid: sw.Grid, stats: np.ndarray, n: int) -> None:
           f"({int(cpu[:, layout.S_REBALANCES].sum())} rebalances)")
 
 
+def fit_budget(grid: sw.Grid, bars: int, budget: float) -> tuple[sw.Grid, int]:
+    """The grid, cut to the bars that a timed probe says fit `budget` seconds (a device
+    command has a hard time limit: better a shorter measured sweep than none)."""
+    probe = min(bars, 20_000)
+    t0 = time.perf_counter()
+    gpu.run_cuda(first_bars(grid, probe))
+    seconds = time.perf_counter() - t0
+    projected = seconds * bars / probe
+    print(f"probe: all configurations × {probe:,} bars in {seconds:.2f} s: the full "
+          f"{bars:,} bars would take about {projected:.0f} s (budget {budget:.0f} s)")
+    if projected <= budget or probe == bars:
+        return grid, bars
+    fit = max(probe, int(bars * budget / projected) // 1_000 * 1_000)
+    print(f"CUT: measuring {fit:,} bars instead of {bars:,} (the full grid outlasts the budget)")
+    return first_bars(grid, fit), fit
+
+
+def time_block_sizes(grid: sw.Grid, sizes: list[int], bars: int) -> None:
+    """The same sweep launched with each number of threads per CUDA block."""
+    from trimtab.backtest.kernel import cuda_sweep
+
+    for size in sizes:
+        cuda_sweep.THREADS = size
+        t0 = time.perf_counter()
+        gpu.run_cuda(grid)
+        seconds = time.perf_counter() - t0
+        work = grid.bands.shape[0] * grid.looks.shape[0] * len(grid.base.assets) * bars
+        print(f"{size} threads per block: {seconds:.2f} s, {work / seconds:.3g} "
+              "asset-bar-configurations/s")
+
+
+def cpu_rate(grid: sw.Grid, n_bands: int, bars: int) -> None:
+    """The CPU sweep (numba threads on every core) on a corner of the grid: the figure the
+    GPU's is compared with, on the same machine. Its first call compiles; the second is timed."""
+    import numba
+
+    small = first_bars(replace(grid, bands=grid.bands[:n_bands],
+                               sleeve_bands=grid.sleeve_bands[:n_bands],
+                               use_band=grid.use_band[:n_bands]), bars)
+    b, threads = small.base, numba.get_num_threads()
+
+    def sweep() -> None:
+        block.simulate_grid(b.held, b.held_cols, small.looks, small.bands, small.sleeve_bands,
+                            small.use_band, b.sleeve_of, b.tradable, b.params, 8, threads)
+
+    t0 = time.perf_counter()
+    sweep()
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sweep()
+    seconds = time.perf_counter() - t0
+    work = n_bands * small.looks.shape[0] * len(b.assets) * bars
+    print(f"CPU sweep, {threads} threads, {n_bands * small.looks.shape[0]:,} configurations × "
+          f"{bars:,} bars: {seconds:.2f} s ({work / seconds:.3g} asset-bar-configurations/s; "
+          f"first call with compilation {first:.1f} s)")
+
+
 def compile_ptx(cc: str, path: str | None) -> None:
     """Compile the kernel and every rule it calls to PTX, with no GPU (NVVM and NVRTC only),
     and write it to `path` (for ptxas -v: registers, stack, spills)."""
@@ -99,6 +156,11 @@ def main() -> None:
     parser.add_argument("--bands", type=int, default=1_000)
     parser.add_argument("--schedules", type=int, default=100)
     parser.add_argument("--check", type=int, default=8)
+    parser.add_argument("--cpu-bands", type=int, default=0,
+                        help="also time the CPU sweep on this many bands × every schedule")
+    parser.add_argument("--threads", help="only time these threads-per-block, e.g. 64,128,256")
+    parser.add_argument("--budget", type=float, default=240.0,
+                        help="seconds the timed sweep may take; fewer bars if a probe says more")
     parser.add_argument("--ptx", metavar="CC", help="only compile to PTX for this capability")
     parser.add_argument("--ptx-file", help="and write the PTX here")
     args = parser.parse_args()
@@ -116,14 +178,20 @@ def main() -> None:
     t0, few = time.perf_counter(), min(args.bars, 1_000)
     gpu.run_cuda(first_bars(grid, few))
     print(f"first launch (compiles the kernel), {few:,} bars: {time.perf_counter() - t0:.1f} s")
+    if args.threads:
+        time_block_sizes(grid, [int(t) for t in args.threads.split(",")], args.bars)
+        return
+    grid, bars = fit_budget(grid, args.bars, args.budget)
     t0 = time.perf_counter()
     stats = gpu.run_cuda(grid)
     seconds = time.perf_counter() - t0
-    work = n_conf * args.assets * args.bars
+    work = n_conf * args.assets * bars
     print(f"sweep: {seconds:.2f} s wall (transfers included): {n_conf / seconds:,.0f} "
           f"configurations/s, {work / seconds:.3g} asset-bar-configurations/s")
     if args.check:
         check(grid, stats, min(args.check, n_conf))
+    if args.cpu_bands:
+        cpu_rate(grid, min(args.cpu_bands, args.bands), min(bars, 20_000))
 
 
 if __name__ == "__main__":

@@ -109,6 +109,27 @@ def test_no_gpu_is_one_line_that_says_what_to_do(tmp_path: Path) -> None:
     assert "no CUDA GPU is usable here" in run.stderr and "leave out --device" in run.stderr
 
 
+OUT_OF_MEMORY = ("import numba.cuda\n"
+                 "from numba.cuda.cudadrv.driver import CudaAPIError\n"
+                 "def full(*args, **kwargs):  # what the driver says when the card is full\n"
+                 "    raise CudaAPIError('[2] Call to cuMemAlloc results in "
+                 "CUDA_ERROR_OUT_OF_MEMORY')\n"
+                 "numba.cuda.device_array = full\n"
+                 "from trimtab.cli.main import app\n"
+                 "app()\n")
+
+
+def test_a_gpu_out_of_memory_is_one_line_that_says_what_to_do(prices: pd.DataFrame,
+                                                               tmp_path: Path) -> None:
+    """No GPU here to fill: the simulator's allocation raises the driver's own error."""
+    run = trimtab("sweep", "-p", str(EXAMPLES / "moderate.toml"), "--data",
+                  str(closes(prices, tmp_path / "closes.csv", 20)), "--bands", "off",
+                  "--schedules", "none", "--device", "cuda", env=SIMULATOR, code=OUT_OF_MEMORY)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+    assert "CUDA_ERROR_OUT_OF_MEMORY" in run.stderr and "smaller grid" in run.stderr
+
+
 def test_without_numba_cuda_the_error_names_the_gpu_extra() -> None:
     run = trimtab("sweep", "-p", str(EXAMPLES / "moderate.toml"), "--device", "cuda", env={},
                   code=NO_CUDA)

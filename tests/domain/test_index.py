@@ -40,3 +40,15 @@ def test_a_copy_with_an_invalid_update_is_refused() -> None:
     policy = build_policy({"targets": {"BTC": 0.5, "USDT": 0.5}})
     with pytest.raises(ValueError, match=r"sum to 0\.9"):
         policy.model_copy(update={"targets": {"BTC": 0.9}})
+
+
+@pytest.mark.parametrize("rebalance_to", ["target", "band-edge", 0.5])
+def test_inner_bands_are_each_band_shrunk_by_the_rebalance_fraction(rebalance_to: object
+                                                                    ) -> None:
+    """Where a rebalance stops, built once per policy instead of once per plan."""
+    policy = build_policy({"profile": "moderate", "rebalance_to": rebalance_to})
+    index = policy.index
+    assert index.inner_bands == {a: b.inner(policy.fraction)
+                                 for a, b in index.asset_bands.items()}
+    assert index.inner_sleeve_bands == {s: b.inner(policy.fraction)
+                                        for s, b in index.sleeve_bands.items()}

@@ -139,16 +139,28 @@ class FakeBybit:
         if path == "/v5/order/realtime" and "orderLinkId" not in query:
             if query["category"] == "spot":  # a spot order has no tpslMode (ccxt reads it so)
                 del filled["tpslMode"]
-            answer["result"]["list"] = [self._resting(filled, r) for r in self.resting
-                                        if all(query.get(k) == v for k, v in r.items()
-                                               if k not in ("symbol", "orderLinkId"))]
-            return answer
+            matching = [self._resting(filled, r) for r in self.resting
+                        if all(query.get(k) == v for k, v in r.items()
+                               if k not in ("symbol", "orderLinkId"))]
+            return self._page(answer, matching, query)
         if path == "/v5/order/realtime" or kept is None:
             answer["result"]["list"] = []
             return answer
         filled.update(symbol=kept["symbol"], orderLinkId=kept["orderLinkId"],
                       orderId=kept["orderId"], side=kept["side"], qty=kept["qty"],
                       cumExecQty=kept["qty"], updatedTime=str(int(time.time() * 1000)))
+        return answer
+
+    @staticmethod
+    def _page(answer: dict[str, Any], orders: list[dict[str, Any]], query: dict[str, Any]
+              ) -> dict[str, Any]:
+        """One page as Bybit's docs describe it: `limit` orders (20 unless asked, 50 at
+        most) from `cursor` on, and the next page's cursor ("" on the last page)."""
+        size = min(int(query.get("limit") or 20), 50)
+        start = int(query.get("cursor") or 0)
+        answer["result"]["list"] = orders[start:start + size]
+        more = start + size < len(orders)
+        answer["result"]["nextPageCursor"] = str(start + size) if more else ""
         return answer
 
     @staticmethod

@@ -178,8 +178,36 @@ def test_stray_trimtab_orders_on_bybit_spot_usdc_and_inverse_are_reported_at_sta
     assert sorted(p.split(" on ")[0] for p in problems) == [
         "open order trimtabp0x001 (LTC/USDT)", "open order trimtabp0x002 (BTC/USD:BTC)"]
     listed = [q for m, p, q in fake.requests if p == "/v5/order/realtime"]
-    assert listed == [{"category": "spot"},
-                      {"category": "linear", "settleCoin": "USDT"},
-                      {"category": "linear", "settleCoin": "USDC"},
-                      {"category": "inverse", "baseCoin": "BTC"},
-                      {"category": "inverse", "baseCoin": "ETH"}]
+    assert listed == [{"category": "spot", "limit": "50"},
+                      {"category": "linear", "settleCoin": "USDT", "limit": "50"},
+                      {"category": "linear", "settleCoin": "USDC", "limit": "50"},
+                      {"category": "inverse", "baseCoin": "BTC", "limit": "50"},
+                      {"category": "inverse", "baseCoin": "LTC", "limit": "50"}]
+
+
+def test_a_stray_trimtab_order_on_any_bybit_inverse_coin_is_reported(tmp_path: Path) -> None:
+    """Bybit lists inverse orders one base coin at a time; the scan asked for BTC and ETH
+    only, so a stray order on the LTC inverse perpetual (in the recorded markets) was
+    never seen. One listing per base coin of the venue's inverse markets now."""
+    venue, fake = live()
+    fake.resting = [{"category": "inverse", "baseCoin": "LTC", "symbol": "LTCUSD",
+                     "orderLinkId": "trimtabp0x003"}]
+    problems = stray_orders(venue, tmp_path, {})
+    assert [p.split(" on ")[0] for p in problems] == ["open order trimtabp0x003 (LTC/USD:LTC)"]
+
+
+def test_a_stray_trimtab_order_on_bybits_second_page_of_open_orders_is_reported(
+        tmp_path: Path) -> None:
+    """Bybit lists 20 open orders a page unless asked for up to 50, with a cursor to the
+    next: a stray order behind 60 of the user's own was never seen. ccxt now walks the
+    pages by cursor."""
+    venue, fake = live()
+    fake.resting = [{"category": "linear", "settleCoin": "USDT", "symbol": "LTCUSDT",
+                     "orderLinkId": f"mine{n}"} for n in range(60)]
+    fake.resting.append({"category": "linear", "settleCoin": "USDT", "symbol": "LTCUSDT",
+                         "orderLinkId": "trimtabp0x007"})
+    problems = stray_orders(venue, tmp_path, {})
+    assert [p.split(" on ")[0] for p in problems] == ["open order trimtabp0x007 (LTC/USDT:USDT)"]
+    pages = [q.get("cursor") for m, p, q in fake.requests
+             if p == "/v5/order/realtime" and q.get("settleCoin") == "USDT"]
+    assert pages == [None, "50"]

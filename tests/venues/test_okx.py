@@ -134,3 +134,23 @@ def test_stray_trimtab_orders_on_okx_swaps_are_reported_from_one_listing(
         "open order trimtabp0x001 (LTC/USDT)", "open order trimtabp0x002 (BTC/USD:BTC)"]
     listed = [q for _, p, q in server.requests if p == "/api/v5/trade/orders-pending"]
     assert listed == [{}]
+
+
+def test_a_full_page_of_okx_open_orders_is_said_to_hide_more() -> None:
+    """OKX lists 100 pending orders in one answer: the scan cannot call an account clean
+    when the answer is that full, so it says so (journaled as `scan_failed`)."""
+    def hundred(_: dict[str, list[str]]) -> Any:
+        page = resting({})
+        page["data"] = [{**page["data"][3], "ordId": str(n), "clOrdId": f"mine{n}"}
+                        for n in range(100)]
+        return page
+
+    venue, _ = recorded_venue("okx", {("GET", "/api/v5/trade/orders-pending"): hundred},
+                              {"password": "fake-passphrase"})
+    listed = venue.scan_open_orders()
+    assert len(listed.orders) == 100
+    [note] = listed.notes
+    assert "100 listed, as many as one listing returns, so more may rest unseen" in note
+    venue, _ = recorded_venue("okx", {("GET", "/api/v5/trade/orders-pending"): resting},
+                              {"password": "fake-passphrase"})
+    assert venue.scan_open_orders().notes == ()

@@ -97,6 +97,9 @@ class Exchange:
     def markets(self) -> dict[tuple[str, str], object]:
         return {}
 
+    def lots(self) -> None:
+        return None
+
     def turn(self) -> nullcontext[None]:
         return nullcontext()
 

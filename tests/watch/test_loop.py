@@ -26,6 +26,13 @@ class MemoryJournal:
     notes: list[tuple[datetime, Message, Delivery]] = field(default_factory=list)
     memory: dict[Key, Notified] = field(default_factory=dict)
     last: datetime | None = None
+    traded: frozenset[tuple[str, str]] = frozenset()  # markets trimtab sent orders to
+
+    def order_mark(self) -> int:
+        return 0
+
+    def traded_since(self, mark: int) -> frozenset[tuple[str, str]]:
+        return self.traded
 
     def last_check(self) -> datetime | None:
         return self.last
@@ -55,9 +62,12 @@ class Market:
     proposed: list[Plan] = field(default_factory=list)
     failure: Exception = field(default_factory=lambda: ConnectionError("venue unreachable"))
     unpriced_between: tuple[datetime, datetime] | None = None
+    position_until: datetime | None = None  # a BTC perpetual held until then, gone after
 
     def snapshot(self) -> Snapshot:
         now = self.clock.now()
+        if self.position_until is not None:
+            return self._with_position(now)
         if self.fail_between and self.fail_between[0] <= now < self.fail_between[1]:
             raise self.failure
         price = [p for t, p in sorted(self.btc.items()) if t <= now][-1]
@@ -66,8 +76,19 @@ class Market:
         return snapshot({"BTC": price}, {"BTC": 0.1, "USDT": 5_000.0},
                         as_of=now.isoformat())
 
+    def _with_position(self, now: datetime) -> Snapshot:
+        price = [p for t, p in sorted(self.btc.items()) if t <= now][-1]
+        held = now < self.position_until if self.position_until else False
+        positions = [{"venue": "binance", "symbol": "BTC/USDT:USDT", "side": "long",
+                      "contracts": 0.01, "markPrice": price}] if held else []
+        return snapshot({"BTC": price}, {"BTC": 0.1, "USDT": 5_000.0},
+                        as_of=now.isoformat(), positions=positions)
+
     def markets(self) -> dict[tuple[str, str], MarketRule]:
         return {}
+
+    def lots(self) -> None:
+        return None
 
     def turn(self) -> AbstractContextManager[None]:
         return nullcontext()
@@ -80,10 +101,11 @@ class Market:
         raise AssertionError("mode propose never executes")
 
 
-def run(prices: dict[datetime, float], days: int, **extra: object):
+def run(prices: dict[datetime, float], days: int, journal: MemoryJournal | None = None,
+        **extra: object):
     clock = ReplayClock(START)
     market = Market(clock, prices, **extra)  # type: ignore[arg-type]
-    journal = MemoryJournal()
+    journal = journal or MemoryJournal()
     pol = policy({"BTC": 0.5, "USDT": 0.5}, check_interval=3_600.0,
                  schedules=[{"every": "weekly"}], alerts={"cooldown": 86_400 * 30})
     sent: list[Message] = []
@@ -184,3 +206,22 @@ def test_unpriced_coins_are_named_at_once_notified_once_and_the_loop_keeps_runni
     assert all(c[1].startswith("snapshot problem: prices.JFI, prices.TUSD") for c in journal.checks)
     [message] = sent
     assert "JFI, TUSD" in message.body and "exclude" in message.body
+
+
+def test_a_position_closed_by_the_venue_is_notified_at_the_next_check_once():
+    # a liquidation (or a close by hand) between two checks: no order of trimtab's did it
+    gone = START + timedelta(hours=5, minutes=30)
+    journal, _, sent = run({START: 50_000.0}, days=1, position_until=gone)
+    closed = [c for c in journal.checks if "position:binance BTC/USDT:USDT long" in c[2]]
+    assert [c[0] for c in closed] == [START + timedelta(hours=6)]
+    [message] = [m for m in sent if "BTC/USDT:USDT long on binance" in m.body]
+    assert "0.01 contracts at the last check, closed now" in message.body
+    assert "liquidated" in message.body
+
+
+def test_a_position_trimtab_itself_traded_is_not_reported_as_closed_outside():
+    gone = START + timedelta(hours=5, minutes=30)
+    journal = MemoryJournal(traded=frozenset({("binance", "BTC/USDT:USDT")}))
+    journal, _, sent = run({START: 50_000.0}, days=1, journal=journal, position_until=gone)
+    assert not [c for c in journal.checks if any(n.startswith("position:") for n in c[2])]
+    assert not [m for m in sent if "closed now" in m.body]

@@ -47,6 +47,7 @@ def test_a_margin_trigger_comes_before_the_liquidation_and_funding_is_journaled(
             "SELECT message FROM events WHERE kind = 'liquidation'")]
         funding = list(db.execute("SELECT rate, mark, amount FROM paper_funding "
                                   "WHERE rate IS NOT NULL ORDER BY settled_at"))
+        notes = [m for (m,) in db.execute("SELECT message FROM notifications ORDER BY id")]
     margin_days = [at[:10] for at, fired in checks
                    if any(t["kind"] == "margin" for t in json.loads(fired))]
     assert margin_days[0] == "2024-03-14"  # fired at the first check, days before the loss
@@ -55,6 +56,12 @@ def test_a_margin_trigger_comes_before_the_liquidation_and_funding_is_journaled(
     assert (f"liquidated at mark {CLOSES['2024-03-16']:,.2f} (liquidation price "
             f"{liquidation_price:,.2f}); margin lost {0.5 * ENTRY / 10:,.2f} USDT") \
         in liquidation
+    # the check that finds the position gone tells the user, once (issue 12's leftover)
+    closed_days = [at[:10] for at, fired in checks
+                   if any(t["kind"] == "position" for t in json.loads(fired))]
+    assert closed_days == ["2024-03-17"]
+    [closed] = [m for m in notes if "closed now" in m]
+    assert "BTC/USDT:USDT long on paper: 0.5 contracts at the last check" in closed
     assert [float(r) for r, _, _ in funding] == [rate for _, rate in RATES]
     for (_, mark, amount), (day, rate) in zip(funding, RATES, strict=True):
         assert float(mark) == CLOSES[day]

@@ -55,21 +55,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def journal_with_plan(path: Path) -> JournalSource:
-    """A paper account whose BTC is over its band, and the plan watch proposed for it."""
+def paper_source(path: Path, pol: Policy = POLICY) -> JournalSource:
+    """The dashboard's source over a paper account whose BTC is over its band."""
     journal = open_journal(f"sqlite:///{path}")
     venue = PaperVenue(journal, FixedPrices(PRICES, datetime(2025, 1, 31, tzinfo=UTC)),
                        PaperCosts(0.001, 0.0005), assets=("BTC", "ETH"))
     venue.fund(START)
-    actions = VenueActions(POLICY, journal, {"paper": venue}, Backoff(sleep=lambda _: None))
+    actions = VenueActions(pol, journal, {"paper": venue}, Backoff(sleep=lambda _: None))
+    return JournalSource(pol, journal, actions.snapshot,
+                         Approvals(journal, lambda record, policy: actions), actions=actions)
+
+
+def journal_with_plan(path: Path) -> JournalSource:
+    """A paper account whose BTC is over its band, and the plan watch proposed for it."""
+    source = paper_source(path)
+    actions = source.actions
+    assert actions is not None
     snap = actions.snapshot()
     analysis = analyse(snap, POLICY)
     plan = make_plan(snap, POLICY, analysis, markets=actions.markets())
     plan_id = propose(actions, snap, analysis, plan)
-    with journal.session() as session:  # a readable id for the tests
+    with source.journal.session() as session:  # a readable id for the tests
         session.execute(update(PlanRow).where(PlanRow.id == plan_id).values(id="plan-1"))
-    return JournalSource(POLICY, journal, actions.snapshot,
-                         Approvals(journal, lambda record, pol: actions), actions=actions)
+    return source
 
 
 def watch_executions(source: JournalSource, executed: list[tuple[str, tuple[Order, ...]]],

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trimtab.app.inputs import InputError, load_policy, load_snapshot
-from trimtab.app.lots import estimate, load_ledger
+from trimtab.app.lots import load_ledger, planning_lots
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
-from trimtab.domain.planning.planner import Plan, make_plan
+from trimtab.domain.planning.planner import Markets, Plan, make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.domain.tax.estimate import PlanTax
@@ -27,7 +27,10 @@ class CheckResult:
     snapshot: Snapshot
     analysis: Analysis
     plan: Plan
-    tax: PlanTax | None = None
+
+    @property
+    def tax(self) -> PlanTax | None:
+        return self.plan.tax
 
 
 def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0,
@@ -36,7 +39,7 @@ def check(policy_path: Path, snapshot_path: Path, cash_flow: float = 0.0,
     if not math.isfinite(cash_flow):
         raise InputError("--deposit/--withdraw: give a finite amount of the quote currency")
     policy = load_policy(policy_path)
-    ledger = load_ledger(trades, policy)
+    ledger = planning_lots(policy, trades)
     snapshot = load_snapshot(snapshot_path)
     try:
         analysis = analyse(snapshot, policy)
@@ -60,23 +63,26 @@ def check_venues(options: Options, cash_flow: float = 0.0, trades: Sequence[Path
     if not math.isfinite(cash_flow):
         raise InputError("--deposit/--withdraw: give a finite amount of the quote currency")
     policy = load_policy(options.policy)
-    ledger = load_ledger(trades, policy)
     try:
-        actions = open_actions(options, policy, open_journal(options.journal))
+        journal = open_journal(options.journal)
+        ledger = planning_lots(policy, trades, journal)  # the lots `rebalance` plans with
+        actions = open_actions(options, policy, journal)
         snapshot = actions.snapshot()
         analysis = analyse(snapshot, policy)
+        markets = actions.markets()  # lot sizes and minimums, as `rebalance` sizes its orders
     except (JournalError, SnapshotError) as exc:
         raise InputError(str(exc)) from None
-    return _planned(policy, snapshot, analysis, cash_flow, ledger)
+    return _planned(policy, snapshot, analysis, cash_flow, ledger, markets)
 
 
 def _planned(policy: Policy, snapshot: Snapshot, analysis: Analysis, cash_flow: float,
-             ledger: Ledger) -> CheckResult:
+             ledger: Ledger | None, markets: Markets | None = None) -> CheckResult:
     if cash_flow < 0 and -cash_flow > analysis.spot_value:
         raise InputError(f"--withdraw: {-cash_flow:,.2f} is more than the spot value "
                          f"{analysis.spot_value:,.2f} {policy.quote}")
-    plan = make_plan(snapshot, policy, analysis, cash_flow=cash_flow, lots=ledger)
-    return CheckResult(policy, snapshot, analysis, plan, estimate(plan, snapshot, policy, ledger))
+    plan = make_plan(snapshot, policy, analysis, cash_flow=cash_flow, lots=ledger,
+                     markets=markets)
+    return CheckResult(policy, snapshot, analysis, plan)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +95,12 @@ class LotsResult:
 def lots(policy_path: Path, trades: Sequence[Path], snapshot_path: Path | None = None,
          journal_url: str | None = None) -> LotsResult:
     """The open lots of the trade files (and journal), and the snapshot's prices to value them."""
+    from trimtab.app.rebalance import open_or_fail
+
     policy = load_policy(policy_path)
-    ledger = load_ledger(trades, policy, journal_url)
+    ledger = load_ledger(policy, trades, open_or_fail(journal_url) if journal_url else None)
     if snapshot_path is None:
         return LotsResult(ledger, {}, policy.quote)
     snapshot = load_snapshot(snapshot_path)
     return LotsResult(ledger, {a: q.price for a, q in snapshot.prices.items()}, policy.quote)
+

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from trimtab.app.approvals import Approvals, Decision, Origin, propose, venues_from_record
 from trimtab.app.heartbeat import WatchSeen, watch_seen
 from trimtab.app.journal_history import History, journal_history
+from trimtab.app.lots import planning_lots
 from trimtab.app.read_model import Current, PlanView, Proposal
 from trimtab.app.watching import recover
 from trimtab.app.wiring import Options, VenueActions, open_actions
@@ -25,6 +26,7 @@ from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
+from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.executor import Progress
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.models import EventRow, NotificationRow, OrderRow, PlanRow
@@ -72,7 +74,12 @@ class JournalSource:
     def current(self) -> Current:
         snap = self.snapshot()
         analysis = analyse(snap, self.policy)
-        return Current(snap.as_of, analysis, make_plan(snap, self.policy, analysis))
+        plan = make_plan(snap, self.policy, analysis, lots=self._lots())
+        return Current(snap.as_of, analysis, plan)
+
+    def _lots(self) -> Ledger | None:
+        """The lots `check` and `rebalance` plan with: the page shows the same tax."""
+        return planning_lots(self.policy, (), self.journal)
 
     def history(self, points: int = 400) -> History:
         return journal_history(self.journal, points)
@@ -89,7 +96,8 @@ class JournalSource:
             return Proposal(None, "this dashboard has no venues to plan on")
         snap = self.actions.snapshot()
         analysis = analyse(snap, self.policy)
-        plan = make_plan(snap, self.policy, analysis, markets=self.actions.markets())
+        plan = make_plan(snap, self.policy, analysis, markets=self.actions.markets(),
+                         lots=self._lots())
         if plan.refused:
             return Proposal(None, "; ".join(str(r) for r in plan.refused))
         if not plan.orders:

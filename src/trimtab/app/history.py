@@ -39,7 +39,9 @@ def plan_detail(journal: Journal, plan_id: str) -> PlanDetail:
         return PlanDetail(entry, (), (), (), {}, (str(exc),), None,
                           tuple(e.at for e in events))
     planned = tuple(PlannedOrder(o.venue, o.symbol, o.side, o.amount, o.price, o.notional,
-                                 o.fee, o.slippage, o.reduce_only) for o in record.orders)
+                                 o.fee, o.slippage, o.reduce_only,
+                                 o.tax.model_dump(mode="json") if o.tax else None)
+                    for o in record.orders)
     quote = (record.policy or {}).get("quote")
     return PlanDetail(entry, record.venues, planned, record.hedges, record.totals,
                       record.refused, quote, tuple(e.at for e in events))

@@ -31,7 +31,19 @@ def load_policy(path: Path) -> Policy:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
-    return parse_policy(raw, str(path))
+    return anchored(parse_policy(raw, str(path)), path.parent)
+
+
+def anchored(policy: Policy, base: Path) -> Policy:
+    """The policy with its `[tax] trades` files made absolute from `base` (its folder).
+
+    A policy names its trade files relative to itself, so that watch, the dashboard and
+    an approval read the same files from whatever directory they were started in.
+    """
+    if policy.tax is None or not policy.tax.trades:
+        return policy
+    files = tuple(str((base / Path(name).expanduser()).absolute()) for name in policy.tax.trades)
+    return policy.model_copy(update={"tax": policy.tax.model_copy(update={"trades": files})})
 
 
 BOOLEAN_KEYS = frozenset({"avoid_short_term_gains"})  # the only true/false settings

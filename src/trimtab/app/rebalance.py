@@ -7,17 +7,21 @@ and `after`. Everything is journaled: the snapshot, the analysis, the plan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of, start_status
+from trimtab.app.lots import planning_lots
 from trimtab.app.resume import remaining_legs
 from trimtab.app.wiring import Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
 from trimtab.domain.contributions import CashMissing, before_deposit
-from trimtab.domain.planning.planner import Plan, make_plan
+from trimtab.domain.planning.planner import Plan, make_plan, with_tax
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
+from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.executor import Progress
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
@@ -45,7 +49,7 @@ class Prepared:
 
 
 def prepare(options: Options, progress: Progress = lambda _m: None,
-            cash_flow: float = 0.0) -> Prepared:
+            cash_flow: float = 0.0, trades: Sequence[Path] = ()) -> Prepared:
     """Take the account, reconcile, snapshot, analyse and plan; journal all of it.
 
     The venues' lease is held from here until `release`: a second process
@@ -56,6 +60,10 @@ def prepare(options: Options, progress: Progress = lambda _m: None,
     credited here): it is planned as new money that buys underweight assets.
     `cash_flow` < 0 raises that much quote by selling overweight assets; the
     money stays on the venue for the user to withdraw (trimtab never does).
+
+    The plan is made with the lots `check` plans with (`app.lots`): the
+    policy's `[tax] trades`, `trades` and the journal's fills, read once the
+    account is reconciled.
     """
     if options.policy is None:
         raise InputError("--policy: give the policy file (TOML)")
@@ -64,14 +72,15 @@ def prepare(options: Options, progress: Progress = lambda _m: None,
     actions = open_actions(options, policy, journal, progress)
     problems = actions.hold("trimtab rebalance")
     try:
-        return _plan(options, policy, actions, problems, progress, cash_flow)
+        lots = planning_lots(policy, trades, journal)
+        return _plan(options, policy, actions, problems, progress, cash_flow, lots)
     except BaseException:
         actions.let_go()
         raise
 
 
 def _plan(options: Options, policy: Policy, actions: VenueActions, problems: list[str],
-          progress: Progress, cash_flow: float) -> Prepared:
+          progress: Progress, cash_flow: float, lots: Ledger | None) -> Prepared:
     journal = actions.journal
     if cash_flow > 0 and (paper := actions.paper()) is not None:
         paper.fund({policy.quote: cash_flow})
@@ -89,7 +98,8 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
     if -cash_flow > analysis.spot_value:
         raise InputError(f"--withdraw: {-cash_flow:,.2f} is more than the spot value "
                          f"{analysis.spot_value:,.2f} {policy.quote}")
-    plan = _resume_or_plan(journal, snapshot, analysis, policy, actions, progress, cash_flow)
+    plan = _resume_or_plan(journal, snapshot, analysis, policy, actions, progress, cash_flow,
+                           lots)
     plan_id = new_plan_id()
     status = start_status(plan, problems, options.dry_run, policy.mode)
     journal_plan(journal, plan_id, snapshot, analysis, record_of(plan, policy, actions),
@@ -98,7 +108,8 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
 
 
 def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, policy: Policy,
-                    actions: VenueActions, progress: Progress, cash_flow: float = 0.0) -> Plan:
+                    actions: VenueActions, progress: Progress, cash_flow: float = 0.0,
+                    lots: Ledger | None = None) -> Plan:
     """The legs an unfinished plan still owes (app.resume), else a new plan.
 
     A cash flow is planned only in a new plan: resumed legs finish the old one first.
@@ -107,11 +118,11 @@ def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, po
     legs = remaining_legs(journal, resumes, snapshot, policy) if resumes else None
     if resumes and legs is not None and not analysis.stale_prices:
         progress(f"plan {resumes} did not finish: resuming its {len(legs)} remaining legs")
-        return Plan(orders=legs)
+        return with_tax(Plan(orders=legs), snapshot, policy, lots)
     if resumes:
         progress(f"plan {resumes} did not finish: planning the rest of it from a new snapshot")
     return make_plan(snapshot, policy, analysis, rebalance=True if resumes else None,
-                     markets=actions.markets(), cash_flow=cash_flow)
+                     markets=actions.markets(), cash_flow=cash_flow, lots=lots)
 
 
 def release(prepared: Prepared) -> None:

@@ -65,6 +65,7 @@ class PlannedOrder:
     fee: float
     slippage: float
     reduce_only: bool = False
+    tax: dict[str, Any] | None = None  # a sell's lots, gains and estimated tax, as planned
 
 
 @dataclass(frozen=True, slots=True)

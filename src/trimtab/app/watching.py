@@ -17,11 +17,13 @@ from dataclasses import dataclass
 
 from trimtab.app.approvals import propose
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of
+from trimtab.app.lots import planning_lots
 from trimtab.app.wiring import VenueActions
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.planning.planner import Plan
 from trimtab.domain.snapshot import Snapshot
+from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import PlanStatus
 
@@ -39,6 +41,11 @@ class WatchActions:
 
     def markets(self) -> Mapping[tuple[str, str], MarketRule]:
         return self.actions.markets()
+
+    def lots(self) -> Ledger | None:
+        """The policy's `[tax] trades` and this journal's fills, as `check` and `rebalance`
+        read them (`app.lots`)."""
+        return planning_lots(self.actions.policy, (), self.actions.journal)
 
     @contextmanager
     def turn(self) -> Iterator[None]:

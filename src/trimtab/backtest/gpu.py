@@ -66,6 +66,30 @@ def run_cuda(grid: Grid) -> Array:
     from trimtab.backtest.kernel import cuda_sweep
 
     _check_fits(grid, cuda_sweep.MAX_ASSETS, cuda_sweep.MAX_SLEEVES)
+    try:
+        return _launch(cuda, cuda_sweep, grid)
+    except _driver_errors() as exc:  # out of memory, a lost device, a driver too old...
+        raise DeviceError(f"--device cuda: the GPU refused the sweep ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); a "
+                          "smaller grid (fewer bands × schedules, fewer bars) needs less "
+                          "of its memory, or leave out --device") from None
+
+
+DRIVER_ERRORS = ("CudaAPIError", "CudaDriverError", "CudaRuntimeError", "CudaSupportError",
+                 "NvvmError", "NvrtcError")
+
+
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """numba-cuda's errors from the driver, the runtime and the compilers it calls (the
+    simulator's modules hold only some of them, under the same names)."""
+    from numba.cuda.cudadrv import driver, error
+
+    return tuple({getattr(m, name) for m in (driver, error) for name in DRIVER_ERRORS
+                  if hasattr(m, name)})
+
+
+def _launch(cuda: ModuleType, cuda_sweep: ModuleType, grid: Grid) -> Array:
+    """Move the grid to the device, run one thread per configuration, bring back stats."""
     b = grid.base
     n_bands, n_schedules = grid.bands.shape[0], grid.looks.shape[0]
     stats = cuda.device_array((n_bands * n_schedules, N_STATS))

@@ -17,6 +17,7 @@ from trimtab.cli.options import (
     PaperStartOption,
     PolicyOption,
     SandboxOption,
+    TradesOption,
     VenueOption,
     fail,
     policy_path,
@@ -28,7 +29,7 @@ from trimtab.cli.options import (
 from trimtab.reports.documents import check_document, lots_document
 from trimtab.reports.plans import contribution_document, contribution_line
 from trimtab.reports.tables import alert_table, render_check
-from trimtab.reports.tax import lots_table, tax_group
+from trimtab.reports.tax import lots_table
 from trimtab.venues.errors import VenueError
 
 if TYPE_CHECKING:
@@ -59,10 +60,7 @@ def check(
     paper_start: PaperStartOption = None,
     holdings: HoldingsOption = None,
     sandbox: SandboxOption = False,
-    trades: Annotated[list[Path] | None, typer.Option(
-        "--trades", help="Trade history (CSV: a Binance, Kraken or Coinbase export, or "
-        "trimtab's own lot file), repeatable: every sell then shows the lots it consumes, "
-        "its realised gain and estimated tax.", dir_okay=False, metavar="FILE")] = None,
+    trades: TradesOption = None,
 ) -> None:
     """Weights vs bands, triggers, alert prices and the orders that correct the drift.
 
@@ -91,7 +89,7 @@ def check(
         venue_failure(str(exc))
     upcoming = upcoming_contribution(result.policy, result.snapshot.as_of)
     if as_json:
-        doc = check_document(result.analysis, result.plan, result.tax)
+        doc = check_document(result.analysis, result.plan)
         doc["next_contribution"] = contribution_document(upcoming)
         print_json(doc)
         return
@@ -99,8 +97,6 @@ def check(
     console.print(f"[bold]trimtab check[/] — {source} at {result.snapshot.as_of.isoformat()}"
                   f", policy {path}", highlight=False)
     render_check(console, result.analysis, result.plan)
-    if result.tax is not None and not result.plan.refused:
-        console.print(tax_group(result.plan, result.tax, result.policy.quote))
     if (line := contribution_line(upcoming, result.policy.quote)) is not None:
         console.print(line, highlight=False)
 
@@ -156,9 +152,7 @@ def alerts(
 @app.command()
 def lots(
     policy: PolicyOption = None,
-    trades: Annotated[list[Path] | None, typer.Option(
-        "--trades", help="Trade history (CSV exports of Binance, Kraken, Coinbase, or "
-        "trimtab's lot file), repeatable.", dir_okay=False, metavar="FILE")] = None,
+    trades: TradesOption = None,
     journal: Annotated[str | None, typer.Option(
         "--journal", help="Add the fills trimtab itself journaled (SQLAlchemy URL).",
         metavar="URL")] = None,
@@ -169,8 +163,8 @@ def lots(
 ) -> None:
     """Open lots per asset: units, cost basis and unrealised gain.
 
-    Lots come from the trade files (and the journal's own fills with --journal)
-    replayed under the method of the policy's tax table
+    Lots come from the trade files (--trades and the policy's [tax] trades; and the
+    journal's own fills with --journal) replayed under the method of the policy's tax table
     (FIFO by default); transfers move lots between venues without realising
     anything. Exit status 0, or 2 for invalid input (the row is named).
     """

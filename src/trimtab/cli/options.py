@@ -48,6 +48,11 @@ HoldingsOption = Annotated[Path | None, typer.Option(
 SandboxOption = Annotated[bool, typer.Option(
     "--sandbox", help="Open every ccxt venue on its testnet (ccxt's sandbox mode), as "
     "TRIMTAB_<VENUE>_SANDBOX does for one venue; a venue without one in ccxt is refused.")]
+TradesOption = Annotated[list[Path] | None, typer.Option(
+    "--trades", help="Trade history (CSV: a Binance, Kraken or Coinbase export, or "
+    "trimtab's own lot file), repeatable, read with the files the policy's [tax] trades "
+    "names: the lots each sell consumes, its realised gain and estimated tax.",
+    dir_okay=False, metavar="FILE")]
 
 
 BACKTEST_MODULES = ("numba", "pandas", "pyarrow", "dask", "matplotlib", "plotly")

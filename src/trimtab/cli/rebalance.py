@@ -17,6 +17,7 @@ from trimtab.cli.options import (
     PaperStartOption,
     PolicyOption,
     SandboxOption,
+    TradesOption,
     VenueOption,
     busy,
     fail,
@@ -60,6 +61,7 @@ def rebalance(
         help="Quote units to raise for a withdrawal, selling only overweight assets when "
         "that keeps every band; the money stays on the venue for you to withdraw.",
         min=0)] = 0.0,
+    trades: TradesOption = None,
 ) -> None:
     """Snapshot the venues, plan the correction, confirm, execute exactly once, journal it.
 
@@ -76,7 +78,7 @@ def rebalance(
         fail("--deposit and --withdraw: give one of them, not both")
     console = Console(stderr=as_json)
     try:
-        prepared = service.prepare(options, console.print, deposit - withdraw)
+        prepared = service.prepare(options, console.print, deposit - withdraw, trades or ())
     except InputError as exc:
         fail(str(exc))
     except VenueError as exc:

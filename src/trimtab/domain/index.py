@@ -29,6 +29,10 @@ class PolicyIndex:
     sleeve_of: Mapping[str, str]
     asset_bands: Mapping[str, Band]
     sleeve_bands: Mapping[str, Band]
+    # the same bands shrunk by the policy's rebalance fraction (`Band.inner`), where a
+    # rebalance stops: built per plan, they were a tenth of its sizing
+    inner_bands: Mapping[str, Band]
+    inner_sleeve_bands: Mapping[str, Band]
 
     def asset_band(self, asset: str) -> Band:
         """The asset's band: its target's, the cash leg's for an untargeted quote, or target
@@ -47,4 +51,7 @@ def index_policy(policy: Policy) -> PolicyIndex:
         bands[policy.quote] = CASH_LEG
     sleeves = {name: band_for(s.weight, policy.bands.for_subject(name))
                for name, s in policy.sleeves.items()}
-    return PolicyIndex(policy, targets, policy.sleeve_of(), bands, sleeves)
+    fraction = policy.fraction
+    return PolicyIndex(policy, targets, policy.sleeve_of(), bands, sleeves,
+                       {a: b.inner(fraction) for a, b in bands.items()},
+                       {name: b.inner(fraction) for name, b in sleeves.items()})

@@ -10,6 +10,8 @@ holdings, and the policy's content as it was when the plan was made.
 Records written before the version existed (the check report, version 0)
 still load: their orders are read from the report's `orders`, their venues
 from those orders; they carry no policy, which an approval must then name.
+Version 2 adds each sell's estimated tax (`StoredOrder.tax`, `totals["tax"]`,
+each hedge's `deferred_tax`); a version 1 record loads with none.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -25,8 +28,10 @@ if TYPE_CHECKING:  # imported where used: reading the journal needs no planner o
     from trimtab.domain.planning.orders import Order
     from trimtab.domain.planning.planner import Plan
     from trimtab.domain.policy import Policy
+    from trimtab.domain.tax.estimate import OrderTax, PlanTax
 
-RECORD_VERSION = 1
+RECORD_VERSION: Literal[2] = 2
+READABLE = (1, RECORD_VERSION)  # version 1 differs only by carrying no tax
 
 
 class RecordError(ValueError):
@@ -35,6 +40,44 @@ class RecordError(ValueError):
 
 class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoredLot(Frozen):
+    """The part of one lot a planned sale consumes."""
+
+    lot_id: str
+    units: float
+    cost: float
+    proceeds: float
+    gain: float
+    acquired: datetime
+    term: Literal["short", "long"]
+
+
+class StoredTax(Frozen):
+    """What one planned sale realises and the tax estimated on it, as the plan saw it."""
+
+    lots: tuple[StoredLot, ...] = ()
+    uncovered_units: float = Field(0.0, description="Units no lot covered (zero basis, "
+                                   "short-term).")
+    cost_basis: float
+    proceeds: float
+    gain_short: float
+    gain_long: float
+    tax_short: float
+    tax_long: float
+    tax: float
+
+    @classmethod
+    def of(cls, taxed: OrderTax) -> StoredTax:
+        d = taxed.disposal
+        return cls(lots=tuple(StoredLot(lot_id=u.lot_id, units=u.units, cost=u.cost,
+                                        proceeds=u.proceeds, gain=u.gain, acquired=u.acquired,
+                                        term="long" if u.long_term else "short")
+                              for u in d.uses),
+                   uncovered_units=d.uncovered_units, cost_basis=d.cost, proceeds=d.proceeds,
+                   gain_short=d.gain_short, gain_long=d.gain_long, tax_short=taxed.tax_short,
+                   tax_long=taxed.tax_long, tax=taxed.tax)
 
 
 class StoredOrder(Frozen):
@@ -55,17 +98,19 @@ class StoredOrder(Frozen):
     quote_rate: float = Field(1.0, gt=0, allow_inf_nan=False, description="The price of the "
                               "contract's quote currency in the policy's quote (records "
                               "written before it: 1).")
+    tax: StoredTax | None = Field(None, description="A sell's estimated tax, when the plan "
+                                  "was made with a [tax] table or lots (version 2).")
 
     def to_order(self) -> Order:
         from trimtab.domain.planning.orders import Order
 
-        return Order(**self.model_dump())
+        return Order(**self.model_dump(exclude={"tax"}))
 
 
 class PlanRecord(Frozen):
     """A journaled plan, with what its approval needs."""
 
-    version: Literal[1] = 1
+    version: Literal[1, 2] = RECORD_VERSION
     orders: tuple[StoredOrder, ...] = ()
     venues: tuple[str, ...] = Field(description="Venue names the plan was made on.")
     paper_prices: str | None = Field(None, description="The paper exchange's price source.")
@@ -81,14 +126,19 @@ class PlanRecord(Frozen):
     def of(cls, plan: Plan, policy: Policy, venues: tuple[str, ...],
            paper_prices: str | None, holdings: dict[str, float],
            sandbox: bool = False) -> PlanRecord:
-        return cls(orders=tuple(StoredOrder.model_validate(asdict(o)) for o in plan.orders),
+        taxes = plan.tax.orders if plan.tax else (None,) * len(plan.orders)
+        totals = {"fees": plan.fees, "slippage": plan.slippage, "turnover": plan.turnover}
+        if plan.tax is not None:
+            totals["tax"] = plan.tax.total
+        return cls(orders=tuple(StoredOrder.model_validate(
+                       {**asdict(o), "tax": StoredTax.of(t) if t else None})
+                       for o, t in zip(plan.orders, taxes, strict=True)),
                    venues=venues, paper_prices=paper_prices, holdings=holdings,
                    sandbox=sandbox,
                    policy=policy.model_dump(mode="json"),
-                   hedges=tuple(_finite(asdict(h)) for h in plan.hedges),
+                   hedges=tuple(_finite(_hedge(asdict(h), plan.tax)) for h in plan.hedges),
                    refused=tuple(str(r) for r in plan.refused),
-                   totals={"fees": plan.fees, "slippage": plan.slippage,
-                           "turnover": plan.turnover})
+                   totals=totals)
 
     def to_orders(self) -> tuple[Order, ...]:
         return tuple(o.to_order() for o in self.orders)
@@ -109,7 +159,7 @@ def load_record(plan_id: str, text: str) -> PlanRecord:
         version = raw.get("version", 0) if isinstance(raw, dict) else None
         if version == 0:
             return _from_report(raw)
-        if version == RECORD_VERSION:
+        if version in READABLE:
             return PlanRecord.model_validate(raw)
     except (ValueError, ValidationError) as exc:
         raise RecordError(f"plan {plan_id}: its journaled record cannot be read ({exc})"
@@ -125,6 +175,11 @@ def _from_report(report: dict[str, Any]) -> PlanRecord:
                       hedges=tuple(report.get("hedges", [])),
                       refused=tuple(report.get("refused", [])),
                       totals=report.get("totals", {}))
+
+
+def _hedge(row: dict[str, Any], tax: PlanTax | None) -> dict[str, Any]:
+    """A hedge with the tax it defers (what the plan's sells of its asset realise)."""
+    return row if tax is None else {**row, "deferred_tax": tax.deferred_for(row["asset"])}
 
 
 def _finite(row: dict[str, Any]) -> dict[str, Any]:

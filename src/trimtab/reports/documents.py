@@ -12,11 +12,10 @@ from trimtab.domain.tax.estimate import OrderTax, PlanTax
 from trimtab.domain.tax.lots import Ledger
 
 
-def check_document(analysis: Analysis, plan: Plan, tax: PlanTax | None = None
-                   ) -> dict[str, Any]:
+def check_document(analysis: Analysis, plan: Plan) -> dict[str, Any]:
     """The check's analysis and plan; weights are fractions, money in quote units.
 
-    With a tax estimate every order carries `tax` (null for buys and futures)
+    With a tax estimate (`plan.tax`) every order carries `tax` (null for buys and futures)
     and `totals.tax` the plan's gains and tax; each hedge its `deferred_tax`.
     """
     f = analysis.futures
@@ -60,11 +59,11 @@ def check_document(analysis: Analysis, plan: Plan, tax: PlanTax | None = None
                                "alternative": h.alternative.symbol if h.alternative else None}
                               for h in analysis.hedge_funding],
         },
-        **plan_document(plan, tax),
+        **plan_document(plan),
     }
 
 
-def plan_document(plan: Plan, tax: PlanTax | None = None) -> dict[str, Any]:
+def plan_document(plan: Plan) -> dict[str, Any]:
     """Orders, skipped orders, hedges, residual breaches and refusals (and tax, if estimated)."""
     doc: dict[str, Any] = {
         "orders": [asdict(o) for o in plan.orders],
@@ -76,7 +75,7 @@ def plan_document(plan: Plan, tax: PlanTax | None = None) -> dict[str, Any]:
         "cash_flows": [{"venue": v, "amount": a} for v, a in plan.cash_flows],
         "totals": {"fees": plan.fees, "slippage": plan.slippage, "turnover": plan.turnover},
     }
-    if tax is not None:
+    if (tax := plan.tax) is not None:
         for order, taxed in zip(doc["orders"], tax.orders, strict=True):
             order["tax"] = order_tax_document(taxed)
         for hedge in doc["hedges"]:

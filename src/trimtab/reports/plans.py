@@ -59,15 +59,18 @@ def render_plan(console: Console, detail: PlanDetail) -> None:
 
 def _planned_table(detail: PlanDetail, quote: str) -> Table:
     totals = detail.totals
-    t = table(f"Orders as planned — fees {money(totals.get('fees'))} + slippage "
-              f"{money(totals.get('slippage'))} {quote}", "venue", "symbol", "side", "amount",
-              "price", "notional", "fee", "slip",
-              right=("amount", "price", "notional", "fee", "slip"),
+    taxed = "tax" in totals  # planned with a [tax] table or lots: every sell shows its tax
+    title = (f"Orders as planned — fees {money(totals.get('fees'))} + slippage "
+             f"{money(totals.get('slippage'))} {quote}"
+             + (f", estimated tax {money(totals['tax'])} {quote}" if taxed else ""))
+    t = table(title, "venue", "symbol", "side", "amount", "price", "notional", "fee", "slip",
+              *(("tax",) if taxed else ()),
+              right=("amount", "price", "notional", "fee", "slip", "tax"),
               optional=("venue", "slip", "price"))
     for o in detail.planned:
         t.add_row(o.venue, o.symbol, o.side + (" (reduce)" if o.reduce_only else ""),
                   f"{o.amount:.6g}", money(o.price), money(o.notional), money(o.fee),
-                  money(o.slippage))
+                  money(o.slippage), *((money(o.tax["tax"]) if o.tax else "–",) if taxed else ()))
     return t
 
 

@@ -123,6 +123,10 @@ def render_check(console: Console, analysis: Analysis, plan: Plan) -> None:
     if analysis.notes:
         console.print(notes_text(analysis))
     console.print(plan_group(plan, analysis.quote))
+    if plan.tax is not None and not plan.refused:  # every command that plans shows its tax
+        from trimtab.reports.tax import tax_group  # it builds on this module's tables
+
+        console.print(tax_group(plan, plan.tax, analysis.quote))
 
 
 def notes_text(analysis: Analysis) -> Text:

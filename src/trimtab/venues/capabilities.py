@@ -74,12 +74,25 @@ OPEN_ORDER_QUERIES: Mapping[str, tuple[Mapping[str, Any], ...]] = {
     "gate": ({"type": "spot"}, {"type": "swap", "settle": "usdt"},
              {"type": "swap", "settle": "btc"}),
     # Bybit's default is linear USDT. Inverse orders are listed by base coin: ccxt adds
-    # settleCoin USDT to an inverse listing that names neither, and Bybit then lists none.
+    # settleCoin USDT to an inverse listing that names neither, and Bybit then lists none;
+    # so one listing per base coin of the venue's inverse markets (EACH_INVERSE_BASE).
     "bybit": ({"type": "spot"},
               {"type": "swap", "subType": "linear", "settleCoin": "USDT"},
               {"type": "swap", "subType": "linear", "settleCoin": "USDC"},
-              {"type": "swap", "subType": "inverse", "baseCoin": "BTC"},
-              {"type": "swap", "subType": "inverse", "baseCoin": "ETH"}),
+              {"type": "swap", "subType": "inverse", "baseCoin": "{inverse base}"}),
+}
+EACH_INVERSE_BASE = "{inverse base}"
+
+# How many open orders one listing returns, and the params that make ccxt walk the pages.
+# Bybit answers 20 a page unless asked (50 at most) with a cursor to the next, which ccxt
+# follows with `paginate` (up to 10 pages); OKX answers one page of 100, Gate 100 (per
+# pair on spot). A listing that comes back this full may hide a stray order behind it:
+# the scan says so instead of calling the account clean. Binance, Kraken and Bitfinex
+# list every open order in one answer.
+LISTING_PAGES: Mapping[str, tuple[Mapping[str, Any], int]] = {
+    "bybit": ({"paginate": True}, 500),
+    "okx": ({}, 100),
+    "gate": ({}, 100),
 }
 
 # Contract accounts that two ccxt ids read: `binance` reads Binance's USDⓈ-M and COIN-M
@@ -117,9 +130,23 @@ def position_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
     return POSITION_QUERIES.get(exchange_id, ONE_QUERY)
 
 
-def open_order_queries(exchange_id: str) -> tuple[Mapping[str, Any], ...]:
-    """The fetchOpenOrders params that together cover every family an account trades."""
-    return OPEN_ORDER_QUERIES.get(exchange_id, ONE_QUERY)
+def open_order_queries(exchange_id: str, markets: Mapping[str, Mapping[str, Any]] | None
+                       ) -> tuple[Mapping[str, Any], ...]:
+    """The fetchOpenOrders params that together cover every family an account trades; a
+    query naming EACH_INVERSE_BASE stands for one per base coin of the inverse markets."""
+    bases = sorted({m["base"] for m in (markets or {}).values() if m.get("inverse")})
+    out: list[Mapping[str, Any]] = []
+    for query in OPEN_ORDER_QUERIES.get(exchange_id, ONE_QUERY):
+        each = [k for k, v in query.items() if v == EACH_INVERSE_BASE]
+        out += [{**query, **{k: base for k in each}} for base in bases] if each else [query]
+    return tuple(out)
+
+
+def listing_page(exchange_id: str) -> tuple[Mapping[str, Any], int | None]:
+    """The params that page an open-order listing, and how many orders fill it (None:
+    the venue lists every open order in one answer)."""
+    params, size = LISTING_PAGES.get(exchange_id, ({}, None))
+    return params, size
 
 
 def position_account(exchange_id: str, venue: str, params: Mapping[str, Any],

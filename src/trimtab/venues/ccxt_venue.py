@@ -25,6 +25,7 @@ from trimtab.venues.capabilities import (
     buys_by_cost,
     client_id_param,
     collateral_account,
+    listing_page,
     open_order_queries,
     order_filters,
     position_account,
@@ -277,13 +278,23 @@ class CcxtVenue:
         raised; a further family that cannot be listed is a note, as a venue
         that cannot be listed is for the scan.
         """
-        raw, notes = self._per_family(
-            "open orders", "fetch_open_orders",
-            lambda p: self.exchange.fetch_open_orders(None, None, None, p),
-            open_order_queries(self.exchange.id))
+        paging, full = listing_page(self.exchange.id)
+        crowded: list[str] = []
+
+        def listing(params: dict[str, Any]) -> list[Any]:
+            found = list(self.exchange.fetch_open_orders(None, None, None,
+                                                         {**params, **paging}))
+            if full is not None and len(found) >= full:
+                crowded.append(f"open orders {params}: {len(found)} listed, as many as one "
+                               "listing returns, so more may rest unseen")
+            return found
+
+        raw, notes = self._per_family("open orders", "fetch_open_orders", listing,
+                                      open_order_queries(self.exchange.id,
+                                                         self.exchange.markets))
         unique = {(o.get("symbol"), o.get("id")): o for o in raw}
         return OpenOrdersRead(tuple(self._orders(list(unique.values()), None, known)),
-                              tuple(notes))
+                              tuple(notes + crowded))
 
     def _per_family(self, what: str, operation: str,
                     call: Callable[[dict[str, Any]], list[Any]],

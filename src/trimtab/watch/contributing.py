@@ -30,6 +30,7 @@ from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
+from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.states import ContributionStatus
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ class Funds(Protocol):
     def snapshot(self) -> Snapshot: ...
 
     def markets(self) -> Mapping[tuple[str, str], MarketRule]: ...
+
+    def lots(self) -> Ledger | None: ...
 
     @property
     def simulated_deposits(self) -> bool:
@@ -176,7 +179,8 @@ class Contributing:
             analysis = analyse(before, self.policy)
             plan = make_plan(before, self.policy, analysis,
                              rebalance=True if rebalance else None,
-                             markets=self.funds.markets(), cash_flow=amount)
+                             markets=self.funds.markets(), cash_flow=amount,
+                             lots=self.funds.lots())
         except Exception as exc:
             self.book.fail(claimed, failure(exc), credited)
             log.warning("contribution not planned, retried at the next check: %s", failure(exc))

@@ -20,12 +20,14 @@ from typing import Protocol
 
 from trimtab.domain.analysis.alerting import Key, Notified, due, near_edges
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
+from trimtab.domain.analysis.outside import PositionKey, held, shrunk_outside
 from trimtab.domain.analysis.triggers import Trigger
 from trimtab.domain.calendar import calendar_triggers, next_fire
 from trimtab.domain.planning.orders import MarketRule
 from trimtab.domain.planning.planner import Plan, make_plan
 from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
+from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import WatchDecision, WatchState
 from trimtab.watch.contributing import Contributing, ContributionBook, Step, failure
@@ -80,6 +82,15 @@ class WatchJournal(Protocol):
 
     def alert_memory(self) -> dict[Key, Notified]: ...
 
+    def order_mark(self) -> int:
+        """A mark in the journal's orders, taken with each snapshot."""
+        ...
+
+    def traded_since(self, mark: int) -> frozenset[tuple[str, str]]:
+        """The (venue, symbol) markets trimtab sent orders to after `mark`, or still has
+        orders on."""
+        ...
+
     def record_check(self, at: datetime, analysis: Analysis | None, fired: tuple[Trigger, ...],
                      notified: tuple[Trigger, ...], decision: str,
                      memory: dict[Key, Notified]) -> None: ...
@@ -94,6 +105,11 @@ class Actions(Protocol):
     def snapshot(self) -> Snapshot: ...
 
     def markets(self) -> Mapping[tuple[str, str], MarketRule]: ...
+
+    def lots(self) -> Ledger | None:
+        """The lots a plan is made with (None: the plan carries no tax), as `check` reads
+        them: read at every plan, so the journal's latest fills count."""
+        ...
 
     def turn(self) -> AbstractContextManager[None]:
         """Hold whatever a check that may trade needs (the account's lease in mode auto)."""
@@ -137,6 +153,8 @@ class Watcher:
     _error_notified: bool = False
     _failures: int = 0
     _problem: str | None = None  # the snapshot problem last notified
+    _held: dict[PositionKey, float] | None = None  # positions at the last snapshot
+    _mark: int = 0  # the journal's last order then
 
     def run(self, until: datetime | None = None) -> None:
         """Tick until stopped (SIGINT/SIGTERM set `stop`) or `until` has passed."""
@@ -204,7 +222,8 @@ class Watcher:
     def _check(self, now: datetime, since: datetime, calendar: tuple[Trigger, ...],
                first: bool = False) -> TickReport:
         """Snapshot, analysis, triggers, notifications, decision, journal."""
-        try:
+        mark = self.journal.order_mark()  # before the snapshot: an order sent while it is
+        try:  # taken moves a position that the next check must not report
             snapshot = self.actions.snapshot()
         except Exception as exc:
             return self._outage(now, calendar, exc)
@@ -217,8 +236,9 @@ class Watcher:
             self._notify(now, Message("trimtab watch: checks work again",
                                       "The snapshot can be analysed again."))
             self._problem = None
+        outside = self._outside(snapshot, mark)
         step = self._contribution(snapshot, since, now, calendar, first)
-        fired = calendar + (step.triggers if step else ()) + analysis.triggers
+        fired = outside + calendar + (step.triggers if step else ()) + analysis.triggers
         near = near_edges(analysis, self.policy.alerts.rearm)
         notified, memory = due(fired, self.journal.alert_memory(), now, self.policy.alerts, near)
         if step is not None and step.plan is not None:
@@ -234,6 +254,15 @@ class Watcher:
                  len(notified), decision)
         return TickReport(now, analysis, fired, notified, decision)
 
+    def _outside(self, snapshot: Snapshot, mark: int) -> tuple[Trigger, ...]:
+        """Positions the venue (or the user) closed since the last snapshot: a liquidation
+        is heard at the next check. The first check of a run has nothing to compare with."""
+        now_held = held(snapshot.positions)
+        fired = () if self._held is None else shrunk_outside(
+            self._held, now_held, self.journal.traded_since(self._mark))
+        self._held, self._mark = now_held, mark
+        return fired
+
     def _decide(self, snapshot: Snapshot, analysis: Analysis, calendar: tuple[Trigger, ...],
                 notified: tuple[Trigger, ...]) -> tuple[Decision, Plan | None]:
         """Plan when a scheduled rebalance is due or an acting trigger is newly notified."""
@@ -242,7 +271,7 @@ class Watcher:
         if not (scheduled or acting):
             return Decision(WatchDecision.REVIEW if calendar else WatchDecision.NONE), None
         plan = make_plan(snapshot, self.policy, analysis, rebalance=True if scheduled else None,
-                         markets=self.actions.markets())
+                         markets=self.actions.markets(), lots=self.actions.lots())
         return self._act(snapshot, analysis, plan), plan
 
     def _contribution(self, snapshot: Snapshot, since: datetime, now: datetime,

@@ -57,7 +57,8 @@ def compose(triggers: Iterable[Trigger], analysis: Analysis, plan: Plan | None =
     lines += [f"  {a.asset}: {_num(a.alert_low)} / {_num(a.alert_high)}"
               for a in analysis.assets if a.asset != analysis.quote]
     if plan is not None and plan.orders:
-        lines.append(f"Plan ({len(plan.orders)} orders, fees {plan.fees:,.2f}):")
+        tax = "" if plan.tax is None else f", estimated tax {plan.tax.total:,.2f}"
+        lines.append(f"Plan ({len(plan.orders)} orders, fees {plan.fees:,.2f}{tax}):")
         lines += [f"  {o.side} {o.amount:.8g} {o.symbol} on {o.venue} (~{o.notional:,.2f})"
                   for o in plan.orders]
     if plan is not None and plan.refused:

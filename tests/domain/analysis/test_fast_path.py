@@ -12,15 +12,24 @@ from collections import defaultdict
 from math import fsum
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.domain.planning.test_plan_properties import portfolios
-from trimtab.domain.analysis.drift import alert_prices, analyse
+from trimtab.domain.analysis.drift import (
+    SnapshotError,
+    alert_prices,
+    analyse,
+    valid_prices,
+    weigh,
+    weigh_units,
+)
 from trimtab.domain.bands import Band, band_for
-from trimtab.domain.planning.apply import apply_orders
+from trimtab.domain.planning.apply import applied, apply_orders
 from trimtab.domain.planning.planner import make_plan
-from trimtab.domain.snapshot import Balance, Snapshot
+from trimtab.domain.policy import build_policy
+from trimtab.domain.snapshot import Balance, Position, PriceQuote, Snapshot
 
 CASE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -75,6 +84,9 @@ def test_each_asset_state_is_what_the_per_asset_rules_gave(case: Any, shares: li
     for s in analysis.sleeves:
         assert s.band == band_for(policy.sleeves[s.name].weight,
                                   policy.bands.for_subject(s.name))
+        # a pass per sleeve over the states, as `_sleeve_state` summed them
+        assert s.value == sum(a.value for a in analysis.assets if a.asset in s.members)
+        assert s.weight == sum(a.weight for a in analysis.assets if a.asset in s.members)
 
 
 @CASE
@@ -96,3 +108,96 @@ def test_a_plan_applied_in_one_validation_is_the_balance_by_balance_result(
     expected = tuple(Balance(venue=v, asset=a, amount=u if u >= 0 else 0.0)
                      for (v, a), u in units.items())
     assert after.balances == expected
+
+
+@CASE
+@given(portfolios(venues=("binance", "kraken", "wallet")), st.floats(-0.5, 0.5),
+       st.sampled_from([{}, {"tactical": {"BTC": 0.5, "ETH": 3.0}}, {"exclude": ["DOGE"]}]),
+       st.lists(st.tuples(st.sampled_from(["long", "short"]), st.floats(0.01, 50.0)),
+                max_size=2))
+def test_the_residuals_weigh_the_applied_units_as_weigh_weighs_the_applied_snapshot(
+        case: Any, flow_share: float, extra: dict[str, Any], legs: list[tuple[str, float]]
+) -> None:
+    policy, snap = case
+    policy = policy.model_copy(update={**extra, "futures": {"max_multiple": 0.1}})
+    snap = _with_dust(snap) if "exclude" in extra else snap
+    snap = _with_positions(snap, legs)
+    analysis = analyse(snap, policy)
+    plan = make_plan(snap, policy, analysis, cash_flow=flow_share * analysis.spot_value)
+    assume(not plan.refused)
+    rows, positions = applied(snap, plan.orders, policy.quote, plan.cash_flows)
+    fast = weigh_units(rows, snap.model_copy(update={"positions": positions}), policy)
+    slow = weigh(apply_orders(snap, plan.orders, policy.quote, plan.cash_flows), policy)
+    assert fast.assets == tuple((a.asset, a.weight, a.band) for a in slow.assets)
+    assert fast.sleeves == slow.sleeves
+    assert fast.futures == slow.futures
+
+
+def _with_positions(snap: Snapshot, legs: list[tuple[str, float]]) -> Snapshot:
+    """Perpetuals on the first priced asset, over the cap: the plan reduces them."""
+    asset, quote = next(iter(snap.prices.items()))
+    positions = [Position.model_validate(
+        {"venue": "binance", "symbol": f"{asset}/USDT:USDT", "side": side, "contracts": n,
+         "markPrice": quote.price}) for side, n in legs]
+    return snap.model_copy(update={"positions": tuple(positions)})
+
+
+def _with_dust(snap: Snapshot) -> Snapshot:
+    """A held asset the policy excludes (priced, so that only exclusion keeps it out)."""
+    dust = Balance(venue="binance", asset="DOGE", amount=1e4)
+    return snap.model_copy(update={"balances": (*snap.balances, dust),
+                                   "prices": {**snap.prices, "DOGE": PriceQuote(price=0.1)}})
+
+
+@CASE
+@given(portfolios(), st.lists(st.sampled_from(["BTC", "ETH", "DOGE"]), max_size=3),
+       st.sampled_from([0.0, 1.0]))
+def test_a_held_asset_without_a_price_is_refused_as_the_summed_holdings_said(
+        case: Any, unpriced: list[str], amount: float) -> None:
+    """`valid_prices` asks which balances are positive rather than summing every asset's
+    units first: the same assets, since no balance is negative."""
+    policy, snap = case
+    prices = {a: q for a, q in snap.prices.items() if a not in unpriced}
+    extra = tuple(Balance(venue="kraken", asset=a, amount=amount) for a in unpriced)
+    snap = snap.model_copy(update={"prices": prices, "balances": (*snap.balances, *extra)})
+    missing = sorted(a for a, u in snap.holdings().items()
+                     if u > 0 and a not in prices and a != policy.quote)
+    if missing:
+        with pytest.raises(SnapshotError, match=", ".join(f"prices.{a}" for a in missing)):
+            valid_prices(snap, policy)
+    else:
+        assert valid_prices(snap, policy) == {**{a: q.price for a, q in prices.items()},
+                                              policy.quote: 1.0}
+
+
+def test_an_asset_state_stays_immutable_as_a_tuple() -> None:
+    """AssetState became a NamedTuple for its construction cost; it must stay a value."""
+    policy = build_policy({"targets": {"BTC": 0.5, "USDT": 0.5}})
+    snap = Snapshot.model_validate({"as_of": "2026-01-31T00:00:00Z", "prices": {"BTC": 50_000},
+                                    "balances": [{"venue": "binance", "asset": "BTC",
+                                                  "amount": 0.1}]})
+    state = analyse(snap, policy).asset("USDT")
+    with pytest.raises(AttributeError):
+        state.weight = 0.5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        state.venue_held_back["binance"] = {}  # type: ignore[index]
+
+
+@CASE
+@given(portfolios())
+def test_a_breach_message_written_when_read_is_the_sentence_written_at_the_check(case: Any
+                                                                                 ) -> None:
+    """Threshold triggers keep their figures and write the sentence on demand; it is the
+    one `threshold_trigger` wrote for every breach before."""
+    policy, snap = case
+    analysis = analyse(snap, policy)
+    states: dict[str, tuple[str, Any]] = {a.asset: ("asset", a) for a in analysis.assets}
+    states |= {s.name: ("sleeve", s) for s in analysis.sleeves}
+    fired = [t for t in analysis.triggers if t.kind == "threshold"]
+    assert len(fired) == sum(1 for _, s in states.values() if s.breached)
+    for t in fired:
+        level, item = states[t.subject]
+        band = item.band
+        side = "above" if item.weight > band.high else "below"
+        assert t.message == (f"{level} {t.subject} at {item.weight:.2%} is {side} its band "
+                             f"{band.low:.2%}–{band.high:.2%} (target {band.target:.2%})")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trimtab.domain.planning.orders import MarketRule
+from trimtab.domain.planning.orders import MarketRule, _lots
 
 
 def test_a_round_up_to_five_micro_lots_is_not_truncated_to_four() -> None:
@@ -56,3 +58,31 @@ def test_floor_fast_path_equals_the_decimal_rule(step: float, amount: float, lot
     near_tick = lots * step * (1.0 + nudge)
     for value in (amount, near_tick):
         assert rule.floor(value) == _decimal_floor(value, step)
+
+
+@given(units=st.integers(1, 10**7), power=st.integers(-4, 24), count=st.integers(0, 10**12))
+def test_a_lot_count_times_a_decimal_step_is_the_decimal_product(units: int, power: int,
+                                                                 count: int) -> None:
+    """`_lots` divides by 10^k in floats instead of multiplying Decimals: the same float
+    (both round the exact product once), or the Decimal product where floats are not exact."""
+    step = float(f"{units}e{-power}")
+    rule = MarketRule(amount_step=step)
+    assert rule._step is not None
+    assert _lots(count, rule._step) == float(count * Decimal(repr(step)))
+
+
+@given(step=st.floats(1e-12, 1e6), count=st.integers(0, 10**9))
+def test_a_lot_count_times_any_float_step_is_the_decimal_product(step: float, count: int
+                                                                ) -> None:
+    rule = MarketRule(amount_step=step)
+    assert rule._step is not None
+    assert _lots(count, rule._step) == float(count * Decimal(repr(step)))
+
+
+@given(step=st.floats(-1e3, -1e-9) | st.sampled_from([1e-30, 3e-25, 1e25]),
+       count=st.integers(0, 10**6))
+def test_a_step_without_an_exact_float_division_takes_the_decimal_product(step: float,
+                                                                         count: int) -> None:
+    rule = MarketRule(amount_step=step)
+    assert rule._step is not None
+    assert _lots(count, rule._step) == float(count * Decimal(repr(step)))

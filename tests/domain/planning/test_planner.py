@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.builders import policy, snapshot
@@ -190,6 +195,26 @@ def test_hedge_alternative_and_a_second_check_with_the_hedge_in_place_proposes_n
     assert make_plan(hedged, pol).hedges == ()
 
 
+def test_a_hedge_counts_only_its_own_assets_shorts_and_names_its_first_linear_perpetual():
+    """The hedges group the positions by base asset once: the grouping keeps each asset's
+    positions in the snapshot's order, and no other asset's short counts."""
+    positions = [
+        {"venue": "kraken", "symbol": "BTC/USD:BTC", "side": "short", "contracts": 10.0,
+         "contractSize": 100.0, "markPrice": 50_000.0},  # inverse: 1,000 USD short
+        {"venue": "okx", "symbol": "ETH/USDT:USDT", "side": "short", "contracts": 1.0,
+         "markPrice": 2_500.0},
+        {"venue": "bybit", "symbol": "BTC/USDT:USDT", "side": "long", "contracts": 0.01,
+         "markPrice": 50_000.0},
+        {"venue": "binance", "symbol": "BTC/USDC:USDC", "side": "short", "contracts": 0.0,
+         "markPrice": 50_000.0}]
+    snap = snapshot(PRICES, {"BTC": 0.16, "USDT": 2_000.0}, positions=positions)
+    pol = policy({"BTC": 0.5, "USDT": 0.5}, futures={"hedge_ratio": 1.0, "max_multiple": 5.0})
+    (hedge,) = make_plan(snap, pol).hedges
+    assert hedge.existing_short == pytest.approx(1_000.0)  # not ETH's, not the flat one
+    assert hedge.notional == pytest.approx(3_000.0 - 1_000.0)
+    assert (hedge.venue, hedge.symbol) == ("bybit", "BTC/USDT:USDT")
+
+
 def test_deposit_buys_only_underweights_even_without_a_breach():
     snap = snapshot(PRICES, {"BTC": 0.1, "ETH": 1.8, "USDT": 0.0})  # 5,000 / 4,500 / 0
     pol = policy({"BTC": 0.5, "ETH": 0.4, "USDT": 0.1},
@@ -266,3 +291,43 @@ def test_a_venue_without_the_spot_market_gets_no_spot_order_and_the_sale_moves_o
     assert (sell.venue, sell.symbol, sell.amount) == ("okx", "BTC/USDT", 0.1)
     [stuck] = [s for s in plan.skipped if s.reason == "no_spot_market"]
     assert stuck.venue == "coinm" and stuck.amount == pytest.approx(0.05)
+
+
+WALLET_HEDGE = """
+from tests.builders import policy, snapshot
+from trimtab.domain.planning.planner import make_plan
+snap = snapshot({"BTC": 50_000.0}, [("wallet", "BTC", 0.16), ("okx", "USDT", 1_000.0),
+                                    ("kraken", "USDT", 500.0), ("binance", "USDT", 500.0)])
+pol = policy({"BTC": 0.5, "USDT": 0.5}, futures={"hedge_ratio": 0.5})
+print(make_plan(snap, pol).hedges[0].venue)
+"""
+
+
+def test_a_hedge_of_an_asset_held_only_in_a_wallet_names_the_same_venue_in_every_process():
+    """Three venues hold one balance each: the tie went to whichever a set listed first,
+    which changes with the process's string hashing (PYTHONHASHSEED)."""
+    root = Path(__file__).resolve().parents[3]
+    venues = {subprocess.run([sys.executable, "-c", WALLET_HEDGE], capture_output=True,
+                             text=True, check=True, cwd=root,
+                             env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+              for seed in range(6)}
+    assert venues == {"binance"}
+
+
+def test_a_withdrawal_is_funded_after_the_fees_of_the_futures_cuts_or_refused():
+    """The withdrawal was checked against the spot orders alone, then the leverage cuts
+    added their fees in the same quote: make_plan raised 'orders overdraw USDT' (found by
+    the live-path work's random portfolios)."""
+    positions = [{"venue": "binance", "symbol": "BTC/USDT:USDT", "side": "long",
+                  "contracts": c, "markPrice": 259.0} for c in (1.0, 3.0)]
+    snap = snapshot({"BTC": 259.0}, {"USDT": 50.0}, positions=positions)
+    pol = policy({"BTC": 0.8, "USDT": 0.2}, bands={"kind": "absolute", "width": 0.0},
+                 costs={"fee_rate": 0.00482}, futures={"max_multiple": 0.1})
+    refused = make_plan(snap, pol, cash_flow=-25.0)
+    assert [r.code for r in refused.refused] == ["withdrawal_unfunded"]
+    assert "fees of its futures cuts" in refused.refused[0].message
+    funded = make_plan(snap, pol, cash_flow=-10.0)
+    assert not funded.refused and any(o.reduce_only for o in funded.orders)
+    after = apply_orders(snap, funded.orders, "USDT", funded.cash_flows)  # no overdraft
+    assert min(b.amount for b in after.balances) >= 0.0
+    assert sum(u for _, u in funded.cash_flows) == pytest.approx(-10.0)

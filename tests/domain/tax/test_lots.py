@@ -159,3 +159,16 @@ def test_a_lot_bought_after_the_sale_is_not_sold() -> None:
     ledger = replay(LOTS, rules)
     _, d = dispose(ledger, Dispose(day("2024-07-01"), "BTC", "binance", 0.5, 30_000.0), rules)
     assert [u.lot_id for u in d.uses] == ["B"]  # C was bought in 2025
+
+
+def test_a_sale_consumes_its_plans_lots_first_then_the_method() -> None:
+    # trimtab's own sale of 0.8 BTC whose plan chose C then (gone by now) X: FIFO would take
+    # A; the sale takes C's 0.5 (cost 45,000) and then FIFO's A for 0.3 (cost 18,000)
+    sale = Dispose(SALE_DAY, "BTC", "binance", 0.8, 64_000.0, planned=("C", "X"))
+    rules = settings(method="fifo")
+    ledger, disposal = dispose(replay(LOTS, rules), sale, rules)
+    assert [(u.lot_id, u.units, u.cost) for u in disposal.uses] == [
+        ("C", 0.5, 45_000.0), ("A", pytest.approx(0.3), pytest.approx(18_000.0))]
+    assert disposal.uncovered_units == 0.0
+    assert {lot.lot_id: lot.units for lot in ledger.lots} == {"A": pytest.approx(0.7),
+                                                              "B": 0.5}

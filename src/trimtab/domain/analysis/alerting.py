@@ -6,8 +6,9 @@ as bad again); when its condition clears it is forgotten, so the next
 breach notifies at once. "Clears" means with hysteresis: a weight must come
 back inside its band by `rearm` of the band's half-width (a multiple under
 its cap by as much) before the trigger is forgotten, so that a price that
-hovers at a band edge notifies once, not at every crossing. Calendar
-triggers are events and always notify.
+hovers at a band edge notifies once, not at every crossing. Events
+(`EVENTS`: a schedule due, a position closed outside trimtab)
+always notify.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ if TYPE_CHECKING:  # annotations only: the journal's readers load this without t
 
 
 Key = tuple[str, str]
+# Events happen once (a schedule fell due, a position was closed by the venue) and are
+# notified every time they fire; the other kinds are states, remembered while they last.
+EVENTS = frozenset({"calendar", "position"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +79,7 @@ def due(triggers: Iterable[Trigger], memory: Mapping[Key, Notified], now: dateti
     notify: list[Trigger] = []
     kept: dict[Key, Notified] = {k: v for k, v in memory.items() if k in near}
     for trigger in triggers:
-        if trigger.kind == "calendar":
+        if trigger.kind in EVENTS:
             notify.append(trigger)
             continue
         key = (trigger.kind, trigger.subject)

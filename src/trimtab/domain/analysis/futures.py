@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from trimtab.domain.analysis.triggers import Trigger
 from trimtab.domain.snapshot import Position, Snapshot
@@ -88,5 +88,5 @@ def _position_exposure(position: Position, snapshot: Snapshot) -> PositionExposu
     row = PositionExposure(position, snapshot.position_notional(position), None, None, rate)
     if funding is None:
         return row
-    return replace(row, funding_rate=funding.rate,
-                   funding_per_day=row.signed_notional * funding.per_day)
+    return PositionExposure(position, row.notional, funding.rate,  # replace() is 5x slower
+                            row.signed_notional * funding.per_day, rate)

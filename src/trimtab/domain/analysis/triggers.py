@@ -12,17 +12,33 @@ from typing import Literal, Protocol
 
 from trimtab.domain.bands import Band
 
-TriggerKind = Literal["calendar", "threshold", "leverage", "margin", "funding"]
+TriggerKind = Literal["calendar", "threshold", "leverage", "margin", "funding", "position"]
 
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    """A rule that fired, with the figures that made it fire."""
+    """A rule that fired, with the figures that made it fire.
+
+    `message` is the sentence a person reads. A band breach's is written
+    from its figures when read: a check fires one per breached asset, most
+    are never shown (a watch check that does not notify, a plan that only
+    asks whether one fired), and writing them all was a twentieth of a check.
+    """
 
     kind: TriggerKind
     subject: str
-    message: str
+    text: str | None  # the sentence; None: a band breach's, written from the figures
     figures: dict[str, float] = field(default_factory=dict)
+    level: str = ""  # what breached its band ("asset", "sleeve") when `text` is None
+
+    @property
+    def message(self) -> str:
+        if self.text is not None:
+            return self.text
+        f = self.figures
+        side = "above" if f["weight"] > f["high"] else "below"
+        return (f"{self.level} {self.subject} at {f['weight']:.2%} is {side} its band "
+                f"{f['low']:.2%}–{f['high']:.2%} (target {f['target']:.2%})")
 
 
 class Banded(Protocol):
@@ -37,14 +53,11 @@ class Banded(Protocol):
 
 
 def threshold_trigger(subject: str, level: str, item: Banded) -> Trigger:
-    """A band breach, with weight, target and bounds."""
+    """A band breach, with weight, target and bounds; its sentence is written when read."""
     band = item.band
-    side = "above" if item.weight > band.high else "below"
-    message = (f"{level} {subject} at {item.weight:.2%} is {side} its band "
-               f"{band.low:.2%}–{band.high:.2%} (target {band.target:.2%})")
-    return Trigger("threshold", subject, message,
+    return Trigger("threshold", subject, None,
                    {"weight": item.weight, "target": band.target,
-                    "low": band.low, "high": band.high})
+                    "low": band.low, "high": band.high}, level)
 
 
 def spot_triggers(assets: Iterable[tuple[str, Banded]],

@@ -22,6 +22,17 @@ BALANCES = TypeAdapter(tuple[Balance, ...])
 def apply_orders(snapshot: Snapshot, orders: Iterable[Order], quote: str,
                  cash_flows: Iterable[tuple[str, float]] = ()) -> Snapshot:
     """The snapshot after `orders` fill at their estimates and cash flows land."""
+    rows, positions = applied(snapshot, orders, quote, cash_flows)
+    balances = BALANCES.validate_python([  # in one call: per Balance, a fifth of a plan
+        {"venue": v, "asset": a, "amount": u} for v, a, u in rows])
+    return snapshot.model_copy(update={"balances": balances, "positions": positions})
+
+
+def applied(snapshot: Snapshot, orders: Iterable[Order], quote: str,
+            cash_flows: Iterable[tuple[str, float]] = ()
+            ) -> tuple[list[tuple[str, str, float]], tuple[Position, ...]]:
+    """`apply_orders`' balances as (venue, asset, units) rows, one per venue and asset, and
+    its positions: a plan's residuals weigh these without building a snapshot."""
     units: dict[tuple[str, str], float] = defaultdict(float)
     for b in snapshot.balances:
         units[(b.venue, b.asset)] += b.amount
@@ -37,9 +48,8 @@ def apply_orders(snapshot: Snapshot, orders: Iterable[Order], quote: str,
         units[(order.venue, order.asset)] += sign * order.amount
     for venue, amount in cash_flows:
         units[(venue, quote)] += amount
-    balances = BALANCES.validate_python([  # in one call: per Balance, a fifth of a plan
-        {"venue": v, "asset": a, "amount": _non_negative(v, a, u)} for (v, a), u in units.items()])
-    return snapshot.model_copy(update={"balances": balances, "positions": tuple(positions)})
+    return ([(v, a, u if u >= 0.0 else _non_negative(v, a, u)) for (v, a), u in units.items()],
+            tuple(positions))
 
 
 def _reduce(position: Position, order: Order) -> Position:

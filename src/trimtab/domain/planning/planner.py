@@ -13,15 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from trimtab.domain.analysis.drift import Analysis, analyse, weigh
-from trimtab.domain.planning.apply import apply_orders
-from trimtab.domain.planning.hedges import Hedge, hedge_for
+from trimtab.domain.analysis.drift import Analysis, analyse, weigh_units
+from trimtab.domain.planning.apply import applied, apply_orders
+from trimtab.domain.planning.hedges import Hedge, hedges_for
 from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Skipped
 from trimtab.domain.planning.routing import OrderFactory, futures_reductions, spot_orders
 from trimtab.domain.planning.sizing import SpotTargets, spot_targets
 from trimtab.domain.policy import Policy
 from trimtab.domain.refusal import Refusal
 from trimtab.domain.snapshot import WALLET, Snapshot
+from trimtab.domain.tax.estimate import PlanTax, plan_tax, settings_for
 from trimtab.domain.tax.lots import Ledger
 
 Markets = Mapping[tuple[str, str], MarketRule]
@@ -48,6 +49,7 @@ class Plan:
     residual: tuple[Residual, ...] = ()
     refused: tuple[Refusal, ...] = ()
     cash_flows: tuple[tuple[str, float], ...] = field(default=())
+    tax: PlanTax | None = None  # with a [tax] table or lots: what each sell realises
 
     @property
     def fees(self) -> float:
@@ -74,9 +76,26 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
     plans the flow even when no band is breached. `rebalance` forces (True)
     or suppresses (False) the spot rebalance; by default it follows the
     threshold triggers, as a calendar trigger would force it. `lots` let
-    `planner = "optimal"` weigh the tax of each sale.
+    `planner = "optimal"` weigh the tax of each sale, and (with them or a
+    `[tax]` table) every sell carries its estimated tax (`with_tax`).
     """
     analysis = analysis or analyse(snapshot, policy)
+    plan = _plan(snapshot, policy, analysis, cash_flow, rebalance, markets, lots)
+    return with_tax(plan, snapshot, policy, lots)
+
+
+def with_tax(plan: Plan, snapshot: Snapshot, policy: Policy, lots: Ledger | None) -> Plan:
+    """The plan with the tax its sells would realise, when the policy has `[tax]` or lots
+    are given (units no lot covers count at zero basis, short-term); else unchanged."""
+    if policy.tax is None and lots is None:
+        return plan
+    tax = plan_tax(plan.orders, [h.asset for h in plan.hedges], lots or Ledger(),
+                   settings_for(policy), snapshot.as_of)
+    return replace(plan, tax=tax)
+
+
+def _plan(snapshot: Snapshot, policy: Policy, analysis: Analysis, cash_flow: float,
+          rebalance: bool | None, markets: Markets | None, lots: Ledger | None) -> Plan:
     refused = _refusals(snapshot, policy, analysis, cash_flow)
     if refused:
         return Plan(refused=refused)
@@ -92,25 +111,23 @@ def make_plan(snapshot: Snapshot, policy: Policy, analysis: Analysis | None = No
         targets = solved
     else:
         targets = spot_targets(analysis, policy, costs, cash_flow, rebalance)
+    # the futures cuts first: their fees are paid in the quote that a withdrawal takes too
+    cuts, cut_skips = (futures_reductions(analysis, policy, factory, targets.net_value)
+                       if analysis.futures.breached else ((), ()))
     flows = _cash_flow_venues(analysis, cash_flow)
     orders, skipped = spot_orders(analysis, targets, factory, dict(flows))
-    if cash_flow < 0 and _overdraws(snapshot, orders, policy.quote, flows):
-        flows = _withdrawal_after(snapshot, orders, policy.quote, -cash_flow)
+    if cash_flow < 0 and _overdraws(snapshot, orders + cuts, policy.quote, flows):
+        flows = _withdrawal_after(snapshot, orders + cuts, policy.quote, -cash_flow)
         orders, skipped = spot_orders(analysis, targets, factory, dict(flows))
-        if not flows or _overdraws(snapshot, orders, policy.quote, flows):
+        if not flows or _overdraws(snapshot, orders + cuts, policy.quote, flows):
             return Plan(refused=(Refusal(
                 "withdrawal_unfunded", f"the withdrawal of {-cash_flow:,.2f} {policy.quote} "
-                "cannot be raised on the venues after the plan's sales (wallet holdings are "
-                "never sold); withdraw less"),))
-    if analysis.futures.breached:
-        more, more_skipped = futures_reductions(analysis, policy, factory, targets.net_value)
-        orders, skipped = orders + more, skipped + more_skipped
-    hedges = tuple(sorted(
-        (h for a, over in targets.overweights(analysis).items()
-         if (h := hedge_for(a, over, snapshot, policy, analysis, costs)) is not None),
-        key=lambda h: -h.notional))
+                "cannot be raised on the venues after the plan's sales and the fees of its "
+                "futures cuts (wallet holdings are never sold); withdraw less"),))
+    orders, skipped = orders + cuts, skipped + cut_skips
+    hedges = hedges_for(targets.overweights(analysis), snapshot, policy, analysis, costs)
     plan = Plan(orders, skipped, hedges, cash_flows=flows)
-    return replace(plan, residual=residuals(snapshot, policy, plan))
+    return Plan(orders, skipped, hedges, residuals(snapshot, policy, plan), cash_flows=flows)
 
 
 def _optimal(analysis: Analysis, policy: Policy, costs: CostModel, cash_flow: float,
@@ -202,12 +219,13 @@ def _any_venue(analysis: Analysis) -> str:
 
 def residuals(snapshot: Snapshot, policy: Policy, plan: Plan) -> tuple[Residual, ...]:
     """Bands the plan, applied at its estimates, leaves breached, with a reason."""
-    after = weigh(apply_orders(snapshot, plan.orders, policy.quote, plan.cash_flows), policy)
+    rows, positions = applied(snapshot, plan.orders, policy.quote, plan.cash_flows)
+    after = weigh_units(rows, snapshot.model_copy(update={"positions": positions}), policy)
     reasons = {s.asset: s.reason for s in plan.skipped if not (s.symbol and ":" in s.symbol)}
-    out = [Residual(a.asset, a.weight, a.band.low, a.band.high,
-                    reasons.get(a.asset) or _why(a.asset, policy))
-           for a in after.assets if a.breached and _beyond_noise(a.weight, a.band.low,
-                                                                 a.band.high)]
+    out = [Residual(asset, weight, band.low, band.high,
+                    reasons.get(asset) or _why(asset, policy))
+           for asset, weight, band in after.assets
+           if band.breached(weight) and _beyond_noise(weight, band.low, band.high)]
     out += [Residual(s.name, s.weight, s.band.low, s.band.high,
                      next((reasons[m] for m in s.members if m in reasons), "partial_rebalance"))
             for s in after.sleeves if s.breached]
@@ -232,4 +250,4 @@ def _why(asset: str, policy: Policy) -> str:
     return "outside_scope" if policy.scope == "breached" else "partial_rebalance"
 
 
-__all__ = ["Markets", "Plan", "Residual", "SpotTargets", "make_plan", "residuals"]
+__all__ = ["Markets", "Plan", "Residual", "SpotTargets", "make_plan", "residuals", "with_tax"]

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field, replace
 
 from trimtab.domain.analysis.drift import Analysis, AssetState
 from trimtab.domain.contracts import SPOT, Contract
-from trimtab.domain.planning.orders import CostModel, MarketRule, Order, Side, Skipped
+from trimtab.domain.planning.orders import (
+    CostModel,
+    MarketRule,
+    Order,
+    Side,
+    Skipped,
+    SkipReason,
+)
 from trimtab.domain.planning.sizing import SpotTargets
 from trimtab.domain.planning.styles import fee_rate
 from trimtab.domain.policy import Execution, Policy
@@ -56,24 +63,27 @@ class OrderFactory:
         rule = self.markets.get((venue, symbol), NO_RULE)
         sized = rule.ceil(amount) if round_up else rule.floor(amount)
         notional = contract.notional(sized, price, quote_rate)
-
-        def skip(reason: str, detail: str) -> Skipped:
-            return Skipped(asset, side, contract.notional(amount, price, quote_rate),
-                           reason, detail, venue, symbol, amount)  # type: ignore[arg-type]
-
-        if notional < self.min_trade:
-            return skip("below_min_trade", f"{notional:,.2f} {self.quote} is under the "
-                        f"policy's min_trade of {self.min_trade:,.2f}")
-        if sized <= 0 or (rule.min_amount is not None and sized < rule.min_amount):
-            return skip("below_min_amount", f"{sized:.10g} {asset} is under the market's "
-                        f"minimum amount {rule.min_amount or 0:g}")
-        if rule.min_cost is not None and notional < rule.min_cost:
-            return skip("below_min_notional", f"{notional:,.2f} {self.quote} is under the "
-                        f"market's minimum notional {rule.min_cost:g}")
+        why = self._below(rule, asset, sized, notional)
+        if why is not None:
+            return Skipped(asset, side, contract.notional(amount, price, quote_rate), why[0],
+                           why[1], venue, symbol, amount)
         rate = fee_rate(self.execution, rule.maker, rule.taker, self.costs.fee_rate)
-        return Order(venue, symbol, asset, side, sized, price, notional,
-                     notional * rate, self.costs.slip(notional),
-                     reduce_only=":" in symbol, quote_rate=quote_rate)
+        return Order(venue, symbol, asset, side, sized, price, notional, notional * rate,
+                     self.costs.slip(notional), reduce_only=":" in symbol, quote_rate=quote_rate)
+
+    def _below(self, rule: MarketRule, asset: str, sized: float, notional: float
+               ) -> tuple[SkipReason, str] | None:
+        """The minimum a sized order falls under, with its sentence; None if it meets all."""
+        if notional < self.min_trade:
+            return "below_min_trade", (f"{notional:,.2f} {self.quote} is under the policy's "
+                                       f"min_trade of {self.min_trade:,.2f}")
+        if sized <= 0 or (rule.min_amount is not None and sized < rule.min_amount):
+            return "below_min_amount", (f"{sized:.10g} {asset} is under the market's minimum "
+                                        f"amount {rule.min_amount or 0:g}")
+        if rule.min_cost is not None and notional < rule.min_cost:
+            return "below_min_notional", (f"{notional:,.2f} {self.quote} is under the "
+                                          f"market's minimum notional {rule.min_cost:g}")
+        return None
 
 
 def spot_orders(analysis: Analysis, targets: SpotTargets, factory: OrderFactory,
@@ -84,17 +94,19 @@ def spot_orders(analysis: Analysis, targets: SpotTargets, factory: OrderFactory,
     skipped: list[Skipped] = list(targets.skipped)
     floor = DUST * max(analysis.spot_value, 1.0)
     moves = {a: d for a, d in targets.deltas.items() if abs(d) > floor}
-    by_drift = sorted(moves, key=lambda a: analysis.asset(a).drift, reverse=True)
+    states = {a: analysis.asset(a) for a in moves}
+    by_drift = sorted(moves, key=lambda a: states[a].drift, reverse=True)
     for asset in (a for a in by_drift if moves[a] < 0):
-        _sell(analysis.asset(asset), -moves[asset], factory, quote, orders, skipped)
+        _sell(states[asset], -moves[asset], factory, quote, orders, skipped)
     for asset in (a for a in reversed(by_drift) if moves[a] > 0):
-        _buy(analysis.asset(asset), moves[asset], factory, quote, orders, skipped, floor)
+        _buy(states[asset], moves[asset], factory, quote, orders, skipped, floor)
     return tuple(orders), tuple(skipped)
 
 
 def _quote_by_venue(analysis: Analysis, flows: Mapping[str, float]) -> dict[str, float]:
-    units = {a.asset: a for a in analysis.assets}.get(analysis.quote)
-    if units is None:
+    try:
+        units = analysis.asset(analysis.quote)
+    except KeyError:  # a quote neither targeted nor held
         return dict(flows)
     # quote held back (in open orders, a funding or earn wallet, collateral) buys nothing
     quote = {v: u - sum(units.venue_held_back.get(v, {}).values())
@@ -133,6 +145,8 @@ def _sell(asset: AssetState, value: float, factory: OrderFactory, quote: dict[st
         _record(factory.make(venue, symbol, asset.asset, "sell", take, price), quote, orders,
                 skipped)
         remaining -= take
+    if remaining <= noise:  # all sold: nothing held back or in the wallet to explain
+        return
     unlisted = {v: {"no_spot_market": u} for v, u in free.items() if v not in tradable}
     for venue, reasons in [*unlisted.items(), *sorted(held.items())]:
         for reason, units in sorted(reasons.items()):
@@ -157,24 +171,24 @@ def _held_back(reason: str, units: float, asset: str, venue: str, symbol: str) -
 def _buy(asset: AssetState, value: float, factory: OrderFactory, quote: dict[str, float],
          orders: list[Order], skipped: list[Skipped], floor: float) -> None:
     price = asset.price or 0.0
-    rate = factory.costs.rate
-    need = value * (1.0 + rate)
-    holding = {v for v, u in asset.venue_units.items() if u > 0}
+    gross = 1.0 + factory.costs.rate
+    need = value * gross
+    held = asset.venue_units
     symbol = f"{asset.asset}/{factory.quote}"
-    for venue in sorted(quote, key=lambda v: (v not in holding, -quote[v])):
+    for venue in sorted(quote, key=lambda v: (not held.get(v, 0.0) > 0, -quote[v])):
         spend = min(need, quote[venue])
         if spend <= floor or not factory.lists(venue, symbol):
             continue
-        notional = spend / (1.0 + rate)
+        notional = spend / gross
         result = factory.make(venue, symbol, asset.asset, "buy", notional / price, price)
         _record(result, quote, orders, skipped)
         need -= spend
         if need <= floor:
             return
     if need > floor:
-        skipped.append(Skipped(asset.asset, "buy", need / (1.0 + rate), "insufficient_quote",
+        skipped.append(Skipped(asset.asset, "buy", need / gross, "insufficient_quote",
                                f"not enough {factory.quote} on the venues to buy "
-                               f"{need / (1.0 + rate):,.2f} of {asset.asset}"))
+                               f"{need / gross:,.2f} of {asset.asset}"))
 
 
 def _record(result: Order | Skipped, quote: dict[str, float], orders: list[Order],

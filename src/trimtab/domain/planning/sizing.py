@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from trimtab.domain.analysis.drift import Analysis, AssetState
 from trimtab.domain.bands import Band
+from trimtab.domain.index import CASH_LEG
 from trimtab.domain.planning.orders import CostModel, Side, Skipped
 from trimtab.domain.planning.targets import (
     Allocation,
@@ -61,17 +62,18 @@ def _solve(analysis: Analysis, costs: CostModel, cash_flow: float, movable: set[
            rule: Rule) -> SpotTargets:
     """Iterate desired values until the post-cost value is consistent."""
     values = {a.asset: a.value for a in analysis.assets}
+    # in the analysis' (the policy's) order, never the set's: a set's order changes
+    # between processes, and so would the sums' last digits; and the order breaks ties
+    # between equal drifts in spot_orders, as it does in the backtest kernel
+    moving = [a for a in values if a in movable]
     gross = analysis.spot_value + cash_flow
     net = gross
     deltas: dict[str, float] = {}
     for _ in range(ITERATIONS):
         weights = {a: v / net for a, v in values.items()}
         desired = rule(weights, net)
-        # in the analysis' (the policy's) order, never the set's: a set's order changes
-        # between processes, and so would the sums' last digits; and the order breaks ties
-        # between equal drifts in spot_orders, as it does in the backtest kernel
-        deltas = {a: desired[a] * net - values[a] for a in values if a in movable}
-        new_net = gross - costs.rate * sum(abs(d) for d in deltas.values())
+        deltas = {a: desired[a] * net - values[a] for a in moving}
+        new_net = gross - costs.rate * sum(map(abs, deltas.values()))
         if abs(new_net - net) <= CONVERGED * gross:
             break
         net = new_net
@@ -88,9 +90,11 @@ def _in_scope(analysis: Analysis, policy: Policy) -> tuple[set[str], tuple[Skipp
     breached_sleeves = {s.name for s in analysis.sleeves if s.breached}
     wanted = [a for a in analysis.assets if a.asset != policy.quote and (
         policy.scope == "all" or a.breached or a.sleeve in breached_sleeves)]
-    skipped = tuple(_untouchable(a, policy, analysis.spot_value) for a in wanted
-                    if not _tradable(a, policy) and (a.breached or a.price is None))
-    return {a.asset for a in wanted if _tradable(a, policy)}, tuple(
+    tradable = [_tradable(a, policy) for a in wanted]
+    skipped = tuple(_untouchable(a, policy, analysis.spot_value)
+                    for a, ok in zip(wanted, tradable, strict=True)
+                    if not ok and (a.breached or a.price is None))
+    return {a.asset for a, ok in zip(wanted, tradable, strict=True) if ok}, tuple(
         s for s in skipped if s.notional > 0)
 
 
@@ -107,10 +111,13 @@ def _untouchable(asset: AssetState, policy: Policy, value: float) -> Skipped:
 def _rebalance_rule(analysis: Analysis, policy: Policy, movable: set[str]) -> Rule:
     # a quote neither targeted nor held still bounds the plan: its weight cannot go below 0
     # the bands shrunk once, not at every step of the fixed point
-    fraction = policy.fraction
-    bands = {policy.quote: Band(0.0, 0.0, 1.0), **{a.asset: a.band for a in analysis.assets}}
-    bands = {a: b.inner(fraction) for a, b in bands.items()}
-    sleeves = {s.name: (s.band.inner(fraction), s.members) for s in analysis.sleeves}
+    fraction, index = policy.fraction, policy.index
+    bands = {policy.quote: CASH_LEG.inner(fraction),
+             **{a.asset: _inner(a.band, index.asset_bands.get(a.asset), index.inner_bands,
+                                a.asset, fraction) for a in analysis.assets}}
+    sleeves = {s.name: (_inner(s.band, index.sleeve_bands.get(s.name),
+                               index.inner_sleeve_bands, s.name, fraction), s.members)
+               for s in analysis.sleeves}
     in_scope = {s.name for s in analysis.sleeves if policy.scope == "all" or s.breached}
 
     def rule(weights: Mapping[str, float], net: float) -> dict[str, float]:
@@ -119,6 +126,12 @@ def _rebalance_rule(analysis: Analysis, policy: Policy, movable: set[str]) -> Ru
                                quote_in_scope=policy.scope == "all")
 
     return rule
+
+
+def _inner(band: Band, indexed: Band | None, inner: Mapping[str, Band], name: str,
+           fraction: float) -> Band:
+    """The band shrunk by the fraction: the policy index's when the band is the index's."""
+    return inner[name] if band is indexed else band.inner(fraction)
 
 
 def _cash_rule(analysis: Analysis, policy: Policy, movable: set[str], flow: float) -> Rule:

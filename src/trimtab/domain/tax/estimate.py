@@ -15,11 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from trimtab.domain.planning.orders import Order
 from trimtab.domain.refusal import Refusal
 from trimtab.domain.tax.lots import Disposal, Dispose, Ledger, dispose
 from trimtab.domain.tax.settings import TaxSettings
+
+if TYPE_CHECKING:
+    from trimtab.domain.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,18 @@ class PlanTax:
 
     def deferred_for(self, asset: str) -> float | None:
         return dict(self.deferred).get(asset)
+
+
+def settings_for(policy: Policy) -> TaxSettings:
+    """The policy's `[tax]`, or the defaults (FIFO, 365 days, rates 0), as a plan is taxed.
+
+    The optimal planner sells the lots that cost the least tax, so its plans
+    are estimated with `min_tax`, whatever the method says.
+    """
+    settings = policy.tax or TaxSettings()
+    if policy.planner == "optimal":
+        return settings.model_copy(update={"method": "min_tax"})
+    return settings
 
 
 def disposal_tax(disposal: Disposal, settings: TaxSettings) -> OrderTax:

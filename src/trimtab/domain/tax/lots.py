@@ -59,7 +59,12 @@ class Acquire:
 
 @dataclass(frozen=True, slots=True)
 class Dispose:
-    """A sale for `proceeds` (quote units, after fees); `lot_ids` names specific lots."""
+    """A sale for `proceeds` (quote units, after fees); `lot_ids` names specific lots.
+
+    `planned` are the lots the plan behind one of trimtab's own sales chose: consumed
+    first while they are open, then the method's order (the plan's tax is the tax
+    the ledger records, and a lot sold since is no error).
+    """
 
     at: datetime
     asset: str
@@ -67,6 +72,7 @@ class Dispose:
     units: float
     proceeds: float
     lot_ids: tuple[str, ...] = ()
+    planned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +181,9 @@ def dispose(ledger: Ledger, sale: Dispose, settings: TaxSettings) -> tuple[Ledge
         chosen = _named(pool, sale)
     else:
         chosen = order_lots(pool, settings, unit_proceeds, sale.at)
+        if sale.planned:  # stable: the planned lots in the plan's order, then the rest
+            rank = {lot_id: i for i, lot_id in enumerate(sale.planned)}
+            chosen.sort(key=lambda lot: rank.get(lot.lot_id, len(rank)))
     remaining, uses, changed = sale.units, [], {}
     for lot in chosen:
         if remaining <= DUST * max(1.0, sale.units):

@@ -43,6 +43,11 @@ class TaxSettings(BaseModel):
         None, description="Largest estimated tax (quote units) one plan may realise; a rule "
         "plan above it is flagged, the optimal planner keeps under it.")
 
+    trades: tuple[Annotated[str, Field(min_length=1)], ...] = Field(
+        (), description="Trade history files (CSV exports of Binance, Kraken or Coinbase, or "
+        "trimtab's lot file), relative to the policy file: every command that plans reads "
+        "its lots from them (plus `--trades` and the journal's own fills).")
+
     pay_date: Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")] = Field(
         "04-15", description="Backtests: MM-DD on which a year's tax falls due, the "
         "following year.")
