@@ -10,7 +10,8 @@ bar, which measures as nothing (benchmarks/README.md); a shared per-bar
 helper called from two loops measured 1.5–1.8× slower and was dropped.
 
 Nothing here allocates per bar, not even a rebalance (its scratch array is
-allocated once, before the first bar), and nothing grows with
+allocated once, before the first bar; the rules it calls compile without
+numba's reference counts, options.py), and nothing grows with
 the number of bars unless the caller passes arrays to record the equity
 curve and the paths. Summary statistics (drawdown, return moments) are
 accumulated on the fly so that a sweep never stores a path.

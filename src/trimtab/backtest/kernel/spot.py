@@ -2,7 +2,8 @@
 
 The loop (loop.py) calls these at every bar: after the price move it values
 the holdings, tests every band (assets, then sleeves) with the domain's
-strict rule and, at a look where the band is breached or no band applies,
+strict rule (the single run values and tests the assets of 32 bars at once,
+`scan_bars`, reading the column-major frame down its columns) and, at a look where the band is breached or no band applies,
 rebalances with one of three fee conventions: trimtab's (the domain rule,
 rebalance.py), bt's or vectorbt's (conventions.py). Holdings are units; the
 quote currency is one of the columns, priced at 1.
