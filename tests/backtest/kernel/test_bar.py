@@ -51,6 +51,8 @@ def test_the_bar_test_equals_breaches(closes: list[float], units: list[float], k
     assert value == spot.portfolio_value(u, price)
     assert fast == spot.breaches(u, price, value, inputs.bands, inputs.sleeve_of,
                                  inputs.sleeve_bands, *flags)
+    assert (spot.assets_outside_at(u, price, value, inputs.bands)  # a sweep's block
+            == spot.assets_breached(u, held, 1, col_of, value, inputs.bands))
 
 
 def test_a_sleeved_grid_equals_one_backtest_per_configuration() -> None:

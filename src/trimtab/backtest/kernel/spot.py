@@ -3,9 +3,10 @@
 The loop (loop.py) calls these at every bar: after the price move it values
 the holdings, tests every band (assets, then sleeves) with the domain's
 strict rule (the single run values and tests the assets of 32 bars at once,
-`scan_bars`, reading the column-major frame down its columns) and, at a look where the band is breached or no band applies,
-rebalances with one of three fee conventions: trimtab's (the domain rule,
-rebalance.py), bt's or vectorbt's (conventions.py). Holdings are units; the
+`scan_bars`, reading the column-major frame down its columns) and, at a
+look where the band is breached or no band applies, rebalances with one of
+three fee conventions: trimtab's (the domain rule, rebalance.py), bt's or
+vectorbt's (conventions.py). Holdings are units; the
 quote currency is one of the columns, priced at 1.
 """
 
@@ -95,6 +96,18 @@ def assets_breached(units: Array, held: Array, t: int, col_of: Array, value: flo
         c = int(col_of[i])
         w = units[i] * (held[t, c] if c >= 0 else 1.0) / scale
         any_out |= outside(w, bands[LOW, i], bands[HIGH, i])
+    return any_out
+
+
+@njit(cache=True, inline="always")
+def assets_outside_at(units: Array, price: Array, value: float, bands: Array) -> bool:
+    """`assets_breached` at the prices of a price vector: a sweep's block reads a bar's
+    row into it once (bar_prices) for all its configurations, where each reading the
+    frame's row for itself paid a gather per configuration."""
+    scale = value if value > 0 else np.inf  # no value: every weight is 0
+    any_out = False
+    for i in range(units.size):
+        any_out |= outside(units[i] * price[i] / scale, bands[LOW, i], bands[HIGH, i])
     return any_out
 
 
