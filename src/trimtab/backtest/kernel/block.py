@@ -44,7 +44,7 @@ from trimtab.backtest.kernel.layout import (
     W_COLUMN,
 )
 from trimtab.backtest.kernel.loop import close_stats, keep, track, tracked
-from trimtab.backtest.kernel.options import RULE
+from trimtab.backtest.kernel.options import rule
 from trimtab.backtest.kernel.spot import (
     assets_outside_at,
     bar_prices,
@@ -75,7 +75,7 @@ def simulate_block(held: Array, held_cols: Array, looks: Array, bands: Array,
     return stats
 
 
-@njit(**RULE)
+@rule()
 def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_bands: Array,
               use_band: Array, sleeve_of: Array, tradable: Array, params: Array, price: Array,
               units: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array, tally: Array,

@@ -61,7 +61,7 @@ from trimtab.backtest.kernel.layout import (
     X_GROSS,
     X_SPOT,
 )
-from trimtab.backtest.kernel.options import RULE
+from trimtab.backtest.kernel.options import rule
 from trimtab.backtest.kernel.spot import (
     assets_breached,
     bar_prices,
@@ -116,7 +116,7 @@ def keep(stats: Array, acc: Track) -> None:
      stats[S_PEAK_BAR], stats[S_TROUGH_BAR]) = acc
 
 
-@njit(**RULE)
+@rule()
 def close_stats(stats: Array, tally: Array, final: float, growth: float) -> None:
     """The run's totals, copied into `stats` once after the last bar."""
     stats[S_FINAL], stats[S_GROWTH] = final, growth
@@ -125,7 +125,7 @@ def close_stats(stats: Array, tally: Array, final: float, growth: float) -> None
     stats[S_ORDERS], stats[S_SKIPPED] = tally[T_ORDERS], tally[T_SKIPPED]
 
 
-@njit(**RULE)
+@rule()
 def add_cash(flows: Array, t: int, units: Array, quote: int, value: float) -> float:
     """Bar t's contribution (or withdrawal) into the quote; returns what was added.
 

@@ -15,6 +15,19 @@ keep the runtime.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-RULE: dict[str, Any] = {"cache": True, "_nrt": False}  # @njit(**RULE)
+from numba import njit
+
+if TYPE_CHECKING:
+    from numba.core.dispatcher import Dispatcher
+
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+def rule(inline: Literal["never", "always"] = "never"
+         ) -> Callable[[Function], Dispatcher[Function]]:
+    """numba's njit for a rule: cached, inlined where asked, compiled without the runtime
+    (`_nrt`, which numba's type stubs do not list)."""
+    return njit(cache=True, inline=inline, _nrt=False)  # type: ignore[call-overload,no-any-return]

@@ -34,14 +34,14 @@ from trimtab.backtest.kernel.layout import (
     W_ORDER,
     W_WEIGHT,
 )
-from trimtab.backtest.kernel.options import RULE
+from trimtab.backtest.kernel.options import rule
 from trimtab.backtest.kernel.rebalance import execute, solve_deltas
 from trimtab.domain.bands import BREACH_EPSILON
 
 Array = npt.NDArray[Any]
 
 
-@njit(**RULE, inline="always")
+@rule(inline="always")
 def portfolio_value(units: Array, price: Array) -> float:
     total = 0.0
     for i in range(units.size):
@@ -49,7 +49,7 @@ def portfolio_value(units: Array, price: Array) -> float:
     return total
 
 
-@njit(**RULE)
+@rule()
 def columns_of(held_cols: Array, col_of: Array) -> None:
     """For each asset, its column in the held closes, or -1 for the quote (priced at 1),
     into `col_of`: an int array, or the scratch row layout.W_COLUMN where a caller
@@ -60,7 +60,7 @@ def columns_of(held_cols: Array, col_of: Array) -> None:
         col_of[held_cols[j]] = j
 
 
-@njit(**RULE, inline="always")
+@rule(inline="always")
 def bar_prices(held: Array, t: int, col_of: Array, price: Array) -> None:
     """Bar t's closes into the price vector, for the steps that read prices by asset."""
     for i in range(price.size):
@@ -125,7 +125,7 @@ def scan_bars(units: Array, held: Array, start: int, col_of: Array, bands: Array
     A trade or a cash flow changes the holdings: the caller scans again from the
     next bar.
     """
-    m = min(values.size, held.shape[0] - start)
+    m = int(min(values.size, held.shape[0] - start))
     for k in range(m):
         values[k] = 0.0
         outs[k] = False
@@ -141,7 +141,7 @@ def scan_bars(units: Array, held: Array, start: int, col_of: Array, bands: Array
     return m
 
 
-@njit(**RULE, inline="always")
+@rule(inline="always")
 def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
              sleeve_bands: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array) -> bool:
     """The domain's breach rule (`outside`) for assets and sleeves, with a flag for each.
@@ -167,7 +167,7 @@ def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: 
     return any_out
 
 
-@njit(**RULE)
+@rule()
 def sleeves_breached(units: Array, held: Array, t: int, col_of: Array, value: float,
                      sleeve_of: Array, sleeve_bands: Array, sleeve_w: Array) -> bool:
     """Whether any sleeve is outside its band at bar t (`sleeve_w`: scratch, one per sleeve)."""
@@ -184,7 +184,7 @@ def sleeves_breached(units: Array, held: Array, t: int, col_of: Array, value: fl
     return any_out
 
 
-@njit(**RULE)
+@rule()
 def trade(units: Array, held: Array, t: int, col_of: Array, value: float, bands: Array,
           sleeve_of: Array, sleeve_bands: Array, tradable: Array, price: Array,
           asset_out: Array, sleeve_out: Array, sleeve_w: Array, params: Array, tally: Array,
@@ -209,7 +209,7 @@ def movable_assets(tradable: Array, sleeve_of: Array, asset_out: Array, sleeve_o
         movable[i] = 1.0 if moves else 0.0
 
 
-@njit(**RULE, inline="always")
+@rule(inline="always")
 def rebalance(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
               sleeve_bands: Array, tradable: Array, asset_out: Array, sleeve_out: Array,
               params: Array, tally: Array, work: Array) -> None:
