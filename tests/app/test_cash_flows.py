@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -37,14 +38,33 @@ def test_a_deposit_on_the_paper_exchange_is_invested_in_buys_only(tmp_path: Path
         before["spot_value"] + 5000, rel=1e-3)
 
 
-def test_a_withdrawal_sells_only_and_leaves_the_quote_to_withdraw(tmp_path: Path) -> None:
+def test_a_withdrawal_sells_only_and_the_paper_account_pays_it_out(tmp_path: Path) -> None:
+    """A real venue keeps the quote raised for the user to withdraw; the paper exchange
+    pays it out once the sales ran, so its value falls by the withdrawal (and the fees)."""
     journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
-    rebalance(journal)
+    before = rebalance(journal)["after"]
+    assert isinstance(before, dict)
     after = rebalance(journal, "--withdraw", "3000")
     orders = after["orders"]
     assert isinstance(orders, list) and {o["side"] for o in orders} == {"sell"}
+    assert after["after"]["spot_value"] == pytest.approx(  # type: ignore[index]
+        before["spot_value"] - 3000, rel=1e-3)
     weights = after["after"]["weights"]  # type: ignore[index]
-    assert weights["USDT"] > 0.31  # the target 30 % plus the 3,000 raised
+    assert weights["USDT"] == pytest.approx(0.30, abs=0.01)  # the target, the 3,000 gone
+
+
+def test_a_withdrawal_the_quote_already_holds_sells_nothing_and_is_paid_out(
+        tmp_path: Path) -> None:
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    rebalance(journal)
+    usdt = "select amount from paper_balances where asset = 'USDT'"
+    with sqlite3.connect(tmp_path / "j.sqlite") as db:
+        ((before,),) = db.execute(usdt).fetchall()
+    after = rebalance(journal, "--withdraw", "15")  # each sale would be under min_trade
+    assert after["status"] == "nothing_to_do" and after["orders"] == []
+    with sqlite3.connect(tmp_path / "j.sqlite") as db:
+        ((left,),) = db.execute(usdt).fetchall()
+    assert float(left) == pytest.approx(float(before) - 15, abs=1e-9)
 
 
 def test_deposit_and_withdraw_together_are_refused(tmp_path: Path) -> None:

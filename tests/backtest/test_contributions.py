@@ -14,10 +14,10 @@ import pyxirr
 
 from tests.backtest.reference import RefPolicy, run_reference
 from tests.builders import WITH_QUOTE, make_policy
+from trimtab.backtest.bars import contribution_flows
 from trimtab.backtest.engine import run_backtest
 from trimtab.backtest.metrics import money_weighted_return
 from trimtab.backtest.service import document
-from trimtab.domain.contributions import contribution_flows
 
 CAPITAL = 10_000.0
 MONTHLY = [{"every": "monthly", "amount": 500.0}]

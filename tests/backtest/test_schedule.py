@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from trimtab.backtest.bars import look_mask
 from trimtab.backtest.data.files import bundled_prices
 from trimtab.backtest.kernel.layout import LOOK_REBALANCE, LOOK_REVIEW, NO_LOOK
 from trimtab.backtest.schedule import Schedule, ScheduleError
-from trimtab.domain.calendar import look_mask
 from trimtab.domain.policy import Schedule as Calendar
 
 DAYS = pd.date_range("2024-01-30", "2024-04-02", freq="D")

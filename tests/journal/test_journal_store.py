@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
-from trimtab.journal.models import SCHEMA_VERSION, OrderRow, PlanRow, SchemaVersion
+from trimtab.journal.models import OrderRow, PlanRow, SchemaVersion
 from trimtab.journal.opening import journal_url, open_journal
 from trimtab.journal.store import JournalError
+from trimtab.journal.tables import SCHEMA_VERSION
 from trimtab.watch.history import WatchLog
 
 
@@ -189,3 +191,47 @@ def test_a_version_5_journal_gains_the_watched_policy_of_each_check_and_alert(
     lone = WatchLog(journal)  # the rows of a watch of one policy stay its own
     assert lone.last_check() is not None and set(lone.alert_memory()) == {("threshold", "BTC")}
     assert WatchLog(journal, "bold").last_check() is None
+
+
+def test_a_contribution_plan_an_approval_claims_first_keeps_its_dates(tmp_path: Path) -> None:
+    """Releasing a plan that sent nothing and claiming it for approval are both one
+    conditional UPDATE of the plan: whichever comes first wins, and the dates follow it."""
+    from trimtab.execution.states import PlanStatus
+    from trimtab.journal.models import ContributionRow
+
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+    due = datetime(2026, 2, 1, tzinfo=UTC)
+    for plan_id, key in (("approved-first", "a"), ("released", "b")):
+        journal.add(ContributionRow(key=key, due_at=due, amount="100", status="due"))
+        journal.add_plan(PlanRow(id=plan_id, snapshot_id=0, status="planned", document="{}"),
+                         [(key, due)])
+        journal.set_plan(plan_id, PlanStatus.FAILED, "venue down before any order")
+    assert journal.claim_plan("approved-first", PlanStatus.APPROVED) is None
+    assert journal.release_stranded(["a", "b"], "sent nothing") == ["released"]
+    with journal.session() as session:
+        held = {r.key: (r.status, r.plan_id) for r in session.scalars(select(ContributionRow))}
+    assert held == {"a": ("planned", "approved-first"), "b": ("failed", None)}
+    assert journal.plan("released").status == PlanStatus.SUPERSEDED
+
+
+def test_a_proposal_supersedes_the_waiting_plans_of_its_own_venues_only(tmp_path: Path) -> None:
+    """Two accounts on one journal (two watched paper policies, or two processes on two
+    exchange accounts): a proposal on one superseded the other's waiting plan too, so the
+    other could no longer be approved."""
+    from trimtab.execution.states import PlanStatus
+
+    journal = open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")
+
+    def propose(plan_id: str, *venues: str) -> None:
+        journal.add_plan(PlanRow(id=plan_id, snapshot_id=0, status="proposed",
+                                 document=json.dumps({"venues": list(venues)})))
+
+    propose("steady-1", "paper-steady")
+    propose("bold-1", "paper-bold")
+    propose("steady-2", "paper-steady")
+    propose("both-1", "paper-bold", "binance")
+    assert journal.plan("steady-1").status == PlanStatus.SUPERSEDED
+    assert journal.plan("steady-1").reason == "superseded by plan steady-2"
+    assert journal.plan("bold-1").status == PlanStatus.SUPERSEDED  # shares paper-bold
+    assert journal.plan("steady-2").status == PlanStatus.PROPOSED
+    assert journal.plan("both-1").status == PlanStatus.PROPOSED

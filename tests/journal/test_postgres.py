@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,8 +20,9 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from trimtab.cli.main import app
-from trimtab.journal.models import SCHEMA_VERSION, SchemaVersion
+from trimtab.journal.models import SchemaVersion
 from trimtab.journal.opening import open_journal
+from trimtab.journal.tables import SCHEMA_VERSION
 
 ADMIN_URL = os.environ.get("TRIMTAB_TEST_POSTGRES_URL")
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +62,21 @@ def test_the_rebalance_loop_runs_on_postgres(postgres_url: str) -> None:
     assert json.loads(first.stdout)["status"] == "done"
     second = CliRunner().invoke(app, argv)
     assert json.loads(second.stdout)["status"] == "nothing_to_do"
+    _read_back_through_core(postgres_url, json.loads(first.stdout))
+
+
+def _read_back_through_core(url: str, done: dict[str, Any]) -> None:
+    """The read-only commands (Core selects on the tables) see the plan the ORM wrote."""
+    listed = json.loads(CliRunner().invoke(app, ["journal", "--journal", url, "--json"]).stdout)
+    [plan] = [p for p in listed if p["plan_id"] == done["plan_id"]]
+    assert plan["status"] == "done" and plan["created_at"].endswith("+00:00") and done["orders"]
+    assert [o["client_order_id"] for o in plan["orders"]] == \
+        [o["client_order_id"] for o in done["orders"]]
+    shown = CliRunner().invoke(app, ["plan", "show", done["plan_id"], "--journal", url,
+                                     "--json"])
+    assert shown.exit_code == 0 and done["plan_id"] in shown.stdout
+    checked = CliRunner().invoke(app, ["journal", "check", "--journal", url])
+    assert checked.exit_code == 0, checked.stdout
 
 
 def test_times_read_back_in_utc_when_the_server_is_not_on_utc(postgres_url: str) -> None:

@@ -10,14 +10,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.builders import policy, snapshot
+from trimtab.app.journaling import journal_plan
 from trimtab.cli.main import app
-from trimtab.domain.analysis.drift import Analysis
+from trimtab.domain.analysis.drift import Analysis, analyse
 from trimtab.domain.planning.planner import Plan
 from trimtab.domain.snapshot import Snapshot
+from trimtab.execution.states import PlanStatus
 from trimtab.journal.opening import open_journal
+from trimtab.journal.plan_record import PlanRecord
+from trimtab.journal.store import ContributionDate, DateTaken, Journal
 from trimtab.watch.history import WatchLog
 from trimtab.watch.loop import ReplayClock, Watcher
 from trimtab.watch.notify import Delivery, Message
@@ -83,12 +88,14 @@ def test_a_monthly_contribution_is_planned_once_across_a_restart(tmp_path: Path)
 
 @dataclass
 class Exchange:
-    """A real venue's side as the loop sees it: deposits are real, so the cash may be late."""
+    """A real venue's side as the loop sees it: deposits are real, so the cash may be late.
+    Its proposals are journaled (with the dates they take) once `journal` is set."""
 
     clock: ReplayClock
     usdt: float = 5_000.0
     proposed: list[Plan] = field(default_factory=list)
     simulated_deposits: bool = False
+    journal: Journal | None = None
 
     def snapshot(self) -> Snapshot:
         return snapshot({"BTC": 50_000.0}, {"BTC": 0.02, "USDT": self.usdt},
@@ -103,19 +110,24 @@ class Exchange:
     def turn(self) -> nullcontext[None]:
         return nullcontext()
 
-    def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan) -> str:
+    def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan,
+                dates: tuple[ContributionDate, ...] = ()) -> str:
+        plan_id = f"plan-{len(self.proposed) + 1}"
+        if self.journal is not None:
+            journal_plan(self.journal, plan_id, snap, analysis, PlanRecord(venues=("x",)),
+                         PlanStatus.PROPOSED, [], dates=dates)
         self.proposed.append(plan)
-        return f"plan-{len(self.proposed)}"
+        return plan_id
 
-    def deposit(self, quote: str, amount: float) -> None:
+    def transfer(self, quote: str, amount: float, reference: str) -> None:
         raise AssertionError("a real venue's deposit is never simulated")
 
 
 def test_a_deposit_not_on_the_venue_waits_is_said_once_then_planned(tmp_path: Path) -> None:
     start = datetime(2026, 1, 31, tzinfo=UTC)
     clock = ReplayClock(start)
-    exchange = Exchange(clock)
     log = WatchLog(open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}"))
+    exchange = Exchange(clock, journal=log.journal)
     sent: list[Message] = []
     pol = policy({"BTC": 0.5, "USDT": 0.5}, check_interval=3_600.0,
                  bands={"kind": "relative", "width": 0.8},
@@ -140,7 +152,9 @@ def test_a_deposit_not_on_the_venue_waits_is_said_once_then_planned(tmp_path: Pa
     assert len(planned) == 1
 
 
-def test_two_watchers_on_one_journal_claim_a_date_once(tmp_path: Path) -> None:
+def test_two_watchers_on_one_journal_plan_a_date_once(tmp_path: Path) -> None:
+    """Both find the dates open and plan them; the plan journaled first takes them, the
+    other is not journaled at all (nor does it supersede the first)."""
     from trimtab.domain.contributions import due_contributions
 
     url = f"sqlite:///{tmp_path / 'j.sqlite'}"
@@ -151,9 +165,16 @@ def test_two_watchers_on_one_journal_claim_a_date_once(tmp_path: Path) -> None:
     keys = {c.key for c in pol.contributions}
     seen_first, seen_second = first.pending(dues, keys), second.pending(dues, keys)
     assert [p.at.month for p in seen_first] == [2, 3] and seen_second == seen_first
-    assert len(first.claim(seen_first)) == 2
-    assert second.claim(seen_second) == ()  # already taken: nothing to plan
+    snap = snapshot({"BTC": 50_000.0}, {"BTC": 0.02, "USDT": 1_100.0})
+    analysis = analyse(snap, pol)
+    journal_plan(first.journal, "plan-1", snap, analysis, PlanRecord(venues=("x",)),
+                 PlanStatus.PROPOSED, [], dates=tuple(p.date for p in seen_first))
+    with pytest.raises(DateTaken):  # already taken: nothing journaled
+        journal_plan(second.journal, "plan-2", snap, analysis, PlanRecord(venues=("x",)),
+                     PlanStatus.PROPOSED, [], dates=tuple(p.date for p in seen_second))
     assert first.pending(dues, keys) == ()
+    assert rows(tmp_path, "select id, status from plans") == [("plan-1", "proposed")]
+    assert rows(tmp_path, "select plan_id from contributions") == [("plan-1",), ("plan-1",)]
 
 
 @dataclass
@@ -163,12 +184,14 @@ class Flaky(Exchange):
     fail_propose: int = 0
     fail_markets: int = 0
     deposits: list[float] = field(default_factory=list)
+    references: set[str] = field(default_factory=set)
 
-    def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan) -> str:
+    def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan,
+                dates: tuple[ContributionDate, ...] = ()) -> str:
         if self.fail_propose:
             self.fail_propose -= 1
             raise RuntimeError("database is locked")
-        return super().propose(snap, analysis, plan)
+        return super().propose(snap, analysis, plan, dates)
 
     def markets(self) -> dict[tuple[str, str], object]:
         if self.fail_markets:
@@ -176,13 +199,16 @@ class Flaky(Exchange):
             raise ConnectionError("markets unreachable")
         return {}
 
-    def deposit(self, quote: str, amount: float) -> None:
-        self.deposits.append(amount)
-        self.usdt += amount
+    def transfer(self, quote: str, amount: float, reference: str) -> None:
+        if reference not in self.references:  # credited once per date, as the paper does
+            self.references.add(reference)
+            self.deposits.append(amount)
+            self.usdt += amount
 
 
 def watch_flaky(tmp: Path, exchange: Flaky, sent: list[Message]) -> Watcher:
     log = WatchLog(open_journal(f"sqlite:///{tmp / 'j.sqlite'}"))
+    exchange.journal = log.journal
     pol = policy({"BTC": 0.5, "USDT": 0.5}, check_interval=3_600.0,
                  bands={"kind": "relative", "width": 0.8},
                  contributions=[{"every": "monthly", "amount": 2_000}])

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.builders import policy, snapshot
+from trimtab.app.history import watch_checks
 from trimtab.domain.analysis.alerting import due
 from trimtab.domain.analysis.drift import analyse
 from trimtab.journal.opening import open_journal
@@ -48,8 +49,8 @@ def test_a_cleared_alert_is_kept_as_inactive_and_an_outage_is_not_a_check(tmp_pa
     with journal.engine.connect() as conn:
         rows = conn.exec_driver_sql("select count(*), sum(active) from alert_memory").one()
     assert tuple(rows) == (2, 0)  # both rows kept, both inactive
-    assert [c.decision for c in log.history()] == ["none", "outage: ConnectionError",
-                                                   "alert only"]
+    assert [c.decision for c in watch_checks(journal)] == ["none", "outage: ConnectionError",
+                                                           "alert only"]
 
 
 def test_a_failed_notification_is_recorded_with_its_error(tmp_path: Path):

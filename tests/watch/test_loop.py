@@ -93,11 +93,13 @@ class Market:
     def turn(self) -> AbstractContextManager[None]:
         return nullcontext()
 
-    def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan) -> str:
+    def propose(self, snap: Snapshot, analysis: Analysis, plan: Plan,
+                dates: tuple[object, ...] = ()) -> str:
         self.proposed.append(plan)
         return f"plan-{len(self.proposed)}"
 
-    def execute(self, snap: Snapshot, analysis: Analysis, plan: Plan) -> tuple[str, str]:
+    def execute(self, snap: Snapshot, analysis: Analysis, plan: Plan,
+                dates: tuple[object, ...] = ()) -> tuple[str, str]:
         raise AssertionError("mode propose never executes")
 
 

@@ -85,3 +85,38 @@ def test_the_journal_holds_exactly_the_reviews_and_breaches_of_the_history(tmp_p
     assert got == breaches
     assert len(breaches) >= 3, "the window should hold several breaches to be a real test"
     assert notes == len({d for d, _ in notified})  # one message per check that notified
+
+
+def test_a_plan_proposed_in_a_replay_is_never_executed_on_its_old_prices(tmp_path: Path):
+    """A replay proposes on the prices of its clock's day; approved afterwards, that plan
+    expires (it is as old as its prices), saying how old and what to do, and sends nothing."""
+    from typer.testing import CliRunner
+
+    from trimtab.cli.main import app
+
+    url = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    runner = CliRunner()
+    watched = runner.invoke(app, [
+        "watch", "-p", str(ROOT / "examples" / "moderate.toml"), "--paper-start",
+        str(ROOT / "examples" / "paper-start.json"), "--journal", url,
+        "--replay", "2024-01-01..2024-02-15"], env={"COLUMNS": "200"})
+    assert watched.exit_code == 0, watched.stdout
+    with sqlite3.connect(tmp_path / "journal.sqlite") as db:
+        ((plan_id, document),) = db.execute(
+            "select id, document from plans where status = 'proposed'").fetchall()
+        (made,) = db.execute("select max(at) from watch_checks where decision like "
+                             "'proposed%'").fetchone()
+    # the record names the day whose prices the plan was made on, not the replay's first
+    made_on = date.fromisoformat(made[:10]) - timedelta(days=1)
+    assert json.loads(document)["paper_prices"] == f"history:{made_on}"
+
+    approved = runner.invoke(app, ["approve", plan_id, "--journal", url],
+                             env={"COLUMNS": "200"})
+    assert approved.exit_code == 1
+    said = " ".join(approved.stdout.split())
+    assert f"made at {made[:16]} UTC" in said and "days ago" in said
+    assert "max_plan_age" in said and "planned again" in said
+    with sqlite3.connect(tmp_path / "journal.sqlite") as db:
+        assert db.execute("select count(*) from orders").fetchone() == (0,)
+        assert db.execute("select status from plans where id = ?", (plan_id,)).fetchone() \
+            == ("expired",)

@@ -147,4 +147,6 @@ def test_two_policies_with_the_same_contribution_each_plan_their_own_dates(
         log = WatchLog(journal, name)
         pending = log.pending(dues, [monthly.key])
         assert [p.at for p in pending] == [d.at for d in dues]
-        assert len(log.claim(pending)) == len(dues)  # each policy claims its own dates
+        journal.add_plan(PlanRow(id=f"plan-{name}", snapshot_id=0, status="proposed",
+                                 document="{}"), tuple(p.date for p in pending))
+        assert log.pending(dues, [monthly.key]) == ()  # each policy's plan took its own dates

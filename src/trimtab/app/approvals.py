@@ -27,7 +27,7 @@ from trimtab.execution.executor import Progress
 from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import ApprovalOutcome, PlanStatus
 from trimtab.journal.plan_record import PlanRecord, RecordError, load_record
-from trimtab.journal.store import Journal, JournalError, UnknownPlan
+from trimtab.journal.store import ContributionDate, Journal, JournalError, UnknownPlan
 from trimtab.venues.errors import VenueError
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class Approvals:
                 refused = self._claim(plan_id, PlanStatus.APPROVED, origin)
                 if refused is not None:
                     return refused
-                execution = actions.execute(plan_id, record.to_orders())
+                execution = actions.execute(plan_id, record.to_orders(), record.cash_flows)
         except LeaseBusy as exc:
             return Decision(plan_id, ApprovalOutcome.BUSY, str(exc))
         ended = PlanStatus(self.journal.plan(plan_id).status)
@@ -104,13 +104,18 @@ class Approvals:
                         execution.summary(len(record.orders)))
 
     def _expired(self, plan_id: str, created_at: datetime, policy: Policy) -> Decision | None:
-        """A plan older than max_plan_age was sized on old prices: expired, never executed."""
+        """A plan older than max_plan_age was sized on old prices: expired, never executed.
+
+        Its age runs from the time on the clock that made it: a plan a replay proposed is
+        as old as the replayed day whose prices it carries.
+        """
         age = (self.clock() - created_at).total_seconds()
         if age <= policy.max_plan_age:
             return None
-        reason = (f"proposed {age / 3600:.1f} h ago, over max_plan_age "
-                  f"({policy.max_plan_age / 3600:g} h): it can only be planned again (the next "
-                  "check of trimtab watch, or trimtab rebalance)")
+        reason = (f"made at {created_at:%Y-%m-%d %H:%M} UTC, {_how_long(age)} ago, over "
+                  f"max_plan_age ({policy.max_plan_age / 3600:g} h): its prices are as old; it "
+                  "can only be planned again (the next check of trimtab watch, or trimtab "
+                  "rebalance)")
         current = self.journal.claim_plan(plan_id, PlanStatus.EXPIRED, reason)
         if current is not None:
             return Decision(plan_id, ApprovalOutcome.ALREADY_DECIDED,
@@ -154,16 +159,24 @@ class Approvals:
         return policy
 
 
-def propose(actions: VenueActions, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
+def _how_long(seconds: float) -> str:
+    """An age in hours, or in days past two."""
+    hours = seconds / 3600
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:,.0f} days"
+
+
+def propose(actions: VenueActions, snapshot: Snapshot, analysis: Analysis, plan: Plan,
+            made_at: datetime | None = None, dates: tuple[ContributionDate, ...] = ()) -> str:
     """Journal a plan as `proposed`; any plan still waiting is superseded by it.
 
     Only the newest plan may be approved: an older one was sized on older prices.
+    `made_at`: the proposer's clock (a replay's), else now; `dates`: the contribution
+    dates it invests (journal_plan).
     """
     plan_id = new_plan_id()
-    actions.journal.supersede_waiting(plan_id)
     journal_plan(actions.journal, plan_id, snapshot, analysis,
                  record_of(plan, actions.policy, actions),
-                 PlanStatus.PROPOSED, [], plan.refused)
+                 PlanStatus.PROPOSED, [], plan.refused, made_at, dates)
     return plan_id
 
 

@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from trimtab.journal.models import HeartbeatRow, WatchCheckRow
 from trimtab.journal.store import Journal
+from trimtab.journal.tables import watch_checks, watch_heartbeats
 
 
 @dataclass(frozen=True)
@@ -50,18 +50,21 @@ class WatchSeen:
 
 
 def watch_seen(journal: Journal) -> WatchSeen | None:
-    """What `trimtab watch` last did on this journal (None if it never ran here)."""
-    with journal.session() as session:
-        check = session.execute(select(WatchCheckRow.at, WatchCheckRow.ok,
-                                       WatchCheckRow.decision)
-                                .order_by(WatchCheckRow.id.desc()).limit(1)).first()
-        beat = session.scalars(select(HeartbeatRow).order_by(HeartbeatRow.at.desc())
-                               .limit(1)).first()
-        if check is None and beat is None:
-            return None
-        seen = WatchSeen(check[0], bool(check[1]), check[2]) if check else \
-            WatchSeen(None, False, "")
-        if beat is None:
-            return seen
-        return WatchSeen(seen.at, seen.ok, seen.decision, beat.at, beat.state, beat.detail,
-                         beat.next_check)
+    """What `trimtab watch` last did on this journal (None if it never ran here).
+
+    Core reads (`trimtab config` asks at every start, and needs no ORM for it).
+    """
+    with journal.connection() as connection:
+        check = connection.execute(select(watch_checks.c.at, watch_checks.c.ok,
+                                          watch_checks.c.decision)
+                                   .order_by(watch_checks.c.id.desc()).limit(1)).first()
+        beat = connection.execute(select(watch_heartbeats).order_by(
+            watch_heartbeats.c.at.desc()).limit(1)).first()
+    if check is None and beat is None:
+        return None
+    seen = WatchSeen(check.at, bool(check.ok), check.decision) if check else \
+        WatchSeen(None, False, "")
+    if beat is None:
+        return seen
+    return WatchSeen(seen.at, seen.ok, seen.decision, beat.at, beat.state, beat.detail,
+                     beat.next_check)

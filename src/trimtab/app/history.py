@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from trimtab.app.results import CheckEntry, OrderEntry, PlanDetail, PlanEntry, PlannedOrder
 from trimtab.execution.states import PLANNED_ORDER
-from trimtab.journal.models import EventRow, OrderRow, PlanRow, WatchCheckRow
 from trimtab.journal.plan_record import RecordError, load_record
 from trimtab.journal.store import Journal
-from trimtab.watch.history import WatchLog
+from trimtab.journal.tables import watch_checks as watch_checks_table
 
 
 def recent_plans(journal: Journal, limit: int = 10) -> list[PlanEntry]:
@@ -26,12 +26,7 @@ def plan_detail(journal: Journal, plan_id: str) -> PlanDetail:
     cannot be read still shows the plan's status and history.
     """
     row = journal.plan(plan_id)
-    with journal.session() as session:
-        orders = list(session.scalars(select(OrderRow).where(OrderRow.plan_id == plan_id)
-                                      .order_by(OrderRow.leg)))
-        events = list(session.scalars(select(EventRow).where(EventRow.plan_id == plan_id)
-                                      .order_by(EventRow.id)))
-        session.expunge_all()
+    orders, events = journal.plan_history(plan_id)
     entry = _plan(row, orders, events)
     try:
         record = load_record(row.id, row.document)
@@ -48,18 +43,20 @@ def plan_detail(journal: Journal, plan_id: str) -> PlanDetail:
 
 
 def watch_checks(journal: Journal, limit: int = 50) -> list[CheckEntry]:
-    """The latest watch checks, newest first."""
-    return [_check(row) for row in WatchLog(journal).history(limit)]
+    """The latest watch checks, newest first (Core: `journal --watch` needs no ORM)."""
+    with journal.connection() as connection:
+        return [_check(row) for row in connection.execute(
+            select(watch_checks_table).order_by(watch_checks_table.c.id.desc()).limit(limit))]
 
 
-def _plan(plan: PlanRow, orders: list[OrderRow], events: list[EventRow]) -> PlanEntry:
+def _plan(plan: Row[Any], orders: list[Row[Any]], events: list[Row[Any]]) -> PlanEntry:
     sent = tuple(OrderEntry(o.client_order_id, o.venue, o.symbol, o.side, o.amount, o.state,
                             o.filled, o.average, o.fee, o.reason) for o in orders)
     return PlanEntry(plan.id, plan.created_at, plan.status, plan.reason,
                      sent or _planned(plan), tuple((e.kind, e.message) for e in events))
 
 
-def _planned(plan: PlanRow) -> tuple[OrderEntry, ...]:
+def _planned(plan: Row[Any]) -> tuple[OrderEntry, ...]:
     try:
         record = load_record(plan.id, plan.document)
     except RecordError:
@@ -69,7 +66,7 @@ def _planned(plan: PlanRow) -> tuple[OrderEntry, ...]:
                  for o in record.orders)
 
 
-def _check(row: WatchCheckRow) -> CheckEntry:
+def _check(row: Row[Any]) -> CheckEntry:
     return CheckEntry(row.at, row.ok,
                       float(row.spot_value) if row.spot_value else None,
                       json.loads(row.weights) if row.weights else None,

@@ -8,6 +8,7 @@ the record holds what an approval will need (venues, policy, holdings).
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from trimtab.app.wiring import VenueActions
 from trimtab.domain.analysis.drift import Analysis
@@ -18,7 +19,7 @@ from trimtab.domain.snapshot import Snapshot
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.models import PlanRow
 from trimtab.journal.plan_record import PlanRecord
-from trimtab.journal.store import Journal
+from trimtab.journal.store import ContributionDate, Journal
 from trimtab.reports.documents import check_document
 
 
@@ -46,15 +47,25 @@ def start_status(plan: Plan, problems: list[str], dry_run: bool, mode: Mode) -> 
 
 def journal_plan(journal: Journal, plan_id: str, snapshot: Snapshot, analysis: Analysis,
                  record: PlanRecord, status: PlanStatus, problems: list[str],
-                 refused: tuple[Refusal, ...] = ()) -> None:
-    """Journal a plan with its snapshot and analysis, and every refusal as an event."""
+                 refused: tuple[Refusal, ...] = (), made_at: datetime | None = None,
+                 dates: tuple[ContributionDate, ...] = ()) -> None:
+    """Journal a plan with its snapshot and analysis, and every refusal as an event.
+
+    `made_at` is the time on the clock that made it (a replay's clock: the day of its
+    prices), else now: an approval measures the plan's age from it (max_plan_age).
+    `dates`: the contribution dates it invests, taken with it in one transaction
+    (DateTaken when another process planned one first).
+    """
     snapshot_id, analysis_id = journal.record_document(
         snapshot.as_of, ",".join(sorted({b.venue for b in snapshot.balances})),
         snapshot.model_dump(mode="json", by_alias=True),
         check_document(analysis, Plan()), analysis.triggered)
     reason = "; ".join([*record.refused, *problems]) or None
-    journal.add_plan(PlanRow(id=plan_id, snapshot_id=snapshot_id, analysis_id=analysis_id,
-                             status=status.value, reason=reason, document=record.dumps()))
+    row = PlanRow(id=plan_id, snapshot_id=snapshot_id, analysis_id=analysis_id,
+                  status=status.value, reason=reason, document=record.dumps())
+    if made_at is not None:
+        row.created_at = made_at
+    journal.add_plan(row, dates)
     for refusal in refused:
         journal.event(refusal.code, str(refusal), plan_id)
     for message in problems:

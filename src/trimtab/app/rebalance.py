@@ -104,6 +104,8 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
     status = start_status(plan, problems, options.dry_run, policy.mode)
     journal_plan(journal, plan_id, snapshot, analysis, record_of(plan, policy, actions),
                  status, problems, plan.refused)
+    if status is PlanStatus.NOTHING_TO_DO:  # the quote held the withdrawal: it leaves now
+        actions.pay_out(plan.cash_flows, f"withdrawal of plan {plan_id}")
     return Prepared(policy, actions, snapshot, analysis, plan, plan_id, status, problems)
 
 
@@ -136,8 +138,9 @@ def decline(prepared: Prepared) -> None:
 
 
 def execute(prepared: Prepared) -> Execution:
-    """Send the plan's orders through the executor."""
-    return prepared.actions.execute(prepared.plan_id, prepared.plan.orders)
+    """Send the plan's orders through the executor (a paper withdrawal then leaves)."""
+    return prepared.actions.execute(prepared.plan_id, prepared.plan.orders,
+                                    prepared.plan.cash_flows)
 
 
 def after(prepared: Prepared) -> Analysis:

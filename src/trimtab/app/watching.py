@@ -11,9 +11,10 @@ up before anything new is planned or sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from trimtab.app.approvals import propose
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of
@@ -26,15 +27,20 @@ from trimtab.domain.snapshot import Snapshot
 from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import PlanStatus
+from trimtab.journal.store import ContributionDate
 
 START_WAIT = 10.0  # seconds a starting process waits for the account before it goes on
 
 
 @dataclass
 class WatchActions:
-    """Implements `trimtab.watch.loop.Actions` over open venues and the journal."""
+    """Implements `trimtab.watch.loop.Actions` over open venues and the journal.
+
+    `clock` is the watch's (a replay's jumps): a plan is journaled as made at its time.
+    """
 
     actions: VenueActions
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def snapshot(self) -> Snapshot:
         return self.actions.snapshot()
@@ -61,26 +67,29 @@ class WatchActions:
         with self.actions.exclusive("trimtab watch (mode auto)"):
             yield
 
-    def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
-        return propose(self.actions, snapshot, analysis, plan)
+    def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan,
+                dates: tuple[ContributionDate, ...] = ()) -> str:
+        return propose(self.actions, snapshot, analysis, plan, self.clock(), dates)
 
     @property
     def simulated_deposits(self) -> bool:
         return self.actions.paper() is not None
 
-    def deposit(self, quote: str, amount: float) -> None:
-        """A contribution on the paper exchange: credited, as `rebalance --deposit` does."""
+    def transfer(self, quote: str, amount: float, reference: str) -> None:
+        """A contribution on the paper exchange: credited (or paid out) once per `reference`
+        (its date)."""
         paper = self.actions.paper()
         if paper is None:
             raise ValueError("only a paper account can be credited a contribution")
-        paper.fund({quote: amount})
+        paper.transfer(quote, amount, reference)
 
-    def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> tuple[str, str]:
+    def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan,
+                dates: tuple[ContributionDate, ...] = ()) -> tuple[str, str]:
         plan_id = new_plan_id()
         journal_plan(self.actions.journal, plan_id, snapshot, analysis,
                      record_of(plan, self.actions.policy, self.actions), PlanStatus.PLANNED, [],
-                     plan.refused)
-        execution = self.actions.execute(plan_id, plan.orders)
+                     plan.refused, self.clock(), dates)
+        execution = self.actions.execute(plan_id, plan.orders, plan.cash_flows)
         return plan_id, execution.summary(len(plan.orders))
 
 

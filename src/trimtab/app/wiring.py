@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ from trimtab.execution.executor import Executor, Progress
 from trimtab.execution.lease import LEASE_WAIT, AccountLease
 from trimtab.execution.outcome import Execution
 from trimtab.execution.recovery import recover
+from trimtab.execution.states import PlanStatus
 from trimtab.journal.store import Journal
 from trimtab.venues.errors import VenueError
 from trimtab.venues.paper.venue import PaperCosts, PaperVenue
@@ -71,7 +72,6 @@ class VenueActions:
     wallet: Mapping[str, float] = field(default_factory=dict)
     environ: Mapping[str, str] | None = None
     progress: Progress = lambda _message: None
-    paper_prices: str | None = None
     lease: AccountLease | None = None
     sandbox: bool = False  # the ccxt venues are on their testnets: a plan's record says so
     # one execution at a time among the threads sharing these venues (the dashboard's)
@@ -101,6 +101,13 @@ class VenueActions:
             self.let_go()
             raise
 
+    @property
+    def paper_prices(self) -> str | None:
+        """The paper exchange's price source as it shows now, for a plan's record: a replay's
+        is the day its clock is on, so that a plan names the prices it was made on."""
+        paper = self.paper()
+        return None if paper is None else paper.prices.spec()
+
     def paper(self) -> PaperVenue | None:
         """The paper account among these venues (`paper` or `paper-NAME`), if any: the one
         a deposit can credit."""
@@ -125,12 +132,30 @@ class VenueActions:
             finally:
                 self.let_go()
 
-    def execute(self, plan_id: str, orders: tuple[Order, ...]) -> Execution:
-        """Send a journaled plan's orders (planned or approved) under the venues' lease."""
+    def execute(self, plan_id: str, orders: tuple[Order, ...],
+                cash_flows: Sequence[tuple[str, float]] = ()) -> Execution:
+        """Send a journaled plan's orders (planned or approved) under the venues' lease;
+        once they ran (done, or stopped after some went out), its withdrawal leaves a
+        paper account (`pay_out`)."""
         with self.exclusive(f"execute plan {plan_id}"):
             executor = Executor(self.journal, self.venues, self.policy, self.backoff,
                                 self.environ, self.progress, self.lease)
-            return executor.run(plan_id, orders)
+            execution = executor.run(plan_id, orders)
+            if PlanStatus(self.journal.plan(plan_id).status) in (PlanStatus.DONE,
+                                                                 PlanStatus.STOPPED):
+                self.pay_out(cash_flows, f"withdrawal of plan {plan_id}")
+            return execution
+
+    def pay_out(self, cash_flows: Sequence[tuple[str, float]], reference: str) -> None:
+        """A withdrawal leaves the paper account it was raised on, once per `reference`: on
+        a real venue the user withdraws that quote by hand (trimtab never withdraws), so the
+        paper account would otherwise keep it and invest it again."""
+        for venue, amount in cash_flows:
+            paper = self.venues.get(venue)
+            if amount < 0 and isinstance(paper, PaperVenue):
+                moved = paper.transfer(self.policy.quote, amount, reference)
+                if moved is not None:
+                    self.progress(f"{venue}: {-moved:,.2f} {self.policy.quote} withdrawn")
 
 
 def lease_wait(environ: Mapping[str, str] | None = None) -> float:
@@ -155,7 +180,6 @@ def open_actions(options: Options, policy: Policy, journal: Journal,
     return VenueActions(policy, journal, venues,
                         Backoff(attempts=policy.execution.read_attempts),
                         read_amounts(options.holdings, "--holdings"), options.environ, progress,
-                        options.paper_spec if any(map(is_paper, venues)) else None,
                         sandbox=options.sandbox)
 
 

@@ -14,11 +14,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from trimtab.backtest.bars import contribution_flows
 from trimtab.backtest.inputs import Convention, KernelInputs, build_inputs
 from trimtab.backtest.kernel import layout, loop
 from trimtab.backtest.overlay import Overlay, OverlayInputs, overlay_inputs
 from trimtab.backtest.schedule import Schedule, utc_bars
-from trimtab.domain.contributions import contribution_flows
 from trimtab.domain.policy import Policy
 
 Array = npt.NDArray[Any]

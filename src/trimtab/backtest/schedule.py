@@ -9,7 +9,7 @@ buy, and all cash is outside every band.
 
 Calendar words (`daily`, `weekly`, `monthly`, `quarterly`) and `cron:EXPR`
 mean what they mean in a policy's `[[schedules]]` and to `trimtab watch`:
-their looks come from `domain.calendar.look_mask` (APScheduler's cron), bar i
+their looks come from `backtest.bars.look_mask` (APScheduler's cron), bar i
 looking when a fire time falls in (bar i−1, bar i]. `weekly` fires on Monday
 at 00:00 UTC, so its look is the first bar of each Monday-to-Sunday week.
 `policy` replays the policy's own `[[schedules]]`: each `review` is a look,
@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from trimtab.backtest.bars import look_mask
 from trimtab.backtest.kernel.layout import LOOK_REBALANCE, LOOK_REVIEW, NO_LOOK
-from trimtab.domain.calendar import cron_trigger, look_mask
+from trimtab.domain.calendar import cron_trigger
 from trimtab.domain.policy import WORD_SCHEDULES
 from trimtab.domain.policy import Schedule as Calendar
 

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from trimtab.cli.options import found_policy, print_json, settings, upcoming_contribution
 from trimtab.config.locations import PolicyNotFound, find_policy
-from trimtab.config.settings import environment_variables, mask_url
+from trimtab.config.settings import mask_url
 
 app = typer.Typer()
 policy_app = typer.Typer(help="The policy file: its JSON schema.", no_args_is_help=True)
@@ -90,8 +90,3 @@ def schema() -> None:
     from trimtab.domain.policy import Policy
 
     print_json(Policy.model_json_schema())
-
-
-def variables_help() -> str:
-    """The environment variables, one per line, for `trimtab --help`."""
-    return "\n\n".join(f"{name}: {text}" for name, text in environment_variables())

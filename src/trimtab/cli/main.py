@@ -94,10 +94,12 @@ class LazyGroup(TyperGroup):
 
 
 def _epilog() -> str:
-    from trimtab.cli.config import variables_help
+    # the settings module only: help needs neither rich nor the command modules
+    from trimtab.config.settings import environment_variables
 
+    variables = "\n\n".join(f"{name}: {text}" for name, text in environment_variables())
     return ("Environment (each overrides config.toml in the config directory; "
-            "`trimtab config` shows what is in effect): " + "\n\n" + variables_help()
+            "`trimtab config` shows what is in effect): " + "\n\n" + variables
             + "\n\nTRIMTAB_<VENUE>_API_KEY, _SECRET, _PASSWORD: a venue's API keys "
             "(else the OS keyring); TRIMTAB_<VENUE>_SANDBOX, _OPTIONS, _WALLETS: its testnet "
             "switch (--sandbox: every venue's), ccxt options and the further wallets counted "

@@ -208,7 +208,7 @@ def _watcher(options: Options, name: str, interval: float | None, shared: Watche
         console.print(f"[bold red]unresolved:[/] {name + ': ' if name else ''}{problem}",
                       highlight=False)
     log = WatchLog(shared.journal, name)
-    hands = WatchActions(actions)
+    hands = WatchActions(actions, shared.clock.now)
     hands.lots()  # a missing or bad [tax] trades file is bad input now, not an error per check
     return Watcher(policy, hands, log, shared.clock, send, stop=shared.stop,
                    contributions=log, beat=log.beat, heartbeat_every=shared.heartbeat_every)

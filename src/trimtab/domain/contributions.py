@@ -3,8 +3,8 @@
 A contribution is due at each fire time of its calendar rule; each due date
 is planned once (the journal remembers which were), and several dates that
 fell while nothing ran are planned together. The backtest adds each date's
-amount at the first bar at or after it: the same fire times as the live
-path, so a replayed month and a live month contribute the same.
+amount at the first bar at or after it (backtest.bars): the same fire times
+as the live path, so a replayed month and a live month contribute the same.
 """
 
 from __future__ import annotations
@@ -13,11 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
-import numpy.typing as npt
-
 from trimtab.domain.analysis.triggers import Trigger
-from trimtab.domain.calendar import Times, aware_time, fire_times, next_fire, numpy_time
+from trimtab.domain.calendar import fire_times, next_fire
 from trimtab.domain.snapshot import WALLET, Snapshot
 from trimtab.domain.timing import Contribution
 
@@ -71,21 +68,6 @@ def next_contribution(contributions: Sequence[Contribution], after: datetime) ->
         return None
     at, contribution = min(found, key=lambda pair: (pair[0], -pair[1].amount))
     return Due(contribution, at)
-
-
-def contribution_flows(contributions: Sequence[Contribution], bars: Times
-                       ) -> npt.NDArray[np.float64]:
-    """Quote cash per bar: each date in (first bar, last bar] lands on the first bar at or
-    after it; nothing at the first bar, which is the start (the capital)."""
-    flows = np.zeros(bars.size)
-    if bars.size < 2:
-        return flows
-    times = bars.astype("datetime64[ns]")
-    first, last = aware_time(times[0]), aware_time(times[-1])
-    for due in due_contributions(contributions, first, last):
-        flows[int(np.searchsorted(times, numpy_time(due.at), side="left"))] += due.amount
-    return flows
-
 
 
 def before_deposit(snapshot: Snapshot, quote: str, amount: float) -> Snapshot:

@@ -82,10 +82,12 @@ class ContributionStatus(StrEnum):
 
     DUE = "due"  # found due, not yet planned
     WAITING_CASH = "waiting for cash"  # the deposit is not on a venue yet: retried every check
-    PLANNED = "planned"  # claimed by one check and taken into a journaled plan: never again
-    # claimed, but no plan came of it (planning or proposing raised, or the plan refused): the
-    # reason is in `detail`, and the next check plans it again; its cash is on the venue
-    # (on the paper exchange: already credited, never twice)
+    # taken into a plan (its plan_id) in the very transaction that journaled that plan: never
+    # planned again, unless that plan is released (it sent nothing and can no longer run)
+    PLANNED = "planned"
+    # open again, the reason in `detail`: its plan failed before it was journaled (planning or
+    # proposing raised, or the plan refused), or its plan was released; the next check plans
+    # it again (on the paper exchange its cash was credited once, never twice)
     FAILED = "failed"
     SKIPPED = "skipped"  # fell before the journal's first check: never planned, said once
 
@@ -113,7 +115,9 @@ PLAN_START = frozenset({PlanStatus.PLANNED, PlanStatus.PROPOSED, PlanStatus.REFU
 PLAN_SOURCES: dict[PlanStatus, frozenset[PlanStatus]] = {
     PlanStatus.APPROVED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
     PlanStatus.REJECTED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
-    PlanStatus.SUPERSEDED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
+    # PLANNED: a contribution's plan whose execution never started, released (RELEASABLE)
+    PlanStatus.SUPERSEDED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED,
+                                      PlanStatus.PLANNED}),
     PlanStatus.EXPIRED: frozenset({PlanStatus.PROPOSED, PlanStatus.FAILED}),
     PlanStatus.DECLINED: frozenset({PlanStatus.PLANNED}),
     PlanStatus.EXECUTING: frozenset({PlanStatus.PLANNED, PlanStatus.APPROVED}),
@@ -143,18 +147,22 @@ ORDER_SOURCES: dict[OrderState, frozenset[OrderState]] = {
     OrderState.CANCELLING: RESTING_ORDERS | {OrderState.CANCELLING}}
 
 
-# A check plans the open dates; one conditional UPDATE claims each (two watchers, once).
+# A check plans the open dates; the conditional UPDATE that takes each for a plan runs in the
+# transaction that journals the plan (journal.store), so a date is in exactly one plan or in
+# none, whoever else plans it and wherever a process dies.
 CONTRIBUTION_OPEN = frozenset({ContributionStatus.DUE, ContributionStatus.WAITING_CASH,
                                ContributionStatus.FAILED})
 CONTRIBUTION_SOURCES: dict[ContributionStatus, frozenset[ContributionStatus]] = {
     ContributionStatus.WAITING_CASH: frozenset({ContributionStatus.DUE,
                                                 ContributionStatus.FAILED}),
     ContributionStatus.PLANNED: CONTRIBUTION_OPEN,
-    # a claim whose plan failed: retried; back to due when it failed before the paper
-    # exchange credited it (so that the retry credits it)
-    ContributionStatus.FAILED: frozenset({ContributionStatus.PLANNED}),
-    ContributionStatus.DUE: frozenset({ContributionStatus.PLANNED}),
+    ContributionStatus.FAILED: CONTRIBUTION_OPEN,  # a plan that failed before it was journaled
 }
+# A contribution's plan that sent nothing and can no longer run by itself: journaled `planned`
+# by watch in mode auto but its process died before executing it, or `failed` before any
+# order. The next check supersedes it and hands its dates back (planned -> failed), in one
+# transaction: its money is planned again, and that plan can never be approved after.
+RELEASABLE = frozenset({PlanStatus.PLANNED, PlanStatus.FAILED})
 
 
 def contribution_sources(target: ContributionStatus) -> frozenset[ContributionStatus]:

@@ -10,12 +10,13 @@ asked for, and no order is still live under a plan that has ended.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Row, select, text
 
 from trimtab.execution.states import LIVE_ORDERS, RUNNING, WAITING, OrderState, PlanStatus
-from trimtab.journal.models import OrderRow, PlanRow
 from trimtab.journal.store import Journal
+from trimtab.journal.tables import orders, plans
 
 OPEN_PLANS = {*RUNNING, *WAITING, PlanStatus.PLANNED, PlanStatus.INTERRUPTED, PlanStatus.STOPPED}
 
@@ -37,19 +38,19 @@ def _database(journal: Journal) -> list[str]:
 
 
 def _model(journal: Journal) -> list[str]:
-    with journal.session() as session:
-        plans = {p.id: p.status for p in session.scalars(select(PlanRow))}
-        orders = list(session.scalars(select(OrderRow)))
-        session.expunge_all()
+    with journal.connection() as connection:
+        statuses = {p.id: p.status for p in connection.execute(
+            select(plans.c.id, plans.c.status))}
+        rows = list(connection.execute(select(orders)))
     known = {s.value for s in PlanStatus}
-    problems = [f"plan {pid}: unknown status '{status}'" for pid, status in plans.items()
+    problems = [f"plan {pid}: unknown status '{status}'" for pid, status in statuses.items()
                 if status not in known]
-    for order in orders:
-        problems += _order(order, plans)
+    for order in rows:
+        problems += _order(order, statuses)
     return problems
 
 
-def _order(order: OrderRow, plans: dict[str, str]) -> list[str]:
+def _order(order: Row[Any], plans: dict[str, str]) -> list[str]:
     where = f"order {order.client_order_id}"
     if order.state not in {s.value for s in OrderState}:
         return [f"{where}: unknown state '{order.state}'"]

@@ -12,14 +12,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, func, insert, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from trimtab.config.settings import load_settings
-from trimtab.journal.models import SCHEMA_VERSION, Base, SchemaVersion
 from trimtab.journal.store import Journal, JournalError
+from trimtab.journal.tables import SCHEMA_VERSION, metadata, schema_version
 
 ENV_JOURNAL = "TRIMTAB_JOURNAL"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -31,19 +30,19 @@ UPGRADES: dict[int, Callable[[Engine], None]] = {
     4: lambda engine: _add_column(engine, "watch_checks", "holdings", "TEXT"),
     5: lambda _engine: None,  # 6 only adds contributions, watch_heartbeats, chat_announcements
     6: lambda engine: _add_policy_columns(engine),
+    7: lambda _engine: None,  # 8 only adds paper_transfers
 }
 
 
-def default_url() -> str:
-    """SQLite under the user's data directory (created on first use)."""
-    folder = load_settings().data_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'journal.sqlite'}"
-
-
 def journal_url(url: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """`url`, else TRIMTAB_JOURNAL, else the default SQLite file."""
-    return url or load_settings(environ).journal or default_url()
+    """`url`, else TRIMTAB_JOURNAL, else the default SQLite file under the user's data
+    directory (the directory is created on first use)."""
+    if url:
+        return url
+    current = load_settings(environ)
+    if current.journal is None:
+        current.data_dir.mkdir(parents=True, exist_ok=True)
+    return current.journal_url
 
 
 def open_journal(url: str | None = None) -> Journal:
@@ -70,7 +69,7 @@ def open_journal(url: str | None = None) -> Journal:
         raise JournalError(f"--journal: cannot open '{_safe(resolved)}' ({exc.orig}); if it "
                            "is damaged, restore it from a backup: trimtab will not overwrite "
                            "it") from None
-    return Journal(engine, sessionmaker(engine, expire_on_commit=False))
+    return Journal(engine)
 
 
 def _not_a_journal_file(url: str) -> str | None:
@@ -114,18 +113,18 @@ def _check_schema(engine: Engine) -> None:
                            "not a trimtab journal; give an empty database or another URL")
     version = 0
     if tables:
-        with Session(engine) as session:
-            version = max(session.scalars(select(SchemaVersion.version)), default=0)
+        with engine.begin() as connection:
+            version = connection.scalar(select(func.max(schema_version.c.version))) or 0
     if version > SCHEMA_VERSION:
         raise JournalError(f"--journal: written by a newer trimtab (schema {version}; this "
                            f"trimtab knows {SCHEMA_VERSION}): upgrade trimtab")
     for step in range(max(version, 1), SCHEMA_VERSION):
         UPGRADES[step](engine)
-    Base.metadata.create_all(engine)
+    metadata.create_all(engine)
     if version < SCHEMA_VERSION:
         try:
-            with Session(engine) as session, session.begin():
-                session.add(SchemaVersion(version=SCHEMA_VERSION))
+            with engine.begin() as connection:
+                connection.execute(insert(schema_version).values(version=SCHEMA_VERSION))
         except IntegrityError:
             pass  # another process opening the same new journal recorded it first
 

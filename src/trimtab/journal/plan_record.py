@@ -11,7 +11,9 @@ Records written before the version existed (the check report, version 0)
 still load: their orders are read from the report's `orders`, their venues
 from those orders; they carry no policy, which an approval must then name.
 Version 2 adds each sell's estimated tax (`StoredOrder.tax`, `totals["tax"]`,
-each hedge's `deferred_tax`); a version 1 record loads with none.
+each hedge's `deferred_tax`); a version 1 record loads with none. `cash_flows`
+(a withdrawal the paper exchange pays out after the orders) is optional in both:
+a record written before it loads with none.
 """
 
 from __future__ import annotations
@@ -121,6 +123,9 @@ class PlanRecord(Frozen):
     hedges: tuple[dict[str, Any], ...] = ()
     refused: tuple[str, ...] = ()
     totals: dict[str, float] = Field(default_factory=dict)
+    cash_flows: tuple[tuple[str, float], ...] = Field((), description=(
+        "Quote the plan moves in (+) or out (-) of each venue: a withdrawal leaves the "
+        "paper exchange once the plan's orders ran (records written before it: none)."))
 
     @classmethod
     def of(cls, plan: Plan, policy: Policy, venues: tuple[str, ...],
@@ -138,7 +143,7 @@ class PlanRecord(Frozen):
                    policy=policy.model_dump(mode="json"),
                    hedges=tuple(_finite(_hedge(asdict(h), plan.tax)) for h in plan.hedges),
                    refused=tuple(str(r) for r in plan.refused),
-                   totals=totals)
+                   totals=totals, cash_flows=plan.cash_flows)
 
     def to_orders(self) -> tuple[Order, ...]:
         return tuple(o.to_order() for o in self.orders)

@@ -3,40 +3,46 @@
 Every write commits at once, because an order's intent must be durable
 before it is sent. A status changes only as `execution.states` allows, in
 one conditional UPDATE. Opening a journal is `journal.opening`.
+
+Reads and status changes go through SQLAlchemy Core on `journal.tables`, so
+that reading the journal never imports the ORM (a tenth of a second of a
+command's start); rows built as ORM objects (`journal.models`) are written
+through `session()`, which imports the ORM on first use.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Engine, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, CursorResult, Engine, Row, insert, select, update
 
 from trimtab.execution.states import (
+    CONTRIBUTION_OPEN,
     EXECUTED,
     LIVE_ORDERS,
     PLAN_START,
+    RELEASABLE,
     RUNNING,
     WAITING,
+    ContributionStatus,
     IllegalTransition,
     OrderState,
     PlanStatus,
     check_order_move,
     plan_sources,
 )
-from trimtab.journal.models import (
-    AnalysisRow,
-    EventRow,
-    FillRow,
-    OrderRow,
-    PlanRow,
-    SnapshotRow,
-)
+from trimtab.journal.tables import analyses, contributions, events, orders, plans, snapshots
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from trimtab.journal.models import OrderRow, PlanRow
 
 
 class JournalError(Exception):
@@ -47,18 +53,39 @@ class UnknownPlan(JournalError):
     """No plan with that id in the journal."""
 
 
+class DateTaken(JournalError):
+    """A contribution date was no longer open: another process planned it first, and the plan
+    that was to take it is not journaled."""
+
+
+# One date of a recurring contribution, as the journal keys it: (key, due at).
+ContributionDate = tuple[str, datetime]
+
+
 @dataclass
 class Journal:
-    """An open journal: an engine and a session factory."""
+    """An open journal: an engine, and ORM sessions for the writers that use them."""
 
     engine: Engine
-    sessions: sessionmaker[Session]
+    _sessions: sessionmaker[Session] | None = field(default=None, repr=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits when the block ends without error."""
-        with self.sessions.begin() as session:
+        """An ORM session that commits when the block ends without error."""
+        if self._sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            import trimtab.journal.models  # noqa: F401  # the classes are mapped on import
+
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A Core connection in a transaction that commits when the block ends without error."""
+        with self.engine.begin() as connection:
+            yield connection
 
     def add(self, row: Any) -> Any:
         """Insert one row, commit, and return it with its id."""
@@ -69,21 +96,51 @@ class Journal:
         return row
 
     def event(self, kind: str, message: str, plan_id: str | None = None) -> None:
-        self.add(EventRow(kind=kind, message=message, plan_id=plan_id))
+        with self.connection() as connection:
+            connection.execute(insert(events).values(kind=kind, message=message,
+                                                     plan_id=plan_id))
 
     def record_document(self, as_of: Any, venues: str, snapshot: Any,
                         analysis: Any, triggered: bool) -> tuple[int, int]:
         """Journal a snapshot and its analysis; returns their ids."""
-        snap = self.add(SnapshotRow(as_of=as_of, venues=venues, document=_json(snapshot)))
-        ana = self.add(AnalysisRow(snapshot_id=snap.id, triggered=triggered,
-                                   document=_json(analysis)))
-        return snap.id, ana.id
+        with self.connection() as connection:
+            snap = _inserted(connection.execute(insert(snapshots).values(
+                as_of=as_of, venues=venues, document=_json(snapshot))))
+            ana = _inserted(connection.execute(insert(analyses).values(
+                snapshot_id=snap, triggered=triggered, document=_json(analysis))))
+        return snap, ana
 
-    def add_plan(self, row: PlanRow) -> PlanRow:
-        """Journal a new plan; it must start in one of the start statuses."""
+    def add_plan(self, row: PlanRow, dates: Sequence[ContributionDate] = ()) -> PlanRow:
+        """Journal a new plan; it must start in one of the start statuses.
+
+        A proposed plan supersedes every plan still waiting for approval on any of its
+        venues: only the newest may be approved, an older one was sized on older prices
+        and balances. A plan on other venues (another policy's paper account, another
+        process's exchange account sharing this journal) waits on. `dates` are the
+        contribution dates the plan invests: each is taken (open -> planned, with the
+        plan's id). All of it is one transaction, so a crash leaves either the plan with
+        its dates or neither; DateTaken, and nothing journaled or superseded, when a date
+        is no longer open.
+        """
         if PlanStatus(row.status) not in PLAN_START:
             raise IllegalTransition(f"a plan cannot start as {row.status}")
-        return self.add(row)  # type: ignore[no-any-return]
+        with self.session() as session:
+            if row.status == PlanStatus.PROPOSED.value:
+                mine = frozenset(_record_venues(row.document))
+                older = [i for i, document in session.execute(
+                    select(plans.c.id, plans.c.document).where(
+                        plans.c.status.in_([s.value for s in WAITING])))
+                    if not mine or set(_record_venues(document)) & mine]
+                session.execute(update(plans).where(plans.c.id.in_(older)).values(
+                    status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {row.id}"))
+            session.add(row)
+            session.flush()
+            for key, at in dates:
+                if not _take(session, key, at, row.id):
+                    raise DateTaken(f"the contribution due {at:%Y-%m-%d %H:%M} UTC was "
+                                    "planned by another process")
+            session.expunge(row)
+        return row
 
     def add_order(self, row: OrderRow) -> OrderRow:
         """Journal an order's intent (pending-submit) before it is sent."""
@@ -93,6 +150,8 @@ class Journal:
 
     def update_order(self, client_order_id: str, **changes: Any) -> OrderRow:
         """Change an order row (state, fill, reason); records a fill when filled grows."""
+        from trimtab.journal.models import FillRow, OrderRow
+
         with self.session() as session:
             row = session.scalars(select(OrderRow).where(
                 OrderRow.client_order_id == client_order_id)).one()
@@ -113,6 +172,8 @@ class Journal:
 
     def order(self, client_order_id: str) -> OrderRow:
         """The journal row of one order, as it is now."""
+        from trimtab.journal.models import OrderRow
+
         with self.session() as session:
             row = session.scalars(select(OrderRow).where(
                 OrderRow.client_order_id == client_order_id)).one()
@@ -121,6 +182,8 @@ class Journal:
 
     def live_orders(self, venue: str | None = None) -> list[OrderRow]:
         """Orders not yet in a final state (pending-submit, unknown, open, partially filled)."""
+        from trimtab.journal.models import OrderRow
+
         query = select(OrderRow).where(OrderRow.state.in_([s.value for s in LIVE_ORDERS]))
         if venue is not None:
             query = query.where(OrderRow.venue == venue)
@@ -131,13 +194,13 @@ class Journal:
 
     def has_orders(self, plan_id: str) -> bool:
         """Whether an order of the plan was journaled: its placement was at least tried."""
-        query = select(OrderRow.id).where(OrderRow.plan_id == plan_id).limit(1)
-        with self.session() as session:
-            return session.scalars(query).first() is not None
+        query = select(orders.c.id).where(orders.c.plan_id == plan_id).limit(1)
+        with self.connection() as connection:
+            return connection.scalars(query).first() is not None
 
     def known_client_ids(self) -> set[str]:
-        with self.session() as session:
-            return set(session.scalars(select(OrderRow.client_order_id)))
+        with self.connection() as connection:
+            return set(connection.scalars(select(orders.c.client_order_id)))
 
     def claim_plan(self, plan_id: str, target: PlanStatus, reason: str | None = None
                    ) -> PlanStatus | None:
@@ -151,15 +214,15 @@ class Journal:
         if reason is not None:
             values["reason"] = reason
         sources = [s.value for s in plan_sources(target)]
-        with self.session() as session:
-            result = cast(CursorResult[Any], session.execute(update(PlanRow).where(
-                PlanRow.id == plan_id, PlanRow.status.in_(sources)).values(**values)))
+        with self.connection() as connection:
+            result = connection.execute(update(plans).where(
+                plans.c.id == plan_id, plans.c.status.in_(sources)).values(**values))
             if result.rowcount == 1:
                 return None
-            current = session.get(PlanRow, plan_id)
-            if current is None:
-                raise UnknownPlan(f"no plan {plan_id} in the journal")
-            return PlanStatus(current.status)
+            current = connection.scalar(select(plans.c.status).where(plans.c.id == plan_id))
+        if current is None:
+            raise UnknownPlan(f"no plan {plan_id} in the journal")
+        return PlanStatus(current)
 
     def set_plan(self, plan_id: str, target: PlanStatus, reason: str | None = None) -> None:
         """Move a plan to `target`; a move its status does not allow is a bug and raises."""
@@ -167,21 +230,48 @@ class Journal:
         if current is not None:
             raise IllegalTransition(f"plan {plan_id} cannot go from {current} to {target}")
 
-    def plan(self, plan_id: str) -> PlanRow:
-        """One plan's row (its status and its stored record)."""
-        with self.session() as session:
-            row = session.get(PlanRow, plan_id)
-            if row is None:
-                raise UnknownPlan(f"no plan {plan_id} in the journal")
-            session.expunge(row)
+    def plan(self, plan_id: str) -> Row[Any]:
+        """One plan's row (its status and its stored record), as `tables.plans` holds it."""
+        with self.connection() as connection:
+            row = connection.execute(select(plans).where(plans.c.id == plan_id)).first()
+        if row is None:
+            raise UnknownPlan(f"no plan {plan_id} in the journal")
         return row
 
-    def supersede_waiting(self, newer: str) -> None:
-        """Every plan still waiting for approval is superseded by plan `newer`."""
-        with self.session() as session:
-            session.execute(update(PlanRow).where(PlanRow.status.in_(
-                [s.value for s in WAITING])).values(
-                status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {newer}"))
+    def plan_history(self, plan_id: str) -> tuple[list[Row[Any]], list[Row[Any]]]:
+        """A plan's journaled orders (by leg) and events (in order)."""
+        with self.connection() as connection:
+            return _orders_of(connection, plan_id), _events_of(connection, plan_id)
+
+    def release_stranded(self, keys: Collection[str], reason: str) -> list[str]:
+        """Plans holding dates of the contributions `keys` that sent nothing and can no longer
+        run (execution.states.RELEASABLE): each superseded, its dates handed back as failed
+        with `reason`, in one transaction; the plans released.
+
+        A plan is released only by the conditional UPDATE that moves it, so one that an
+        approval claims at the same moment keeps its dates.
+        """
+        movable = [s.value for s in plan_sources(PlanStatus.SUPERSEDED) & RELEASABLE]
+        with self.connection() as connection:
+            ids = set(connection.scalars(select(contributions.c.plan_id).join(
+                plans, plans.c.id == contributions.c.plan_id).where(
+                contributions.c.key.in_(list(keys)),
+                contributions.c.status == ContributionStatus.PLANNED.value,
+                plans.c.status.in_([s.value for s in RELEASABLE]))))
+            released = []
+            for plan_id in sorted(i for i in ids if i is not None):
+                moved = connection.execute(update(plans).where(
+                    plans.c.id == plan_id, plans.c.status.in_(movable))
+                    .values(status=PlanStatus.SUPERSEDED.value, reason=reason))
+                if moved.rowcount != 1:
+                    continue
+                connection.execute(update(contributions).where(
+                    contributions.c.plan_id == plan_id,
+                    contributions.c.status == ContributionStatus.PLANNED.value).values(
+                    status=ContributionStatus.FAILED.value, plan_id=None,
+                    detail=f"plan {plan_id} {reason}"[:500], updated_at=datetime.now(UTC)))
+                released.append(plan_id)
+            return released
 
     def interrupt_running(self, venues: Collection[str]) -> list[str]:
         """Plans left approved or executing on `venues` by a process that is gone: interrupted.
@@ -191,40 +281,64 @@ class Journal:
         plan still running on one of them has lost its process. Plans on
         other venues are left alone: their process may be alive.
         """
-        with self.session() as session:
-            rows = list(session.scalars(select(PlanRow).where(PlanRow.status.in_(
-                [s.value for s in RUNNING]))))
+        running = [s.value for s in RUNNING]
+        with self.connection() as connection:
+            rows = connection.execute(select(plans.c.id, plans.c.document).where(
+                plans.c.status.in_(running)))
             ids = [r.id for r in rows if set(_record_venues(r.document)) & set(venues)]
             if ids:
-                session.execute(update(PlanRow).where(
-                    PlanRow.id.in_(ids), PlanRow.status.in_([s.value for s in RUNNING])).values(
+                connection.execute(update(plans).where(
+                    plans.c.id.in_(ids), plans.c.status.in_(running)).values(
                     status=PlanStatus.INTERRUPTED.value,
                     reason="its process ended before execution finished; orders reconciled"))
             return ids
 
     def unfinished_plan(self) -> str | None:
         """The latest executed plan if it did not finish (interrupted or stopped), else None."""
-        with self.session() as session:
-            latest = session.scalars(select(PlanRow).where(PlanRow.status.in_(
-                [s.value for s in EXECUTED])).order_by(PlanRow.created_at.desc()).limit(1)
-            ).first()
-            if latest is None or PlanStatus(latest.status) in (PlanStatus.DONE,
-                                                                PlanStatus.NOTHING_TO_DO):
-                return None
-            return latest.id
+        with self.connection() as connection:
+            latest = connection.execute(select(plans.c.id, plans.c.status).where(
+                plans.c.status.in_([s.value for s in EXECUTED])).order_by(
+                plans.c.created_at.desc()).limit(1)).first()
+        if latest is None or PlanStatus(latest.status) in (PlanStatus.DONE,
+                                                            PlanStatus.NOTHING_TO_DO):
+            return None
+        return str(latest.id)
 
-    def recent(self, limit: int = 10) -> list[tuple[PlanRow, list[OrderRow], list[EventRow]]]:
+    def recent(self, limit: int = 10
+               ) -> list[tuple[Row[Any], list[Row[Any]], list[Row[Any]]]]:
         """The latest plans, newest first, each with its orders and events."""
-        with self.session() as session:
-            plans = list(session.scalars(
-                select(PlanRow).order_by(PlanRow.created_at.desc(), PlanRow.id).limit(limit)))
-            out = [(p, list(session.scalars(select(OrderRow).where(OrderRow.plan_id == p.id)
-                                            .order_by(OrderRow.leg))),
-                    list(session.scalars(select(EventRow).where(EventRow.plan_id == p.id)
-                                         .order_by(EventRow.id))))
-                   for p in plans]
-            session.expunge_all()
-        return out
+        with self.connection() as connection:
+            latest = connection.execute(
+                select(plans).order_by(plans.c.created_at.desc(), plans.c.id).limit(limit))
+            return [(p, _orders_of(connection, p.id), _events_of(connection, p.id))
+                    for p in latest.all()]
+
+
+def _take(session: Session, key: str, at: datetime, plan_id: str) -> bool:
+    """One open contribution date taken for plan `plan_id` (one conditional UPDATE)."""
+    result = cast(CursorResult[Any], session.execute(update(contributions).where(
+        contributions.c.key == key, contributions.c.due_at == at,
+        contributions.c.status.in_([s.value for s in CONTRIBUTION_OPEN])).values(
+        status=ContributionStatus.PLANNED.value, plan_id=plan_id, detail="",
+        updated_at=datetime.now(UTC))))
+    return result.rowcount == 1
+
+
+def _inserted(result: CursorResult[Any]) -> int:
+    """The id the database gave the row an INSERT wrote."""
+    key = result.inserted_primary_key
+    assert key is not None, "an INSERT of one row has a primary key"
+    return int(key[0])
+
+
+def _orders_of(connection: Connection, plan_id: str) -> list[Row[Any]]:
+    return list(connection.execute(select(orders).where(orders.c.plan_id == plan_id)
+                                   .order_by(orders.c.leg)))
+
+
+def _events_of(connection: Connection, plan_id: str) -> list[Row[Any]]:
+    return list(connection.execute(select(events).where(events.c.plan_id == plan_id)
+                                   .order_by(events.c.id)))
 
 
 def _json(document: Any) -> str:
@@ -242,4 +356,3 @@ def _record_venues(document: str) -> list[str]:
     venues = raw.get("venues") or [o.get("venue") for o in raw.get("orders", [])
                                    if isinstance(o, dict)]
     return [v for v in venues if isinstance(v, str)]
-

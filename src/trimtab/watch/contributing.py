@@ -1,11 +1,15 @@
 """Recurring contributions in `trimtab watch`: each due date becomes one deposit plan.
 
 A date is journaled when it falls due; a check plans every open date at once
-through the planner's cash flow (the path of `rebalance --deposit`), after
-claiming them in the journal, so that a restart or a second watcher never
-plans a date twice. A deposit that is not on a venue yet waits, said once,
-and is planned at the first check that finds it; the paper exchange has no
-real deposits, so there the contribution is credited when it is claimed.
+through the planner's cash flow (the path of `rebalance --deposit`). The
+dates are taken in the transaction that journals their plan (journal.store),
+so that a restart, a crash at any point or a second watcher never plans a date
+twice nor leaves it in no plan. A plan that took dates but sent nothing and
+can no longer run (its process died before executing it, or its execution
+failed before any order) is released at the next check and its dates planned
+again. A deposit that is not on a venue yet waits, said once, and is planned at
+the first check that finds it; the paper exchange has no real deposits, so
+there each date's amount is credited when it is planned, once per date.
 """
 
 from __future__ import annotations
@@ -32,13 +36,14 @@ from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.states import ContributionStatus
+from trimtab.journal.store import ContributionDate
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """A journaled contribution date not planned yet (or claimed by this check)."""
+    """A journaled contribution date not planned yet."""
 
     key: str
     at: datetime
@@ -52,9 +57,14 @@ class Pending:
         return self.status is ContributionStatus.WAITING_CASH
 
     @property
-    def credited(self) -> bool:
-        """Its plan failed after its cash was found (the paper exchange: credited) before."""
-        return self.status is ContributionStatus.FAILED
+    def date(self) -> ContributionDate:
+        """The date as the journal keys it (taken with its plan)."""
+        return self.key, self.at
+
+    @property
+    def reference(self) -> str:
+        """What the paper exchange credits its amount under (once)."""
+        return f"contribution {self.key} due {self.at.isoformat()}"
 
 
 class ContributionBook(Protocol):
@@ -64,25 +74,30 @@ class ContributionBook(Protocol):
         """Journal `dues` (each once) and return every open date of the contributions `keys`."""
         ...
 
+    def release(self, keys: Collection[str]) -> list[str]:
+        """Release the plans of `keys`' dates that sent nothing and can no longer run; their
+        ids (journal.store.release_stranded)."""
+        ...
+
     def wait(self, pending: Sequence[Pending], detail: str) -> None:
         """Mark the dates as waiting for their cash."""
         ...
 
-    def claim(self, pending: Sequence[Pending]) -> tuple[Pending, ...]:
-        """Mark the dates planned; only those this call changed (another may have taken some)."""
+    def fail(self, pending: Sequence[Pending], reason: str) -> None:
+        """No plan took the dates: those still open are failed (retried), with the reason."""
         ...
 
-    def fail(self, claimed: Sequence[Pending], reason: str, credited: bool) -> None:
-        """No plan came of the claimed dates: failed (retried), or, when the paper exchange
-        had not credited them yet, back to what they were."""
+    def close(self, pending: Sequence[Pending], decision: str) -> None:
+        """Their plan has nothing to send (mode alert, or nothing to trade): planned, with no
+        plan to hold them, so they are not planned again."""
         ...
 
     def skip(self, dues: Sequence[Due], detail: str) -> tuple[Due, ...]:
         """Journal `dues` as skipped; those not journaled before (said once)."""
         ...
 
-    def note(self, claimed: Sequence[Pending], decision: str, plan_id: str | None) -> None:
-        """What the plan made of the claimed dates became."""
+    def note(self, pending: Sequence[Pending], decision: str, plan_id: str) -> None:
+        """What became of the plan that took the dates."""
         ...
 
 
@@ -100,8 +115,9 @@ class Funds(Protocol):
         """True on the paper exchange, whose account `deposit` credits."""
         ...
 
-    def deposit(self, quote: str, amount: float) -> None:
-        """Credit the paper account (only called where deposits are simulated)."""
+    def transfer(self, quote: str, amount: float, reference: str) -> None:
+        """Credit (or, negative, pay out of) the paper account once per `reference` (only
+        where deposits are simulated)."""
         ...
 
 
@@ -110,7 +126,7 @@ class Step:
     """What the contributions made of one check: a plan to act on, or only a notice."""
 
     triggers: tuple[Trigger, ...]
-    claimed: tuple[Pending, ...] = ()
+    pending: tuple[Pending, ...] = ()
     snapshot: Snapshot | None = None
     analysis: Analysis | None = None
     plan: Plan | None = None
@@ -124,7 +140,7 @@ class Contributing:
 
     def step(self, snapshot: Snapshot, since: datetime, now: datetime,
              rebalance: bool, first: bool = False) -> Step | None:
-        """Plan the open dates; None when none is open (or another process took them).
+        """Plan the open dates; None when none is open.
 
         On the journal's first check (`first`), the dates already past are
         journaled as skipped and said once: watch plans only what falls due
@@ -132,19 +148,20 @@ class Contributing:
         """
         skipped = self._skip(now) if first else ()
         keys = {c.key for c in self.policy.contributions}
+        for plan_id in self.book.release(keys):
+            log.warning("contribution plan %s sent nothing and cannot run: its dates are "
+                        "planned again", plan_id)
         dues = due_contributions(self.policy.contributions, since, now)
         pending = self.book.pending(dues, keys)
+        if not pending:
+            return Step(skipped) if skipped else None
         amount = sum(p.amount for p in pending)
-        quote = self.policy.quote
         try:
-            if pending and amount > 0 and not self.funds.simulated_deposits:  # is it there?
-                before_deposit(snapshot, quote, amount)
+            if amount > 0 and not self.funds.simulated_deposits:  # is it there?
+                before_deposit(snapshot, self.policy.quote, amount)
         except CashMissing as exc:
             return self._waiting(pending, amount, str(exc), skipped)
-        claimed = self.book.claim(pending) if pending else ()
-        if not claimed:
-            return Step(skipped) if skipped else None
-        step = self._plan(claimed, snapshot, rebalance)
+        step = self._plan(pending, snapshot, rebalance)
         return replace(step, triggers=skipped + step.triggers)
 
     def _skip(self, now: datetime) -> tuple[Trigger, ...]:
@@ -166,15 +183,14 @@ class Contributing:
         waits = contribution_trigger([p.at for p in pending], amount, self.policy.quote, what)
         return Step((*skipped, waits))
 
-    def _plan(self, claimed: tuple[Pending, ...], snapshot: Snapshot, rebalance: bool) -> Step:
-        """The deposit plan; a failure on the way hands the dates back (book.fail) and raises."""
-        amount = sum(p.amount for p in claimed)
+    def _plan(self, pending: tuple[Pending, ...], snapshot: Snapshot, rebalance: bool
+              ) -> Step:
+        """The deposit plan; a failure on the way fails the dates (retried) and raises."""
+        amount = sum(p.amount for p in pending)
         quote = self.policy.quote
-        credited = not self.funds.simulated_deposits  # a real venue's cash was found there
         try:
-            if not credited:
-                snapshot = self._credit(claimed)
-                credited = True
+            if self.funds.simulated_deposits:
+                snapshot = self._credit(pending)
             before = before_deposit(snapshot, quote, amount) if amount > 0 else snapshot
             analysis = analyse(before, self.policy)
             plan = make_plan(before, self.policy, analysis,
@@ -182,17 +198,26 @@ class Contributing:
                              markets=self.funds.markets(), cash_flow=amount,
                              lots=self.funds.lots())
         except Exception as exc:
-            self.book.fail(claimed, failure(exc), credited)
+            self.book.fail(pending, failure(exc))
             log.warning("contribution not planned, retried at the next check: %s", failure(exc))
             raise
-        trigger = contribution_trigger([p.at for p in claimed], amount, quote, "planned")
-        return Step((trigger,), claimed, before, analysis, plan)
+        trigger = contribution_trigger([p.at for p in pending], amount, quote, "planned")
+        return Step((trigger,), pending, before, analysis, plan)
 
-    def _credit(self, claimed: tuple[Pending, ...]) -> Snapshot:
-        """The paper account, credited with the dates not credited before."""
-        fresh = sum(p.amount for p in claimed if not p.credited)
-        if fresh > 0:
-            self.funds.deposit(self.policy.quote, fresh)
+    def pay_out(self, pending: Sequence[Pending]) -> None:
+        """Withdrawal dates whose plan had nothing to sell (the quote held them): on the
+        paper exchange the money leaves now, once per date (a plan that sold pays out
+        after its orders ran: app.wiring.VenueActions.pay_out)."""
+        if self.funds.simulated_deposits:
+            for p in pending:
+                if p.amount < 0:
+                    self.funds.transfer(self.policy.quote, p.amount, p.reference)
+
+    def _credit(self, pending: tuple[Pending, ...]) -> Snapshot:
+        """The paper account, credited with each deposit date once (a retry credits none)."""
+        for p in pending:
+            if p.amount > 0:
+                self.funds.transfer(self.policy.quote, p.amount, p.reference)
         return self.funds.snapshot()
 
 

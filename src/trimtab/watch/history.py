@@ -112,23 +112,32 @@ class WatchLog:
         for p in pending:
             self._move(p, ContributionStatus.WAITING_CASH, detail)
 
-    def claim(self, pending: Sequence[Pending]) -> tuple[Pending, ...]:
-        return tuple(p for p in pending if self._move(p, ContributionStatus.PLANNED, ""))
+    def release(self, keys: Collection[str]) -> list[str]:
+        return self.journal.release_stranded(
+            [self._scoped(k) for k in keys],
+            "sent nothing and cannot run any more (its process ended before executing it, or "
+            "its execution failed before any order): superseded, its contribution dates "
+            "planned again")
 
-    def fail(self, claimed: Sequence[Pending], reason: str, credited: bool) -> None:
-        for p in claimed:
-            self._move(p, ContributionStatus.FAILED if credited else p.status, reason)
+    def fail(self, pending: Sequence[Pending], reason: str) -> None:
+        for p in pending:
+            self._move(p, ContributionStatus.FAILED, reason)
 
-    def note(self, claimed: Sequence[Pending], decision: str, plan_id: str | None) -> None:
+    def close(self, pending: Sequence[Pending], decision: str) -> None:
+        for p in pending:
+            self._move(p, ContributionStatus.PLANNED, decision)
+
+    def note(self, pending: Sequence[Pending], decision: str, plan_id: str) -> None:
         with self.journal.session() as session:
-            for p in claimed:
+            for p in pending:
                 session.execute(update(ContributionRow).where(
-                    ContributionRow.key == p.key, ContributionRow.due_at == p.at).values(
-                    plan_id=plan_id, detail=decision[:500], updated_at=datetime.now(UTC)))
+                    ContributionRow.key == p.key, ContributionRow.due_at == p.at,
+                    ContributionRow.plan_id == plan_id).values(
+                    detail=decision[:500], updated_at=datetime.now(UTC)))
 
     def _move(self, p: Pending, target: ContributionStatus, detail: str) -> bool:
         """One conditional UPDATE: the row moves only from a status allowed to reach `target`
-        (execution.states), so of two watchers only one claims a date."""
+        (execution.states): a date a plan took is never failed or closed after."""
         sources = [str(s) for s in contribution_sources(target)]
         with self.journal.session() as session:
             result = cast(CursorResult[Any], session.execute(update(ContributionRow).where(
@@ -205,12 +214,3 @@ class WatchLog:
                                            policy=self.policy))
             elif kept.at != note.at:
                 kept.at, kept.severity = note.at, note.severity
-
-    def history(self, limit: int = 50) -> list[WatchCheckRow]:
-        """The latest checks, newest first."""
-        with self.journal.session() as session:
-            rows = list(session.scalars(select(WatchCheckRow)
-                                        .order_by(WatchCheckRow.id.desc()).limit(limit)))
-            session.expunge_all()
-        return rows
-

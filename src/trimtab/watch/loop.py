@@ -29,7 +29,8 @@ from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.lease import LeaseBusy
-from trimtab.execution.states import WatchDecision, WatchState
+from trimtab.execution.states import ContributionStatus, WatchDecision, WatchState
+from trimtab.journal.store import ContributionDate, DateTaken
 from trimtab.watch.contributing import Contributing, ContributionBook, Step, failure
 from trimtab.watch.notify import Delivery, Message, compose
 from trimtab.watch.tick import Decision, TickReport
@@ -115,12 +116,14 @@ class Actions(Protocol):
         """Hold whatever a check that may trade needs (the account's lease in mode auto)."""
         ...
 
-    def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> str:
-        """Journal the plan for approval; its id."""
+    def propose(self, snapshot: Snapshot, analysis: Analysis, plan: Plan,
+                dates: tuple[ContributionDate, ...] = ()) -> str:
+        """Journal the plan for approval, taking the contribution `dates` with it; its id."""
         ...
 
-    def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> tuple[str, str]:
-        """Journal and execute the plan at once (mode auto); its id and the outcome."""
+    def execute(self, snapshot: Snapshot, analysis: Analysis, plan: Plan,
+                dates: tuple[ContributionDate, ...] = ()) -> tuple[str, str]:
+        """Journal the plan with `dates`, then execute it (mode auto); its id and the outcome."""
         ...
 
     @property
@@ -128,7 +131,7 @@ class Actions(Protocol):
         """True on the paper exchange, whose account `deposit` credits (contributions)."""
         ...
 
-    def deposit(self, quote: str, amount: float) -> None: ...
+    def transfer(self, quote: str, amount: float, reference: str) -> None: ...
 
 
 Beat = Callable[[WatchState, str, datetime | None], None]
@@ -286,31 +289,39 @@ class Watcher:
     def _contributed(self, step: Step) -> tuple[Decision, Plan | None, bool]:
         """Act on a contribution's plan, and journal what became of its dates.
 
-        A plan that refused, or a proposal that raised (nothing journaled),
-        hands the dates back as failed: the next check plans them again. An
-        execution that raised (mode auto) may have journaled its plan: its
-        dates stay planned, the error in their detail, never planned twice.
-        True when the refusal is the one those dates failed on last time.
+        A journaled plan took its dates in the transaction that journaled it;
+        whatever fails before that (a refusal, a proposal that raised) fails the
+        dates, and the next check plans them again. A plan with nothing to send
+        (mode alert, nothing to trade) closes them. True when the refusal is the
+        one those dates failed on last time.
         """
         assert step.snapshot is not None and step.analysis is not None and step.plan
         assert self.contributions is not None
+        dates = tuple(p.date for p in step.pending)
         try:
-            decision = self._act(step.snapshot, step.analysis, step.plan)
+            decision = self._act(step.snapshot, step.analysis, step.plan, dates)
+        except DateTaken as exc:  # another watcher planned them first: nothing journaled
+            return Decision(WatchDecision.NONE, detail=str(exc)), None, False
         except Exception as exc:
-            if self.policy.mode == "auto":
-                self.contributions.note(step.claimed, f"execution raised: {failure(exc)}", None)
-            else:
-                self.contributions.fail(step.claimed, failure(exc), credited=True)
+            self.contributions.fail(step.pending, failure(exc))  # a journaled plan keeps them
             raise
         if decision.kind is WatchDecision.REFUSED:
-            self.contributions.fail(step.claimed, str(decision), credited=True)
+            self.contributions.fail(step.pending, str(decision))
             return decision, step.plan, all(
-                p.credited and p.detail == str(decision) for p in step.claimed)
-        self.contributions.note(step.claimed, str(decision), decision.plan_id)
+                p.status is ContributionStatus.FAILED and p.detail == str(decision)
+                for p in step.pending)
+        if decision.plan_id is None:
+            if decision.kind is WatchDecision.NOTHING:
+                Contributing(self.policy, self.contributions, self.actions).pay_out(step.pending)
+            self.contributions.close(step.pending, str(decision))
+        else:
+            self.contributions.note(step.pending, str(decision), decision.plan_id)
         return decision, step.plan, False
 
-    def _act(self, snapshot: Snapshot, analysis: Analysis, plan: Plan) -> Decision:
-        """What the mode does with a plan: nothing, propose it, or execute it."""
+    def _act(self, snapshot: Snapshot, analysis: Analysis, plan: Plan,
+             dates: tuple[ContributionDate, ...] = ()) -> Decision:
+        """What the mode does with a plan: nothing, propose it, or execute it; a journaled
+        plan takes the contribution `dates` it invests."""
         if plan.refused:
             return Decision(WatchDecision.REFUSED, detail="; ".join(map(str, plan.refused)))
         if not plan.orders:
@@ -318,8 +329,9 @@ class Watcher:
         if self.policy.mode == "alert":
             return Decision(WatchDecision.ALERT_ONLY)
         if self.policy.mode == "propose":
-            return Decision(WatchDecision.PROPOSED, self.actions.propose(snapshot, analysis, plan))
-        plan_id, outcome = self.actions.execute(snapshot, analysis, plan)
+            return Decision(WatchDecision.PROPOSED,
+                            self.actions.propose(snapshot, analysis, plan, dates))
+        plan_id, outcome = self.actions.execute(snapshot, analysis, plan, dates)
         return Decision(WatchDecision.EXECUTED, plan_id, outcome)
 
     def _notify(self, now: datetime, message: Message) -> None:

@@ -9,10 +9,10 @@ import pytest
 
 from tests.backtest.reference import RefPolicy, run_reference
 from tests.builders import EQUAL, WITH_QUOTE, make_policy
+from trimtab.backtest.bars import look_mask
 from trimtab.backtest.engine import run_backtest
 from trimtab.backtest.kernel import layout
 from trimtab.backtest.schedule import Schedule
-from trimtab.domain.calendar import look_mask
 
 CAPITAL = 10_000.0
 CASES = [

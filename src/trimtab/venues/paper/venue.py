@@ -30,7 +30,13 @@ from sqlalchemy.orm import Session
 
 from trimtab.domain.planning.orders import Side
 from trimtab.domain.snapshot import FundingRate, Position
-from trimtab.journal.models import PaperBalanceRow, PaperLimitRow, PaperOrderRow, PaperPositionRow
+from trimtab.journal.models import (
+    PaperBalanceRow,
+    PaperLimitRow,
+    PaperOrderRow,
+    PaperPositionRow,
+    PaperTransferRow,
+)
 from trimtab.journal.store import Journal
 from trimtab.venues.errors import InsufficientFunds, Rejected
 from trimtab.venues.markets import BUNDLED_MARKETS, markets_of, offline_exchange, read_market_file
@@ -128,6 +134,27 @@ class PaperVenue:
         except IntegrityError:
             return False  # another process funded it first (PostgreSQL's unique constraint)
         return True
+
+    def transfer(self, asset: str, amount: float, reference: str) -> float | None:
+        """Move `amount` of `asset` in (positive) or out (negative) once per `reference`.
+
+        The paper exchange's stand-in for a real deposit or withdrawal: a contribution's
+        date, a plan's withdrawal. The transfer and its reference are one transaction, so
+        asking again after a crash moves nothing (None). A payout takes at most what the
+        account holds free, never more; the units moved.
+        """
+        if amount < 0:
+            amount = -min(-amount, self.fetch_balances().free.get(asset, 0.0))
+        units = Decimal(repr(float(amount)))
+        try:
+            with self.journal.session() as session:
+                session.add(PaperTransferRow(account=self.name, reference=reference[:300],
+                                             asset=asset, amount=str(units)))
+                session.flush()
+                adjust(session, self.name, asset, units)
+        except IntegrityError:
+            return None  # moved before, under this reference
+        return float(units)
 
     def _deposit(self, session: Session, amounts: Mapping[str, float]) -> None:
         for asset, amount in amounts.items():
