@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from trimtab.cli.main import app
+from trimtab.journal.opening import open_journal
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "examples" / "moderate.toml"
@@ -63,6 +64,7 @@ def test_an_approved_plan_shows_what_was_sent_and_its_history(tmp_path: Path) ->
 
 
 def test_an_unknown_plan_id_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    open_journal(f"sqlite:///{tmp_path / 'j.sqlite'}")  # a journal, without that plan
     code, out = run(f"sqlite:///{tmp_path / 'j.sqlite'}", "plan", "show", "nope")
     assert code == 2 and "no plan nope" in out
 
@@ -113,3 +115,21 @@ def test_the_next_contribution_is_the_same_object_in_check_and_config_json_and_p
     assert "Next contribution: withdrawal of 75.00 USDT on" in text
     code, out = run(f"sqlite:///{tmp_path / 'j.sqlite'}", "plans", "--json")
     assert code == 0 and json.loads(out) == []  # a list, as `journal --json`, for its readers
+
+
+@pytest.mark.parametrize("argv", [("journal",), ("plans",), ("journal", "--watch")])
+def test_reading_a_journal_that_does_not_exist_says_so_and_writes_nothing(
+        tmp_path: Path, argv: tuple[str, ...]) -> None:
+    """A read used to create an empty journal file wherever --journal pointed (a typo
+    made a new journal, and the user saw an empty history as if it were theirs)."""
+    path = tmp_path / "typo.sqlite"
+    text = CliRunner().invoke(app, [*argv, "--journal", f"sqlite:///{path}"])
+    assert text.exit_code == 0
+    assert text.stdout == (f"No journal yet at {path}: nothing has been journaled there "
+                           "(rebalance, watch and approve create it); --journal or "
+                           "TRIMTAB_JOURNAL name another.\n")
+    as_json = CliRunner().invoke(app, [*argv, "--json", "--journal", f"sqlite:///{path}"])
+    assert as_json.exit_code == 0 and json.loads(as_json.stdout) == []
+    checked = CliRunner().invoke(app, ["journal", "check", "--journal", f"sqlite:///{path}"])
+    assert checked.exit_code == 2 and "no journal yet at" in checked.stderr
+    assert not path.exists()

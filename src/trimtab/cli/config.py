@@ -71,14 +71,14 @@ def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 
 def _heartbeat(url: str) -> str:
     """What `trimtab watch` last did, and how long ago (without creating a journal)."""
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return "no journal yet"
     from trimtab.app.heartbeat import watch_seen
-    from trimtab.journal.opening import open_journal
+    from trimtab.journal.opening import NoJournal, open_journal
     from trimtab.journal.store import JournalError
 
     try:
-        seen = watch_seen(open_journal(url))
+        seen = watch_seen(open_journal(url, create=False))
+    except NoJournal:
+        return "no journal yet"
     except JournalError as exc:
         return f"journal cannot be read ({exc})"
     return "never checked" if seen is None else seen.describe(datetime.now(UTC))

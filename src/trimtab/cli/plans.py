@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -21,7 +21,7 @@ from trimtab.cli.options import (
     print_json,
     upcoming_contribution,
 )
-from trimtab.journal.opening import open_journal
+from trimtab.journal.opening import NoJournal, open_journal
 from trimtab.journal.store import Journal, JournalError
 from trimtab.reports.plans import (
     contribution_line,
@@ -46,15 +46,21 @@ def plans(journal: JournalOption = None, policy: PolicyOption = None,
     Then the policy's next recurring contribution, if it has any (text only: --json
     stays a list of plans; `config --json` and `check --json` carry `next_contribution`).
     """
+    empty = "The journal has no plans yet."
     try:
-        recent = recent_plans(open_journal(journal), limit)
+        recent = recent_plans(open_journal(journal, create=False), limit)
+    except NoJournal as exc:
+        recent, empty = [], _sentence(exc)
     except JournalError as exc:
         fail(str(exc))
     if as_json:
         print_json(journal_document(recent))
         return
     console = Console()
-    console.print(plans_table(recent) if recent else "The journal has no plans yet.")
+    if recent:
+        console.print(plans_table(recent))
+    else:
+        sys.stdout.write(f"{empty}\n")  # one line, never wrapped
     found = found_policy(policy)
     if found is not None:
         upcoming = upcoming_contribution(found, datetime.now(UTC))
@@ -68,7 +74,7 @@ def show(plan_id: Annotated[str, typer.Argument(help="The plan id (from `trimtab
          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """A plan in full: orders with fees and slippage, the hedge alternative, its history."""
     try:
-        detail = plan_detail(open_journal(journal), plan_id)
+        detail = plan_detail(open_journal(journal, create=False), plan_id)
     except JournalError as exc:
         fail(str(exc))
     if as_json:
@@ -93,7 +99,7 @@ def journal_command(
     if action not in (None, "check"):
         fail(f"journal: unknown action '{action}'; the only one is `check`")
     try:
-        opened = open_journal(journal)
+        opened = open_journal(journal, create=False)
         if action == "check":
             _check(opened)
         if watch:
@@ -105,12 +111,30 @@ def journal_command(
                 render_watch_history(Console(), checks)
             return
         recent = recent_plans(opened, limit)
+    except NoJournal as exc:
+        if action == "check":
+            fail(str(exc))
+        _nothing_yet(exc, as_json)
     except JournalError as exc:
         fail(str(exc))
     if as_json:
         print_json(journal_document(recent))
         return
     render_journal(Console(), recent)
+
+
+def _nothing_yet(exc: NoJournal, as_json: bool) -> NoReturn:
+    """A list with nothing in it yet: an empty JSON list, or the sentence that says why."""
+    if as_json:
+        print_json([])
+    else:
+        sys.stdout.write(f"{_sentence(exc)}\n")  # one line, never wrapped
+    raise typer.Exit(0)
+
+
+def _sentence(exc: NoJournal) -> str:
+    text = str(exc)
+    return f"{text[0].upper()}{text[1:]}."
 
 
 def _check(opened: Journal) -> None:

@@ -45,9 +45,20 @@ def journal_url(url: str | None = None, environ: Mapping[str, str] | None = None
     return current.journal_url
 
 
-def open_journal(url: str | None = None) -> Journal:
-    """Open (creating or upgrading) the journal at `url` or the default location."""
+class NoJournal(JournalError):
+    """A command that only reads found no journal: nothing has been journaled there yet."""
+
+
+def open_journal(url: str | None = None, *, create: bool = True) -> Journal:
+    """Open (creating or upgrading) the journal at `url` or the default location; with
+    `create=False` (the commands that only read) a missing SQLite file is NoJournal, not
+    a new empty journal written on disk by a read."""
     resolved = journal_url(url)
+    path = _sqlite_file(resolved)
+    if not create and path is not None and not path.exists():
+        raise NoJournal(f"no journal yet at {path}: nothing has been journaled there "
+                        "(rebalance, watch and approve create it); --journal or "
+                        "TRIMTAB_JOURNAL name another")
     problem = _not_a_journal_file(resolved)
     if problem is not None:
         raise JournalError(problem)
@@ -79,14 +90,8 @@ def _not_a_journal_file(url: str) -> str | None:
     paper account funded again), and a file of another kind gave a raw
     traceback; neither is ever written to.
     """
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return None  # create_engine says so
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    path = Path(parsed.database or "")
-    if not path.exists():
+    path = _sqlite_file(url)
+    if path is None or not path.exists():
         return None
     if path.is_dir():
         return f"--journal: {path} is a directory; give a file path"
@@ -104,6 +109,17 @@ def _not_a_journal_file(url: str) -> str | None:
                 "file); trimtab will not overwrite it: restore it from a backup or give "
                 "another path")
     return None
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite journal URL; None for another database or a bad URL."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None  # create_engine says so
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database or "")
 
 
 def _check_schema(engine: Engine) -> None:
