@@ -9,7 +9,9 @@ workload (`workload.generate_prices`, seed 42, relative 10 % band, fee
 0.1 %): `single` is one run of 10 assets × 500,000 bars, `bare` the same
 kernel with no look at all (the bar loop alone), `sweep` the harness's 100
 band configurations on 10 × 50,000, `balance` how the sweep's work splits
-between two threads. For an A/B of two versions of the
+between two threads; `vectorbt` and `vectorbt_sweep` time the harness's own
+vectorbt calls for the same two workloads, so that a ratio can be taken of
+CPU times when the machine's load makes wall times say little. For an A/B of two versions of the
 code, run it twice with PYTHONPATH pointing at each tree's `src`,
 alternating. Prints the medians of CPU and wall seconds and a digest of
 the results, so that two versions can be seen to agree.
@@ -33,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parents[1] / "shared" / "bench")]
 
 import bench_plugin  # noqa: E402
+import peers  # noqa: E402
 import workload as wl  # noqa: E402
 
 from trimtab.backtest import sweep as sw  # noqa: E402
@@ -55,10 +58,17 @@ def calls(bars: int, sweep_bars: int) -> dict[str, Callable[[], Any]]:
     index = pd.DatetimeIndex(prices.index)
     small = wl.generate_prices(10, sweep_bars)
     configs = wl.sweep_configs(100, policy.fee_rate)
+    close, small_close = prices.to_numpy(np.float64), small.to_numpy(np.float64)
+    small_policy = harness_policy(small)
+    weights = small_policy.weights_array(list(small.columns))
     return {
         "single": lambda: bench_plugin.run(prices, policy),
         "bare": lambda: run_inputs(inputs, index, no_look, record=False).stats,
-        "sweep": lambda: bench_plugin.run_sweep(small, harness_policy(small), configs),
+        "sweep": lambda: bench_plugin.run_sweep(small, small_policy, configs),
+        # the harness's own vectorbt calls, for ratios of CPU time (robust to the load)
+        "vectorbt": lambda: peers.run_vectorbt(close, policy, columns=list(prices.columns)),
+        "vectorbt_sweep": lambda: peers.run_vectorbt_sweep(small_close, weights, small_policy,
+                                                           configs),
     }
 
 

@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from numba import njit
 from numba.core.runtime import _nrt_python, rtsys
 from typer.testing import CliRunner
 
 from tests.builders import make_policy
 from trimtab.backtest import sweep as sw
 from trimtab.backtest.kernel import block, layout
+from trimtab.backtest.kernel.options import rule
 from trimtab.backtest.schedule import Schedule
 from trimtab.cli.main import app
 
@@ -164,9 +164,10 @@ SLEEVED = {"BTC": 0.3, "ETH": 0.2, "USDT": 0.2}
 ALTS = {"alts": {"weight": 0.3, "members": {"SOL": 0.5, "AVAX": 0.3, "LINK": 0.2}}}
 
 
-@njit
+@rule()
 def _unbox_only(*args: Any) -> None:
-    """Takes run_block's arguments and does nothing: what unboxing them allocates."""
+    """Takes run_block's arguments and does nothing: what unboxing them allocates, compiled
+    as run_block is (without numba's runtime, unboxing allocates nothing either)."""
 
 
 def _allocations(function: Any, args: tuple[Any, ...]) -> int:

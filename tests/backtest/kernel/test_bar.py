@@ -51,6 +51,8 @@ def test_the_bar_test_equals_breaches(closes: list[float], units: list[float], k
     assert value == spot.portfolio_value(u, price)
     assert fast == spot.breaches(u, price, value, inputs.bands, inputs.sleeve_of,
                                  inputs.sleeve_bands, *flags)
+    assert (spot.assets_outside_at(u, price, value, inputs.bands)  # a sweep's block
+            == spot.assets_breached(u, held, 1, col_of, value, inputs.bands))
 
 
 def test_a_sleeved_grid_equals_one_backtest_per_configuration() -> None:
@@ -69,3 +71,31 @@ def test_a_sleeved_grid_equals_one_backtest_per_configuration() -> None:
                            10_000.0, NONE, record=False).policy.stats
         assert one[layout.S_REBALANCES] > 2
         np.testing.assert_array_equal(stats[b, 0], one)
+
+
+@settings(max_examples=200, deadline=None)
+@given(units=st.lists(amounts, min_size=6, max_size=6), seed=st.integers(0, 2**16),
+       start=st.integers(0, 39), lanes=st.sampled_from([1, 8, 32]),
+       order=st.sampled_from(["F", "C"]), width=widths)
+def test_scanning_bars_at_once_gives_each_bars_value_and_test(
+        units: list[float], seed: int, start: int, lanes: int, order: str,
+        width: float) -> None:
+    """spot.scan_bars runs the per-bar value and band test over bars in SIMD lanes: each
+    bar's answer must be the per-bar functions' bits, the quote (here in the middle of
+    the assets) at 1, in either memory order, and the last lanes cut at the data's end."""
+    policy = make_policy(SLEEVED["targets"], {"kind": "relative", "width": width},
+                         sleeves=SLEEVED["sleeves"])
+    inputs = build_inputs(synthetic_prices(n_bars=40, seed=seed), policy, capital=1.0)
+    held = np.asarray(inputs.held, order=order)
+    u = np.array(units)
+    col_of = np.zeros(u.size)
+    spot.columns_of(inputs.held_cols, col_of)
+    values, outs = np.zeros(lanes), np.zeros(lanes, dtype=np.bool_)
+
+    m = spot.scan_bars(u, held, start, col_of, inputs.bands, values, outs)
+
+    assert m == min(lanes, 40 - start)
+    for k in range(m):
+        value = spot.bar_value(u, held, start + k, col_of)
+        assert values[k] == value
+        assert outs[k] == spot.assets_breached(u, held, start + k, col_of, value, inputs.bands)

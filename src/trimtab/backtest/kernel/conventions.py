@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
 from trimtab.backtest.kernel.layout import (
     P_FEE,
@@ -26,13 +25,14 @@ from trimtab.backtest.kernel.layout import (
     T_TURNOVER,
     TARGET,
 )
+from trimtab.backtest.kernel.options import rule
 from trimtab.backtest.kernel.sorting import stable_order
 
 Array = npt.NDArray[Any]
 IS_CLOSE_REL, IS_CLOSE_ABS = 1e-9, 1e-12  # vectorbt's is_close_nb tolerances
 
 
-@njit(cache=True)
+@rule()
 def bt_rebalance(units: Array, price: Array, value: float, bands: Array, tradable: Array,
                  params: Array, tally: Array) -> None:
     """bt's Rebalance: each asset gets an order for (t − w)·V of cash, fees included."""
@@ -55,12 +55,12 @@ def bt_rebalance(units: Array, price: Array, value: float, bands: Array, tradabl
         units[quote] = 0.0
 
 
-@njit(cache=True)
+@rule()
 def _is_close(a: float, b: float) -> bool:
     return abs(a - b) <= max(IS_CLOSE_REL * max(abs(a), abs(b)), IS_CLOSE_ABS)
 
 
-@njit(cache=True)
+@rule()
 def _add(a: float, b: float) -> float:
     """vectorbt's add_nb: a sum that is close to zero is zero."""
     if _is_close(abs(a), abs(b)) and (a >= 0) != (b >= 0):
@@ -68,7 +68,7 @@ def _add(a: float, b: float) -> float:
     return a + b
 
 
-@njit(cache=True)
+@rule()
 def vbt_rebalance(units: Array, price: Array, value: float, bands: Array, tradable: Array,
                   params: Array, tally: Array, key: Array, order: Array) -> None:
     """vectorbt's TargetPercent segment: sells first, fees on top, the last buy partial
@@ -97,7 +97,7 @@ def vbt_rebalance(units: Array, price: Array, value: float, bands: Array, tradab
             units[quote] = 0.0
 
 
-@njit(cache=True)
+@rule()
 def _vbt_buy(i: int, size: float, units: Array, price: Array, fee_rate: float, quote: int,
              tally: Array) -> None:
     cost = size * price[i]
@@ -113,7 +113,7 @@ def _vbt_buy(i: int, size: float, units: Array, price: Array, fee_rate: float, q
     units[quote] = 0.0
 
 
-@njit(cache=True)
+@rule()
 def _tally(tally: Array, notional: float, fee: float) -> None:
     tally[T_FEES] += fee
     tally[T_TURNOVER] += notional

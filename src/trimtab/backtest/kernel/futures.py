@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
 from trimtab.backtest.kernel.layout import (
     EV_LEVERAGE,
@@ -49,11 +48,12 @@ from trimtab.backtest.kernel.layout import (
     FS_SLIPPAGE,
     FS_TURNOVER,
 )
+from trimtab.backtest.kernel.options import rule
 
 Array = npt.NDArray[Any]
 
 
-@njit(cache=True)
+@rule()
 def gross_notional(contracts: Array, price: Array, cols: Array) -> float:
     total = 0.0
     for j in range(cols.size):
@@ -61,7 +61,7 @@ def gross_notional(contracts: Array, price: Array, cols: Array) -> float:
     return total
 
 
-@njit(cache=True)
+@rule()
 def trade_to(contracts: Array, wanted: Array, price: Array, cols: Array, fparams: Array,
              fstats: Array) -> float:
     """Set the positions to `wanted`; returns the costs (fees + slippage) of the trades."""
@@ -76,7 +76,7 @@ def trade_to(contracts: Array, wanted: Array, price: Array, cols: Array, fparams
     return cost
 
 
-@njit(cache=True)
+@rule()
 def outside_resize_band(contracts: Array, price: Array, cols: Array, target: Array,
                         spot: float, band: float) -> bool:
     for j in range(cols.size):
@@ -86,7 +86,7 @@ def outside_resize_band(contracts: Array, price: Array, cols: Array, target: Arr
     return False
 
 
-@njit(cache=True)
+@rule()
 def multiple(gross: float, spot: float) -> float:
     """domain.futures.exposure_multiple: gross / spot, infinite with futures but no spot."""
     if spot > 0.0:
@@ -94,7 +94,7 @@ def multiple(gross: float, spot: float) -> float:
     return np.inf if gross > 0.0 else 0.0
 
 
-@njit(cache=True)
+@rule()
 def cut_to_cap(contracts: Array, price: Array, cols: Array, cap: float, spot: float,
                gross: float, wanted: Array) -> None:
     """`wanted` = every position scaled by one factor so that gross / spot ≤ `cap`.
@@ -113,7 +113,7 @@ def cut_to_cap(contracts: Array, price: Array, cols: Array, cap: float, spot: fl
         keep = np.nextafter(keep, 0.0)
 
 
-@njit(cache=True)
+@rule()
 def futures_step(t: int, contracts: Array, price: Array, last: Array, cols: Array,
                  target: Array, funding: Array, spot: float, look: bool, fparams: Array,
                  fstats: Array, wanted: Array) -> int:

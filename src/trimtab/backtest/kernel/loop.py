@@ -10,7 +10,8 @@ bar, which measures as nothing (benchmarks/README.md); a shared per-bar
 helper called from two loops measured 1.5–1.8× slower and was dropped.
 
 Nothing here allocates per bar, not even a rebalance (its scratch array is
-allocated once, before the first bar), and nothing grows with
+allocated once, before the first bar; the rules it calls compile without
+numba's reference counts, options.py), and nothing grows with
 the number of bars unless the caller passes arrays to record the equity
 curve and the paths. Summary statistics (drawdown, return moments) are
 accumulated on the fly so that a sweep never stores a path.
@@ -60,48 +61,71 @@ from trimtab.backtest.kernel.layout import (
     X_GROSS,
     X_SPOT,
 )
+from trimtab.backtest.kernel.options import rule
 from trimtab.backtest.kernel.spot import (
     assets_breached,
     bar_prices,
-    bar_value,
     columns_of,
+    scan_bars,
     sleeves_breached,
     trade,
 )
 
 Array = npt.NDArray[Any]
+LANES = 32  # bars scanned at once (spot.scan_bars)
+Track = tuple[float, float, float, float, float, float]
+TRACK_START = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # sums of r, r², min(r, 0)²; drawdown, its bars
 
 
 @njit(cache=True, inline="always")
-def track(stats: Array, t: int, value: float, previous: float, peak: float,
-          peak_bar: int) -> None:
-    """Accumulate return moments and the deepest drawdown seen so far."""
+def track(acc: Track, t: int, value: float, previous: float, peak: float,
+          peak_bar: int) -> Track:
+    """Return moments and the deepest drawdown so far, after bar t (acc: TRACK_START).
+
+    The accumulators travel as a tuple, not as a row of `stats`: a tuple stays in
+    registers, where a stats row sent every bar's sums through memory (a store and a
+    load on each chain). The downside moment adds min(r, 0)² at every bar, which is
+    the same sum as adding r² when r < 0 (adding +0.0 changes no sum), without a
+    branch that mispredicts on every other bar.
+    """
+    sum_r, sum_r2, sum_down2, max_dd, dd_peak, dd_trough = acc
     if t > 0:
         r = value / previous - 1.0
-        stats[S_SUM_R] += r
-        stats[S_SUM_R2] += r * r
-        if r < 0.0:
-            stats[S_SUM_DOWN2] += r * r
-    if value >= peak * (1.0 + stats[S_MAX_DD]) * (1.0 + 1e-12):
-        return  # certainly not a deeper drawdown: spare the division
-    drawdown = value / peak - 1.0
-    if drawdown < stats[S_MAX_DD]:
-        stats[S_MAX_DD] = drawdown
-        stats[S_PEAK_BAR] = peak_bar
-        stats[S_TROUGH_BAR] = t
+        down = min(r, 0.0)
+        sum_r += r
+        sum_r2 += r * r
+        sum_down2 += down * down
+    if value < peak * (1.0 + max_dd) * (1.0 + 1e-12):  # else certainly not deeper
+        drawdown = value / peak - 1.0
+        if drawdown < max_dd:
+            max_dd, dd_peak, dd_trough = drawdown, float(peak_bar), float(t)
+    return sum_r, sum_r2, sum_down2, max_dd, dd_peak, dd_trough
 
 
-@njit(cache=True)
-def close_stats(stats: Array, tally: Array, final: float, growth: float) -> Array:
+@njit(cache=True, inline="always")
+def tracked(stats: Array) -> Track:
+    """The accumulators kept in a stats row (a sweep's configuration between bars)."""
+    return (stats[S_SUM_R], stats[S_SUM_R2], stats[S_SUM_DOWN2], stats[S_MAX_DD],
+            stats[S_PEAK_BAR], stats[S_TROUGH_BAR])
+
+
+@njit(cache=True, inline="always")
+def keep(stats: Array, acc: Track) -> None:
+    """Write the accumulators into a stats row."""
+    (stats[S_SUM_R], stats[S_SUM_R2], stats[S_SUM_DOWN2], stats[S_MAX_DD],
+     stats[S_PEAK_BAR], stats[S_TROUGH_BAR]) = acc
+
+
+@rule()
+def close_stats(stats: Array, tally: Array, final: float, growth: float) -> None:
     """The run's totals, copied into `stats` once after the last bar."""
     stats[S_FINAL], stats[S_GROWTH] = final, growth
     stats[S_FEES], stats[S_SLIP] = tally[T_FEES], tally[T_SLIP]
     stats[S_TURNOVER] = tally[T_TURNOVER]
     stats[S_ORDERS], stats[S_SKIPPED] = tally[T_ORDERS], tally[T_SKIPPED]
-    return stats
 
 
-@njit(cache=True)
+@rule()
 def add_cash(flows: Array, t: int, units: Array, quote: int, value: float) -> float:
     """Bar t's contribution (or withdrawal) into the quote; returns what was added.
 
@@ -145,26 +169,33 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     work = np.zeros((N_WORK_ROWS, n))
     use_band = params[P_USE_BAND] != 0.0
     previous, peak, peak_bar = params[P_CAPITAL], params[P_CAPITAL], 0
+    acc, outside = TRACK_START, 0.0
     has_flows, scale, final = flows.size == n_bars, 1.0, params[P_CAPITAL]
     col_of = np.empty(n, dtype=np.int64)  # ints: converting W_COLUMN's floats cost 1 ms
     columns_of(held_cols, col_of)
+    values, outs = np.zeros(LANES), np.zeros(LANES, dtype=np.bool_)
+    first, scanned = 0, 0  # bars first..first + scanned - 1 are scanned with these units
     for t in range(n_bars):
-        value = bar_value(units, held, t, col_of)
+        if t >= first + scanned:
+            first, scanned = t, scan_bars(units, held, t, col_of, bands, values, outs)
+        value, out = values[t - first], outs[t - first]
         flow = 0.0
         if has_flows and flows[t] != 0.0:
             flow = add_cash(flows, t, units, int(params[P_QUOTE]), value)
             value += flow
-        out = assets_breached(units, held, t, col_of, value, bands)
+            out = assets_breached(units, held, t, col_of, value, bands)
+            scanned = t + 1 - first
         if sleeve_w.size:  # a call with arrays costs a spot-only bar more than its work
             out |= sleeves_breached(units, held, t, col_of, value, sleeve_of, sleeve_bands,
                                     sleeve_w)
-        stats[S_OUTSIDE] += out
+        outside += out
         look = looks[t]
         if look != NO_LOOK and (out or look == LOOK_REBALANCE or not use_band) and value > 0:
             orders = tally[T_ORDERS]
             value = trade(units, held, t, col_of, value, bands, sleeve_of, sleeve_bands,
                           tradable, price, asset_out, sleeve_out, sleeve_w, params, tally, work)
             stats[S_REBALANCES] += tally[T_ORDERS] > orders
+            scanned = t + 1 - first  # the holdings changed: scan again from the next bar
         total = value
         if cols.size:  # the overlay, after the spot trades: it sizes on spot value
             bar_prices(held, t, col_of, price)
@@ -181,13 +212,16 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
         index = total * scale
         if index > peak:
             peak, peak_bar = index, t
-        track(stats, t, index, previous, peak, peak_bar)
+        acc = track(acc, t, index, previous, peak, peak_bar)
         previous = index
         if equity.size == n_bars:
             equity[t] = total
         if path.shape[0] == n_bars:
             path[t] = units
-    return close_stats(stats, tally, final, previous)
+    keep(stats, acc)
+    stats[S_OUTSIDE] = outside
+    close_stats(stats, tally, final, previous)
+    return stats
 
 
 @njit(cache=True)

@@ -48,6 +48,7 @@ from trimtab.backtest.kernel.layout import (
     T_TURNOVER,
     TARGET,
 )
+from trimtab.backtest.kernel.options import rule
 from trimtab.backtest.kernel.sorting import stable_order
 from trimtab.domain.planning.routing import DUST
 from trimtab.domain.planning.sizing import CONVERGED, ITERATIONS
@@ -57,7 +58,7 @@ Array = npt.NDArray[Any]
 HIGH, LOW = layout.HIGH, layout.LOW
 
 
-@njit(cache=True)
+@rule()
 def smallest_step(start: float, slope: float, low: float, high: float) -> float:
     """domain.targets.smallest_step: least λ in [0, 1] with start + λ·slope in [low, high]."""
     if low <= start <= high:

@@ -2,9 +2,11 @@
 
 The loop (loop.py) calls these at every bar: after the price move it values
 the holdings, tests every band (assets, then sleeves) with the domain's
-strict rule and, at a look where the band is breached or no band applies,
-rebalances with one of three fee conventions: trimtab's (the domain rule,
-rebalance.py), bt's or vectorbt's (conventions.py). Holdings are units; the
+strict rule (the single run values and tests the assets of 32 bars at once,
+`scan_bars`, reading the column-major frame down its columns) and, at a
+look where the band is breached or no band applies, rebalances with one of
+three fee conventions: trimtab's (the domain rule, rebalance.py), bt's or
+vectorbt's (conventions.py). Holdings are units; the
 quote currency is one of the columns, priced at 1.
 """
 
@@ -32,13 +34,14 @@ from trimtab.backtest.kernel.layout import (
     W_ORDER,
     W_WEIGHT,
 )
+from trimtab.backtest.kernel.options import rule
 from trimtab.backtest.kernel.rebalance import execute, solve_deltas
 from trimtab.domain.bands import BREACH_EPSILON
 
 Array = npt.NDArray[Any]
 
 
-@njit(cache=True)
+@rule(inline="always")
 def portfolio_value(units: Array, price: Array) -> float:
     total = 0.0
     for i in range(units.size):
@@ -46,7 +49,7 @@ def portfolio_value(units: Array, price: Array) -> float:
     return total
 
 
-@njit(cache=True)
+@rule()
 def columns_of(held_cols: Array, col_of: Array) -> None:
     """For each asset, its column in the held closes, or -1 for the quote (priced at 1),
     into `col_of`: an int array, or the scratch row layout.W_COLUMN where a caller
@@ -57,7 +60,7 @@ def columns_of(held_cols: Array, col_of: Array) -> None:
         col_of[held_cols[j]] = j
 
 
-@njit(cache=True)
+@rule(inline="always")
 def bar_prices(held: Array, t: int, col_of: Array, price: Array) -> None:
     """Bar t's closes into the price vector, for the steps that read prices by asset."""
     for i in range(price.size):
@@ -96,7 +99,49 @@ def assets_breached(units: Array, held: Array, t: int, col_of: Array, value: flo
     return any_out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def assets_outside_at(units: Array, price: Array, value: float, bands: Array) -> bool:
+    """`assets_breached` at the prices of a price vector: a sweep's block reads a bar's
+    row into it once (bar_prices) for all its configurations, where each reading the
+    frame's row for itself paid a gather per configuration."""
+    scale = value if value > 0 else np.inf  # no value: every weight is 0
+    any_out = False
+    for i in range(units.size):
+        any_out |= outside(units[i] * price[i] / scale, bands[LOW, i], bands[HIGH, i])
+    return any_out
+
+
+@njit(cache=True, inline="always")
+def scan_bars(units: Array, held: Array, start: int, col_of: Array, bands: Array,
+              values: Array, outs: Array) -> int:
+    """`bar_value` and `assets_breached` for the bars start, start + 1, ... at once, with
+    the holdings as they are: values[k] and outs[k] for bar start + k, as many bars as
+    `values` holds (fewer at the end); returns how many.
+
+    The frame is column-major: an asset's closes over consecutive bars are
+    adjacent, so the arithmetic runs over bars, eight to a SIMD instruction,
+    where over assets it needed a gather per bar. Each bar's sum and divisions
+    are the same operations in the same order, so the answers are the same bits.
+    A trade or a cash flow changes the holdings: the caller scans again from the
+    next bar.
+    """
+    m = int(min(values.size, held.shape[0] - start))
+    for k in range(m):
+        values[k] = 0.0
+        outs[k] = False
+    for i in range(units.size):
+        c, u = int(col_of[i]), units[i]
+        for k in range(m):
+            values[k] += u * (held[start + k, c] if c >= 0 else 1.0)
+    for i in range(units.size):
+        c, u, low, high = int(col_of[i]), units[i], bands[LOW, i], bands[HIGH, i]
+        for k in range(m):
+            scale = values[k] if values[k] > 0 else np.inf  # no value: every weight is 0
+            outs[k] |= outside(u * (held[start + k, c] if c >= 0 else 1.0) / scale, low, high)
+    return m
+
+
+@rule(inline="always")
 def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
              sleeve_bands: Array, asset_out: Array, sleeve_out: Array, sleeve_w: Array) -> bool:
     """The domain's breach rule (`outside`) for assets and sleeves, with a flag for each.
@@ -122,7 +167,7 @@ def breaches(units: Array, price: Array, value: float, bands: Array, sleeve_of: 
     return any_out
 
 
-@njit(cache=True)
+@rule()
 def sleeves_breached(units: Array, held: Array, t: int, col_of: Array, value: float,
                      sleeve_of: Array, sleeve_bands: Array, sleeve_w: Array) -> bool:
     """Whether any sleeve is outside its band at bar t (`sleeve_w`: scratch, one per sleeve)."""
@@ -139,7 +184,7 @@ def sleeves_breached(units: Array, held: Array, t: int, col_of: Array, value: fl
     return any_out
 
 
-@njit(cache=True)
+@rule()
 def trade(units: Array, held: Array, t: int, col_of: Array, value: float, bands: Array,
           sleeve_of: Array, sleeve_bands: Array, tradable: Array, price: Array,
           asset_out: Array, sleeve_out: Array, sleeve_w: Array, params: Array, tally: Array,
@@ -164,7 +209,7 @@ def movable_assets(tradable: Array, sleeve_of: Array, asset_out: Array, sleeve_o
         movable[i] = 1.0 if moves else 0.0
 
 
-@njit(cache=True)
+@rule(inline="always")
 def rebalance(units: Array, price: Array, value: float, bands: Array, sleeve_of: Array,
               sleeve_bands: Array, tradable: Array, asset_out: Array, sleeve_out: Array,
               params: Array, tally: Array, work: Array) -> None:
