@@ -10,11 +10,10 @@ Each group is unpacked from one `range` whose last name is the group's
 length: a name added or removed shifts its neighbours and the length with
 it, and a `range` of the wrong size fails at import.
 
-numba's on-disk cache keys a compiled function on a hash of its own source
-file only: after changing a number here, or a rule in one kernel module that
-a loop in another calls (the loop's cached code still holds the old rule),
-delete the `__pycache__` folders of `trimtab/backtest/kernel` so that the
-cache is rebuilt; touching the files does not (numba 0.68 hashes their text).
+numba's on-disk cache keys a compiled function on its own source file only,
+so a loop's cached code would keep a number from here: the kernels are
+cached in a folder named by a digest of every kernel file
+(`versioned_cache`), and changing any of them compiles afresh.
 """
 
 from __future__ import annotations
