@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, CursorResult, Engine, Row, insert, select, update
+from sqlalchemy import Connection, CursorResult, Engine, Row, func, insert, select, update
 
 from trimtab.execution.states import (
     CONTRIBUTION_OPEN,
@@ -131,8 +131,10 @@ class Journal:
                     select(plans.c.id, plans.c.document).where(
                         plans.c.status.in_([s.value for s in WAITING])))
                     if not mine or set(_record_venues(document)) & mine]
-                session.execute(update(plans).where(plans.c.id.in_(older)).values(
-                    status=PlanStatus.SUPERSEDED.value, reason=f"superseded by plan {row.id}"))
+                if older:
+                    session.execute(update(plans).where(plans.c.id.in_(older)).values(
+                        status=PlanStatus.SUPERSEDED.value,
+                        reason=f"superseded by plan {row.id}"))
             session.add(row)
             session.flush()
             for key, at in dates:
@@ -197,6 +199,20 @@ class Journal:
         query = select(orders.c.id).where(orders.c.plan_id == plan_id).limit(1)
         with self.connection() as connection:
             return connection.scalars(query).first() is not None
+
+    def order_mark(self) -> int:
+        """The newest order's row id (0 for none): `markets_traded_since` starts after it."""
+        with self.connection() as connection:
+            return connection.scalar(select(func.max(orders.c.id))) or 0
+
+    def markets_traded_since(self, mark: int) -> frozenset[tuple[str, str]]:
+        """(venue, symbol) of every order journaled after `mark`, by any process, and of
+        every order still live (a resting order that fills later moves its position)."""
+        live = [s.value for s in LIVE_ORDERS]
+        with self.connection() as connection:
+            rows = connection.execute(select(orders.c.venue, orders.c.symbol).where(
+                (orders.c.id > mark) | orders.c.state.in_(live)))
+            return frozenset((venue, symbol) for venue, symbol in rows)
 
     def known_client_ids(self) -> set[str]:
         with self.connection() as connection:

@@ -145,8 +145,7 @@ def open_order_queries(exchange_id: str, markets: Mapping[str, Mapping[str, Any]
 def listing_page(exchange_id: str) -> tuple[Mapping[str, Any], int | None]:
     """The params that page an open-order listing, and how many orders fill it (None:
     the venue lists every open order in one answer)."""
-    params, size = LISTING_PAGES.get(exchange_id, ({}, None))
-    return params, size
+    return LISTING_PAGES.get(exchange_id, ({}, None))
 
 
 def position_account(exchange_id: str, venue: str, params: Mapping[str, Any],

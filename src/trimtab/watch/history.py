@@ -15,14 +15,13 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trimtab.domain.analysis.alerting import Key, Notified
 from trimtab.execution.states import (
     CONTRIBUTION_OPEN,
-    LIVE_ORDERS,
     ContributionStatus,
     WatchState,
     contribution_sources,
@@ -32,7 +31,6 @@ from trimtab.journal.models import (
     ContributionRow,
     HeartbeatRow,
     NotificationRow,
-    OrderRow,
     WatchCheckRow,
 )
 from trimtab.journal.store import Journal
@@ -154,17 +152,10 @@ class WatchLog:
         return at
 
     def order_mark(self) -> int:
-        """The newest order's row id: `traded_since` starts after it."""
-        with self.journal.session() as session:
-            return session.scalar(select(func.max(OrderRow.id))) or 0
+        return self.journal.order_mark()
 
     def traded_since(self, mark: int) -> frozenset[tuple[str, str]]:
-        """(venue, symbol) of every order journaled after `mark`, by any process, and of
-        every order still live (a resting order that fills later moves its position)."""
-        with self.journal.session() as session:
-            rows = session.execute(select(OrderRow.venue, OrderRow.symbol).where(
-                (OrderRow.id > mark) | OrderRow.state.in_([str(s) for s in LIVE_ORDERS])))
-            return frozenset((venue, symbol) for venue, symbol in rows)
+        return self.journal.markets_traded_since(mark)
 
     def alert_memory(self) -> dict[Key, Notified]:
         with self.journal.session() as session:

@@ -266,7 +266,7 @@ class Watcher:
         """Positions the venue (or the user) closed since the last snapshot: a liquidation
         is heard at the next check. The first check of a run has nothing to compare with."""
         now_held = held(snapshot.positions)
-        fired = () if self._held is None else shrunk_outside(
+        fired = () if not self._held else shrunk_outside(  # nothing held: nothing to lose
             self._held, now_held, self.journal.traded_since(self._mark))
         self._held, self._mark = now_held, mark
         return fired
