@@ -94,9 +94,9 @@ def held_closes(prices: pd.DataFrame, assets: tuple[str, ...], quote: str
         have = ", ".join(map(str, prices.columns))
         raise BacktestError(f"the price data has no column for {', '.join(missing)} "
                             f"(it has {have}); add it or remove it from the policy")
-    held = [a for a in assets if a != quote]
-    frame = prices if list(prices.columns) == held else prices[held]
-    cols = np.array([assets.index(a) for a in held], dtype=np.int64)
+    names = [a for a in assets if a != quote]
+    frame = prices if list(prices.columns) == names else prices[names]
+    cols = np.array([assets.index(a) for a in names], dtype=np.int64)
     held = np.asfortranarray(frame.to_numpy(dtype=np.float64)).view()
     held.flags.writeable = False
     return held, cols
