@@ -37,6 +37,7 @@ from trimtab.backtest.kernel.layout import (
     TRIMTAB,
     VECTORBT,
 )
+from trimtab.backtest.kernel.quick import fill_quick_rows
 from trimtab.domain.bands import Band, band_for
 from trimtab.domain.policy import Bands, BandSpec, Policy
 
@@ -103,7 +104,8 @@ def held_closes(prices: pd.DataFrame, assets: tuple[str, ...], quote: str
 
 
 def band_rows(bands: list[Band], fraction: float) -> Array:
-    """The layout's band rows (TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH) of domain bands."""
+    """The layout's band rows (TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH) of domain bands;
+    the quick rows are filled once the bounds are final (`policy_bands`)."""
     inner = [b.inner(fraction) for b in bands]
     rows = np.zeros((N_BAND_ROWS, len(bands)))
     rows[TARGET] = [b.target for b in bands]
@@ -131,7 +133,7 @@ def policy_bands(policy: Policy, assets: tuple[str, ...], override: BandSpec | N
         # the value after a to-target trade) must not fire a trigger at every bar.
         rows[LOW, assets.index(policy.quote)] = -np.inf
         rows[HIGH, assets.index(policy.quote)] = np.inf
-    return rows, band_rows(sleeve_bands, policy.fraction)
+    return fill_quick_rows(rows), fill_quick_rows(band_rows(sleeve_bands, policy.fraction))
 
 
 def build_inputs(prices: pd.DataFrame, policy: Policy, capital: float,

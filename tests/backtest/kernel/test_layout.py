@@ -22,8 +22,9 @@ def test_each_vector_is_numbered_without_gap_or_repeat(prefix: str, length: str)
     assert numbers == list(range(getattr(layout, length)))
 
 
-def test_band_rows_are_the_five_rows_of_a_band() -> None:
-    rows = [layout.TARGET, layout.LOW, layout.HIGH, layout.INNER_LOW, layout.INNER_HIGH]
+def test_band_rows_are_the_five_rows_of_a_band_and_the_two_quick_rows() -> None:
+    rows = [layout.TARGET, layout.LOW, layout.HIGH, layout.INNER_LOW, layout.INNER_HIGH,
+            layout.QUICK_LOW, layout.QUICK_HIGH]
     assert sorted(rows) == list(range(layout.N_BAND_ROWS))
 
 

@@ -19,8 +19,10 @@ cached in a folder named by a digest of every kernel file
 from __future__ import annotations
 
 # rows of the band arrays, bands[row, asset] and sleeve_bands[row, sleeve]: the domain's
-# Band (target, low, high) and Band.inner(fraction) (the bounds a partial rebalance aims at)
-TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH, N_BAND_ROWS = range(6)
+# Band (target, low, high) and Band.inner(fraction) (the bounds a partial rebalance aims at),
+# then the reciprocals of the bounds that the band test without division multiplies by
+# (quick.py: quick.fill_quick_rows sets them from LOW and HIGH)
+TARGET, LOW, HIGH, INNER_LOW, INNER_HIGH, QUICK_LOW, QUICK_HIGH, N_BAND_ROWS = range(8)
 
 # fee conventions, params[P_MODEL]: trimtab's (the domain's), bt's, vectorbt's
 TRIMTAB, BT, VECTORBT = range(3)

@@ -62,17 +62,17 @@ from trimtab.backtest.kernel.layout import (
     X_SPOT,
 )
 from trimtab.backtest.kernel.options import rule
+from trimtab.backtest.kernel.quick import OUTSIDE, UNSURE, scan_bars
 from trimtab.backtest.kernel.spot import (
     assets_breached,
     bar_prices,
     columns_of,
-    scan_bars,
     sleeves_breached,
     trade,
 )
 
 Array = npt.NDArray[Any]
-LANES = 32  # bars scanned at once (spot.scan_bars)
+LANES = 32  # bars scanned at once (quick.scan_bars)
 Track = tuple[float, float, float, float, float, float]
 TRACK_START = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # sums of r, r², min(r, 0)²; drawdown, its bars
 
@@ -173,16 +173,16 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     has_flows, scale, final = flows.size == n_bars, 1.0, params[P_CAPITAL]
     col_of = np.empty(n, dtype=np.int64)  # ints: converting W_COLUMN's floats cost 1 ms
     columns_of(held_cols, col_of)
-    values, outs = np.zeros(LANES), np.zeros(LANES, dtype=np.bool_)
-    unsure = np.zeros(LANES, dtype=np.bool_)
+    values, lowest, highest = np.zeros(LANES), np.zeros(LANES), np.zeros(LANES)
+    verdicts = np.zeros(LANES, dtype=np.int8)
     first, scanned = 0, 0  # bars first..first + scanned - 1 are scanned with these units
     for t in range(n_bars):
         if t >= first + scanned:
-            first, scanned = t, scan_bars(units, held, t, col_of, bands, values, outs,
-                                                unsure)
-        value, out = values[t - first], outs[t - first]
-        if unsure[t - first] and not out:  # too close to a bound to tell without dividing
-            out = assets_breached(units, held, t, col_of, value, bands)
+            first, scanned = t, scan_bars(units, held, t, col_of, bands, values, lowest,
+                                          highest, verdicts)
+        value, seen = values[t - first], verdicts[t - first]
+        out = seen == OUTSIDE or (  # too near a bound for the products: the rule decides
+            seen == UNSURE and assets_breached(units, held, t, col_of, value, bands))
         flow = 0.0
         if has_flows and flows[t] != 0.0:
             flow = add_cash(flows, t, units, int(params[P_QUOTE]), value)

@@ -2,8 +2,7 @@
 
 The loop (loop.py) calls these at every bar: after the price move it values
 the holdings, tests every band (assets, then sleeves) with the domain's
-strict rule (the single run values and tests the assets of 32 bars at once,
-`scan_bars`, reading the column-major frame down its columns) and, at a
+strict rule where the test without division could not tell (quick.py) and, at a
 look where the band is breached or no band applies, rebalances with one of
 three fee conventions: trimtab's (the domain rule, rebalance.py), bt's or
 vectorbt's (conventions.py). Holdings are units; the
@@ -109,62 +108,6 @@ def assets_outside_at(units: Array, price: Array, value: float, bands: Array) ->
     for i in range(units.size):
         any_out |= outside(units[i] * price[i] / scale, bands[LOW, i], bands[HIGH, i])
     return any_out
-
-
-@njit(cache=True, inline="always")
-def certainly_inside(bound: float, sign: float) -> float:
-    """A bound of `outside`'s test moved inward by far more than the rounding of a weight:
-    a holding whose value x satisfies low' · value <= x <= high' · value (two products,
-    no division) has a weight x / value that `outside` finds inside, bit for bit.
-
-    `outside` compares the rounded quotient x / value with low - ε and high + ε.
-    Rounding is monotone and the bounds are representable, so x / value on the
-    inner side of a bound (in exact arithmetic) stays there once rounded; the
-    products' and the quotient's relative errors are ~1e-16 of weights of order
-    one, and the bounds move by 1e-14 of the larger of 1 and the bound.
-    """
-    if not abs(bound) < np.inf:  # no bound (the quote's band), or NaN: as it is
-        return bound
-    return bound + sign * 1e-14 * max(1.0, abs(bound))
-
-
-@njit(cache=True, inline="always")
-def scan_bars(units: Array, held: Array, start: int, col_of: Array, bands: Array,
-              values: Array, outs: Array, unsure: Array) -> int:
-    """`bar_value` for the bars start, start + 1, ... at once, with the holdings as they
-    are, and whether `assets_breached` may find an asset outside: values[k] and
-    outs[k] for bar start + k, as many bars as `values` holds (fewer at the end);
-    returns how many. outs[k] False means certainly inside; True means ask
-    `assets_breached` (the caller does, at that bar only).
-
-    The frame is column-major: an asset's closes over consecutive bars are
-    adjacent, so the arithmetic runs over bars, eight to a SIMD instruction,
-    where over assets it needed a gather per bar. Each bar's sum is the same
-    operations in the same order as bar_value's, so the values are the same
-    bits. The band test multiplies instead of dividing (`certainly_inside`):
-    the divisions were half of a bar. A trade or a cash flow changes the
-    holdings: the caller scans again from the next bar.
-    """
-    m = int(min(values.size, held.shape[0] - start))
-    for k in range(m):
-        values[k] = 0.0
-    for i in range(units.size):
-        c, u = int(col_of[i]), units[i]
-        for k in range(m):
-            values[k] += u * (held[start + k, c] if c >= 0 else 1.0)
-    for k in range(m):
-        unsure[k] = not values[k] > 0.0  # no value (or NaN): `assets_breached` decides
-        outs[k] = False
-    for i in range(units.size):
-        c, u = int(col_of[i]), units[i]
-        low, high = bands[LOW, i] - BREACH_EPSILON, bands[HIGH, i] + BREACH_EPSILON
-        low_in, high_in = certainly_inside(low, 1.0), certainly_inside(high, -1.0)
-        low_out, high_out = certainly_inside(low, -1.0), certainly_inside(high, 1.0)
-        for k in range(m):
-            x, v = u * (held[start + k, c] if c >= 0 else 1.0), values[k]
-            unsure[k] |= (x < low_in * v) | (x > high_in * v)
-            outs[k] |= (x < low_out * v) | (x > high_out * v)
-    return m
 
 
 @rule(inline="always")
