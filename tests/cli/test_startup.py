@@ -136,3 +136,33 @@ def test_a_check_of_a_policy_with_contributions_imports_no_numpy(tmp_path: Path)
                        str(EXAMPLES / "snapshot-spot.json"), "--json", tmp=tmp_path)
     assert "trimtab.domain.contributions" in modules  # it named the next date
     assert heavy(modules) == []
+
+
+def collector_after(entry: str, *argv: str, tmp: Path) -> tuple[bool, int]:
+    """Whether the cyclic collector is on, and how many objects are frozen, once a fresh
+    process ran `trimtab ARGV` through `entry` (`run`: the console script; `app`: as tests
+    and embedders call it)."""
+    call = "run()" if entry == "run" else "app(args=sys.argv[1:])"
+    probe = (f"import gc, sys; from trimtab.cli.main import {entry}\n"
+             f"try:\n    {call}\nexcept SystemExit:\n    pass\n"
+             "print(gc.isenabled(), gc.get_freeze_count())")
+    env = {"TRIMTAB_CONFIG_DIR": str(tmp / "config"), "TRIMTAB_DATA_DIR": str(tmp / "data"),
+           "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    enabled, frozen = done.stdout.strip().splitlines()[-1].split()
+    return enabled == "True", int(frozen)
+
+
+def test_the_start_up_is_frozen_and_the_command_runs_with_the_collector_on(tmp_path: Path
+                                                                           ) -> None:
+    """The console script pauses the cyclic collector while a command loads, then freezes
+    what loaded (modules, classes: they live until exit, and collections walking them were a
+    quarter of `journal`'s CPU); the command itself, a long watch as a `journal`, runs with
+    the collector on. `app` alone leaves the caller's collector as it was."""
+    url = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    open_journal(url).engine.dispose()
+    enabled, frozen = collector_after("run", "journal", "--journal", url, tmp=tmp_path)
+    assert enabled and frozen > 10_000
+    assert collector_after("app", "journal", "--journal", url, tmp=tmp_path) == (True, 0)
