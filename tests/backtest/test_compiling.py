@@ -40,3 +40,22 @@ def test_an_empty_cache_is_announced_once_and_warm_runs_are_silent(tmp_path: Pat
         assert warm.returncode == 0, warm.stderr
         assert NOTICE not in warm.stderr, args
         json.loads(warm.stdout)  # the notice never reaches --json output
+
+
+def test_the_kernel_sees_one_type_of_price_array_whatever_the_frame() -> None:
+    """numba compiles the loop once per argument type, read-only-ness included: a writable
+    `held` from one frame and a read-only one from another compiled the loop twice, so a
+    process that `--warm` had cached still waited ~11 s (the peer harness's frames)."""
+    import numba
+    import numpy as np
+    import pandas as pd
+
+    from trimtab.backtest.inputs import held_closes
+
+    closes = np.exp(np.random.default_rng(3).normal(0.0, 0.01, (50, 3)).cumsum(axis=0))
+    frames = [pd.DataFrame(closes, columns=["BTC", "ETH", "SOL"]),  # pandas' own (read-only)
+              pd.DataFrame(closes.astype(np.float32), columns=["BTC", "ETH", "SOL"]),  # a copy
+              pd.DataFrame(closes[:, ::-1], columns=["SOL", "ETH", "BTC"])]  # reordered
+    assets = ("BTC", "ETH", "SOL", "USDT")
+    kinds = {str(numba.typeof(held_closes(frame, assets, "USDT")[0])) for frame in frames}
+    assert kinds == {"readonly array(float64, 2d, F)"}

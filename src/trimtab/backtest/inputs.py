@@ -83,16 +83,23 @@ def held_closes(prices: pd.DataFrame, assets: tuple[str, ...], quote: str
 
     No copy when the data's columns are already the policy's assets in order:
     the kernel reads the frame's own memory and prices the quote at 1 itself.
+    The array is always column-major and read-only, whatever pandas hands out
+    (copy-on-write frames give read-only views, others writable ones): numba
+    compiles a kernel per argument type, read-only included, so a second kind
+    would compile the loop again (~11 s) in a process that `backtest --warm`
+    had already cached for the other.
     """
     missing = [a for a in assets if a != quote and a not in prices.columns]
     if missing:
         have = ", ".join(map(str, prices.columns))
         raise BacktestError(f"the price data has no column for {', '.join(missing)} "
                             f"(it has {have}); add it or remove it from the policy")
-    held = [a for a in assets if a != quote]
-    frame = prices if list(prices.columns) == held else prices[held]
-    cols = np.array([assets.index(a) for a in held], dtype=np.int64)
-    return frame.to_numpy(dtype=np.float64), cols
+    names = [a for a in assets if a != quote]
+    frame = prices if list(prices.columns) == names else prices[names]
+    cols = np.array([assets.index(a) for a in names], dtype=np.int64)
+    held = np.asfortranarray(frame.to_numpy(dtype=np.float64)).view()
+    held.flags.writeable = False
+    return held, cols
 
 
 def band_rows(bands: list[Band], fraction: float) -> Array:

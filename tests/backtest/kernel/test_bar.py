@@ -90,12 +90,53 @@ def test_scanning_bars_at_once_gives_each_bars_value_and_test(
     u = np.array(units)
     col_of = np.zeros(u.size)
     spot.columns_of(inputs.held_cols, col_of)
-    values, outs = np.zeros(lanes), np.zeros(lanes, dtype=np.bool_)
+    values, outs, unsure = np.zeros(lanes), np.zeros(lanes, dtype=np.bool_), np.zeros(
+        lanes, dtype=np.bool_)
 
-    m = spot.scan_bars(u, held, start, col_of, inputs.bands, values, outs)
+    m = spot.scan_bars(u, held, start, col_of, inputs.bands, values, outs, unsure)
 
     assert m == min(lanes, 40 - start)
     for k in range(m):
         value = spot.bar_value(u, held, start + k, col_of)
         assert values[k] == value
-        assert outs[k] == spot.assets_breached(u, held, start + k, col_of, value, inputs.bands)
+        assert_scan_answers_as_the_rule(outs[k], unsure[k], spot.assets_breached(
+            u, held, start + k, col_of, value, inputs.bands))
+
+
+def assert_scan_answers_as_the_rule(out: bool, unsure: bool, rule: bool) -> None:
+    """The scan's two flags against the rule's answer: `out` only where the rule says out,
+    and where the rule says out, `out` or `unsure` (then the loop asks the rule)."""
+    assert not out or rule
+    assert not rule or out or unsure
+
+
+@settings(max_examples=300, deadline=None)
+@given(ulps=st.integers(-40, 40), edge=st.sampled_from(["low", "high"]),
+       width=widths, asset=st.integers(0, 4), seed=st.integers(0, 2**16))
+def test_the_scan_multiplies_yet_answers_as_the_rule_at_a_bound(
+        ulps: int, edge: str, width: float, asset: int, seed: int) -> None:
+    """scan_bars tests x < (low - ε)·value without dividing, with bounds moved 1e-14 inward
+    (certainly inside) and outward (certainly out): a weight within a few ulps of a bound,
+    on either side, must still get the rule's answer, never the quick test's."""
+    policy = make_policy(SLEEVED["targets"], {"kind": "relative", "width": width},
+                         sleeves=SLEEVED["sleeves"])
+    inputs = build_inputs(synthetic_prices(n_bars=2, seed=seed), policy, capital=1.0)
+    held = np.asarray(inputs.held)
+    col_of = np.zeros(len(inputs.assets))
+    spot.columns_of(inputs.held_cols, col_of)
+    price = inputs.full_close()[0]
+    i = int(inputs.held_cols[asset])
+    bound = (inputs.bands[layout.LOW, i] - 1e-12 if edge == "low"
+             else inputs.bands[layout.HIGH, i] + 1e-12)
+    u = inputs.bands[layout.TARGET] / price  # every other asset near its target
+    rest = spot.portfolio_value(u, price) - u[i] * price[i]
+    u[i] = bound * rest / (1.0 - bound) / price[i]  # weight = bound, up to rounding
+    for _ in range(abs(ulps)):
+        u[i] = np.nextafter(u[i], np.inf if ulps > 0 else -np.inf)
+    values, outs, unsure = np.zeros(1), np.zeros(1, dtype=np.bool_), np.zeros(1, dtype=np.bool_)
+
+    spot.scan_bars(u, held, 0, col_of, inputs.bands, values, outs, unsure)
+
+    rule = spot.assets_breached(u, held, 0, col_of, values[0], inputs.bands)
+    assert_scan_answers_as_the_rule(outs[0], unsure[0], rule)
+    assert unsure[0] and not outs[0]  # this close to a bound, only the rule can tell

@@ -20,7 +20,7 @@ from numba.core.runtime import _nrt_python, rtsys
 from tests.builders import make_policy, synthetic_prices
 from trimtab.backtest.inputs import Convention, KernelInputs, build_inputs
 from trimtab.backtest.kernel import layout, loop
-from trimtab.backtest.kernel.sorting import stable_order
+from trimtab.backtest.kernel.sorting import insertion_order, stable_order
 
 SLEEVED: dict[str, Any] = {
     "targets": {"BTC": 0.3, "ETH": 0.2, "USDT": 0.2},
@@ -67,3 +67,16 @@ def test_stable_order_sorts_as_a_stable_argsort(keys: list[float]) -> None:
     order = np.full(len(keys), -1.0)
     stable_order(np.array(keys), order)
     assert order.astype(np.int64).tolist() == np.argsort(keys, kind="stable").tolist()
+
+
+@settings(deadline=None)
+@given(st.lists(st.sampled_from([-1.5, 0.0, 2.0, np.inf, np.nan]), min_size=1, max_size=12))
+def test_keys_with_a_nan_still_give_a_permutation(keys: list[float]) -> None:
+    """Counting places needs a total order: with a NaN, two keys could take one place and
+    leave another unwritten (an index past the assets); those keys take the insertion
+    sort, whose order holds every index once."""
+    order, by_insertion = np.full(len(keys), -1.0), np.full(len(keys), -1.0)
+    stable_order(np.array(keys), order)
+    insertion_order(np.array(keys), by_insertion)
+    assert sorted(order.astype(np.int64).tolist()) == list(range(len(keys)))
+    assert order.tolist() == by_insertion.tolist()

@@ -174,11 +174,15 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     col_of = np.empty(n, dtype=np.int64)  # ints: converting W_COLUMN's floats cost 1 ms
     columns_of(held_cols, col_of)
     values, outs = np.zeros(LANES), np.zeros(LANES, dtype=np.bool_)
+    unsure = np.zeros(LANES, dtype=np.bool_)
     first, scanned = 0, 0  # bars first..first + scanned - 1 are scanned with these units
     for t in range(n_bars):
         if t >= first + scanned:
-            first, scanned = t, scan_bars(units, held, t, col_of, bands, values, outs)
+            first, scanned = t, scan_bars(units, held, t, col_of, bands, values, outs,
+                                                unsure)
         value, out = values[t - first], outs[t - first]
+        if unsure[t - first] and not out:  # too close to a bound to tell without dividing
+            out = assets_breached(units, held, t, col_of, value, bands)
         flow = 0.0
         if has_flows and flows[t] != 0.0:
             flow = add_cash(flows, t, units, int(params[P_QUOTE]), value)

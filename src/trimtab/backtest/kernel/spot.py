@@ -112,32 +112,58 @@ def assets_outside_at(units: Array, price: Array, value: float, bands: Array) ->
 
 
 @njit(cache=True, inline="always")
+def certainly_inside(bound: float, sign: float) -> float:
+    """A bound of `outside`'s test moved inward by far more than the rounding of a weight:
+    a holding whose value x satisfies low' · value <= x <= high' · value (two products,
+    no division) has a weight x / value that `outside` finds inside, bit for bit.
+
+    `outside` compares the rounded quotient x / value with low - ε and high + ε.
+    Rounding is monotone and the bounds are representable, so x / value on the
+    inner side of a bound (in exact arithmetic) stays there once rounded; the
+    products' and the quotient's relative errors are ~1e-16 of weights of order
+    one, and the bounds move by 1e-14 of the larger of 1 and the bound.
+    """
+    if not abs(bound) < np.inf:  # no bound (the quote's band), or NaN: as it is
+        return bound
+    return bound + sign * 1e-14 * max(1.0, abs(bound))
+
+
+@njit(cache=True, inline="always")
 def scan_bars(units: Array, held: Array, start: int, col_of: Array, bands: Array,
-              values: Array, outs: Array) -> int:
-    """`bar_value` and `assets_breached` for the bars start, start + 1, ... at once, with
-    the holdings as they are: values[k] and outs[k] for bar start + k, as many bars as
-    `values` holds (fewer at the end); returns how many.
+              values: Array, outs: Array, unsure: Array) -> int:
+    """`bar_value` for the bars start, start + 1, ... at once, with the holdings as they
+    are, and whether `assets_breached` may find an asset outside: values[k] and
+    outs[k] for bar start + k, as many bars as `values` holds (fewer at the end);
+    returns how many. outs[k] False means certainly inside; True means ask
+    `assets_breached` (the caller does, at that bar only).
 
     The frame is column-major: an asset's closes over consecutive bars are
     adjacent, so the arithmetic runs over bars, eight to a SIMD instruction,
-    where over assets it needed a gather per bar. Each bar's sum and divisions
-    are the same operations in the same order, so the answers are the same bits.
-    A trade or a cash flow changes the holdings: the caller scans again from the
-    next bar.
+    where over assets it needed a gather per bar. Each bar's sum is the same
+    operations in the same order as bar_value's, so the values are the same
+    bits. The band test multiplies instead of dividing (`certainly_inside`):
+    the divisions were half of a bar. A trade or a cash flow changes the
+    holdings: the caller scans again from the next bar.
     """
     m = int(min(values.size, held.shape[0] - start))
     for k in range(m):
         values[k] = 0.0
-        outs[k] = False
     for i in range(units.size):
         c, u = int(col_of[i]), units[i]
         for k in range(m):
             values[k] += u * (held[start + k, c] if c >= 0 else 1.0)
+    for k in range(m):
+        unsure[k] = not values[k] > 0.0  # no value (or NaN): `assets_breached` decides
+        outs[k] = False
     for i in range(units.size):
-        c, u, low, high = int(col_of[i]), units[i], bands[LOW, i], bands[HIGH, i]
+        c, u = int(col_of[i]), units[i]
+        low, high = bands[LOW, i] - BREACH_EPSILON, bands[HIGH, i] + BREACH_EPSILON
+        low_in, high_in = certainly_inside(low, 1.0), certainly_inside(high, -1.0)
+        low_out, high_out = certainly_inside(low, -1.0), certainly_inside(high, 1.0)
         for k in range(m):
-            scale = values[k] if values[k] > 0 else np.inf  # no value: every weight is 0
-            outs[k] |= outside(u * (held[start + k, c] if c >= 0 else 1.0) / scale, low, high)
+            x, v = u * (held[start + k, c] if c >= 0 else 1.0), values[k]
+            unsure[k] |= (x < low_in * v) | (x > high_in * v)
+            outs[k] |= (x < low_out * v) | (x > high_out * v)
     return m
 
 
@@ -191,8 +217,9 @@ def trade(units: Array, held: Array, t: int, col_of: Array, value: float, bands:
           work: Array) -> float:
     """Rebalance at bar t (flags set by `breaches` first); returns the value after it."""
     bar_prices(held, t, col_of, price)
-    breaches(units, price, value, bands, sleeve_of, sleeve_bands, asset_out, sleeve_out,
-             sleeve_w)
+    if params[P_SCOPE_ALL] == 0.0:  # the flags say what moves, unless everything does
+        breaches(units, price, value, bands, sleeve_of, sleeve_bands, asset_out, sleeve_out,
+                 sleeve_w)
     rebalance(units, price, value, bands, sleeve_of, sleeve_bands, tradable, asset_out,
               sleeve_out, params, tally, work)
     return portfolio_value(units, price)
