@@ -24,7 +24,7 @@ HEAVY = ("ccxt", "pandas", "numpy", "numba", "pyarrow", "dask", "matplotlib", "p
          "requests", "aiohttp")
 PLANNER = "trimtab.domain.planning.planner"
 # the settings are read at every start: pydantic-settings with its asyncio, dotenv and cloud
-# providers took 0.03 s of it, and the variables need no more than a pydantic model
+# providers took 0.015-0.03 s of it, and the variables need no more than a pydantic model
 SETTINGS_LIBRARY = "pydantic_settings"
 # a tenth of a second to import and map: reading the journal goes through SQLAlchemy Core
 ORM = "sqlalchemy.orm"
