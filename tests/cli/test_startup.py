@@ -23,6 +23,9 @@ HEAVY = ("ccxt", "pandas", "numpy", "numba", "pyarrow", "dask", "matplotlib", "p
          "cvxpy", "fastapi", "starlette", "jinja2", "apprise", "telegram", "keyring",
          "requests", "aiohttp")
 PLANNER = "trimtab.domain.planning.planner"
+# the settings are read at every start: pydantic-settings with its asyncio, dotenv and cloud
+# providers took 0.015-0.03 s of it, and the variables need no more than a pydantic model
+SETTINGS_LIBRARY = "pydantic_settings"
 # a tenth of a second to import and map: reading the journal goes through SQLAlchemy Core
 ORM = "sqlalchemy.orm"
 
@@ -58,6 +61,7 @@ def test_help_imports_no_heavy_library_no_database_and_no_domain(tmp_path: Path)
     # help lists the commands and every variable from the settings model alone: no rich,
     # which only the commands' own output needs
     assert "TRIMTAB_JOURNAL" in printed and "rich" not in modules
+    assert SETTINGS_LIBRARY not in modules and "asyncio" not in modules
 
 
 def test_a_check_of_a_snapshot_file_needs_no_database_and_no_venue(tmp_path: Path) -> None:
@@ -65,13 +69,14 @@ def test_a_check_of_a_snapshot_file_needs_no_database_and_no_venue(tmp_path: Pat
                        str(EXAMPLES / "snapshot-spot.json"), "--json", tmp=tmp_path)
     assert heavy(modules) == []
     assert "sqlalchemy" not in modules and "trimtab.venues.ccxt_venue" not in modules
+    assert SETTINGS_LIBRARY not in modules and "asyncio" not in modules
 
 
 def test_reading_the_journal_needs_neither_a_venue_nor_the_planner(tmp_path: Path) -> None:
     """Listing plans reads stored records: the planner, the policy and the analysis (a
     tenth of a second) stay unimported, as the venue layer does."""
     modules = imported("journal", "--limit", "5", tmp=tmp_path)
-    assert heavy(modules) == []
+    assert heavy(modules) == [] and SETTINGS_LIBRARY not in modules  # it read the settings
     assert PLANNER not in modules and "trimtab.domain.analysis.drift" not in modules
 
 
@@ -104,7 +109,7 @@ def test_the_read_only_journal_commands_never_import_the_orm(tmp_path: Path) -> 
         modules, printed = command(*argv, "--journal", url, tmp=tmp_path)
         assert shows in printed, (argv, printed)
         assert ORM not in modules and "trimtab.journal.models" not in modules, argv
-        assert heavy(modules) == [], argv
+        assert heavy(modules) == [] and SETTINGS_LIBRARY not in modules, argv
 
 
 def test_config_reads_what_watch_last_did_without_the_orm(tmp_path: Path) -> None:
@@ -131,3 +136,33 @@ def test_a_check_of_a_policy_with_contributions_imports_no_numpy(tmp_path: Path)
                        str(EXAMPLES / "snapshot-spot.json"), "--json", tmp=tmp_path)
     assert "trimtab.domain.contributions" in modules  # it named the next date
     assert heavy(modules) == []
+
+
+def collector_after(entry: str, *argv: str, tmp: Path) -> tuple[bool, int]:
+    """Whether the cyclic collector is on, and how many objects are frozen, once a fresh
+    process ran `trimtab ARGV` through `entry` (`run`: the console script; `app`: as tests
+    and embedders call it)."""
+    call = "run()" if entry == "run" else "app(args=sys.argv[1:])"
+    probe = (f"import gc, sys; from trimtab.cli.main import {entry}\n"
+             f"try:\n    {call}\nexcept SystemExit:\n    pass\n"
+             "print(gc.isenabled(), gc.get_freeze_count())")
+    env = {"TRIMTAB_CONFIG_DIR": str(tmp / "config"), "TRIMTAB_DATA_DIR": str(tmp / "data"),
+           "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    enabled, frozen = done.stdout.strip().splitlines()[-1].split()
+    return enabled == "True", int(frozen)
+
+
+def test_the_start_up_is_frozen_and_the_command_runs_with_the_collector_on(tmp_path: Path
+                                                                           ) -> None:
+    """The console script pauses the cyclic collector while a command loads, then freezes
+    what loaded (modules, classes: they live until exit, and collections walking them were a
+    quarter of `journal`'s CPU); the command itself, a long watch as a `journal`, runs with
+    the collector on. `app` alone leaves the caller's collector as it was."""
+    url = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    open_journal(url).engine.dispose()
+    enabled, frozen = collector_after("run", "journal", "--journal", url, tmp=tmp_path)
+    assert enabled and frozen > 10_000
+    assert collector_after("app", "journal", "--journal", url, tmp=tmp_path) == (True, 0)

@@ -18,6 +18,18 @@ def test_the_environment_wins_over_the_config_file(tmp_path: Path) -> None:
     assert settings.paper_prices == "live:kraken"
 
 
+def test_a_variable_is_read_in_any_case_and_an_empty_one_is_unset(tmp_path: Path) -> None:
+    """The names pydantic-settings accepted are still read (`load_settings` reads the
+    environment itself since issue 16); a venue's keys are not settings."""
+    (tmp_path / "config.toml").write_text('paper_prices = "live:kraken"\nvenues = ["okx"]\n')
+    settings = load_settings({"TRIMTAB_CONFIG_DIR": str(tmp_path), "Trimtab_Log_Level": "DEBUG",
+                              "TRIMTAB_VENUES": "", "TRIMTAB_PAPER_PRICES": "live:binance",
+                              "TRIMTAB_BINANCE_API_KEY": "key", "TRIMTAB_TELEGRAM_CHATS": "1, 2"})
+    assert settings.config_dir == tmp_path and settings.log_level == "DEBUG"
+    assert settings.venues == ("okx",) and settings.paper_prices == "live:binance"
+    assert settings.telegram_chats == (1, 2)
+
+
 def test_a_secret_in_the_config_file_is_refused_with_the_variable_to_use(tmp_path: Path
                                                                          ) -> None:
     (tmp_path / "config.toml").write_text('web_token = "hunter2"\n')

@@ -6,6 +6,11 @@ token, the notification URLs, the Telegram token) come from the environment
 only: the config file may not hold them. API keys are per venue
 (`TRIMTAB_<VENUE>_API_KEY`, `_SECRET`, `_PASSWORD`) and live in
 `trimtab.venues.credentials`, which also reads the keyring.
+
+The model is a plain pydantic model fed by `load_settings`: the variables are
+plain strings named after the fields, which needs no settings library, and
+pydantic-settings (with the asyncio, dotenv and cloud-provider modules it imports)
+cost every command 0.015-0.03 s of its start (issue 16).
 """
 
 from __future__ import annotations
@@ -13,20 +18,11 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
-from pydantic_settings.sources import InitSettingsSource
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 PREFIX = "TRIMTAB_"
 CONFIG_FILE = "config.toml"
@@ -46,11 +42,14 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("trimtab", appauthor=False))
 
 
-class Settings(BaseSettings):
-    """What the environment (TRIMTAB_…) and the config file say; frozen once read."""
+class Settings(BaseModel):
+    """What the environment (TRIMTAB_…) and the config file say; frozen once read.
 
-    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True,
-                                      env_ignore_empty=True)
+    Built by `load_settings` only: constructed directly, it holds the defaults.
+    """
+
+    # defaults validated too, as a settings model does: a default is a setting like another
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
 
     config_dir: Path = Field(default_factory=default_config_dir, description=(
         "Folder of config.toml and the policy `trimtab init` writes."))
@@ -61,7 +60,7 @@ class Settings(BaseSettings):
         "the config directory's policy.toml)."))
     journal: str | None = Field(None, description=(
         "Journal database URL (SQLAlchemy); default a SQLite file in the data directory."))
-    venues: Annotated[tuple[str, ...], NoDecode] = Field(("paper",), description=(
+    venues: tuple[str, ...] = Field(("paper",), description=(
         "Venues used when --venue is not given, comma-separated (paper or ccxt ids)."))
     paper_prices: str = Field(DEFAULT_PAPER_PRICES, description=(
         "The paper exchange's prices: history:YYYY-MM-DD, live:EXCHANGE or a JSON file."))
@@ -86,7 +85,7 @@ class Settings(BaseSettings):
         "Lowest level logged."))
     telegram_token: SecretStr | None = Field(None, description=(
         "The Telegram bot's token (environment only)."))
-    telegram_chats: Annotated[tuple[int, ...], NoDecode] = Field((), description=(
+    telegram_chats: tuple[int, ...] = Field((), description=(
         "Telegram chat ids the bot answers, comma-separated; any other chat is ignored."))
 
     @field_validator("venues", "telegram_chats", mode="before")
@@ -109,36 +108,6 @@ class Settings(BaseSettings):
     def kill_path(self) -> Path:
         return self.kill_file or self.data_dir / "KILL"
 
-    @classmethod
-    def settings_customise_sources(
-            cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # the environment wins over config.toml; no .env file, no secrets directory
-        bound = _BINDING.get()
-        if bound is None:
-            return init_settings, env_settings
-        environ, from_file = bound
-        return _MappingEnv(settings_cls, environ), InitSettingsSource(settings_cls, from_file)
-
-
-# what `load_settings` reads: the environment it was given and config.toml's values
-_BINDING: ContextVar[tuple[Mapping[str, str], dict[str, Any]] | None] = ContextVar(
-    "trimtab_settings_binding", default=None)
-
-
-class _MappingEnv(EnvSettingsSource):
-    """The environment source over a given mapping (tests, or an explicit environ)."""
-
-    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
-        self._environ = environ
-        super().__init__(settings_cls)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return {k.lower(): v for k, v in self._environ.items() if v != ""}
-
 
 def mask_url(url: str) -> str:
     """A URL with everything between the scheme and the host hidden (users, passwords)."""
@@ -156,18 +125,29 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     import os
 
     environ = os.environ if environ is None else environ
-    config_dir = Path(environ.get(PREFIX + "CONFIG_DIR") or default_config_dir())
+    from_environment = _read_environment(environ)
+    config_dir = Path(from_environment.get("config_dir") or default_config_dir())
     from_file = _read_config_file(config_dir / CONFIG_FILE)
-    token = _BINDING.set((environ, from_file))
     try:
-        return Settings()
+        return Settings.model_validate({**from_file, **from_environment})
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         name = PREFIX + ".".join(str(p) for p in first["loc"]).upper()
         raise SettingsError(f"{name}: {first['msg']} (from the environment or "
                             f"{config_dir / CONFIG_FILE})") from None
-    finally:
-        _BINDING.reset(token)
+
+
+def _read_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The TRIMTAB_<FIELD> variables by field name: a name in any case (as pydantic-settings
+    read them), an empty value as unset; other TRIMTAB_ names (a venue's keys) are not
+    settings."""
+    prefix = PREFIX.lower()
+    found: dict[str, str] = {}
+    for key, value in environ.items():
+        name = key.lower()
+        if value != "" and name.startswith(prefix) and name[len(prefix):] in Settings.model_fields:
+            found[name[len(prefix):]] = value
+    return found
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
