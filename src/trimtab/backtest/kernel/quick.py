@@ -84,10 +84,18 @@ def scan_bars(units: Array, held: Array, start: int, col_of: Array, bands: Array
     for i in range(units.size):
         c, u = int(col_of[i]), units[i]
         to_low, to_high = bands[QUICK_LOW, i], bands[QUICK_HIGH, i]
+        if c < 0:  # the quote, priced at 1: a constant, often without a band
+            for k in range(m):
+                values[k] += u * 1.0
+            r, s = u * to_low, u * to_high  # a NaN (no bound, 0 · inf) is never kept
+            for k in range(m):
+                lowest[k] = r if r < lowest[k] else lowest[k]
+                highest[k] = s if s > highest[k] else highest[k]
+            continue
         for k in range(m):
-            x = u * (held[start + k, c] if c >= 0 else 1.0)
+            x = u * held[start + k, c]
             values[k] += x
-            r, s = x * to_low, x * to_high  # a NaN (no bound, 0 · inf) is never kept
+            r, s = x * to_low, x * to_high
             lowest[k] = r if r < lowest[k] else lowest[k]
             highest[k] = s if s > highest[k] else highest[k]
     for k in range(m):
