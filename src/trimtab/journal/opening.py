@@ -21,7 +21,8 @@ from trimtab.journal.store import Journal, JournalError
 from trimtab.journal.tables import SCHEMA_VERSION, metadata, schema_version
 
 ENV_JOURNAL = "TRIMTAB_JOURNAL"
-# how long a writer waits for another process's write lock before "database is locked"
+# how long a connection waits for a lock another process holds (a writer for the write
+# lock) before "database is locked"
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Upgrades from version N to N + 1 (tables new in N + 1 are created by create_all).
@@ -137,8 +138,9 @@ def _check_schema(engine: Engine, writer: Callable[[], Engine]) -> None:
     incomplete one up to SCHEMA_VERSION through `writer()`.
 
     A current journal is only read here, so a read-only open stays read-only;
-    an upgrade found by one (an older journal, read before anything that
-    writes ran this trimtab) goes through a writer engine opened for it.
+    an older journal that a reader finds first (no writing command of this
+    trimtab has opened it yet) is upgraded through a writer engine opened
+    for that, with the write lock.
     """
     tables = set(inspect(engine).get_table_names())
     if tables and "schema_version" not in tables:
@@ -193,7 +195,7 @@ def _add_policy_columns(engine: Engine) -> None:
 
 def _sqlite_writer(connection: Any, _record: Any) -> None:
     # WAL keeps readers (trimtab journal) from blocking a running rebalance
-    connection.isolation_level = None  # transactions begin in _begin_immediate
+    connection.isolation_level = None  # transactions begin in the "begin" listener
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
