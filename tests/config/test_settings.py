@@ -19,7 +19,7 @@ def test_the_environment_wins_over_the_config_file(tmp_path: Path) -> None:
 
 
 def test_a_variable_is_read_in_any_case_and_an_empty_one_is_unset(tmp_path: Path) -> None:
-    """The names pydantic-settings accepted are still read (`load_settings` reads the
+    """The names the former settings library accepted are still read (`load_settings` reads the
     environment itself since issue 16); a venue's keys are not settings."""
     (tmp_path / "config.toml").write_text('paper_prices = "live:kraken"\nvenues = ["okx"]\n')
     settings = load_settings({"TRIMTAB_CONFIG_DIR": str(tmp_path), "Trimtab_Log_Level": "DEBUG",

@@ -15,6 +15,7 @@ from trimtab.app.rebalance import open_or_fail
 from trimtab.app.wiring import lease_wait
 from trimtab.cli.options import JournalOption, SandboxOption, fail
 from trimtab.execution.states import ApprovalOutcome
+from trimtab.reports.terminal import terminal
 
 app = typer.Typer()
 
@@ -40,7 +41,7 @@ def approve(plan_id: Annotated[str, typer.Argument(help="The plan id from the no
     executed on the testnets; `--sandbox` sends any plan there. Exit status 0 when it was
     executed, 1 when it stopped, failed or was decided before, 2 for bad input.
     """
-    console = Console()
+    console = terminal()
     try:
         approvals = _approvals(journal, policy, paper_prices, console, sandbox)
     except InputError as exc:
@@ -52,7 +53,7 @@ def approve(plan_id: Annotated[str, typer.Argument(help="The plan id from the no
 def reject(plan_id: Annotated[str, typer.Argument(help="The plan id to reject.")],
            journal: JournalOption = None) -> None:
     """Reject a proposed plan: it will never be executed."""
-    console = Console()
+    console = terminal()
     try:
         approvals = _approvals(journal, None, None, console)
     except InputError as exc:

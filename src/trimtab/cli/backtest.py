@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from trimtab.app.inputs import InputError
 from trimtab.backtest.gpu import Device
 from trimtab.cli.options import PolicyOption, fail, policy_path, print_json, require_backtest_extra
+from trimtab.reports.terminal import terminal
 
 app = typer.Typer()
 
@@ -107,7 +107,7 @@ def backtest(
         return
     from trimtab.reports.backtest import render_backtest
 
-    render_backtest(Console(), report.document)
+    render_backtest(terminal(), report.document)
 
 
 @app.command()
@@ -171,7 +171,7 @@ def sweep(
         rows = report.table.to_dict(orient="records")
         print_json({"configs": rows, "hold": report.hold})
         return
-    render_sweep(Console(), report.table, report.hold, metric)
+    render_sweep(terminal(), report.table, report.hold, metric)
 
 
 @contextmanager
@@ -181,7 +181,7 @@ def kernel_status(doing: str | None) -> Iterator[None]:
     word on stdout, where --json writes."""
     from trimtab.backtest.compiling import COMPILING, announce_compilation
 
-    console = Console(stderr=True)
+    console = terminal(stderr=True)
     with ExitStack() as stack:
         status = stack.enter_context(console.status(doing)) if doing else None
 
@@ -199,4 +199,4 @@ def _warm() -> None:
 
     with kernel_status("compiling the backtest kernels ahead"):
         warm()
-    Console(stderr=True).print("The backtest kernels are compiled and in numba's cache.")
+    terminal(stderr=True).print("The backtest kernels are compiled and in numba's cache.")

@@ -7,9 +7,9 @@ import signal
 import threading
 
 import typer
-from rich.console import Console
 
 from trimtab.cli.options import JournalOption, SandboxOption, fail, require_extra, settings
+from trimtab.reports.terminal import terminal
 
 app = typer.Typer()
 
@@ -34,7 +34,7 @@ def bot(journal: JournalOption = None, sandbox: SandboxOption = False) -> None:
     if current.telegram_token is None or not current.telegram_chats:
         fail("TRIMTAB_TELEGRAM_TOKEN and TRIMTAB_TELEGRAM_CHATS: set the bot's token and the "
              "chat ids that may approve (comma-separated)")
-    console = Console()
+    console = terminal()
     try:
         opened = open_or_fail(journal or current.journal)
     except InputError as exc:

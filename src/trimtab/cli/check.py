@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+from rich.text import Text
 
 from trimtab.app import check as service
 from trimtab.app.inputs import InputError
@@ -30,6 +30,7 @@ from trimtab.reports.documents import check_document, lots_document
 from trimtab.reports.plans import contribution_document, contribution_line
 from trimtab.reports.tables import alert_table, render_check
 from trimtab.reports.tax import lots_table
+from trimtab.reports.terminal import terminal
 from trimtab.venues.errors import VenueError
 
 if TYPE_CHECKING:
@@ -93,9 +94,10 @@ def check(
         doc["next_contribution"] = contribution_document(upcoming)
         print_json(doc)
         return
-    console = Console()
-    console.print(f"[bold]trimtab check[/] — {source} at {result.snapshot.as_of.isoformat()}"
-                  f", policy {path}", highlight=False)
+    console = terminal()
+    console.print(Text.assemble(("trimtab check", "bold"), f" — {source} at "
+                                f"{result.snapshot.as_of.isoformat()}, policy {path}"),
+                  highlight=False)
     render_check(console, result.analysis, result.plan)
     if (line := contribution_line(upcoming, result.policy.quote)) is not None:
         console.print(line, highlight=False)
@@ -146,7 +148,7 @@ def alerts(
         print_json({"as_of": result.snapshot.as_of.isoformat(),
                     "quote": result.policy.quote, "alerts": rows})
         return
-    Console().print(alert_table(result.analysis))
+    terminal().print(alert_table(result.analysis))
 
 
 @app.command()
@@ -175,4 +177,4 @@ def lots(
     if as_json:
         print_json(lots_document(result.ledger, result.prices))
         return
-    Console().print(lots_table(result.ledger, result.prices, result.quote))
+    terminal().print(lots_table(result.ledger, result.prices, result.quote))

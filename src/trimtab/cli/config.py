@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from trimtab.cli.options import found_policy, print_json, settings, upcoming_contribution
 from trimtab.config.locations import PolicyNotFound, find_policy
 from trimtab.config.settings import mask_url
+from trimtab.reports.terminal import terminal
 
 app = typer.Typer()
 policy_app = typer.Typer(help="The policy file: its JSON schema.", no_args_is_help=True)
@@ -62,7 +62,7 @@ def config(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         doc: dict[str, object] = {**shown, "next_contribution": contribution_document(upcoming)}
         print_json(doc)
         return
-    console = Console()
+    console = terminal()
     for key, value in shown.items():
         console.print(f"{key:>16}: {value}", highlight=False, soft_wrap=True)
     if in_effect is not None and (line := contribution_line(upcoming, in_effect.quote)):

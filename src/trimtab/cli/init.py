@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from trimtab.app.inputs import InputError
 from trimtab.app.onboarding import (
@@ -17,6 +18,7 @@ from trimtab.app.onboarding import (
     write_setup,
 )
 from trimtab.cli.options import fail, settings
+from trimtab.reports.terminal import terminal
 from trimtab.venues.credentials import FIELDS, env_prefix, store_credentials
 
 app = typer.Typer()
@@ -49,7 +51,7 @@ def init(
     keys go to the OS keyring through a hidden prompt, or you are told the
     TRIMTAB_<VENUE>_… variables to set: never into a file.
     """
-    console = Console()
+    console = terminal()
     ask = not yes
     answers = Answers(
         profile=profile or (_ask("Profile (conservative, moderate, aggressive)", "moderate")
@@ -86,7 +88,8 @@ def _wallet(items: list[str] | None, ask: bool) -> dict[str, float]:
 
 def _keys(console: Console, venue: str, ask: bool) -> None:
     """Store the venue's keys in the keyring (hidden prompt) or name the variables."""
-    console.print(f"[bold]{venue}[/]: {API_KEY_ADVICE}", highlight=False, soft_wrap=True)
+    console.print(Text.assemble((venue, "bold"), f": {API_KEY_ADVICE}"), highlight=False,
+                  soft_wrap=True)
     if ask and typer.confirm(f"Store {venue}'s API key in the OS keyring now?", default=True):
         values = {"apiKey": typer.prompt("API key", hide_input=True),
                   "secret": typer.prompt("Secret", hide_input=True)}

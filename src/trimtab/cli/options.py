@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from trimtab.config.locations import PolicyNotFound, find_policy
 from trimtab.config.settings import Settings, SettingsError, load_settings
+from trimtab.reports.terminal import terminal
 
 if TYPE_CHECKING:
     from trimtab.app.wiring import Options
@@ -107,8 +107,8 @@ def print_json(document: Any) -> None:
 
 def say(label: str, message: str, *, stderr: bool = True) -> None:
     """`label: message` on one line; the message is text, never read as rich markup."""
-    Console(stderr=stderr).print(Text.assemble((f"{label}: ", "bold red"), message),
-                                 highlight=False, soft_wrap=True)
+    terminal(stderr=stderr).print(Text.assemble((f"{label}: ", "bold red"), message),
+                                  highlight=False, soft_wrap=True)
 
 
 def fail(message: str) -> NoReturn:

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
 from trimtab.app.history import plan_detail, recent_plans, watch_checks
 from trimtab.cli.options import (
@@ -30,6 +29,7 @@ from trimtab.reports.plans import (
     render_plan,
 )
 from trimtab.reports.rebalance import journal_document, render_journal
+from trimtab.reports.terminal import terminal
 
 app = typer.Typer()
 plan_app = typer.Typer(help="One plan: `trimtab plan show ID`.", no_args_is_help=True)
@@ -56,7 +56,7 @@ def plans(journal: JournalOption = None, policy: PolicyOption = None,
     if as_json:
         print_json(journal_document(recent))
         return
-    console = Console()
+    console = terminal()
     if recent:
         console.print(plans_table(recent))
     else:
@@ -80,7 +80,7 @@ def show(plan_id: Annotated[str, typer.Argument(help="The plan id (from `trimtab
     if as_json:
         print_json(plan_document(detail))
         return
-    render_plan(Console(), detail)
+    render_plan(terminal(), detail)
 
 
 @app.command("journal")
@@ -108,7 +108,7 @@ def journal_command(
             if as_json:
                 print_json(watch_document(checks))
             else:
-                render_watch_history(Console(), checks)
+                render_watch_history(terminal(), checks)
             return
         recent = recent_plans(opened, limit)
     except NoJournal as exc:
@@ -120,7 +120,7 @@ def journal_command(
     if as_json:
         print_json(journal_document(recent))
         return
-    render_journal(Console(), recent)
+    render_journal(terminal(), recent)
 
 
 def _nothing_yet(exc: NoJournal, as_json: bool) -> NoReturn:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from trimtab.app import rebalance as service
 from trimtab.app.inputs import InputError
@@ -36,6 +37,7 @@ from trimtab.reports.rebalance import (
     rebalance_document,
 )
 from trimtab.reports.tables import render_check
+from trimtab.reports.terminal import terminal
 from trimtab.venues.errors import VenueError
 
 app = typer.Typer()
@@ -76,7 +78,7 @@ def rebalance(
                             holdings, dry_run=dry_run, sandbox=sandbox)
     if deposit and withdraw:
         fail("--deposit and --withdraw: give one of them, not both")
-    console = Console(stderr=as_json)
+    console = terminal(stderr=as_json)
     try:
         prepared = service.prepare(options, console.print, deposit - withdraw, trades or ())
     except InputError as exc:
@@ -134,7 +136,7 @@ def _finish(console: Console, as_json: bool, plan_id: str, status: PlanStatus,
         print_json(rebalance_document(plan_id, status, run, refused, after))
         return
     for reason in refused:
-        console.print(f"[bold red]refused:[/] {reason}", highlight=False)
+        console.print(Text.assemble(("refused:", "bold red"), f" {reason}"), highlight=False)
     if run is not None and run.stop is not None:
-        console.print(f"[bold red]stopped:[/] {run.stop}", highlight=False)
+        console.print(Text.assemble(("stopped:", "bold red"), f" {run.stop}"), highlight=False)
     console.print(f"plan {plan_id}: {status.replace('_', ' ')}")

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from trimtab.app.dashboard import open_dashboard
 from trimtab.app.inputs import InputError, load_policy
@@ -27,6 +26,7 @@ from trimtab.cli.options import (
     venue_failure,
     venue_options,
 )
+from trimtab.reports.terminal import terminal
 from trimtab.venues.errors import VenueError
 from trimtab.web.auth import Access, AuthConfigError
 
@@ -64,7 +64,7 @@ def serve(
 
     from trimtab.web.app import create_app
 
-    console = Console()
+    console = terminal()
     try:
         token = settings().web_token
         access = Access.for_host(host, token.get_secret_value() if token else None)

@@ -37,6 +37,7 @@ from trimtab.cli.options import (
 from trimtab.execution.states import WatchDecision
 from trimtab.journal.store import Journal
 from trimtab.reports.status_line import status_line
+from trimtab.reports.terminal import terminal
 from trimtab.venues.errors import VenueError
 from trimtab.watch.history import WatchLog, about
 from trimtab.watch.loop import HEARTBEAT_EVERY, ReplayClock, SystemClock, Watcher
@@ -102,7 +103,7 @@ def watch(
     the check ran, 1 on an outage or when another process held the account,
     2 for invalid input, 3 when the check failed on anything else.
     """
-    console = Console()
+    console = terminal()
     try:
         paths = _policies(policy)
         options = venue_options(paths[0], venue, journal, paper_prices, paper_start, holdings,
@@ -205,7 +206,8 @@ def _watcher(options: Options, name: str, interval: float | None, shared: Watche
         send = _titled(send, name)
     actions = open_actions(options, policy, shared.journal, console.print)
     for problem in recover(actions):
-        console.print(f"[bold red]unresolved:[/] {name + ': ' if name else ''}{problem}",
+        console.print(Text.assemble(("unresolved:", "bold red"),
+                                    f" {name + ': ' if name else ''}{problem}"),
                       highlight=False)
     log = WatchLog(shared.journal, name)
     hands = WatchActions(actions, shared.clock.now)

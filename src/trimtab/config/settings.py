@@ -8,9 +8,9 @@ only: the config file may not hold them. API keys are per venue
 `trimtab.venues.credentials`, which also reads the keyring.
 
 The model is a plain pydantic model fed by `load_settings`: the variables are
-plain strings named after the fields, which needs no settings library, and
-pydantic-settings (with the asyncio, dotenv and cloud-provider modules it imports)
-cost every command 0.015-0.03 s of its start (issue 16).
+plain strings named after the fields, which needs no settings library: the one this
+replaced (with the asyncio, dotenv and cloud-provider modules it imported) cost every
+command 0.015-0.03 s of its start (issue 16), and is no longer a dependency.
 """
 
 from __future__ import annotations
@@ -138,9 +138,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 def _read_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The TRIMTAB_<FIELD> variables by field name: a name in any case (as pydantic-settings
-    read them), an empty value as unset; other TRIMTAB_ names (a venue's keys) are not
-    settings."""
+    """The TRIMTAB_<FIELD> variables by field name: a name in any case (as the settings
+    library this replaced read them), an empty value as unset; other TRIMTAB_ names (a
+    venue's keys) are not settings."""
     prefix = PREFIX.lower()
     found: dict[str, str] = {}
     for key, value in environ.items():

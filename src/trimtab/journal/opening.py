@@ -21,6 +21,9 @@ from trimtab.journal.store import Journal, JournalError
 from trimtab.journal.tables import SCHEMA_VERSION, metadata, schema_version
 
 ENV_JOURNAL = "TRIMTAB_JOURNAL"
+# how long a connection waits for a lock another process holds (a writer for the write
+# lock) before "database is locked"
+BUSY_TIMEOUT_MS = 10_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Upgrades from version N to N + 1 (tables new in N + 1 are created by create_all).
 UPGRADES: dict[int, Callable[[Engine], None]] = {
@@ -52,7 +55,8 @@ class NoJournal(JournalError):
 def open_journal(url: str | None = None, *, create: bool = True) -> Journal:
     """Open (creating or upgrading) the journal at `url` or the default location; with
     `create=False` (the commands that only read) a missing SQLite file is NoJournal, not
-    a new empty journal written on disk by a read."""
+    a new empty journal written on disk by a read, and the journal is opened read-only:
+    its reads never wait behind a writer (`_sqlite_reader`)."""
     resolved = journal_url(url)
     path = _sqlite_file(resolved)
     if not create and path is not None and not path.exists():
@@ -62,25 +66,32 @@ def open_journal(url: str | None = None, *, create: bool = True) -> Journal:
     problem = _not_a_journal_file(resolved)
     if problem is not None:
         raise JournalError(problem)
+    engine = _engine(resolved, writes=create)
     try:
-        engine = create_engine(resolved)
-    except (ArgumentError, ValueError):
-        raise JournalError("--journal: not a valid SQLAlchemy URL (e.g. sqlite:///path/"
-                           "journal.sqlite or postgresql+psycopg://user@host/db)") from None
-    except ImportError as exc:
-        raise JournalError(f"--journal: the driver for '{_safe(resolved)}' is not "
-                           f"installed ({exc.name})") from None
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _begin_immediate)
-    try:
-        _check_schema(engine)
+        _check_schema(engine, lambda: engine if create else _engine(resolved, writes=True))
     except DatabaseError as exc:  # unreadable, corrupted, locked, or a disk that is full
         engine.dispose()
         raise JournalError(f"--journal: cannot open '{_safe(resolved)}' ({exc.orig}); if it "
                            "is damaged, restore it from a backup: trimtab will not overwrite "
                            "it") from None
     return Journal(engine)
+
+
+def _engine(url: str, *, writes: bool) -> Engine:
+    """An engine on `url`; on SQLite, a writer's transactions take the write lock as they
+    begin and a reader's are read-only snapshots (the two listeners below)."""
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, ValueError):
+        raise JournalError("--journal: not a valid SQLAlchemy URL (e.g. sqlite:///path/"
+                           "journal.sqlite or postgresql+psycopg://user@host/db)") from None
+    except ImportError as exc:
+        raise JournalError(f"--journal: the driver for '{_safe(url)}' is not "
+                           f"installed ({exc.name})") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_writer if writes else _sqlite_reader)
+        event.listen(engine, "begin", _begin_immediate if writes else _begin_deferred)
+    return engine
 
 
 def _not_a_journal_file(url: str) -> str | None:
@@ -122,7 +133,15 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database or "")
 
 
-def _check_schema(engine: Engine) -> None:
+def _check_schema(engine: Engine, writer: Callable[[], Engine]) -> None:
+    """Refuse what is not a journal or is newer than this trimtab; bring an older or
+    incomplete one up to SCHEMA_VERSION through `writer()`.
+
+    A current journal is only read here, so a read-only open stays read-only;
+    an older journal that a reader finds first (no writing command of this
+    trimtab has opened it yet) is upgraded through a writer engine opened
+    for that, with the write lock.
+    """
     tables = set(inspect(engine).get_table_names())
     if tables and "schema_version" not in tables:
         raise JournalError("--journal: the database has tables but no schema_version: it is "
@@ -134,6 +153,18 @@ def _check_schema(engine: Engine) -> None:
     if version > SCHEMA_VERSION:
         raise JournalError(f"--journal: written by a newer trimtab (schema {version}; this "
                            f"trimtab knows {SCHEMA_VERSION}): upgrade trimtab")
+    if version == SCHEMA_VERSION and tables >= set(metadata.tables):
+        return
+    upgrading = writer()
+    try:
+        _upgrade(upgrading, version)
+    finally:
+        if upgrading is not engine:
+            upgrading.dispose()
+
+
+def _upgrade(engine: Engine, version: int) -> None:
+    """The steps from `version` to SCHEMA_VERSION, the tables missing, and the new version."""
     for step in range(max(version, 1), SCHEMA_VERSION):
         UPGRADES[step](engine)
     metadata.create_all(engine)
@@ -162,17 +193,26 @@ def _add_policy_columns(engine: Engine) -> None:
         _add_column(engine, table, "policy", "VARCHAR(200) NOT NULL DEFAULT ''")
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+def _sqlite_writer(connection: Any, _record: Any) -> None:
     # WAL keeps readers (trimtab journal) from blocking a running rebalance
-    connection.isolation_level = None  # transactions begin in _begin_immediate
+    connection.isolation_level = None  # transactions begin in the "begin" listener
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_reader(connection: Any, _record: Any) -> None:
+    """A read-only command's connection: `query_only`, so that a write slipping into a read
+    path fails at once instead of writing without the write lock (`_begin_deferred`)."""
+    _sqlite_writer(connection, _record)
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
     cursor.close()
 
 
 def _begin_immediate(connection: Any) -> None:
-    """Every transaction takes SQLite's write lock when it begins.
+    """Every transaction of a writer takes SQLite's write lock when it begins.
 
     Several processes share one journal (watch, the dashboard, a rebalance):
     a transaction that read first and then wrote could fail at once with
@@ -180,6 +220,18 @@ def _begin_immediate(connection: Any) -> None:
     taking the lock up front makes it wait (busy_timeout) instead.
     """
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(connection: Any) -> None:
+    """A reader's transaction: a snapshot of the journal, no lock taken.
+
+    In WAL mode a reader and a writer do not wait for each other, so
+    `trimtab journal` shows the last committed state at once while a
+    rebalance or watch holds the write lock (with BEGIN IMMEDIATE it waited
+    up to busy_timeout, then failed). The connection is query-only, so
+    this never stands in for the writer's lock.
+    """
+    connection.exec_driver_sql("BEGIN")
 
 
 def _safe(url: str) -> str:

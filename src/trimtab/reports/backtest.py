@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 from rich.progress import Progress
+from rich.text import Text
 
 from trimtab.backtest.ranking import lower_is_better, rank
 from trimtab.reports.tables import table as fit_table
@@ -68,9 +69,10 @@ def _cell(doc: dict[str, Any] | None, key: str, fmt: str) -> str:
 
 def render_backtest(console: Console, doc: dict[str, Any]) -> None:
     """Policy against holding (and the benchmark), one row per figure, then the premium."""
-    console.print(f"[bold]trimtab backtest[/] {doc['start'][:10]} → {doc['end'][:10]}, "
-                  f"{doc['bars']:,} bars of {doc['data']}, schedule {doc['schedule']}, "
-                  f"capital {doc['capital']:,.2f}")
+    console.print(Text.assemble(("trimtab backtest", "bold"),
+                                f" {doc['start'][:10]} → {doc['end'][:10]}, "
+                                f"{doc['bars']:,} bars of {doc['data']}, schedule "
+                                f"{doc['schedule']}, capital {doc['capital']:,.2f}"))
     bench = doc.get("benchmark")
     extra = (f"{bench['name']} (bought, held)",) if bench else ()
     figures = ("policy", "hold", *extra)

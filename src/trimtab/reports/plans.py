@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from trimtab.app.results import PlanDetail, PlanEntry
 from trimtab.reports.tables import exact, money, short, table
@@ -37,8 +38,9 @@ def plans_table(entries: list[PlanEntry]) -> Table:
 def render_plan(console: Console, detail: PlanDetail) -> None:
     """Status, planned orders with costs, hedges, what was sent, and the plan's history."""
     entry, quote = detail.entry, detail.quote or ""
-    console.print(f"[bold]plan {entry.plan_id}[/] — {entry.status}"
-                  + (f": {entry.reason}" if entry.reason else ""), highlight=False)
+    console.print(Text.assemble((f"plan {entry.plan_id}", "bold"), f" — {entry.status}"
+                                + (f": {entry.reason}" if entry.reason else "")),
+                  highlight=False)
     console.print(f"created {entry.created_at:%Y-%m-%d %H:%M:%S} UTC on "
                   f"{', '.join(detail.venues) or '?'}", highlight=False)
     if detail.planned:
@@ -46,7 +48,7 @@ def render_plan(console: Console, detail: PlanDetail) -> None:
     if detail.hedges:
         console.print(_hedges_table(detail))
     for reason in detail.refused:
-        console.print(f"[bold red]refused:[/] {reason}", highlight=False)
+        console.print(Text.assemble(("refused:", "bold red"), f" {reason}"), highlight=False)
     sent = [o for o in entry.orders if o.client_order_id]
     if sent:
         console.print(_sent_table(detail))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from trimtab.app.results import PlanEntry
 from trimtab.execution.outcome import Execution
@@ -62,8 +63,9 @@ def render_journal(console: Console, recent: list[PlanEntry]) -> None:
         console.print("The journal has no plans yet.")
         return
     for plan in recent:
-        console.print(f"[bold]plan {plan.plan_id}[/] {plan.created_at:%Y-%m-%d %H:%M:%S} "
-                      f"— {plan.status}" + (f": {plan.reason}" if plan.reason else ""),
+        console.print(Text.assemble((f"plan {plan.plan_id}", "bold"),
+                                    f" {plan.created_at:%Y-%m-%d %H:%M:%S} — {plan.status}"
+                                    + (f": {plan.reason}" if plan.reason else "")),
                       highlight=False)
         if plan.orders:
             t = table(None, "client order id", "venue", "side", "symbol", "amount", "state",

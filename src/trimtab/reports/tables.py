@@ -64,9 +64,10 @@ def narrowest(t: Table) -> int:
 
 
 def _plain(cell: object) -> str:
+    """A cell's text as the terminal (`reports.terminal`) shows it: a string as it is."""
     if isinstance(cell, Text):
         return cell.plain
-    return Text.from_markup(cell).plain if isinstance(cell, str) else ""
+    return cell if isinstance(cell, str) else ""
 
 
 def table(title: str | None, *columns: str, right: tuple[str, ...] = (),
