@@ -44,7 +44,7 @@ from trimtab.backtest.kernel.layout import (
     T_ORDERS,
     W_COLUMN,
 )
-from trimtab.backtest.kernel.loop import close_stats, keep, track, tracked
+from trimtab.backtest.kernel.loop import close_bar, close_stats, keep, tracked
 from trimtab.backtest.kernel.options import rule
 from trimtab.backtest.kernel.quick import OUTSIDE, UNSURE, value_and_verdict
 from trimtab.backtest.kernel.spot import (
@@ -113,11 +113,10 @@ def run_block(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_
                               sleeve_bands[c], tradable, price, asset_out[c], sleeve_out[c],
                               sleeve_w[c], params, tally[c], work)
                 stats[c, S_REBALANCES] += tally[c, T_ORDERS] > orders
-            if value > run[c, R_PEAK]:
-                run[c, R_PEAK], run[c, R_PEAK_BAR] = value, t
-            keep(stats[c], track(tracked(stats[c]), t, value, run[c, R_PREVIOUS], run[c, R_PEAK],
-                                 int(run[c, R_PEAK_BAR])))
-            run[c, R_PREVIOUS] = value
+            acc, peak, peak_bar = close_bar(tracked(stats[c]), t, value, run[c, R_PREVIOUS],
+                                            run[c, R_PEAK], int(run[c, R_PEAK_BAR]))
+            keep(stats[c], acc)
+            run[c, R_PEAK], run[c, R_PEAK_BAR], run[c, R_PREVIOUS] = peak, peak_bar, value
     for c in range(bands.shape[0]):
         close_stats(stats[c], tally[c], run[c, R_PREVIOUS], run[c, R_PREVIOUS])  # no flows
 

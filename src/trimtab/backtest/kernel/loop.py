@@ -30,6 +30,7 @@ from trimtab.backtest.kernel.layout import (
     FS_ACCOUNT,
     FS_SPOT,
     LOOK_REBALANCE,
+    LOOK_REVIEW,
     N_STATS,
     N_TALLY,
     N_WORK_ROWS,
@@ -62,7 +63,7 @@ from trimtab.backtest.kernel.layout import (
     X_SPOT,
 )
 from trimtab.backtest.kernel.options import rule
-from trimtab.backtest.kernel.quick import OUTSIDE, UNSURE, scan_bars
+from trimtab.backtest.kernel.quick import INSIDE, OUTSIDE, UNSURE, scan_bars
 from trimtab.backtest.kernel.spot import (
     assets_breached,
     bar_prices,
@@ -100,6 +101,15 @@ def track(acc: Track, t: int, value: float, previous: float, peak: float,
         if drawdown < max_dd:
             max_dd, dd_peak, dd_trough = drawdown, float(peak_bar), float(t)
     return sum_r, sum_r2, sum_down2, max_dd, dd_peak, dd_trough
+
+
+@njit(cache=True, inline="always")
+def close_bar(acc: Track, t: int, index: float, previous: float, peak: float,
+              peak_bar: int) -> tuple[Track, float, int]:
+    """The end of bar t: the peak so far, then `track`; returns both."""
+    if index > peak:
+        peak, peak_bar = index, t
+    return track(acc, t, index, previous, peak, peak_bar), peak, peak_bar
 
 
 @njit(cache=True, inline="always")
@@ -175,12 +185,21 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
     columns_of(held_cols, col_of)
     values, lowest, highest = np.zeros(LANES), np.zeros(LANES), np.zeros(LANES)
     verdicts = np.zeros(LANES, dtype=np.int8)
+    # most bars of a plain run (spot only, no flows, no sleeves, nothing recorded) are
+    # inside their bands without a look that trades: they skip the bar's other steps
+    quiet = (not has_flows and cols.size == 0 and sleeve_w.size == 0 and equity.size != n_bars
+             and path.shape[0] != n_bars)
     first, scanned = 0, 0  # bars first..first + scanned - 1 are scanned with these units
     for t in range(n_bars):
         if t >= first + scanned:
             first, scanned = t, scan_bars(units, held, t, col_of, bands, values, lowest,
                                           highest, verdicts)
         value, seen = values[t - first], verdicts[t - first]
+        if quiet and seen == INSIDE and (looks[t] == NO_LOOK or (
+                looks[t] == LOOK_REVIEW and use_band)):  # nothing but the value moved
+            acc, peak, peak_bar = close_bar(acc, t, value, previous, peak, peak_bar)
+            previous = final = value
+            continue
         out = seen == OUTSIDE or (  # too near a bound for the products: the rule decides
             seen == UNSURE and assets_breached(units, held, t, col_of, value, bands))
         flow = 0.0
@@ -214,9 +233,7 @@ def simulate(held: Array, held_cols: Array, looks: Array, bands: Array, sleeve_o
         if flow != 0.0 and total > 0.0:  # the index grows as if the flow had not come
             scale *= (total - flow) / total
         index = total * scale
-        if index > peak:
-            peak, peak_bar = index, t
-        acc = track(acc, t, index, previous, peak, peak_bar)
+        acc, peak, peak_bar = close_bar(acc, t, index, previous, peak, peak_bar)
         previous = index
         if equity.size == n_bars:
             equity[t] = total
