@@ -38,13 +38,18 @@ def command(*argv: str, tmp: Path) -> tuple[set[str], str]:
     probe = ("import sys; from trimtab.cli.main import app\n"
              "try:\n    app(args=sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "print(sorted(sys.modules))")
+    *printed, modules = probed(probe, *argv, tmp=tmp).splitlines()
+    return set(ast.literal_eval(modules)), "\n".join(printed)
+
+
+def probed(probe: str, *argv: str, tmp: Path) -> str:
+    """What a fresh `python -c PROBE ARGV` printed, with trimtab's folders under `tmp`."""
     env = {"TRIMTAB_CONFIG_DIR": str(tmp / "config"), "TRIMTAB_DATA_DIR": str(tmp / "data"),
            "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
                           text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
-    *printed, modules = done.stdout.strip().splitlines()
-    return set(ast.literal_eval(modules)), "\n".join(printed)
+    return done.stdout.strip()
 
 
 def heavy(modules: set[str]) -> list[str]:
@@ -145,12 +150,7 @@ def collector_after(entry: str, *argv: str, tmp: Path) -> tuple[bool, int]:
     probe = (f"import gc, sys; from trimtab.cli.main import {entry}\n"
              f"try:\n    {call}\nexcept SystemExit:\n    pass\n"
              "print(gc.isenabled(), gc.get_freeze_count())")
-    env = {"TRIMTAB_CONFIG_DIR": str(tmp / "config"), "TRIMTAB_DATA_DIR": str(tmp / "data"),
-           "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True,
-                          text=True, timeout=120, env=env)
-    assert done.returncode == 0, done.stderr
-    enabled, frozen = done.stdout.strip().splitlines()[-1].split()
+    enabled, frozen = probed(probe, *argv, tmp=tmp).splitlines()[-1].split()
     return enabled == "True", int(frozen)
 
 
