@@ -73,3 +73,5 @@ def test_an_approval_still_takes_the_write_lock_and_is_refused_while_another_hol
     assert [p.status for p in source.plans() if p.id == "plan-1"] == ["proposed"]
     answer = client.post("/plans/plan-1/approve", data=form, headers=json_)
     assert answer.json()["outcome"] == "executed", answer.text
+    state = client.get("/api/state", headers=BEARER).json()  # the reader sees the writer's commit
+    assert [(p["id"], p["status"]) for p in state["plans"]] == [("plan-1", "done")]
