@@ -112,3 +112,31 @@ def test_an_older_journal_opened_by_a_reader_is_upgraded_through_a_writer(
     assert "paper_transfers" in inspect(reader.engine).get_table_names()
     with pytest.raises(OperationalError, match="readonly"), reader.connection() as connection:
         connection.execute(insert(events).values(kind="run", message="from a reader"))
+
+
+EXAMPLES = Path(__file__).parents[2] / "src" / "trimtab" / "examples"
+
+
+def lots_command(url: str) -> tuple[str, ...]:
+    return ("lots", "-p", str(EXAMPLES / "moderate.toml"), "--trades",
+            str(EXAMPLES / "lots.csv"), "--journal", url, "--json")
+
+
+def test_trimtab_lots_reads_the_journal_while_another_process_holds_the_write_lock(
+        journal: str) -> None:
+    """`lots --journal` only reads: it used to open a writer and wait, then fail."""
+    with write_lock_held(journal):
+        code, out = run(*lots_command(journal))
+    assert code == 0 and "database is locked" not in out, out
+    assert '"lot_id": "btc-2022"' in out
+
+
+def test_trimtab_lots_names_a_missing_journal_in_one_line_and_never_creates_it(
+        tmp_path: Path) -> None:
+    """A read never writes a new empty journal on disk; the path named is most likely a
+    typo, and lots without the journal's fills would understate the cost basis."""
+    missing = tmp_path / "no-such.sqlite"
+    code, out = run(*lots_command(f"sqlite:///{missing}"))
+    assert not missing.exists()
+    assert code == 2 and f"no journal yet at {missing}" in out, out
+    assert len(out.strip().splitlines()) == 1, out

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import threading
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,16 +25,27 @@ from trimtab.app.history import recent_plans
 from trimtab.chat.telegram import APPROVE, REJECT, TelegramDesk
 from trimtab.execution.states import WAITING
 from trimtab.journal.models import AnnouncementRow
+from trimtab.journal.opening import open_reader
+from trimtab.journal.store import Journal
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class ChatApprovals:
-    """Decisions from chats: only `chats` are answered; every decision via `approvals`."""
+    """Decisions from chats: only `chats` are answered; every decision via `approvals`.
+
+    The plans to announce are read through a read-only engine beside the approvals'
+    writer (open_reader): a poll never waits behind another process's write lock,
+    which used to end the bot with "database is locked" after the busy timeout.
+    """
 
     approvals: Approvals
     chats: frozenset[int]
+    reader: Journal = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reader = open_reader(self.approvals.journal)
 
     def decide(self, chat_id: int, action: str, plan_id: str) -> str | None:
         if chat_id not in self.chats:
@@ -49,9 +60,9 @@ class ChatApprovals:
 
     def to_announce(self, limit: int = 20) -> list[tuple[str, str, list[int]]]:
         """(plan id, message, chats) of the waiting plans some chat has not been sent yet."""
-        waiting = [p for p in recent_plans(self.approvals.journal, limit)
+        waiting = [p for p in recent_plans(self.reader, limit)
                    if p.status in {s.value for s in WAITING}]
-        with self.approvals.journal.session() as session:
+        with self.reader.session() as session:
             done = {(row[0], row[1]) for row in session.execute(
                 select(AnnouncementRow.plan_id, AnnouncementRow.chat_id).where(
                     AnnouncementRow.plan_id.in_([p.plan_id for p in waiting])))}

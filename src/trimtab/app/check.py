@@ -94,11 +94,16 @@ class LotsResult:
 
 def lots(policy_path: Path, trades: Sequence[Path], snapshot_path: Path | None = None,
          journal_url: str | None = None) -> LotsResult:
-    """The open lots of the trade files (and journal), and the snapshot's prices to value them."""
+    """The open lots of the trade files (and journal), and the snapshot's prices to value them.
+
+    The journal is only read (read-only, beside a trading writer); one named but missing
+    is bad input: lots without its fills would understate what is held and its basis.
+    """
     from trimtab.app.rebalance import open_or_fail
 
     policy = load_policy(policy_path)
-    ledger = load_ledger(policy, trades, open_or_fail(journal_url) if journal_url else None)
+    journal = open_or_fail(journal_url, create=False) if journal_url else None
+    ledger = load_ledger(policy, trades, journal)
     if snapshot_path is None:
         return LotsResult(ledger, {}, policy.quote)
     snapshot = load_snapshot(snapshot_path)

@@ -30,6 +30,7 @@ from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.executor import Progress
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.models import EventRow, NotificationRow, OrderRow, PlanRow
+from trimtab.journal.opening import open_reader
 from trimtab.journal.plan_record import RecordError, load_record
 from trimtab.journal.store import Journal
 
@@ -65,9 +66,9 @@ class JournalSource:
     """Implements DashboardSource over a journal, a snapshot function and the approvals."""
 
     policy: Policy
-    journal: Journal
+    journal: Journal  # what the pages read: read-only in `trimtab serve` (open_dashboard)
     snapshot: Callable[[], Snapshot]
-    approvals: Approvals
+    approvals: Approvals  # every write (approve, reject; propose through `actions`)
     reports_dir: Path | None = None
     actions: VenueActions | None = None  # where a proposed plan's orders would go
 
@@ -163,11 +164,17 @@ def _delivery(note: NotificationRow) -> str:
 
 def open_dashboard(options: Options, policy: Policy, journal: Journal, progress: Progress,
                    reports_dir: Path | None = None) -> JournalSource:
-    """The dashboard's source over the venues in `options`; approvals reuse those venues."""
+    """The dashboard's source over the venues in `options`; approvals reuse those venues.
+
+    `journal` is the writer: approvals, proposals and the paper exchange's book write
+    through it and take the write lock. The pages read through a read-only engine
+    beside it (open_reader): a page load used to wait behind a trading writer for the
+    busy timeout and then fail "database is locked".
+    """
     actions = open_actions(options, policy, journal, progress)
     for problem in recover(actions):
         progress(f"unresolved: {problem}")
     opener = venues_from_record(journal, options.environ, progress, options.paper_spec,
                                 held=actions, sandbox=options.sandbox)
-    return JournalSource(policy, journal, SharedSnapshot(actions.snapshot),
+    return JournalSource(policy, open_reader(journal), SharedSnapshot(actions.snapshot),
                          Approvals(journal, opener, policy), reports_dir, actions)

@@ -153,9 +153,14 @@ def after(prepared: Prepared) -> Analysis:
     return analysis
 
 
-def open_or_fail(url: str | None) -> Journal:
-    """The journal at `url` (or the default); a journal that cannot be opened is bad input."""
+def open_or_fail(url: str | None, *, create: bool = True) -> Journal:
+    """The journal at `url` (or the default); a journal that cannot be opened is bad input.
+
+    `create=False` is for what only reads: a missing journal is NoJournal's one line (a
+    read never writes a new empty journal), and the journal comes back read-only, so its
+    reads never wait behind a writer's lock (`open_journal`).
+    """
     try:
-        return open_journal(url)
+        return open_journal(url, create=create)
     except JournalError as exc:
         raise InputError(str(exc)) from None

@@ -156,7 +156,8 @@ def lots(
     policy: PolicyOption = None,
     trades: TradesOption = None,
     journal: Annotated[str | None, typer.Option(
-        "--journal", help="Add the fills trimtab itself journaled (SQLAlchemy URL).",
+        "--journal", help="Add the fills trimtab itself journaled (SQLAlchemy URL; only "
+        "read, so it must exist).",
         metavar="URL")] = None,
     snapshot: Annotated[Path | None, typer.Option(
         "--snapshot", "-s", help="Snapshot whose prices value the lots (unrealised gain).",

@@ -77,6 +77,21 @@ def open_journal(url: str | None = None, *, create: bool = True) -> Journal:
     return Journal(engine)
 
 
+def open_reader(writer: Journal) -> Journal:
+    """The journal `writer` has open, read-only beside it: for a process that both reads
+    and writes (the dashboard), so that its reads never wait behind another process's
+    write lock while its writes still take it.
+
+    `writer` was opened (checked and upgraded) already. Only a SQLite file needs a
+    second engine: elsewhere (another database, or SQLite in memory, which a second
+    engine would not even see) the writer's reads take no write lock and it is returned.
+    """
+    url = writer.engine.url.render_as_string(hide_password=False)
+    if _sqlite_file(url) is None:
+        return writer
+    return Journal(_engine(url, writes=False))
+
+
 def _engine(url: str, *, writes: bool) -> Engine:
     """An engine on `url`; on SQLite, a writer's transactions take the write lock as they
     begin and a reader's are read-only snapshots (the two listeners below)."""

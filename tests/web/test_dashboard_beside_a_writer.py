@@ -1,0 +1,77 @@
+"""The dashboard's pages read the journal beside a trading writer; its approvals still write.
+
+`trimtab serve` used to read the journal through its writer engine, whose
+every transaction begins with BEGIN IMMEDIATE: while a rebalance or watch
+held the write lock, a page load waited the busy timeout (10 s) and then
+failed with "database is locked". The tests set the busy timeout to 0, so a
+read that asks for the lock fails at once instead of waiting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
+
+from tests.journal.test_readers_beside_a_writer import write_lock_held
+from tests.web.dashboard_world import POLICY, PRICES, TOKEN, journal_with_plan
+from trimtab.app.dashboard import JournalSource, open_dashboard
+from trimtab.app.wiring import Options
+from trimtab.journal import opening
+from trimtab.journal.opening import open_journal
+from trimtab.venues.prices import FixedPrices
+from trimtab.web.app import create_app
+from trimtab.web.auth import Access
+
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, JournalSource]:
+    """`trimtab serve`'s source over a journal holding plan-1, proposed and waiting."""
+    path = tmp_path / "journal.sqlite"
+    journal_with_plan(path).journal.engine.dispose()
+    url = f"sqlite:///{path}"
+    monkeypatch.setattr(opening, "BUSY_TIMEOUT_MS", 0)
+    prices = FixedPrices(PRICES, datetime(2025, 1, 31, tzinfo=UTC))  # those plan-1 was sized on
+    source = open_dashboard(Options(None, ("paper",), url, prices=prices), POLICY,
+                            open_journal(url), lambda _message: None)
+    # The paper exchange keeps its book in the journal, so its reads are the writer's;
+    # an exchange's snapshot never touches the journal: this one was taken before the lock.
+    taken = source.snapshot()
+    return url, replace(source, snapshot=lambda: taken)
+
+
+def test_the_pages_answer_while_another_process_holds_the_write_lock(
+        served: tuple[str, JournalSource]) -> None:
+    url, source = served
+    client = TestClient(create_app(source, Access(TOKEN, False)), base_url="http://127.0.0.1")
+    with write_lock_held(url):
+        state = client.get("/api/state", headers=BEARER)
+        assert state.status_code == 200, state.text
+        assert [p["id"] for p in state.json()["plans"] if p["waiting"]] == ["plan-1"]
+        sections = client.get("/api/sections", headers=BEARER)
+        assert sections.status_code == 200 and sections.json()["waiting"] == ["plan-1"]
+        assert client.get("/", headers=BEARER).status_code == 200
+        assert client.get("/healthz").status_code == 200
+
+
+def test_an_approval_still_takes_the_write_lock_and_is_refused_while_another_holds_it(
+        served: tuple[str, JournalSource]) -> None:
+    """Two processes never both trade: the approval asks for the lock first (with no busy
+    timeout here, it is refused at once) and executes once the lock is free."""
+    url, source = served
+    client = TestClient(create_app(source, Access(TOKEN, False)), base_url="http://127.0.0.1")
+    form = {"csrf": Access(TOKEN, False).csrf}
+    json_ = {**BEARER, "Accept": "application/json"}
+    with write_lock_held(url), pytest.raises(OperationalError, match="database is locked"):
+        client.post("/plans/plan-1/approve", data=form, headers=json_)
+    assert [p.status for p in source.plans() if p.id == "plan-1"] == ["proposed"]
+    answer = client.post("/plans/plan-1/approve", data=form, headers=json_)
+    assert answer.json()["outcome"] == "executed", answer.text
+    state = client.get("/api/state", headers=BEARER).json()  # the reader sees the writer's commit
+    assert [(p["id"], p["status"]) for p in state["plans"]] == [("plan-1", "done")]
