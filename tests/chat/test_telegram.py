@@ -18,9 +18,11 @@ from urllib.parse import parse_qs
 import pytest
 
 from tests.app.test_approvals import approvals, proposed, sent
+from tests.journal.test_readers_beside_a_writer import write_lock_held
 from trimtab.app.chat import ChatApprovals, serve_chat
 from trimtab.chat.telegram import TelegramDesk
 from trimtab.execution.states import PlanStatus
+from trimtab.journal import opening
 
 TOKEN = "123456:test-token"
 OWNER, STRANGER = 42, 666
@@ -176,3 +178,31 @@ def test_an_approval_runs_off_the_event_loop(bot_api: tuple[BotApi, str],
     asyncio.run(cycle(TelegramDesk(TOKEN, decide, base_url=base_url, poll_timeout=0)))
     assert journal.plan(plan_id).status == PlanStatus.DONE
     assert sent(journal) == [f"trimtab{plan_id}x001"]
+
+
+def test_an_approval_while_another_process_holds_the_journal_replies_busy_and_the_bot_goes_on(
+        bot_api: tuple[BotApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tap while another process keeps the journal locked for writing used to end the bot
+    with "database is locked" (the announcement it records, then the approval). Now the
+    chat gets the one line that says what to do, the plan waits as it was, and the next
+    tap, once the lock is gone, executes it. The busy timeout is 0: refused at once."""
+    api, base_url = bot_api
+    journal, plan_id = proposed(tmp_path)
+    monkeypatch.setattr(opening, "BUSY_TIMEOUT_MS", 0)
+    journal.engine.dispose()  # its connections were opened with the 10 s timeout
+    chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
+    api.tap(OWNER, f"approve:{plan_id}")
+    with write_lock_held(journal.engine.url.render_as_string(hide_password=False)):
+        desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+        asyncio.run(serve_chat(desk, chat, api.polled))  # announces, polls once, stops
+    replies = [p["text"] for m, p in api.calls if m == "answerCallbackQuery"]
+    assert len(replies) == 1 and replies[0].startswith(f"plan {plan_id}: busy: "), replies
+    assert "another trimtab process" in replies[0] and "\n" not in replies[0]
+    assert journal.plan(plan_id).status == PlanStatus.PROPOSED and sent(journal) == []
+    assert [p for p, _, _ in chat.to_announce()] == [plan_id]  # not recorded: sent again
+    api.polled.clear()
+    api.tap(OWNER, f"approve:{plan_id}")
+    asyncio.run(serve_chat(desk, chat, api.polled))  # the same desk goes on polling
+    assert journal.plan(plan_id).status == PlanStatus.DONE
+    assert sent(journal) == [f"trimtab{plan_id}x001"]
+    assert chat.to_announce() == []

@@ -5,18 +5,24 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from contextlib import ExitStack
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tests.builders import snapshot
+from tests.journal.test_readers_beside_a_writer import write_lock_held
 from trimtab.app.approvals import propose
 from trimtab.app.inputs import load_policy
+from trimtab.app.rebalance import open_or_fail
 from trimtab.app.wiring import VenueActions
+from trimtab.cli import approvals as cli_approvals
 from trimtab.cli.main import app
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
+from trimtab.journal import opening
 from trimtab.journal.models import EventRow, NotificationRow, OrderRow, PlanRow
 from trimtab.journal.opening import open_journal
 from trimtab.journal.store import Journal
@@ -118,3 +124,27 @@ def test_reject_needs_only_the_id(tmp_path: Path) -> None:
     assert code == 0 and "rejected" in out
     assert run(env, "approve", plan_id)[0] == 1
     assert run(env, "reject", "nosuchplan")[0] == 1
+
+
+def test_an_approval_that_meets_another_process_writing_the_journal_says_busy_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock is taken just after the command opened the journal, as another process
+    would between the two: the approval itself meets it. It used to raise "database is
+    locked" (a crash log, exit 3); now one line, exit 1, and the plan waits as it was."""
+    env = {"TRIMTAB_JOURNAL": f"sqlite:///{tmp_path / 'journal.sqlite'}"}
+    plan_id = watch_once(env)
+    monkeypatch.setattr(opening, "BUSY_TIMEOUT_MS", 0)
+    with ExitStack() as lock:
+        def opened_then_locked(url: str | None) -> Journal:
+            journal = open_or_fail(url)
+            lock.enter_context(write_lock_held(env["TRIMTAB_JOURNAL"]))
+            return journal
+        monkeypatch.setattr(cli_approvals, "open_or_fail", opened_then_locked)
+        code, out = run(env, "approve", plan_id)
+    assert code == 1 and len(out.strip().splitlines()) == 1, out
+    assert out.startswith(f"plan {plan_id}: busy: ") and "another trimtab process" in out, out
+    journal = open_journal(env["TRIMTAB_JOURNAL"])
+    assert journal.plan(plan_id).status == "proposed" and orders(journal) == []
+    monkeypatch.undo()
+    code, out = run(env, "approve", plan_id)
+    assert code == 0 and "executed" in out, out

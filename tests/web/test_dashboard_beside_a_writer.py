@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.exc import OperationalError
 
 from tests.journal.test_readers_beside_a_writer import write_lock_held
 from tests.web.dashboard_world import POLICY, PRICES, TOKEN, journal_with_plan
@@ -60,17 +59,27 @@ def test_the_pages_answer_while_another_process_holds_the_write_lock(
         assert client.get("/healthz").status_code == 200
 
 
-def test_an_approval_still_takes_the_write_lock_and_is_refused_while_another_holds_it(
+def test_an_approval_while_another_process_holds_the_write_lock_is_busy_and_decides_nothing(
         served: tuple[str, JournalSource]) -> None:
     """Two processes never both trade: the approval asks for the lock first (with no busy
-    timeout here, it is refused at once) and executes once the lock is free."""
+    timeout here, it is refused at once). It used to answer 500 with "database is locked";
+    now 409 with the one line that says what to do, the plan still waiting, and it executes
+    once the lock is free."""
     url, source = served
     client = TestClient(create_app(source, Access(TOKEN, False)), base_url="http://127.0.0.1")
     form = {"csrf": Access(TOKEN, False).csrf}
     json_ = {**BEARER, "Accept": "application/json"}
-    with write_lock_held(url), pytest.raises(OperationalError, match="database is locked"):
-        client.post("/plans/plan-1/approve", data=form, headers=json_)
+    with write_lock_held(url):
+        for action in ("approve", "reject"):
+            answer = client.post(f"/plans/plan-1/{action}", data=form, headers=json_)
+            assert answer.status_code == 409, answer.text
+            decision = answer.json()
+            assert decision["outcome"] == "busy", decision
+            assert "another trimtab process" in decision["message"], decision
+            assert "try again in a moment" in decision["message"], decision
+            assert "\n" not in decision["message"]
     assert [p.status for p in source.plans() if p.id == "plan-1"] == ["proposed"]
+    assert source.approvals.journal.has_orders("plan-1") is False  # nothing was sent
     answer = client.post("/plans/plan-1/approve", data=form, headers=json_)
     assert answer.json()["outcome"] == "executed", answer.text
     state = client.get("/api/state", headers=BEARER).json()  # the reader sees the writer's commit

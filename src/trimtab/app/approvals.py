@@ -27,7 +27,13 @@ from trimtab.execution.executor import Progress
 from trimtab.execution.lease import LeaseBusy
 from trimtab.execution.states import ApprovalOutcome, PlanStatus
 from trimtab.journal.plan_record import PlanRecord, RecordError, load_record
-from trimtab.journal.store import ContributionDate, Journal, JournalError, UnknownPlan
+from trimtab.journal.store import (
+    ContributionDate,
+    Journal,
+    JournalBusy,
+    JournalError,
+    UnknownPlan,
+)
 from trimtab.venues.errors import VenueError
 
 log = logging.getLogger(__name__)
@@ -75,8 +81,18 @@ class Approvals:
         The plan is claimed under its venues' lease, after recovery: a
         second approver (another tab, the CLI) waits for the first and then
         finds the plan decided; another process trading on the account
-        makes this one wait, then answer `busy`.
+        makes this one wait, then answer `busy`. So does a journal another
+        process keeps locked for writing (JournalBusy) before the plan is
+        claimed: nothing was written, the plan waits as it was.
         """
+        try:
+            return self._approve(plan_id, origin)
+        except JournalBusy as exc:
+            return Decision(plan_id, ApprovalOutcome.BUSY, str(exc))
+
+    def _approve(self, plan_id: str, origin: Origin) -> Decision:
+        """`approve`, letting JournalBusy met before the claim through (`_execute` keeps
+        the one met after it)."""
         try:
             row = self.journal.plan(plan_id)
         except UnknownPlan:
@@ -89,6 +105,8 @@ class Approvals:
             if expired is not None:
                 return expired
             actions = self.open_venues(record, policy)
+        except JournalBusy:
+            raise  # not the venues' fault: the plan must not end `failed` for it
         except (InputError, VenueError, JournalError, RecordError) as exc:
             return self._cannot_start(plan_id, origin, exc)
         try:
@@ -96,10 +114,26 @@ class Approvals:
                 refused = self._claim(plan_id, PlanStatus.APPROVED, origin)
                 if refused is not None:
                     return refused
-                execution = actions.execute(plan_id, record.to_orders(), record.cash_flows)
+                return self._execute(plan_id, record, actions)
         except LeaseBusy as exc:
             return Decision(plan_id, ApprovalOutcome.BUSY, str(exc))
-        ended = PlanStatus(self.journal.plan(plan_id).status)
+
+    def _execute(self, plan_id: str, record: PlanRecord, actions: VenueActions) -> Decision:
+        """Execute the plan this approval claimed, and say how it ended.
+
+        Never `busy`: the plan is decided. A journal found locked from here
+        on stops the execution (the executor marks the plan stopped when it
+        can); every order was journaled before it was sent, so whatever went
+        out is in the journal and is reconciled when its venues are next taken.
+        """
+        try:
+            execution = actions.execute(plan_id, record.to_orders(), record.cash_flows)
+            ended = PlanStatus(self.journal.plan(plan_id).status)
+        except JournalBusy as exc:
+            return Decision(plan_id, ApprovalOutcome.STOPPED,
+                            f"approved, then {exc}; the execution stopped there: any order "
+                            "sent was journaled first and is reconciled when its venues are "
+                            f"next taken (trimtab plan show {plan_id})")
         return Decision(plan_id, ENDINGS.get(ended, ApprovalOutcome.STOPPED),
                         execution.summary(len(record.orders)))
 
@@ -133,9 +167,14 @@ class Approvals:
         return Decision(plan_id, ApprovalOutcome.FAILED, reason)
 
     def reject(self, plan_id: str, origin: Origin) -> Decision:
-        """Mark a waiting plan rejected: it will never be executed."""
-        return self._claim(plan_id, PlanStatus.REJECTED, origin) or Decision(
-            plan_id, ApprovalOutcome.REJECTED, "the plan will not be executed")
+        """Mark a waiting plan rejected: it will never be executed (`busy`, and the plan
+        waits as it was, while another process keeps the journal locked)."""
+        try:
+            refused = self._claim(plan_id, PlanStatus.REJECTED, origin)
+        except JournalBusy as exc:
+            return Decision(plan_id, ApprovalOutcome.BUSY, str(exc))
+        return refused or Decision(plan_id, ApprovalOutcome.REJECTED,
+                                   "the plan will not be executed")
 
     def _claim(self, plan_id: str, target: PlanStatus, origin: Origin) -> Decision | None:
         """Move the plan to `target` in one UPDATE; a Decision if that did not happen."""

@@ -26,7 +26,7 @@ from trimtab.chat.telegram import APPROVE, REJECT, TelegramDesk
 from trimtab.execution.states import WAITING
 from trimtab.journal.models import AnnouncementRow
 from trimtab.journal.opening import open_reader
-from trimtab.journal.store import Journal
+from trimtab.journal.store import Journal, JournalBusy
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,19 @@ class ChatApprovals:
         return out
 
     def announced(self, plan_id: str, chat_id: int) -> None:
-        """Remember that the chat has the plan (after the send: a failed send is retried)."""
-        with suppress(IntegrityError):  # another bot on the same journal sent it too
-            self.approvals.journal.add(AnnouncementRow(plan_id=plan_id, chat_id=str(chat_id)))
+        """Remember that the chat has the plan (after the send: a failed send is retried).
+
+        While another process keeps the journal locked (JournalBusy) it is not
+        remembered: the plan is announced again at the next poll, rather than the
+        bot ending.
+        """
+        try:
+            with suppress(IntegrityError):  # another bot on the same journal sent it too
+                self.approvals.journal.add(AnnouncementRow(plan_id=plan_id,
+                                                           chat_id=str(chat_id)))
+        except JournalBusy as exc:
+            log.warning("plan %s: its announcement to chat %s is not recorded (%s); it is "
+                        "sent again at the next poll", plan_id, chat_id, exc)
 
 
 async def serve_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Event) -> None:

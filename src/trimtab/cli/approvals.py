@@ -71,7 +71,8 @@ def _approvals(journal_url: str | None, policy: Path | None, paper_prices: str |
 
 
 def _report(console: Console, decision: Decision) -> None:
+    """The decision in one line (soft-wrapped: rich used to break it at the console's width)."""
     console.print(f"plan {decision.plan_id}: {decision.outcome}: {decision.message}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
     if decision.outcome not in SUCCESS:
         raise typer.Exit(1)

@@ -12,6 +12,7 @@ UPDATE. A holder that dies stops renewing and its lease expires after
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -27,11 +28,13 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from trimtab.journal.models import LeaseRow
-from trimtab.journal.store import Journal
+from trimtab.journal.store import Journal, JournalBusy
 
 LEASE_TTL = 30.0  # seconds a lease outlives its holder's last heartbeat
 LEASE_WAIT = 60.0  # seconds a second process waits for the account before it refuses
 POLL = 0.2
+
+log = logging.getLogger(__name__)
 
 
 class LeaseBusy(Exception):
@@ -121,13 +124,23 @@ class AccountLease:
                             "process while this one stalled: nothing more is sent")
 
     def release(self) -> None:
-        """Give the accounts back (only those this holder still holds)."""
+        """Give the accounts back (only those this holder still holds).
+
+        A journal another process keeps locked (JournalBusy) leaves the lease
+        to expire by itself within `ttl`, its heartbeat stopped: raised from
+        a `finally`, it would turn a finished execution into an error, or
+        hide the error that ended one.
+        """
         self._beat.set()
         self.held = False
-        with self.journal.session() as session:
-            session.execute(update(LeaseRow).where(
-                LeaseRow.name.in_(self.names), LeaseRow.holder == self.holder).values(
-                holder=None))
+        try:
+            with self.journal.session() as session:
+                session.execute(update(LeaseRow).where(
+                    LeaseRow.name.in_(self.names), LeaseRow.holder == self.holder).values(
+                    holder=None))
+        except JournalBusy as exc:
+            log.warning("the lease of %s expires by itself within %g s: %s",
+                        ", ".join(self.names), self.ttl, exc)
 
     def _take_all(self) -> str | None:
         """Take every account or none; None when taken, else why not."""

@@ -13,17 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, insert, inspect, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
 from trimtab.config.settings import load_settings
-from trimtab.journal.store import Journal, JournalError
+from trimtab.journal.store import Journal, JournalBusy, JournalError
 from trimtab.journal.tables import SCHEMA_VERSION, metadata, schema_version
 
 ENV_JOURNAL = "TRIMTAB_JOURNAL"
 # how long a connection waits for a lock another process holds (a writer for the write
 # lock) before "database is locked"
 BUSY_TIMEOUT_MS = 10_000
+# SQLite's primary result codes for a lock another connection holds (extended codes add
+# high bits): SQLITE_BUSY, SQLITE_LOCKED
+SQLITE_BUSY_CODES = frozenset({5, 6})
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Upgrades from version N to N + 1 (tables new in N + 1 are created by create_all).
 UPGRADES: dict[int, Callable[[Engine], None]] = {
@@ -69,6 +72,9 @@ def open_journal(url: str | None = None, *, create: bool = True) -> Journal:
     engine = _engine(resolved, writes=create)
     try:
         _check_schema(engine, lambda: engine if create else _engine(resolved, writes=True))
+    except JournalBusy:
+        engine.dispose()
+        raise
     except DatabaseError as exc:  # unreadable, corrupted, locked, or a disk that is full
         engine.dispose()
         raise JournalError(f"--journal: cannot open '{_safe(resolved)}' ({exc.orig}); if it "
@@ -106,6 +112,7 @@ def _engine(url: str, *, writes: bool) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_writer if writes else _sqlite_reader)
         event.listen(engine, "begin", _begin_immediate if writes else _begin_deferred)
+        event.listen(engine, "handle_error", _busy_as_journal_busy)
     return engine
 
 
@@ -247,6 +254,29 @@ def _begin_deferred(connection: Any) -> None:
     this never stands in for the writer's lock.
     """
     connection.exec_driver_sql("BEGIN")
+
+
+def _busy_as_journal_busy(context: ExceptionContext) -> JournalBusy | None:
+    """SQLite's "database is locked" (a lock held past the busy timeout) as JournalBusy.
+
+    It used to reach the front ends raw: the dashboard answered 500 and the
+    bot ended. SQLAlchemy has rolled the transaction back by the time this
+    is raised, so nothing of it was written.
+    """
+    original = context.original_exception
+    code = getattr(original, "sqlite_errorcode", None)
+    text = str(original).lower()
+    if not ((code is not None and code & 0xFF in SQLITE_BUSY_CODES)
+            or "database is locked" in text or "database table is locked" in text):
+        return None
+    return JournalBusy(busy_message())
+
+
+def busy_message() -> str:
+    """What JournalBusy says: who holds the journal, that nothing was written, what to do."""
+    return (f"the journal is busy: another trimtab process (a rebalance, watch, the dashboard "
+            f"or the bot) kept it locked for writing past {BUSY_TIMEOUT_MS / 1000:g} s; "
+            "nothing of this step was written: try again in a moment")
 
 
 def _safe(url: str) -> str:

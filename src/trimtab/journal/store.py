@@ -49,6 +49,16 @@ class JournalError(Exception):
     """The journal cannot be opened or used; the message says what to do."""
 
 
+class JournalBusy(JournalError):
+    """Another process held the journal's write lock past the busy timeout.
+
+    The transaction that met it was rolled back whole: nothing of it was
+    written. The message says what to do (try again in a moment); raised by
+    the engines `journal.opening` makes, in place of SQLite's "database is
+    locked", so that front ends can answer it in one line.
+    """
+
+
 class UnknownPlan(JournalError):
     """No plan with that id in the journal."""
 

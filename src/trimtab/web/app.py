@@ -30,6 +30,10 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# A decision's HTTP status for a JSON client where it is not 200: no such plan; or nothing
+# was decided because another process held the account or kept the journal locked (the
+# message says so: try again in a moment)
+DECISION_STATUS = {ApprovalOutcome.UNKNOWN_PLAN: 404, ApprovalOutcome.BUSY: 409}
 
 
 def create_app(source: DashboardSource, access: Access, *, read_only: bool = False,
@@ -163,8 +167,8 @@ def _decide(request: Request, access: Access, csrf: str | None, read_only: bool,
         raise HTTPException(403, "the dashboard runs with --read-only: no plan can be approved")
     decision: Decision = action()
     if "application/json" in request.headers.get("accept", ""):
-        status = 404 if decision.outcome is ApprovalOutcome.UNKNOWN_PLAN else 200
-        return JSONResponse(decision.__dict__, status_code=status)
+        return JSONResponse(decision.__dict__,
+                            status_code=DECISION_STATUS.get(decision.outcome, 200))
     return RedirectResponse(f"/?decided={decision.plan_id}&outcome={decision.outcome}",
                             status_code=303)
 
