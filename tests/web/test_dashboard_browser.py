@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from tests.journal.test_readers_beside_a_writer import write_lock_held
 from tests.web.dashboard_world import TOKEN, Dashboard
+from trimtab.journal import opening
 
 
 def test_the_page_shows_the_breached_asset(browser: Any, dashboard: Dashboard,
@@ -91,3 +94,26 @@ def test_the_page_shows_the_watch_heartbeat_and_follows_it(browser: Any,
     assert "next check 2030-01-02 03:04:05 UTC" in shown
     log.beat(WatchState.ERROR, "outage: ConnectionError", None)
     page.wait_for_selector("#watch-seen:has-text('watch error (heartbeat')", timeout=10_000)
+
+
+def test_an_approval_refused_as_busy_leaves_the_plan_to_approve_again(
+        browser: Any, dashboard: Dashboard, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process holds the journal's write lock (no busy timeout here): the click
+    used to get a 500; then the page marked the plan decided and disabled its buttons. Now
+    it says the one line, the buttons stay, and the next click executes the plan."""
+    monkeypatch.setattr(opening, "BUSY_TIMEOUT_MS", 0)
+    dashboard.source.approvals.journal.engine.dispose()  # opened with the 10 s timeout
+    page = browser.new_page()
+    page.goto(f"{dashboard.url}/?token={TOKEN}")
+    url = dashboard.source.approvals.journal.engine.url.render_as_string(hide_password=False)
+    with write_lock_held(url):
+        page.click("#plan-plan-1 button.approve")
+        page.wait_for_selector("#notice:not([hidden])")
+    assert "another trimtab process" in page.locator("#notice").inner_text()
+    assert page.locator("#plan-plan-1").get_attribute("data-outcome") is None
+    assert page.locator("#plan-plan-1 button.approve").is_enabled()
+    assert dashboard.executed == []
+    page.click("#plan-plan-1 button.approve")
+    page.wait_for_selector("#plan-plan-1[data-outcome]", state="attached")
+    assert page.locator("#plan-plan-1").get_attribute("data-outcome") == "executed"
+    assert [pid for pid, _ in dashboard.executed] == ["plan-1"]

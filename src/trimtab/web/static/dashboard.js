@@ -27,6 +27,12 @@ async function decide(form) {
   busy.add(id);
   try {
     const decision = await post(form);
+    if (decision.outcome === "busy") { // nothing was decided: the plan waits, to be tried again
+      notice(`plan ${id}: busy: ${decision.message}`);
+      article.querySelector(".progress").textContent = "";
+      article.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+      return;
+    }
     decided.set(id, [decision.outcome, `${decision.outcome}: ${decision.message}`]);
   } catch (error) {
     decided.set(id, ["error", `failed: ${error}`]);
