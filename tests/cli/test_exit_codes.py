@@ -16,7 +16,8 @@ from sqlalchemy.exc import OperationalError
 
 from trimtab.cli.main import run
 from trimtab.journal.models import OrderRow
-from trimtab.journal.store import Journal
+from trimtab.journal.opening import busy_message
+from trimtab.journal.store import Journal, JournalBusy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,4 +81,31 @@ def test_nan_in_paper_start_is_refused_and_the_journal_stays_usable(
     assert err.count("\n") == 1 and "--paper-start" in err and "USDT" in err
     start = ["--paper-start", str(ROOT / "examples" / "paper-start.json")]
     assert trimtab(monkeypatch, *rebalance_args(tmp_path, *start)) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "done"
+
+
+def test_a_journal_locked_mid_execution_is_one_busy_line_exit_1_and_the_next_run_finishes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Another process kept the journal locked past the busy timeout as leg 2's intent was
+    to be written: it used to be "journal error: OperationalError: database is locked",
+    exit 3 and a crash log; it is a refusal, not a bug: one `busy:` line, exit 1."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    real_add = Journal.add_order
+
+    def locked_at_leg_2(self: Journal, row: OrderRow) -> OrderRow:
+        if row.leg == 2:
+            raise JournalBusy(busy_message())
+        return real_add(self, row)
+
+    monkeypatch.setattr(Journal, "add_order", locked_at_leg_2)
+    start = ["--paper-start", str(ROOT / "examples" / "paper-start.json")]
+    assert trimtab(monkeypatch, *rebalance_args(tmp_path, *start)) == 1
+    err = capsys.readouterr().err
+    last = err.splitlines()[-1]
+    assert "Traceback" not in err and last.startswith("busy: the journal is busy"), err
+    assert "another trimtab process" in last
+    assert not (tmp_path / "state" / "trimtab" / "log" / "crash.log").exists()
+    monkeypatch.setattr(Journal, "add_order", real_add)
+    assert trimtab(monkeypatch, *rebalance_args(tmp_path)) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "done"

@@ -10,6 +10,7 @@ lock fails at once instead of waiting.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from trimtab.cli.main import app
+from trimtab.cli.main import run as console_script
 from trimtab.journal import opening
 from trimtab.journal.opening import open_journal
 from trimtab.journal.tables import SCHEMA_VERSION, events, metadata, schema_version
@@ -78,16 +80,22 @@ def test_a_reader_sees_the_last_committed_state_not_the_writers_open_transaction
 
 
 def test_a_writing_command_still_takes_the_write_lock_and_refuses_when_it_cannot(
-        journal: str) -> None:
+        journal: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The lock keeps two processes from both trading: a writer still asks for it first
-    (here, with no busy timeout, it is refused in one line instead of waiting). The line
-    used to read "cannot open (database is locked); if it is damaged, restore it from a
-    backup": it says now that another process is writing and to try again."""
-    with write_lock_held(journal):
-        code, out = run("approve", "no-such-plan", "--journal", journal)
-    assert code != 0 and "Traceback" not in out and len(out.strip().splitlines()) == 1, out
-    assert "another trimtab process" in out and "try again in a moment" in out, out
-    assert "restore it from a backup" not in out, out
+    (here, with no busy timeout, it is refused in one line instead of waiting). Run
+    through the console script's entry point, as a user sees it. The line used to be
+    "error: --journal: cannot open (database is locked); if it is damaged, restore it
+    from a backup" (exit 2, bad input): it says now that another process is writing and
+    to try again (exit 1, refused)."""
+    monkeypatch.setattr(sys, "argv", ["trimtab", "approve", "no-such-plan", "--journal",
+                                      journal])
+    with write_lock_held(journal), pytest.raises(SystemExit) as refused:
+        console_script()
+    out = capsys.readouterr().err
+    assert refused.value.code == 1 and len(out.strip().splitlines()) == 1, out
+    assert out.startswith("busy: ") and "another trimtab process" in out, out
+    assert "try again in a moment" in out and "restore it from a backup" not in out, out
     code, out = run("approve", "no-such-plan", "--journal", journal)
     assert code != 0 and "another trimtab process" not in out, out
 

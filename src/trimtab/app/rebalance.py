@@ -26,7 +26,7 @@ from trimtab.execution.executor import Progress
 from trimtab.execution.outcome import Execution
 from trimtab.execution.states import PlanStatus
 from trimtab.journal.opening import open_journal
-from trimtab.journal.store import Journal, JournalError
+from trimtab.journal.store import Journal, JournalBusy, JournalError
 from trimtab.reports.documents import check_document
 
 
@@ -158,9 +158,13 @@ def open_or_fail(url: str | None, *, create: bool = True) -> Journal:
 
     `create=False` is for what only reads: a missing journal is NoJournal's one line (a
     read never writes a new empty journal), and the journal comes back read-only, so its
-    reads never wait behind a writer's lock (`open_journal`).
+    reads never wait behind a writer's lock (`open_journal`). A journal another process
+    keeps locked is not bad input: JournalBusy goes through, for the command line's edge
+    to say in one line (exit 1: refused, try again).
     """
     try:
         return open_journal(url, create=create)
+    except JournalBusy:
+        raise
     except JournalError as exc:
         raise InputError(str(exc)) from None

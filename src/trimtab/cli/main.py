@@ -171,9 +171,10 @@ def run() -> None:
     """The `trimtab` console script: an unexpected error is one line and exit status 3.
 
     Exit statuses: 0 done, 1 stopped or refused (a guard, a busy account, a
-    venue), 2 invalid input, 3 an internal error. The traceback goes to a
-    crash log whose path the line names, never to the terminal; the next
-    start reconciles whatever an execution left unfinished.
+    journal another process keeps locked, a venue), 2 invalid input, 3 an
+    internal error. The traceback goes to a crash log whose path the line
+    names, never to the terminal; the next start reconciles whatever an
+    execution left unfinished.
     """
     try:
         from typer.core import _click  # type: ignore[attr-defined]  # typer's vendored click
@@ -195,8 +196,20 @@ def run() -> None:
         sys.stderr.write("aborted\n")
         raise SystemExit(1) from None
     except Exception as exc:  # the last line of defence
+        if _journal_busy(exc):
+            sys.stderr.write(f"busy: {exc}; unfinished orders are reconciled at the next "
+                             "start.\n")
+            raise SystemExit(1) from None
         raise SystemExit(internal_error(exc)) from None
     raise SystemExit(code if isinstance(code, int) else 0)
+
+
+def _journal_busy(exc: BaseException) -> bool:
+    """Whether `exc` is JournalBusy: another process kept the journal locked, no bug (the
+    journal's module is looked up, not imported: a command that never opened a journal
+    does not pay for SQLAlchemy here)."""
+    store = sys.modules.get("trimtab.journal.store")
+    return store is not None and isinstance(exc, store.JournalBusy)
 
 
 def internal_error(exc: BaseException) -> int:
