@@ -95,3 +95,29 @@ def test_a_lock_met_after_an_order_went_out_loses_no_record_of_it(
     order = journal.order(order.client_order_id)
     assert order.state == OrderState.FILLED and order.filled not in (None, "0")
     assert journal.plan(plan_id).status == PlanStatus.INTERRUPTED
+
+
+def test_a_lock_met_as_the_execution_starts_leaves_the_plan_to_approve_again(
+        waiting: tuple[Journal, str, str]) -> None:
+    """The approval is claimed; the executor's own claim (approved -> executing) meets
+    another process's lock, which is let go just after. Nothing was sent: the plan used to
+    stay `approved` (then `interrupted` by recovery, never approvable); it is `failed`,
+    and the next approval executes it."""
+    journal, plan_id, url = waiting
+
+    def opened(record: PlanRecord, pol: Policy) -> VenueActions:
+        actions = paper(journal)
+        execute = actions.execute
+
+        def started_under_a_lock(*args: Any) -> Any:
+            with write_lock_held(url):
+                return execute(*args)
+        actions.execute = started_under_a_lock  # type: ignore[method-assign]
+        return actions
+    decision = Approvals(journal, opened).approve(plan_id, Origin.TELEGRAM)
+    assert decision.outcome is ApprovalOutcome.FAILED, decision
+    assert "another trimtab process" in decision.message and "approve the plan again" in (
+        decision.message)
+    assert journal.plan(plan_id).status == PlanStatus.FAILED and sent(journal) == []
+    assert approvals(journal).approve(plan_id, Origin.CLI).outcome is ApprovalOutcome.EXECUTED
+    assert sent(journal) == [f"trimtab{plan_id}x001"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -121,21 +122,42 @@ class Approvals:
     def _execute(self, plan_id: str, record: PlanRecord, actions: VenueActions) -> Decision:
         """Execute the plan this approval claimed, and say how it ended.
 
-        Never `busy`: the plan is decided. A journal found locked from here
-        on stops the execution (the executor marks the plan stopped when it
-        can); every order was journaled before it was sent, so whatever went
-        out is in the journal and is reconciled when its venues are next taken.
+        Never `busy`: the plan is decided. A journal found locked from here on
+        ends the execution (`_cut_short`).
         """
         try:
             execution = actions.execute(plan_id, record.to_orders(), record.cash_flows)
             ended = PlanStatus(self.journal.plan(plan_id).status)
         except JournalBusy as exc:
-            return Decision(plan_id, ApprovalOutcome.STOPPED,
-                            f"approved, then {exc}; the execution stopped there: any order "
-                            "sent was journaled first and is reconciled when its venues are "
-                            f"next taken (trimtab plan show {plan_id})")
+            return self._cut_short(plan_id, exc)
         return Decision(plan_id, ENDINGS.get(ended, ApprovalOutcome.STOPPED),
                         execution.summary(len(record.orders)))
+
+    def _cut_short(self, plan_id: str, busy: JournalBusy) -> Decision:
+        """A claimed plan whose execution met a locked journal: `failed`, to be approved
+        again, when no order of it was journaled (each is journaled before it is sent, so
+        none went out), else `stopped`.
+
+        Met between the approval and the executor's start, the lock used to leave the
+        plan `approved` for good (recovery then marks it interrupted, never approvable).
+        Whatever went out is in the journal and is reconciled when its venues are next
+        taken; a journal still locked leaves the plan as the executor left it, to that
+        same recovery.
+        """
+        reason = f"could not start: {busy}; approve the plan again"
+        try:
+            failed = not self.journal.has_orders(plan_id) and self.journal.claim_plan(
+                plan_id, PlanStatus.FAILED, reason) is None
+        except JournalBusy:
+            failed = False
+        if not failed:
+            return Decision(plan_id, ApprovalOutcome.STOPPED,
+                            f"approved, then {busy}; the execution stopped there: any order "
+                            "sent was journaled first and is reconciled when its venues are "
+                            f"next taken (trimtab plan show {plan_id})")
+        with suppress(JournalBusy):  # the plan's own reason says it already
+            self.journal.event("approval_failed", reason, plan_id)
+        return Decision(plan_id, ApprovalOutcome.FAILED, reason)
 
     def _expired(self, plan_id: str, created_at: datetime, policy: Policy) -> Decision | None:
         """A plan older than max_plan_age was sized on old prices: expired, never executed.
