@@ -22,7 +22,7 @@ from trimtab.journal.tables import SCHEMA_VERSION, metadata, schema_version
 
 ENV_JOURNAL = "TRIMTAB_JOURNAL"
 # how long a connection waits for a lock another process holds (a writer for the write
-# lock) before "database is locked"
+# lock) before "database is locked", which its engine raises as JournalBusy
 BUSY_TIMEOUT_MS = 10_000
 # SQLite's primary result codes for a lock another connection holds (extended codes add
 # high bits): SQLITE_BUSY, SQLITE_LOCKED
@@ -75,7 +75,7 @@ def open_journal(url: str | None = None, *, create: bool = True) -> Journal:
     except JournalBusy:
         engine.dispose()
         raise
-    except DatabaseError as exc:  # unreadable, corrupted, locked, or a disk that is full
+    except DatabaseError as exc:  # unreadable, corrupted, or a disk that is full
         engine.dispose()
         raise JournalError(f"--journal: cannot open '{_safe(resolved)}' ({exc.orig}); if it "
                            "is damaged, restore it from a backup: trimtab will not overwrite "
