@@ -126,7 +126,7 @@ class Approvals:
         ends the execution (`_end_failed`).
         """
         try:
-            execution = actions.execute(plan_id, record.to_orders(), record.cash_flows)
+            execution = actions.execute(plan_id, record.to_orders())
             ended = PlanStatus(self.journal.plan(plan_id).status)
         except JournalBusy as exc:
             return self._end_failed(plan_id, f"could not start: {exc}; approve the plan again",
