@@ -15,10 +15,11 @@ import pytest
 
 from tests.app.approval_world import POLICY, paper
 from tests.journal.test_readers_beside_a_writer import write_lock_held
+from trimtab.app.approvals import Approvals, Origin
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
-from trimtab.execution.states import PlanStatus
+from trimtab.execution.states import ApprovalOutcome, PlanStatus
 from trimtab.journal import opening
 from trimtab.journal.opening import open_journal
 from trimtab.journal.store import Journal, JournalBusy
@@ -36,8 +37,9 @@ def usdt(tmp: Path) -> float:
     return float(amount)
 
 
-def planned_withdrawal(journal: Journal) -> tuple[str, Any]:
-    """A plan journaled `planned` that sells BTC to raise a 3,000 USDT withdrawal."""
+def planned_withdrawal(journal: Journal, status: PlanStatus = PlanStatus.PLANNED
+                       ) -> tuple[str, Any]:
+    """A plan journaled in `status` that sells BTC to raise a 3,000 USDT withdrawal."""
     actions = paper(journal)
     snap = actions.snapshot()
     analysis = analyse(snap, POLICY)
@@ -45,7 +47,7 @@ def planned_withdrawal(journal: Journal) -> tuple[str, Any]:
     assert plan.cash_flows == (("paper", -3_000.0),) and plan.orders
     plan_id = new_plan_id()
     journal_plan(journal, plan_id, snap, analysis, record_of(plan, POLICY, actions),
-                 PlanStatus.PLANNED, [])
+                 status, [])
     return plan_id, plan
 
 
@@ -74,3 +76,29 @@ def test_a_withdrawal_whose_pay_out_met_the_lock_is_paid_by_the_next_run_once(
         later.let_go()
         assert paid(tmp_path) == [(f"withdrawal of plan {plan_id}", "-3000.0")]
         assert usdt(tmp_path) == pytest.approx(raised - 3_000.0)
+
+
+def test_an_approval_whose_pay_out_met_the_lock_says_executed_and_the_next_run_pays(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The orders ran and the plan is done; only its withdrawal met the lock. The approval
+    used to answer `stopped` ('the execution stopped there'), though nothing stopped."""
+    monkeypatch.setattr(opening, "BUSY_TIMEOUT_MS", 0)
+    url = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    journal = open_journal(url)
+    plan_id, _plan = planned_withdrawal(journal, PlanStatus.PROPOSED)
+    actions = paper(journal)
+    venue = actions.venues["paper"]
+    transfer = venue.transfer  # type: ignore[attr-defined]
+
+    def under_a_lock(*args: Any) -> Any:
+        with write_lock_held(url):
+            return transfer(*args)
+    venue.transfer = under_a_lock  # type: ignore[attr-defined]
+    decision = Approvals(journal, lambda record, pol: actions).approve(plan_id, Origin.CLI)
+    assert decision.outcome is ApprovalOutcome.EXECUTED, decision
+    assert "next run" in decision.message and "\n" not in decision.message
+    assert journal.plan(plan_id).status == PlanStatus.DONE and paid(tmp_path) == []
+    later = paper(journal)
+    later.hold("trimtab rebalance")
+    later.let_go()
+    assert paid(tmp_path) == [(f"withdrawal of plan {plan_id}", "-3000.0")]

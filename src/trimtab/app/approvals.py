@@ -19,7 +19,13 @@ from enum import StrEnum
 
 from trimtab.app.inputs import InputError
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of
-from trimtab.app.wiring import DEFAULT_PAPER_PRICES, Options, VenueActions, open_actions
+from trimtab.app.wiring import (
+    DEFAULT_PAPER_PRICES,
+    PAID_OUT,
+    Options,
+    VenueActions,
+    open_actions,
+)
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.planner import Plan
 from trimtab.domain.policy import Policy
@@ -155,13 +161,29 @@ class Approvals:
                 return self._end_failed(plan_id, reason, exc)
             failed = False
         if not failed:
-            return Decision(plan_id, ApprovalOutcome.STOPPED,
+            return self._ran_to(plan_id, busy) or Decision(plan_id, ApprovalOutcome.STOPPED,
                             f"approved, then {busy or 'not started'}; the execution stopped "
                             "there: any order sent was journaled first and is reconciled "
                             f"when its venues are next taken (trimtab plan show {plan_id})")
         with suppress(JournalBusy):  # the plan's own reason says it already
             self.journal.event("approval_failed", reason, plan_id)
         return Decision(plan_id, ApprovalOutcome.FAILED, reason)
+
+    def _ran_to(self, plan_id: str, busy: JournalBusy | None) -> Decision | None:
+        """How the plan ended when its executor did end it (done, stopped, failed) before
+        the lock was met: after the orders, a paper withdrawal's pay-out met it, and the next
+        run that takes the venues pays it (VenueActions.pay_owed). None while it still runs
+        (approved, executing) or when its status cannot be read."""
+        try:
+            ended = PlanStatus(self.journal.plan(plan_id).status)
+        except JournalBusy:
+            return None
+        if ended not in ENDINGS:
+            return None
+        owed = (": a paper withdrawal still owed is paid out by the next run that takes its "
+                "venues") if ended in PAID_OUT else ""
+        return Decision(plan_id, ENDINGS[ended],
+                        f"plan {plan_id} is {ended}; then {busy or 'the journal was busy'}{owed}")
 
     def _expired(self, plan_id: str, created_at: datetime, policy: Policy) -> Decision | None:
         """A plan older than max_plan_age was sized on old prices: expired, never executed.
