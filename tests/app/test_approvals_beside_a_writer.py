@@ -18,6 +18,7 @@ from tests.app.approval_world import paper
 from tests.app.test_approvals import approvals, proposed, sent
 from tests.journal.test_readers_beside_a_writer import write_lock_held
 from trimtab.app.approvals import Approvals, Origin
+from trimtab.app.inputs import InputError
 from trimtab.app.wiring import VenueActions
 from trimtab.domain.policy import Policy
 from trimtab.execution.recovery import recover
@@ -119,5 +120,34 @@ def test_a_lock_met_as_the_execution_starts_leaves_the_plan_to_approve_again(
     assert "another trimtab process" in decision.message and "approve the plan again" in (
         decision.message)
     assert journal.plan(plan_id).status == PlanStatus.FAILED and sent(journal) == []
+    assert approvals(journal).approve(plan_id, Origin.CLI).outcome is ApprovalOutcome.EXECUTED
+    assert sent(journal) == [f"trimtab{plan_id}x001"]
+
+
+def test_a_lock_met_as_a_plan_that_cannot_start_is_marked_failed_leaves_it_to_approve_again(
+        waiting: tuple[Journal, str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its venues cannot be opened; the approval is claimed, then writing `failed` meets
+    another process's lock, which is let go just after. The plan used to stay `approved`
+    (the approval answered `busy`; recovery then made it `interrupted`, never approvable):
+    it is `failed` with the venues' reason, and approved again once they open."""
+    journal, plan_id, url = waiting
+    claim, locked = journal.claim_plan, []
+
+    def failed_under_a_lock_once(pid: str, target: PlanStatus, reason: str | None = None
+                                 ) -> PlanStatus | None:
+        if target is not PlanStatus.FAILED or locked:
+            return claim(pid, target, reason)
+        locked.append(target)
+        with write_lock_held(url):
+            return claim(pid, target, reason)
+    monkeypatch.setattr(journal, "claim_plan", failed_under_a_lock_once)
+
+    def cannot_open(record: PlanRecord, pol: Policy) -> VenueActions:
+        raise InputError("no API key for kraken: set TRIMTAB_KRAKEN_KEY")
+    decision = Approvals(journal, cannot_open).approve(plan_id, Origin.DASHBOARD)
+    assert decision.outcome is ApprovalOutcome.FAILED, decision
+    assert "no API key for kraken" in decision.message and "\n" not in decision.message
+    assert locked and journal.plan(plan_id).status == PlanStatus.FAILED
+    assert "no API key for kraken" in journal.plan(plan_id).reason and sent(journal) == []
     assert approvals(journal).approve(plan_id, Origin.CLI).outcome is ApprovalOutcome.EXECUTED
     assert sent(journal) == [f"trimtab{plan_id}x001"]

@@ -89,11 +89,10 @@ def watch_executions(source: JournalSource, executed: list[tuple[str, tuple[Orde
         actions = real(record, pol)
         execute = actions.execute
 
-        def recorded(plan_id: str, orders: tuple[Order, ...],
-                     cash_flows: tuple[tuple[str, float], ...] = ()) -> Execution:
+        def recorded(plan_id: str, orders: tuple[Order, ...]) -> Execution:
             executed.append((plan_id, orders))
             time.sleep(pause)
-            return execute(plan_id, orders, cash_flows)
+            return execute(plan_id, orders)
         actions.execute = recorded  # type: ignore[method-assign]
         return actions
 

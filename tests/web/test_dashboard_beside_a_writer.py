@@ -84,3 +84,38 @@ def test_an_approval_while_another_process_holds_the_write_lock_is_busy_and_deci
     assert answer.json()["outcome"] == "executed", answer.text
     state = client.get("/api/state", headers=BEARER).json()  # the reader sees the writer's commit
     assert [(p["id"], p["status"]) for p in state["plans"]] == [("plan-1", "done")]
+
+
+def test_a_paper_snapshot_that_meets_the_lock_answers_503_with_one_line_not_500(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The paper exchange keeps its book in the journal: its snapshot reads (and lets time
+    act) through the writer. A lock held past the busy timeout used to answer 500; a JSON
+    endpoint answers 503 with the line that says to try again, the page 503 with it in a
+    page, Propose answers it as its refusal (409), and the lock let go, all answer again."""
+    path = tmp_path / "journal.sqlite"
+    journal_with_plan(path).journal.engine.dispose()
+    url = f"sqlite:///{path}"
+    monkeypatch.setattr(opening, "BUSY_TIMEOUT_MS", 0)
+    prices = FixedPrices(PRICES, datetime(2025, 1, 31, tzinfo=UTC))
+    source = open_dashboard(Options(None, ("paper",), url, prices=prices), POLICY,
+                            open_journal(url), lambda _message: None)
+    client = TestClient(create_app(source, Access(TOKEN, False)), base_url="http://127.0.0.1",
+                        raise_server_exceptions=False)
+    form = {"csrf": Access(TOKEN, False).csrf}
+    json_ = {**BEARER, "Accept": "application/json"}
+    with write_lock_held(url):
+        for endpoint in ("/api/state", "/api/sections"):
+            answer = client.get(endpoint, headers=BEARER)
+            assert answer.status_code == 503, answer.text
+            line = answer.json()["detail"]
+            assert "another trimtab process" in line and "try again in a moment" in line
+            assert "\n" not in line
+        page = client.get("/", headers=BEARER)
+        assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+        assert "another trimtab process" in page.text and "Traceback" not in page.text
+        proposal = client.post("/plans/propose", data=form, headers=json_)
+        assert proposal.status_code == 409, proposal.text
+        assert proposal.json()["plan_id"] is None
+        assert "another trimtab process" in proposal.json()["message"]
+    assert client.get("/api/state", headers=BEARER).status_code == 200
+    assert client.get("/", headers=BEARER).status_code == 200

@@ -19,7 +19,13 @@ from enum import StrEnum
 
 from trimtab.app.inputs import InputError
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of
-from trimtab.app.wiring import DEFAULT_PAPER_PRICES, Options, VenueActions, open_actions
+from trimtab.app.wiring import (
+    DEFAULT_PAPER_PRICES,
+    PAID_OUT,
+    Options,
+    VenueActions,
+    open_actions,
+)
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.planner import Plan
 from trimtab.domain.policy import Policy
@@ -123,41 +129,61 @@ class Approvals:
         """Execute the plan this approval claimed, and say how it ended.
 
         Never `busy`: the plan is decided. A journal found locked from here on
-        ends the execution (`_cut_short`).
+        ends the execution (`_end_failed`).
         """
         try:
-            execution = actions.execute(plan_id, record.to_orders(), record.cash_flows)
+            execution = actions.execute(plan_id, record.to_orders())
             ended = PlanStatus(self.journal.plan(plan_id).status)
         except JournalBusy as exc:
-            return self._cut_short(plan_id, exc)
+            return self._end_failed(plan_id, f"could not start: {exc}; approve the plan again",
+                                    exc)
         return Decision(plan_id, ENDINGS.get(ended, ApprovalOutcome.STOPPED),
                         execution.summary(len(record.orders)))
 
-    def _cut_short(self, plan_id: str, busy: JournalBusy) -> Decision:
-        """A claimed plan whose execution met a locked journal: `failed`, to be approved
+    def _end_failed(self, plan_id: str, reason: str, busy: JournalBusy | None = None
+                    ) -> Decision:
+        """End a claimed plan that did not start `failed` with `reason`, to be approved
         again, when no order of it was journaled (each is journaled before it is sent, so
-        none went out), else `stopped`.
+        none went out), else `stopped`. `busy`: the lock its executor already met.
 
-        Met between the approval and the executor's start, the lock used to leave the
-        plan `approved` for good (recovery then marks it interrupted, never approvable).
-        Whatever went out is in the journal and is reconciled when its venues are next
-        taken; a journal still locked leaves the plan as the executor left it, to that
-        same recovery.
+        Its venues could not be opened (`_cannot_start`), or a lock stopped the executor
+        as it started: either used to leave the plan `approved` for good (recovery then
+        marks it interrupted, never approvable). A lock met writing `failed` is met once
+        more, as the executor's is; a journal still locked leaves the plan as it is, to
+        that recovery. Whatever went out is in the journal and is reconciled when its
+        venues are next taken.
         """
-        reason = f"could not start: {busy}; approve the plan again"
         try:
             failed = not self.journal.has_orders(plan_id) and self.journal.claim_plan(
                 plan_id, PlanStatus.FAILED, reason) is None
-        except JournalBusy:
+        except JournalBusy as exc:
+            if busy is None:
+                return self._end_failed(plan_id, reason, exc)
             failed = False
         if not failed:
-            return Decision(plan_id, ApprovalOutcome.STOPPED,
-                            f"approved, then {busy}; the execution stopped there: any order "
-                            "sent was journaled first and is reconciled when its venues are "
-                            f"next taken (trimtab plan show {plan_id})")
+            return self._ran_to(plan_id, busy) or Decision(plan_id, ApprovalOutcome.STOPPED,
+                            f"approved, then {busy or 'not started'}; the execution stopped "
+                            "there: any order sent was journaled first and is reconciled "
+                            f"when its venues are next taken (trimtab plan show {plan_id})")
         with suppress(JournalBusy):  # the plan's own reason says it already
             self.journal.event("approval_failed", reason, plan_id)
         return Decision(plan_id, ApprovalOutcome.FAILED, reason)
+
+    def _ran_to(self, plan_id: str, busy: JournalBusy | None) -> Decision | None:
+        """How the plan ended when its executor did end it (done, stopped, failed) before
+        the lock was met: after the orders, a paper withdrawal's pay-out met it, and the next
+        run that takes the venues pays it (VenueActions.pay_owed). None while it still runs
+        (approved, executing) or when its status cannot be read."""
+        try:
+            ended = PlanStatus(self.journal.plan(plan_id).status)
+        except JournalBusy:
+            return None
+        if ended not in ENDINGS:
+            return None
+        owed = (": a paper withdrawal still owed is paid out by the next run that takes its "
+                "venues") if ended in PAID_OUT else ""
+        return Decision(plan_id, ENDINGS[ended],
+                        f"plan {plan_id} is {ended}; then {busy or 'the journal was busy'}{owed}")
 
     def _expired(self, plan_id: str, created_at: datetime, policy: Policy) -> Decision | None:
         """A plan older than max_plan_age was sized on old prices: expired, never executed.
@@ -183,10 +209,8 @@ class Approvals:
         refused = self._claim(plan_id, PlanStatus.APPROVED, origin)
         if refused is not None:
             return refused
-        reason = f"could not start: {exc}; fix it and approve the plan again"
-        self.journal.set_plan(plan_id, PlanStatus.FAILED, reason)
-        self.journal.event("approval_failed", reason, plan_id)
-        return Decision(plan_id, ApprovalOutcome.FAILED, reason)
+        return self._end_failed(plan_id,
+                                f"could not start: {exc}; fix it and approve the plan again")
 
     def reject(self, plan_id: str, origin: Origin) -> Decision:
         """Mark a waiting plan rejected: it will never be executed (`busy`, and the plan

@@ -32,7 +32,7 @@ from trimtab.execution.states import PlanStatus
 from trimtab.journal.models import EventRow, NotificationRow, OrderRow, PlanRow
 from trimtab.journal.opening import open_reader
 from trimtab.journal.plan_record import RecordError, load_record
-from trimtab.journal.store import Journal
+from trimtab.journal.store import Journal, JournalBusy
 
 SNAPSHOT_TTL = 5.0  # seconds one venue read serves every tab and refresh
 
@@ -92,7 +92,15 @@ class JournalSource:
         return self.actions is not None
 
     def propose(self) -> Proposal:
-        """Journal the plan the present calls for, as `trimtab watch` would propose it."""
+        """Journal the plan the present calls for, as `trimtab watch` would propose it; a
+        journal another process keeps locked is a refusal like the others (nothing is
+        proposed: the plan is journaled by its last write)."""
+        try:
+            return self._propose()
+        except JournalBusy as exc:
+            return Proposal(None, str(exc))
+
+    def _propose(self) -> Proposal:
         if self.actions is None:
             return Proposal(None, "this dashboard has no venues to plan on")
         snap = self.actions.snapshot()

@@ -16,6 +16,11 @@ from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.planner import Plan
 from trimtab.execution.states import WAITING, PlanStatus
 
+# Re-exported for the web layer, which may not import the journal: what a source's read
+# raises when another process keeps the journal locked for writing past the busy timeout
+# (the paper exchange's snapshot reads through the writer); the page answers it 503.
+from trimtab.journal.store import JournalBusy as JournalBusy
+
 if TYPE_CHECKING:
     from trimtab.app.approvals import Decision
     from trimtab.app.heartbeat import WatchSeen
@@ -56,6 +61,8 @@ class Proposal:
 
 
 class DashboardSource(Protocol):
+    """What the page reads and does; a read may raise JournalBusy (one line: try again)."""
+
     def current(self) -> Current: ...
 
     def history(self, points: int = 400) -> History: ...

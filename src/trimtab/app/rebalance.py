@@ -105,7 +105,7 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
     journal_plan(journal, plan_id, snapshot, analysis, record_of(plan, policy, actions),
                  status, problems, plan.refused)
     if status is PlanStatus.NOTHING_TO_DO:  # the quote held the withdrawal: it leaves now
-        actions.pay_out(plan.cash_flows, f"withdrawal of plan {plan_id}")
+        actions.pay_owed()
     return Prepared(policy, actions, snapshot, analysis, plan, plan_id, status, problems)
 
 
@@ -139,8 +139,7 @@ def decline(prepared: Prepared) -> None:
 
 def execute(prepared: Prepared) -> Execution:
     """Send the plan's orders through the executor (a paper withdrawal then leaves)."""
-    return prepared.actions.execute(prepared.plan_id, prepared.plan.orders,
-                                    prepared.plan.cash_flows)
+    return prepared.actions.execute(prepared.plan_id, prepared.plan.orders)
 
 
 def after(prepared: Prepared) -> Analysis:

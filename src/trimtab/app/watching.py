@@ -89,7 +89,7 @@ class WatchActions:
         journal_plan(self.actions.journal, plan_id, snapshot, analysis,
                      record_of(plan, self.actions.policy, self.actions), PlanStatus.PLANNED, [],
                      plan.refused, self.clock(), dates)
-        execution = self.actions.execute(plan_id, plan.orders, plan.cash_flows)
+        execution = self.actions.execute(plan_id, plan.orders)
         return plan_id, execution.summary(len(plan.orders))
 
 

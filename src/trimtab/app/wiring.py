@@ -8,6 +8,7 @@ from any front end is exactly as safe as one placed by `trimtab rebalance`.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import threading
@@ -25,6 +26,7 @@ from trimtab.execution.lease import LEASE_WAIT, AccountLease
 from trimtab.execution.outcome import Execution
 from trimtab.execution.recovery import recover
 from trimtab.execution.states import PlanStatus
+from trimtab.journal.plan_record import RecordError, load_record
 from trimtab.journal.store import Journal
 from trimtab.venues.errors import VenueError
 from trimtab.venues.paper.venue import PaperCosts, PaperVenue
@@ -33,10 +35,15 @@ from trimtab.venues.prices import PriceSource, PriceSourceError, parse_source
 from trimtab.venues.retry import Backoff
 from trimtab.venues.snapshots import market_rules, take_snapshot
 
+log = logging.getLogger(__name__)
+
 PAPER = "paper"
 PAPER_ACCOUNT = PAPER + "-"  # paper-NAME: a paper account of its own (one per watched policy)
 ENV_LEASE_WAIT = "TRIMTAB_LEASE_WAIT"
 DEFAULT_PAPER_PRICES = "history:2025-02-10"
+WITHDRAWAL = "withdrawal of plan "  # a paper transfer's reference, + the plan's id
+# A plan in these statuses ran (or had nothing to sell): its withdrawal leaves the paper account.
+PAID_OUT = frozenset({PlanStatus.DONE, PlanStatus.STOPPED, PlanStatus.NOTHING_TO_DO})
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,8 @@ class VenueActions:
         return market_rules(list(self.venues.values()), self.backoff)
 
     def hold(self, purpose: str, wait: float | None = None) -> list[str]:
-        """Take these venues' lease (LeaseBusy after `wait` s), then recover; the problems.
+        """Take these venues' lease (LeaseBusy after `wait` s), then recover and pay the
+        withdrawals owed (`pay_owed`); the problems.
 
         `wait` defaults to TRIMTAB_LEASE_WAIT, else LEASE_WAIT. Already held:
         nothing is taken again and recovery is not repeated.
@@ -96,7 +104,9 @@ class VenueActions:
         lease.acquire(lease_wait(self.environ) if wait is None else wait)
         self.lease = lease
         try:
-            return recover(self.journal, self.venues, self.backoff, self.progress)
+            problems = recover(self.journal, self.venues, self.backoff, self.progress)
+            self.pay_owed()
+            return problems
         except BaseException:
             self.let_go()
             raise
@@ -132,24 +142,39 @@ class VenueActions:
             finally:
                 self.let_go()
 
-    def execute(self, plan_id: str, orders: tuple[Order, ...],
-                cash_flows: Sequence[tuple[str, float]] = ()) -> Execution:
+    def execute(self, plan_id: str, orders: tuple[Order, ...]) -> Execution:
         """Send a journaled plan's orders (planned or approved) under the venues' lease;
-        once they ran (done, or stopped after some went out), its withdrawal leaves a
-        paper account (`pay_out`)."""
+        once they ran, its withdrawal leaves a paper account (`pay_owed`)."""
         with self.exclusive(f"execute plan {plan_id}"):
             executor = Executor(self.journal, self.venues, self.policy, self.backoff,
                                 self.environ, self.progress, self.lease)
             execution = executor.run(plan_id, orders)
-            if PlanStatus(self.journal.plan(plan_id).status) in (PlanStatus.DONE,
-                                                                 PlanStatus.STOPPED):
-                self.pay_out(cash_flows, f"withdrawal of plan {plan_id}")
+            self.pay_owed()
             return execution
 
-    def pay_out(self, cash_flows: Sequence[tuple[str, float]], reference: str) -> None:
-        """A withdrawal leaves the paper account it was raised on, once per `reference`: on
-        a real venue the user withdraws that quote by hand (trimtab never withdraws), so the
-        paper account would otherwise keep it and invest it again."""
+    def pay_owed(self) -> None:
+        """Each plan on these paper accounts that ran (PAID_OUT) pays its withdrawal out,
+        once: on a real venue the user withdraws that quote by hand (trimtab never
+        withdraws), so the paper account would otherwise keep it and invest it again.
+
+        Called after an execution and whenever the venues are taken (`hold`): a pay-out
+        that met a locked journal after its plan ran is made by the next run, and the
+        transfer's reference (WITHDRAWAL + plan id) keeps any plan from paying twice.
+        """
+        accounts = [n for n, v in self.venues.items() if isinstance(v, PaperVenue)]
+        if not accounts:
+            return
+        for plan_id, document in self.journal.untransferred(PAID_OUT, accounts, WITHDRAWAL):
+            try:
+                cash_flows = load_record(plan_id, document).cash_flows
+            except RecordError as exc:  # written by a newer trimtab: it pays its own
+                log.warning("plan %s: withdrawal not paid out: %s", plan_id, exc)
+                continue
+            self._pay_out(cash_flows, WITHDRAWAL + plan_id)
+
+    def _pay_out(self, cash_flows: Sequence[tuple[str, float]], reference: str) -> None:
+        """Pay the withdrawals among `cash_flows` out of these paper accounts, once per
+        `reference` (PaperVenue.transfer): a deposit moves nothing here."""
         for venue, amount in cash_flows:
             paper = self.venues.get(venue)
             if amount < 0 and isinstance(paper, PaperVenue):

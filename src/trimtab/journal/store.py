@@ -20,7 +20,17 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, CursorResult, Engine, Row, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Row,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from trimtab.execution.states import (
     CONTRIBUTION_OPEN,
@@ -37,7 +47,15 @@ from trimtab.execution.states import (
     check_order_move,
     plan_sources,
 )
-from trimtab.journal.tables import analyses, contributions, events, orders, plans, snapshots
+from trimtab.journal.tables import (
+    analyses,
+    contributions,
+    events,
+    orders,
+    paper_transfers,
+    plans,
+    snapshots,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -255,6 +273,25 @@ class Journal:
         current = self.claim_plan(plan_id, target, reason)
         if current is not None:
             raise IllegalTransition(f"plan {plan_id} cannot go from {current} to {target}")
+
+    def untransferred(self, statuses: Collection[PlanStatus], accounts: Collection[str],
+                      prefix: str) -> list[tuple[str, str]]:
+        """(id, stored record) of each plan in `statuses` whose record moves cash (a deposit or
+        a withdrawal) and that no paper transfer on `accounts` names yet (reference
+        `prefix` + id), oldest first.
+
+        The record is matched as text (no JSON column is portable between SQLite and
+        PostgreSQL): the caller reads it, and a deposit's plan is found every time.
+        """
+        transferred = select(paper_transfers.c.id).where(
+            paper_transfers.c.account.in_(list(accounts)),
+            paper_transfers.c.reference == literal(prefix) + plans.c.id)
+        query = select(plans.c.id, plans.c.document).where(
+            plans.c.status.in_([s.value for s in statuses]),
+            plans.c.document.contains('"cash_flows": [['), ~transferred.exists()
+        ).order_by(plans.c.created_at, plans.c.id)
+        with self.connection() as connection:
+            return [(str(i), str(document)) for i, document in connection.execute(query)]
 
     def plan(self, plan_id: str) -> Row[Any]:
         """One plan's row (its status and its stored record), as `tables.plans` holds it."""

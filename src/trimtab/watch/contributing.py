@@ -207,7 +207,7 @@ class Contributing:
     def pay_out(self, pending: Sequence[Pending]) -> None:
         """Withdrawal dates whose plan had nothing to sell (the quote held them): on the
         paper exchange the money leaves now, once per date (a plan that sold pays out
-        after its orders ran: app.wiring.VenueActions.pay_out)."""
+        after its orders ran: app.wiring.VenueActions.pay_owed)."""
         if self.funds.simulated_deposits:
             for p in pending:
                 if p.amount < 0:

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.templating import Jinja2Templates
 
 from trimtab.app.approvals import Decision
-from trimtab.app.read_model import DashboardSource
+from trimtab.app.read_model import DashboardSource, JournalBusy
 from trimtab.execution.states import ApprovalOutcome
 from trimtab.reports.documents import check_document
 from trimtab.web.auth import COOKIE, Access
@@ -34,6 +34,7 @@ SECURITY_HEADERS = {
 # was decided because another process held the account or kept the journal locked (the
 # message says so: try again in a moment)
 DECISION_STATUS = {ApprovalOutcome.UNKNOWN_PLAN: 404, ApprovalOutcome.BUSY: 409}
+RETRY_S = 5  # a busy page tries again after this long (Retry-After, and the page's refresh)
 
 
 def create_app(source: DashboardSource, access: Access, *, read_only: bool = False,
@@ -54,6 +55,17 @@ def create_app(source: DashboardSource, access: Access, *, read_only: bool = Fal
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
         return response
+
+    @app.exception_handler(JournalBusy)
+    def busy(request: Request, exc: JournalBusy) -> Any:
+        """Another process keeps the journal locked (the paper exchange's snapshot reads
+        through the writer): 503 with the one line that says to try again, never a 500."""
+        headers = {"Retry-After": str(RETRY_S), "Cache-Control": "no-store"}
+        if request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+                "accept", ""):
+            return JSONResponse({"detail": str(exc)}, status_code=503, headers=headers)
+        return templates.TemplateResponse(request, "busy.html", {
+            "message": str(exc), "retry_s": RETRY_S}, status_code=503, headers=headers)
 
     @app.get("/", response_class=HTMLResponse)
     def dashboard(request: Request) -> Any:
