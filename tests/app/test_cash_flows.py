@@ -85,3 +85,26 @@ def test_a_deposit_not_yet_on_a_venue_is_refused_with_what_to_do() -> None:
     snap = snapshot({"BTC": 100.0}, [("binance", "USDT", 100.0), ("wallet", "USDT", 9000.0)])
     with pytest.raises(CashMissing, match=r"not on a venue yet \(the most is 100.00 on binance"):
         before_deposit(snap, "USDT", 500.0)
+
+
+@pytest.mark.parametrize("flow", [["--withdraw", "15"], ["--withdraw", "3000"],
+                                  ["--deposit", "5000"]])
+def test_a_dry_run_moves_no_paper_money_now_or_later(tmp_path: Path, flow: list[str]) -> None:
+    """`--dry-run` sends nothing and moves nothing: a withdrawal the quote already held was
+    paid out by the dry run (it was journaled nothing_to_do, which pays), a deposit was
+    credited before the plan, and a later real run paid the dry run's withdrawal too."""
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    rebalance(journal)
+    path = tmp_path / "j.sqlite"
+    balances = "select asset, amount from paper_balances order by asset"
+    with sqlite3.connect(path) as db:
+        before = db.execute(balances).fetchall()
+
+    dry = rebalance(journal, *flow, "--dry-run")
+
+    assert dry["status"] == "dry-run"
+    with sqlite3.connect(path) as db:
+        assert db.execute(balances).fetchall() == before
+    rebalance(journal)  # a real run after it: nothing of the dry run's flow is made
+    with sqlite3.connect(path) as db:
+        assert db.execute(balances).fetchall() == before

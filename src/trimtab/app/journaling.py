@@ -38,10 +38,10 @@ def start_status(plan: Plan, problems: list[str], dry_run: bool, mode: Mode) -> 
     """The status a plan is journaled in by `trimtab rebalance` (or watch in mode auto)."""
     if plan.refused or problems:
         return PlanStatus.REFUSED
+    if dry_run:  # before nothing_to_do: a plan that ran pays its paper withdrawal out
+        return PlanStatus.DRY_RUN
     if not plan.orders:
         return PlanStatus.NOTHING_TO_DO
-    if dry_run:
-        return PlanStatus.DRY_RUN
     return PlanStatus.ALERT_ONLY if mode == "alert" else PlanStatus.PLANNED
 
 

@@ -82,11 +82,12 @@ def prepare(options: Options, progress: Progress = lambda _m: None,
 def _plan(options: Options, policy: Policy, actions: VenueActions, problems: list[str],
           progress: Progress, cash_flow: float, lots: Ledger | None) -> Prepared:
     journal = actions.journal
-    if cash_flow > 0 and (paper := actions.paper()) is not None:
+    paper = actions.paper()
+    if cash_flow > 0 and paper is not None and not options.dry_run:
         paper.fund({policy.quote: cash_flow})
         progress(f"paper: deposited {cash_flow:,.2f} {policy.quote}")
     snapshot = actions.snapshot()
-    if cash_flow > 0:
+    if cash_flow > 0 and not (paper is not None and options.dry_run):  # else not credited
         try:
             snapshot = before_deposit(snapshot, policy.quote, cash_flow)
         except CashMissing as exc:
