@@ -17,6 +17,7 @@ from tests.app.approval_world import POLICY, paper
 from tests.journal.test_readers_beside_a_writer import write_lock_held
 from trimtab.app.approvals import Approvals, Origin
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of
+from trimtab.app.wiring import VenueActions
 from trimtab.domain.analysis.drift import analyse
 from trimtab.domain.planning.planner import make_plan
 from trimtab.execution.states import ApprovalOutcome, PlanStatus
@@ -51,13 +52,8 @@ def planned_withdrawal(journal: Journal, status: PlanStatus = PlanStatus.PLANNED
     return plan_id, plan
 
 
-def test_a_withdrawal_whose_pay_out_met_the_lock_is_paid_by_the_next_run_once(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(opening, "BUSY_TIMEOUT_MS", 0)
-    url = f"sqlite:///{tmp_path / 'j.sqlite'}"
-    journal = open_journal(url)
-    plan_id, plan = planned_withdrawal(journal)
-    actions = paper(journal)
+def transfer_under_a_lock(actions: VenueActions, url: str) -> None:
+    """Make the paper venue's transfers (the pay-out) meet another connection's write lock."""
     venue = actions.venues["paper"]
     transfer = venue.transfer  # type: ignore[attr-defined]
 
@@ -65,6 +61,16 @@ def test_a_withdrawal_whose_pay_out_met_the_lock_is_paid_by_the_next_run_once(
         with write_lock_held(url):
             return transfer(*args)
     venue.transfer = under_a_lock  # type: ignore[attr-defined]
+
+
+def test_a_withdrawal_whose_pay_out_met_the_lock_is_paid_by_the_next_run_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(opening, "BUSY_TIMEOUT_MS", 0)
+    url = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    journal = open_journal(url)
+    plan_id, plan = planned_withdrawal(journal)
+    actions = paper(journal)
+    transfer_under_a_lock(actions, url)
     with pytest.raises(JournalBusy):
         actions.execute(plan_id, plan.orders)
     assert journal.plan(plan_id).status == PlanStatus.DONE and paid(tmp_path) == []
@@ -87,13 +93,7 @@ def test_an_approval_whose_pay_out_met_the_lock_says_executed_and_the_next_run_p
     journal = open_journal(url)
     plan_id, _plan = planned_withdrawal(journal, PlanStatus.PROPOSED)
     actions = paper(journal)
-    venue = actions.venues["paper"]
-    transfer = venue.transfer  # type: ignore[attr-defined]
-
-    def under_a_lock(*args: Any) -> Any:
-        with write_lock_held(url):
-            return transfer(*args)
-    venue.transfer = under_a_lock  # type: ignore[attr-defined]
+    transfer_under_a_lock(actions, url)
     decision = Approvals(journal, lambda record, pol: actions).approve(plan_id, Origin.CLI)
     assert decision.outcome is ApprovalOutcome.EXECUTED, decision
     assert "next run" in decision.message and "\n" not in decision.message
