@@ -12,8 +12,6 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
-import traceback
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -214,7 +212,9 @@ def _journal_busy(exc: BaseException) -> bool:
 
 def internal_error(exc: BaseException) -> int:
     """Say what failed in one line (the traceback to the crash log); returns 3."""
-    log = _crash_log(exc)
+    from trimtab.config.crash_log import write_crash_log
+
+    log = write_crash_log(exc)
     first = (str(exc).strip().splitlines() or [""])[0][:300]
     if type(exc).__module__.startswith("sqlalchemy"):
         what = ("journal error: the journal could not be read or written (a full disk, a "
@@ -225,17 +225,3 @@ def internal_error(exc: BaseException) -> int:
     sys.stderr.write(f"{what}: {type(exc).__name__}: {first}; {where}. Unfinished orders "
                      "are reconciled at the next start.\n")
     return 3
-
-
-def _crash_log(exc: BaseException) -> Path | None:
-    try:
-        import platformdirs
-
-        folder = Path(platformdirs.user_log_dir("trimtab", appauthor=False))
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "crash.log"
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write("".join(traceback.format_exception(exc)) + "\n")
-        return path
-    except OSError:
-        return None
