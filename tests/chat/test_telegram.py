@@ -19,6 +19,7 @@ import pytest
 
 from tests.app.test_approvals import approvals, proposed, sent
 from tests.journal.test_readers_beside_a_writer import write_lock_held
+from trimtab.app.approvals import Approvals
 from trimtab.app.chat import ChatApprovals, serve_chat
 from trimtab.chat.telegram import TelegramDesk
 from trimtab.execution.states import PlanStatus
@@ -206,3 +207,64 @@ def test_an_approval_while_another_process_holds_the_journal_replies_busy_and_th
     assert journal.plan(plan_id).status == PlanStatus.DONE
     assert sent(journal) == [f"trimtab{plan_id}x001"]
     assert chat.to_announce() == []
+
+
+def test_an_approval_that_raises_answers_one_line_and_the_next_tap_still_works(
+        bot_api: tuple[BotApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error no layer expected (a bug in one decision, an untranslated venue error) used
+    to end the bot. Now the tap gets one line that says what failed and that nothing was
+    decided, the traceback goes to the crash log (not to the chat: it may carry secrets),
+    and the bot goes on: the next tap executes the plan."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    api, base_url = bot_api
+    journal, plan_id = proposed(tmp_path)
+    working = approvals(journal)
+
+    def broken_venues(record: Any, policy: Any) -> Any:
+        raise RuntimeError("secret-in-the-url https://key:hunter2@venue")
+
+    chat = ChatApprovals(Approvals(journal, broken_venues), frozenset({OWNER}))
+    api.tap(OWNER, f"approve:{plan_id}")
+    desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+    asyncio.run(serve_chat(desk, chat, api.polled))  # polls once, then stops
+    replies = [str(p["text"]) for m, p in api.calls if m == "sendMessage"
+               and "reply_markup" not in p]
+    assert len(replies) == 1 and "\n" not in replies[0], replies
+    assert replies[0].startswith(f"plan {plan_id}: approve failed: internal error (RuntimeError)")
+    assert "nothing was decided" in replies[0] and "hunter2" not in replies[0]
+    assert "Traceback" not in replies[0]
+    log = tmp_path / "state" / "trimtab" / "log" / "crash.log"
+    assert "hunter2" in log.read_text() and "Traceback" in log.read_text()
+    assert journal.plan(plan_id).status == PlanStatus.PROPOSED and sent(journal) == []
+    chat.approvals.open_venues = working.open_venues  # the venue is fixed
+    api.polled.clear()
+    api.tap(OWNER, f"approve:{plan_id}")
+    asyncio.run(serve_chat(desk, chat, api.polled))  # the same desk goes on polling
+    assert journal.plan(plan_id).status == PlanStatus.DONE
+    assert sent(journal) == [f"trimtab{plan_id}x001"]
+
+
+def test_a_tap_the_desk_cannot_answer_does_not_end_the_bot(
+        bot_api: tuple[BotApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a tap's handling raises in the adapter (here the decision callback itself)
+    is answered in one line and logged to the crash log; the next update is handled."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    api, base_url = bot_api
+    seen: list[str] = []
+
+    def decide(chat_id: int, action: str, plan_id: str) -> str | None:
+        seen.append(plan_id)
+        if plan_id == "bad":
+            raise KeyError("internals")
+        return f"plan {plan_id}: rejected"
+
+    api.tap(OWNER, "reject:bad")
+    api.tap(OWNER, "reject:good")
+    desk = TelegramDesk(TOKEN, decide, base_url=base_url, poll_timeout=0)
+    asyncio.run(one_cycle(desk))
+    assert seen == ["bad", "good"] and desk.offset == 3
+    replies = [str(p["text"]) for m, p in api.calls if m == "sendMessage"]
+    assert len(replies) == 2 and replies[1] == "plan good: rejected"
+    assert replies[0].startswith("the tap 'reject:bad' failed: internal error (KeyError)")
+    assert "internals" not in replies[0] and "\n" not in replies[0]
+    assert "internals" in (tmp_path / "state" / "trimtab" / "log" / "crash.log").read_text()

@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from trimtab.app.approvals import Approvals, Origin
 from trimtab.app.history import recent_plans
 from trimtab.chat.telegram import APPROVE, REJECT, TelegramDesk
-from trimtab.execution.states import WAITING
+from trimtab.config.crash_log import write_crash_log
+from trimtab.execution.states import RUNNING, WAITING, PlanStatus
 from trimtab.journal.models import AnnouncementRow
 from trimtab.journal.opening import open_reader
 from trimtab.journal.store import Journal, JournalBusy
@@ -48,8 +49,20 @@ class ChatApprovals:
         self.reader = open_reader(self.approvals.journal)
 
     def decide(self, chat_id: int, action: str, plan_id: str) -> str | None:
+        """The one line a tap is answered with; None for a chat that may not decide.
+
+        An error nothing below expected (a bug in one decision, a venue error no adapter
+        translated) used to end the bot: it is answered with what failed and where the
+        plan stands, its traceback goes to the crash log, and the bot goes on polling.
+        """
         if chat_id not in self.chats:
             return None
+        try:
+            return self._decide(action, plan_id)
+        except Exception as exc:  # the last line of defence of one tap
+            return self._failed(action, plan_id, exc)
+
+    def _decide(self, action: str, plan_id: str) -> str:
         if action == APPROVE:
             decision = self.approvals.approve(plan_id, Origin.TELEGRAM)
         elif action == REJECT:
@@ -57,6 +70,29 @@ class ChatApprovals:
         else:
             return f"unknown button '{action}'"
         return f"plan {decision.plan_id}: {decision.outcome}: {decision.message}"
+
+    def _failed(self, action: str, plan_id: str, exc: Exception) -> str:
+        """What failed, in one line, and what the journal says was decided. The error's
+        text stays in the crash log: it may carry a URL with a key or a venue's payload."""
+        where = write_crash_log(exc)
+        log.error("plan %s: %s from Telegram failed: %s: %s; %s", plan_id, action,
+                  type(exc).__name__, exc,
+                  f"the traceback is in {where}" if where else "no crash log could be written")
+        return (f"plan {plan_id}: {action} failed: internal error ({type(exc).__name__}); "
+                f"{self._standing(plan_id)}; the traceback is in the bot's crash log")
+
+    def _standing(self, plan_id: str) -> str:
+        """Whether anything was decided, as the journal has it after a failed decision."""
+        try:
+            status = PlanStatus(self.reader.plan(plan_id).status)
+        except Exception:  # the line must still be said
+            return f"what was decided could not be read: see trimtab plan show {plan_id}"
+        if status in WAITING:
+            return f"nothing was decided: the plan is {status} and may be approved again"
+        if status in RUNNING:
+            return (f"the plan is {status}: any order sent was journaled first and is "
+                    f"reconciled when its venues are next taken (trimtab plan show {plan_id})")
+        return f"the plan is {status} (trimtab plan show {plan_id})"
 
     def to_announce(self, limit: int = 20) -> list[tuple[str, str, list[int]]]:
         """(plan id, message, chats) of the waiting plans some chat has not been sent yet."""

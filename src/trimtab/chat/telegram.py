@@ -12,7 +12,10 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import TelegramError
+
+from trimtab.config.crash_log import write_crash_log
 
 APPROVE, REJECT = "approve", "reject"
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -47,17 +50,40 @@ class TelegramDesk:
             query = update.callback_query
             if query is None or query.message is None or not query.data:
                 continue
-            action, _, plan_id = query.data.partition(":")
-            chat_id = query.message.chat.id
-            # an approval may execute orders: it runs in a worker thread, not on the loop
-            reply = await asyncio.to_thread(self.decide, chat_id, action, plan_id)
-            if reply is None:
-                log.warning("ignored a button from chat %s: not in TRIMTAB_TELEGRAM_CHATS",
-                            chat_id)
-                continue
-            await query.answer(reply[:190])
-            await self.bot.send_message(chat_id, reply)
+            try:
+                await self._answer(query, query.data, query.message.chat.id)
+            except Exception as exc:  # one tap never ends the bot
+                await self._failed(query.data, query.message.chat.id, exc)
         return len(updates)
+
+    async def _answer(self, query: CallbackQuery, data: str, chat_id: int) -> None:
+        action, _, plan_id = data.partition(":")
+        # an approval may execute orders: it runs in a worker thread, not on the loop
+        reply = await asyncio.to_thread(self.decide, chat_id, action, plan_id)
+        if reply is None:
+            log.warning("ignored a button from chat %s: not in TRIMTAB_TELEGRAM_CHATS",
+                        chat_id)
+            return
+        try:
+            await query.answer(reply[:190])
+        except TelegramError as exc:  # e.g. the query expired during a long execution
+            log.warning("the tap's toast was not shown (%s); the reply follows", exc)
+        await self.bot.send_message(chat_id, reply)
+
+    async def _failed(self, data: str, chat_id: int, exc: Exception) -> None:
+        """Answer a tap whose handling raised with one line (its traceback to the crash
+        log, never to the chat); whether the decision was made, `trimtab plans` says."""
+        where = write_crash_log(exc)
+        log.error("the tap %r from chat %s failed: %s: %s; %s", data, chat_id,
+                  type(exc).__name__, exc,
+                  f"the traceback is in {where}" if where else "no crash log could be written")
+        line = (f"the tap '{data[:64]}' failed: internal error ({type(exc).__name__}); "
+                "trimtab plans says whether anything was decided; the traceback is in the "
+                "bot's crash log")
+        try:
+            await self.bot.send_message(chat_id, line)
+        except TelegramError as again:
+            log.error("the failure could not be said to chat %s either: %s", chat_id, again)
 
     async def announce(self, chat_id: int, text: str, plan_id: str) -> None:
         """Send a plan waiting for approval, with its two buttons."""
