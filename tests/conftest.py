@@ -1,4 +1,4 @@
-"""Every test runs with its own config and data directories and no TRIMTAB_ settings.
+"""Every test runs with its own config, data and state (crash log) folders, no TRIMTAB_ settings.
 
 A developer who ran `trimtab init` (or exported TRIMTAB_POLICY) must not
 change what a test sees, and no test may write to the real user folders.
@@ -23,6 +23,7 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory,
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TRIMTAB_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("TRIMTAB_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))  # the crash log's folder
     yield home
     # a command's log handler writes to the stream that test captured: drop it
     logger = logging.getLogger("trimtab")
