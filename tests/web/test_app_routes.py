@@ -8,7 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.dashboard_world import TOKEN, journal_with_plan, watch_executions
+from trimtab.app.wiring import VenueActions
 from trimtab.domain.planning.orders import Order
+from trimtab.domain.policy import Policy
+from trimtab.journal.plan_record import PlanRecord
+from trimtab.venues.errors import Retryable
 from trimtab.web.app import create_app
 from trimtab.web.auth import Access, AuthConfigError
 
@@ -164,3 +168,29 @@ def test_the_page_shows_what_the_venues_could_not_tell(tmp_path: Path) -> None:
     plain = journal_with_plan(tmp_path / "other.sqlite")
     quiet = TestClient(create_app(plain, Access(TOKEN, False)), base_url="http://127.0.0.1")
     assert 'id="snapshot-notes"' not in quiet.get("/", headers=BEARER).text
+
+
+def test_a_decision_answers_whether_the_plan_may_be_approved_again(tmp_path: Path) -> None:
+    """The page keeps Approve/Reject by the answer's `approvable` (the plan's status after
+    the decision is one an approval may claim): true after `failed`, false once decided."""
+    source = journal_with_plan(tmp_path / "journal.sqlite")
+    working = source.approvals.open_venues
+
+    def unreachable(record: PlanRecord, pol: Policy) -> VenueActions:
+        raise Retryable("paper", "load_markets", "the exchange is unreachable")
+
+    source.approvals.open_venues = unreachable
+    c = TestClient(create_app(source, Access(TOKEN, False)), base_url="http://127.0.0.1")
+    form, json_ = {"csrf": Access(TOKEN, False).csrf}, {**BEARER, "Accept": "application/json"}
+
+    def approve(plan_id: str = "plan-1") -> dict[str, object]:
+        return dict(c.post(f"/plans/{plan_id}/approve", data=form, headers=json_).json())
+
+    failed = approve()
+    assert (failed["outcome"], failed["approvable"]) == ("failed", True)
+    source.approvals.open_venues = working
+    done = approve()
+    assert (done["outcome"], done["approvable"]) == ("executed", False)
+    again = approve()
+    assert (again["outcome"], again["approvable"]) == ("already-decided", False)
+    assert approve("nope")["approvable"] is False

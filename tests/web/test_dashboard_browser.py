@@ -10,7 +10,11 @@ import pytest
 
 from tests.journal.test_readers_beside_a_writer import write_lock_held
 from tests.web.dashboard_world import TOKEN, Dashboard
+from trimtab.app.wiring import VenueActions
+from trimtab.domain.policy import Policy
 from trimtab.journal import opening
+from trimtab.journal.plan_record import PlanRecord
+from trimtab.venues.errors import Retryable
 
 
 def test_the_page_shows_the_breached_asset(browser: Any, dashboard: Dashboard,
@@ -113,6 +117,33 @@ def test_an_approval_refused_as_busy_leaves_the_plan_to_approve_again(
     assert page.locator("#plan-plan-1").get_attribute("data-outcome") is None
     assert page.locator("#plan-plan-1 button.approve").is_enabled()
     assert dashboard.executed == []
+    page.click("#plan-plan-1 button.approve")
+    page.wait_for_selector("#plan-plan-1[data-outcome]", state="attached")
+    assert page.locator("#plan-plan-1").get_attribute("data-outcome") == "executed"
+    assert [pid for pid, _ in dashboard.executed] == ["plan-1"]
+
+
+def test_an_approval_that_failed_to_start_leaves_the_plan_to_approve_again(
+        browser: Any, dashboard: Dashboard) -> None:
+    """The venues could not be opened: the plan ends `failed`, which an approval may claim
+    again. The page used to mark it decided and disable Approve/Reject until a reload. Now
+    it follows the answer's `approvable`: it says the line, and the buttons stay."""
+    working = dashboard.source.approvals.open_venues
+
+    def unreachable(record: PlanRecord, pol: Policy) -> VenueActions:
+        raise Retryable("paper", "load_markets", "the exchange is unreachable")
+
+    dashboard.source.approvals.open_venues = unreachable
+    page = browser.new_page()
+    page.goto(f"{dashboard.url}/?token={TOKEN}")
+    page.click("#plan-plan-1 button.approve")
+    page.wait_for_selector("#notice:not([hidden])")
+    assert "failed" in page.locator("#notice").inner_text()
+    assert "the exchange is unreachable" in page.locator("#notice").inner_text()
+    assert page.locator("#plan-plan-1").get_attribute("data-outcome") is None
+    assert page.locator("#plan-plan-1 button.approve").is_enabled()
+    assert page.locator("#plan-plan-1 button.reject").is_enabled()
+    dashboard.source.approvals.open_venues = working
     page.click("#plan-plan-1 button.approve")
     page.wait_for_selector("#plan-plan-1[data-outcome]", state="attached")
     assert page.locator("#plan-plan-1").get_attribute("data-outcome") == "executed"

@@ -19,7 +19,7 @@ from trimtab.app.approvals import Approvals, Decision, Origin, propose, venues_f
 from trimtab.app.heartbeat import WatchSeen, watch_seen
 from trimtab.app.journal_history import History, journal_history
 from trimtab.app.lots import planning_lots
-from trimtab.app.read_model import Current, PlanView, Proposal
+from trimtab.app.read_model import Current, PageDecision, PlanView, Proposal
 from trimtab.app.watching import recover
 from trimtab.app.wiring import Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import analyse
@@ -28,11 +28,11 @@ from trimtab.domain.policy import Policy
 from trimtab.domain.snapshot import Snapshot
 from trimtab.domain.tax.lots import Ledger
 from trimtab.execution.executor import Progress
-from trimtab.execution.states import PlanStatus
+from trimtab.execution.states import WAITING, ApprovalOutcome, PlanStatus
 from trimtab.journal.models import EventRow, NotificationRow, OrderRow, PlanRow
 from trimtab.journal.opening import open_reader
 from trimtab.journal.plan_record import RecordError, load_record
-from trimtab.journal.store import Journal, JournalBusy
+from trimtab.journal.store import Journal, JournalBusy, UnknownPlan
 
 SNAPSHOT_TTL = 5.0  # seconds one venue read serves every tab and refresh
 
@@ -134,11 +134,21 @@ class JournalSource:
             return [self._view(p, session.scalars(select(OrderRow).where(
                 OrderRow.plan_id == p.id).order_by(OrderRow.leg)).all()) for p in plans]
 
-    def approve(self, plan_id: str) -> Decision:
-        return self.approvals.approve(plan_id, Origin.DASHBOARD)
+    def approve(self, plan_id: str) -> PageDecision:
+        return self._as_left(self.approvals.approve(plan_id, Origin.DASHBOARD))
 
-    def reject(self, plan_id: str) -> Decision:
-        return self.approvals.reject(plan_id, Origin.DASHBOARD)
+    def reject(self, plan_id: str) -> PageDecision:
+        return self._as_left(self.approvals.reject(plan_id, Origin.DASHBOARD))
+
+    def _as_left(self, decision: Decision) -> PageDecision:
+        """The decision, and whether the status it left the plan in is one an approval
+        may claim (WAITING), read back from the journal: the one rule, not the outcome."""
+        try:
+            approvable = PlanStatus(self.journal.plan(decision.plan_id).status) in WAITING
+        except (UnknownPlan, JournalBusy):
+            # unread: only `busy` is known to leave the plan as the page showed it, waiting
+            approvable = decision.outcome is ApprovalOutcome.BUSY
+        return PageDecision(decision.plan_id, decision.outcome, decision.message, approvable)
 
     def reports(self) -> list[Path]:
         if self.reports_dir is None or not self.reports_dir.is_dir():

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from trimtab.domain.analysis.drift import Analysis
 from trimtab.domain.planning.planner import Plan
-from trimtab.execution.states import WAITING, PlanStatus
+from trimtab.execution.states import WAITING, ApprovalOutcome, PlanStatus
 
 # Re-exported for the web layer, which may not import the journal: what a source's read
 # raises when another process keeps the journal locked for writing past the busy timeout
@@ -22,7 +22,6 @@ from trimtab.execution.states import WAITING, PlanStatus
 from trimtab.journal.store import JournalBusy as JournalBusy
 
 if TYPE_CHECKING:
-    from trimtab.app.approvals import Decision
     from trimtab.app.heartbeat import WatchSeen
     from trimtab.app.journal_history import History
 
@@ -53,6 +52,23 @@ class PlanView:
 
 
 @dataclass(frozen=True)
+class PageDecision:
+    """An approval's or a rejection's answer to the page, with whether the plan may be
+    approved again.
+
+    `approvable`: the plan's status after the decision is one an approval may claim
+    (execution.states.WAITING): nothing was decided (busy), or it failed before anything
+    was sent. The page keeps Approve/Reject enabled by this answer rather than by a list
+    of outcomes of its own, which used to disable them after a `failed` until a reload.
+    """
+
+    plan_id: str
+    outcome: ApprovalOutcome
+    message: str
+    approvable: bool
+
+
+@dataclass(frozen=True)
 class Proposal:
     """What the page's Propose button did: a plan journaled as `proposed`, or why not."""
 
@@ -77,8 +93,8 @@ class DashboardSource(Protocol):
 
     def plans(self, limit: int = 20) -> list[PlanView]: ...
 
-    def approve(self, plan_id: str) -> Decision: ...
+    def approve(self, plan_id: str) -> PageDecision: ...
 
-    def reject(self, plan_id: str) -> Decision: ...
+    def reject(self, plan_id: str) -> PageDecision: ...
 
     def reports(self) -> list[Path]: ...

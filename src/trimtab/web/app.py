@@ -11,8 +11,7 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from trimtab.app.approvals import Decision
-from trimtab.app.read_model import DashboardSource, JournalBusy
+from trimtab.app.read_model import DashboardSource, JournalBusy, PageDecision
 from trimtab.execution.states import ApprovalOutcome
 from trimtab.reports.documents import check_document
 from trimtab.web.auth import COOKIE, Access
@@ -177,7 +176,7 @@ def _decide(request: Request, access: Access, csrf: str | None, read_only: bool,
     access.require_csrf(request, csrf)
     if read_only:
         raise HTTPException(403, "the dashboard runs with --read-only: no plan can be approved")
-    decision: Decision = action()
+    decision: PageDecision = action()
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(decision.__dict__,
                             status_code=DECISION_STATUS.get(decision.outcome, 200))

@@ -25,10 +25,15 @@ async function decide(form) {
   article.querySelectorAll("button").forEach((b) => { b.disabled = true; });
   article.querySelector(".progress").textContent = "Working…";
   busy.add(id);
+  let again = false;
   try {
     const decision = await post(form);
-    if (decision.outcome === "busy") { // nothing was decided: the plan waits, to be tried again
-      notice(`plan ${id}: busy: ${decision.message}`);
+    // the server says whether the plan may be approved again (nothing was decided, or it
+    // failed before anything was sent): then its buttons stay, and the line is a notice
+    again = decision.approvable === true;
+    if (again) {
+      notice(`plan ${id}: ${decision.outcome}: ${decision.message}`);
+      decided.delete(id);
       article.querySelector(".progress").textContent = "";
       article.querySelectorAll("button").forEach((b) => { b.disabled = false; });
       return;
@@ -39,6 +44,7 @@ async function decide(form) {
   } finally {
     busy.delete(id);
     showDecisions();
+    if (again) refresh(); // the plan's new status (failed) and reason, with its buttons
   }
 }
 
