@@ -25,13 +25,15 @@ async function decide(form) {
   article.querySelectorAll("button").forEach((b) => { b.disabled = true; });
   article.querySelector(".progress").textContent = "Working…";
   busy.add(id);
-  let again = false;
+  let changed = false;
   try {
     const decision = await post(form);
     // the server says whether the plan may be approved again (nothing was decided, or it
     // failed before anything was sent): then its buttons stay, and the line is a notice
-    again = decision.approvable === true;
-    if (again) {
+    if (decision.approvable === true) {
+      // a failed plan shows its new status at once; a busy answer changed nothing, and a
+      // refresh then would race the user's next click (and the lock is likely still held)
+      changed = decision.outcome !== "busy";
       notice(`plan ${id}: ${decision.outcome}: ${decision.message}`);
       decided.delete(id);
       article.querySelector(".progress").textContent = "";
@@ -44,7 +46,7 @@ async function decide(form) {
   } finally {
     busy.delete(id);
     showDecisions();
-    if (again) refresh(); // the plan's new status (failed) and reason, with its buttons
+    if (changed) refresh(); // the plan's new status (failed) and reason, with its buttons
   }
 }
 
