@@ -42,6 +42,7 @@ PAPER_ACCOUNT = PAPER + "-"  # paper-NAME: a paper account of its own (one per w
 ENV_LEASE_WAIT = "TRIMTAB_LEASE_WAIT"
 DEFAULT_PAPER_PRICES = "history:2025-02-10"
 WITHDRAWAL = "withdrawal of plan "  # a paper transfer's reference, + the plan's id
+DEPOSIT = "deposit of plan "  # a `rebalance --deposit` credited with its plan, + its id
 # A plan in these statuses ran (or had nothing to sell): its withdrawal leaves the paper account.
 PAID_OUT = frozenset({PlanStatus.DONE, PlanStatus.STOPPED, PlanStatus.NOTHING_TO_DO})
 
