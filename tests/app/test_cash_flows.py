@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tests.builders import snapshot
+from trimtab.app import rebalance as rebalance_module
+from trimtab.app import wiring
 from trimtab.cli.main import app
 from trimtab.domain.contributions import CashMissing, before_deposit
+from trimtab.venues.paper import venue as paper_venue
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -108,3 +114,96 @@ def test_a_dry_run_moves_no_paper_money_now_or_later(tmp_path: Path, flow: list[
     rebalance(journal)  # a real run after it: nothing of the dry run's flow is made
     with sqlite3.connect(path) as db:
         assert db.execute(balances).fetchall() == before
+
+
+class Killed(Exception):
+    """The process dying at that point."""
+
+
+def _killed_before_the_plan_is_journaled(monkeypatch: pytest.MonkeyPatch) -> None:
+    def killed(*_args: object, **_kwargs: object) -> None:
+        raise Killed
+
+    monkeypatch.setattr(rebalance_module, "journal_plan", killed)
+
+
+def _killed_once_the_credit_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = paper_venue.adjust
+
+    def adjust(session: Session, account: str, asset: str, delta: Decimal) -> None:
+        real(session, account, asset, delta)
+        if asset == "USDT" and delta == Decimal("5000.0"):
+            raise Killed
+
+    monkeypatch.setattr(paper_venue, "adjust", adjust)
+
+
+@pytest.mark.parametrize("kill", [_killed_before_the_plan_is_journaled,
+                                  _killed_once_the_credit_is_written])
+def test_a_deposit_killed_before_its_plan_is_journaled_is_credited_once_by_the_rerun(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        kill: Callable[[pytest.MonkeyPatch], None]) -> None:
+    """The paper account was credited before the plan was made: a process killed between
+    the credit and the journaling left the money credited with no plan to say so, and the
+    rerun credited it again (10,000 for one 5,000 deposit). The credit is now journaled
+    with its plan, in one transaction: a kill leaves both or neither."""
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    before = rebalance(journal)["after"]
+    assert isinstance(before, dict)
+    with monkeypatch.context() as patched:
+        kill(patched)
+        result = CliRunner().invoke(app, [
+            "rebalance", "-p", str(EXAMPLES / "moderate.toml"), "--paper-prices",
+            "history:2025-01-31", "--journal", journal, "--yes", "--deposit", "5000"])
+        assert result.exit_code != 0
+    after = rebalance(journal, "--deposit", "5000")
+    assert after["after"]["spot_value"] == pytest.approx(  # type: ignore[index]
+        before["spot_value"] + 5000, rel=1e-3)
+    with sqlite3.connect(tmp_path / "j.sqlite") as db:
+        transfers = db.execute("select reference, amount from paper_transfers").fetchall()
+    assert transfers == [(f"deposit of plan {after['plan_id']}", "5000.0")]
+
+
+def test_a_refused_deposit_plan_takes_nothing_and_the_run_after_the_fix_credits_it_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused plan (here recovery left an order unresolved) invests nothing: its deposit
+    used to be credited all the same, and the rerun once the refusal was fixed credited
+    it again."""
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    before = rebalance(journal)["after"]
+    assert isinstance(before, dict)
+    with monkeypatch.context() as patched:
+        patched.setattr(wiring, "recover", lambda *_args: ["order x of plan y: unresolved"])
+        result = CliRunner().invoke(app, [
+            "rebalance", "-p", str(EXAMPLES / "moderate.toml"), "--paper-prices",
+            "history:2025-01-31", "--journal", journal, "--yes", "--json",
+            "--deposit", "5000"])
+    assert json.loads(result.stdout)["status"] == "refused", result.stdout + result.stderr
+    after = rebalance(journal, "--deposit", "5000")
+    assert after["status"] == "done"
+    assert after["after"]["spot_value"] == pytest.approx(  # type: ignore[index]
+        before["spot_value"] + 5000, rel=1e-3)
+
+
+def test_a_deposit_asked_while_a_plan_resumes_is_not_credited_and_the_next_run_invests_it(
+        tmp_path: Path) -> None:
+    """A run that resumes an unfinished plan plans no cash flow; the paper account used to
+    be credited all the same, and the run that then planned the deposit credited it
+    again. The credit follows the plan that records the deposit."""
+    journal = f"sqlite:///{tmp_path / 'j.sqlite'}"
+    first = rebalance(journal)
+    before = first["after"]
+    assert isinstance(before, dict)
+    with sqlite3.connect(tmp_path / "j.sqlite") as db:  # it stopped once its orders filled
+        db.execute("update plans set status = 'stopped' where id = ?", (first["plan_id"],))
+    result = CliRunner().invoke(app, [
+        "rebalance", "-p", str(EXAMPLES / "moderate.toml"), "--paper-prices",
+        "history:2025-01-31", "--journal", journal, "--yes", "--deposit", "5000"])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "--deposit/--withdraw of 5,000.00 USDT not planned" in result.stdout
+    with sqlite3.connect(tmp_path / "j.sqlite") as db:
+        assert db.execute("select count(*) from paper_transfers").fetchall() == [(0,)]
+    after = rebalance(journal, "--deposit", "5000")
+    assert {o["side"] for o in after["orders"]} == {"buy"}  # type: ignore[union-attr]
+    assert after["after"]["spot_value"] == pytest.approx(  # type: ignore[index]
+        before["spot_value"] + 5000, rel=1e-3)

@@ -19,6 +19,7 @@ from trimtab.domain.tax.lots import Ledger
 
 if TYPE_CHECKING:
     from trimtab.app.wiring import Options
+    from trimtab.journal.store import Journal
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +54,10 @@ def check_venues(options: Options, cash_flow: float = 0.0, trades: Sequence[Path
     """Analyse a snapshot taken from the venues (the paper exchange by default).
 
     A venue that fails is a VenueError (exit 1, as in every command), not bad input.
+    Only a paper account writes (it is funded, its book kept, in the journal): on real
+    venues alone the journal is only read (`_journal`).
     """
-    from trimtab.app.wiring import open_actions
-    from trimtab.journal.opening import open_journal
+    from trimtab.app.wiring import open_reads
     from trimtab.journal.store import JournalError
 
     if options.policy is None:
@@ -64,15 +66,31 @@ def check_venues(options: Options, cash_flow: float = 0.0, trades: Sequence[Path
         raise InputError("--deposit/--withdraw: give a finite amount of the quote currency")
     policy = load_policy(options.policy)
     try:
-        journal = open_journal(options.journal)
+        journal = _journal(options)
         ledger = planning_lots(policy, trades, journal)  # the lots `rebalance` plans with
-        actions = open_actions(options, policy, journal)
+        actions = open_reads(options, policy, journal)
         snapshot = actions.snapshot()
         analysis = analyse(snapshot, policy)
         markets = actions.markets()  # lot sizes and minimums, as `rebalance` sizes its orders
     except (JournalError, SnapshotError) as exc:
         raise InputError(str(exc)) from None
     return _planned(policy, snapshot, analysis, cash_flow, ledger, markets)
+
+
+def _journal(options: Options) -> Journal | None:
+    """The journal to plan from: a writer where a paper account is among the venues (it is
+    kept there); else read-only, so that a check never waits behind a trading writer's
+    lock nor writes a new journal, and None when there is none yet (lots from the trade
+    files alone: no fill of trimtab's was ever journaled)."""
+    from trimtab.app.wiring import is_paper
+    from trimtab.journal.opening import NoJournal, open_journal
+
+    if any(is_paper(v) for v in options.venues):
+        return open_journal(options.journal)
+    try:
+        return open_journal(options.journal, create=False)
+    except NoJournal:
+        return None
 
 
 def _planned(policy: Policy, snapshot: Snapshot, analysis: Analysis, cash_flow: float,

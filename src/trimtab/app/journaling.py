@@ -8,7 +8,9 @@ the record holds what an approval will need (venues, policy, holdings).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from trimtab.app.wiring import VenueActions
 from trimtab.domain.analysis.drift import Analysis
@@ -21,6 +23,9 @@ from trimtab.journal.models import PlanRow
 from trimtab.journal.plan_record import PlanRecord
 from trimtab.journal.store import ContributionDate, Journal
 from trimtab.reports.documents import check_document
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def record_of(plan: Plan, policy: Policy, actions: VenueActions) -> PlanRecord:
@@ -48,13 +53,15 @@ def start_status(plan: Plan, problems: list[str], dry_run: bool, mode: Mode) -> 
 def journal_plan(journal: Journal, plan_id: str, snapshot: Snapshot, analysis: Analysis,
                  record: PlanRecord, status: PlanStatus, problems: list[str],
                  refused: tuple[Refusal, ...] = (), made_at: datetime | None = None,
-                 dates: tuple[ContributionDate, ...] = ()) -> None:
+                 dates: tuple[ContributionDate, ...] = (),
+                 also: Callable[[Session], None] | None = None) -> None:
     """Journal a plan with its snapshot and analysis, and every refusal as an event.
 
     `made_at` is the time on the clock that made it (a replay's clock: the day of its
     prices), else now: an approval measures the plan's age from it (max_plan_age).
     `dates`: the contribution dates it invests, taken with it in one transaction
-    (DateTaken when another process planned one first).
+    (DateTaken when another process planned one first). `also`: what is written in that
+    transaction too (a paper deposit's credit: `app.rebalance`).
     """
     snapshot_id, analysis_id = journal.record_document(
         snapshot.as_of, ",".join(sorted({b.venue for b in snapshot.balances})),
@@ -65,7 +72,7 @@ def journal_plan(journal: Journal, plan_id: str, snapshot: Snapshot, analysis: A
                   status=status.value, reason=reason, document=record.dumps())
     if made_at is not None:
         row.created_at = made_at
-    journal.add_plan(row, dates)
+    journal.add_plan(row, dates, also)
     for refusal in refused:
         journal.event(refusal.code, str(refusal), plan_id)
     for message in problems:

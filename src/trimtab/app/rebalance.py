@@ -7,15 +7,16 @@ and `after`. Everything is journaled: the snapshot, the analysis, the plan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trimtab.app.inputs import InputError, load_policy
 from trimtab.app.journaling import journal_plan, new_plan_id, record_of, start_status
 from trimtab.app.lots import planning_lots
 from trimtab.app.resume import remaining_legs
-from trimtab.app.wiring import Options, VenueActions, open_actions
+from trimtab.app.wiring import DEPOSIT, Options, VenueActions, open_actions
 from trimtab.domain.analysis.drift import Analysis, SnapshotError, analyse
 from trimtab.domain.contributions import CashMissing, before_deposit
 from trimtab.domain.planning.planner import Plan, make_plan, with_tax
@@ -28,6 +29,10 @@ from trimtab.execution.states import PlanStatus
 from trimtab.journal.opening import open_journal
 from trimtab.journal.store import Journal, JournalBusy, JournalError
 from trimtab.reports.documents import check_document
+from trimtab.venues.paper.venue import PaperVenue
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass
@@ -56,8 +61,8 @@ def prepare(options: Options, progress: Progress = lambda _m: None,
     on the same account waits (then refuses with LeaseBusy) instead of
     planning the same trades from the same snapshot.
 
-    `cash_flow` > 0 is a deposit already on a venue (the paper exchange is
-    credited here): it is planned as new money that buys underweight assets.
+    `cash_flow` > 0 is a deposit already on a venue (a paper account is credited
+    with its plan, `_deposit`): it is planned as new money that buys underweight assets.
     `cash_flow` < 0 raises that much quote by selling overweight assets; the
     money stays on the venue for the user to withdraw (trimtab never does).
 
@@ -83,11 +88,8 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
           progress: Progress, cash_flow: float, lots: Ledger | None) -> Prepared:
     journal = actions.journal
     paper = actions.paper()
-    if cash_flow > 0 and paper is not None and not options.dry_run:
-        paper.fund({policy.quote: cash_flow})
-        progress(f"paper: deposited {cash_flow:,.2f} {policy.quote}")
     snapshot = actions.snapshot()
-    if cash_flow > 0 and not (paper is not None and options.dry_run):  # else not credited
+    if cash_flow > 0 and paper is None:  # on a paper account it is credited with the plan
         try:
             snapshot = before_deposit(snapshot, policy.quote, cash_flow)
         except CashMissing as exc:
@@ -103,11 +105,38 @@ def _plan(options: Options, policy: Policy, actions: VenueActions, problems: lis
                            lots)
     plan_id = new_plan_id()
     status = start_status(plan, problems, options.dry_run, policy.mode)
+    deposit = _deposit(paper, policy.quote, plan, plan_id, status)
     journal_plan(journal, plan_id, snapshot, analysis, record_of(plan, policy, actions),
-                 status, problems, plan.refused)
+                 status, problems, plan.refused, also=deposit)
+    if deposit is not None and paper is not None:
+        progress(f"{paper.name}: deposited {_deposited(plan):,.2f} {policy.quote}")
     if status is PlanStatus.NOTHING_TO_DO:  # the quote held the withdrawal: it leaves now
         actions.pay_owed()
     return Prepared(policy, actions, snapshot, analysis, plan, plan_id, status, problems)
+
+
+def _deposit(paper: PaperVenue | None, quote: str, plan: Plan, plan_id: str,
+             status: PlanStatus) -> Callable[[Session], None] | None:
+    """A paper deposit's credit, made in the transaction that journals its plan; None when
+    nothing is credited (the plan records no deposit, as one that resumes an unfinished
+    plan's legs; a real venue; a dry run; a refused plan).
+
+    It used to be credited before the plan was made: a process that died, or a plan
+    that failed, between the two left the money credited and no record of it, and the
+    rerun credited it again. Journaled together (reference DEPOSIT + the plan's id),
+    the account holds a deposit exactly when a plan records it. The plan is made, as a
+    dry run's, from the account before the deposit. A refused plan invests nothing and
+    takes nothing: the run that plans it once the refusal is fixed credits it, once.
+    """
+    amount = _deposited(plan)
+    if amount <= 0 or paper is None or status in (PlanStatus.DRY_RUN, PlanStatus.REFUSED):
+        return None
+    return lambda session: paper.credit_with(session, quote, amount, DEPOSIT + plan_id)
+
+
+def _deposited(plan: Plan) -> float:
+    """The new money the plan records (its positive cash flows)."""
+    return sum(amount for _venue, amount in plan.cash_flows if amount > 0)
 
 
 def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, policy: Policy,
@@ -121,6 +150,9 @@ def _resume_or_plan(journal: Journal, snapshot: Snapshot, analysis: Analysis, po
     legs = remaining_legs(journal, resumes, snapshot, policy) if resumes else None
     if resumes and legs is not None and not analysis.stale_prices:
         progress(f"plan {resumes} did not finish: resuming its {len(legs)} remaining legs")
+        if cash_flow:  # nothing of it is moved (a paper account credits what a plan records)
+            progress(f"--deposit/--withdraw of {abs(cash_flow):,.2f} {policy.quote} not "
+                     "planned: the unfinished plan comes first; run it again once it is done")
         return with_tax(Plan(orders=legs), snapshot, policy, lots)
     if resumes:
         progress(f"plan {resumes} did not finish: planning the rest of it from a new snapshot")

@@ -42,6 +42,7 @@ PAPER_ACCOUNT = PAPER + "-"  # paper-NAME: a paper account of its own (one per w
 ENV_LEASE_WAIT = "TRIMTAB_LEASE_WAIT"
 DEFAULT_PAPER_PRICES = "history:2025-02-10"
 WITHDRAWAL = "withdrawal of plan "  # a paper transfer's reference, + the plan's id
+DEPOSIT = "deposit of plan "  # a `rebalance --deposit` credited with its plan, + its id
 # A plan in these statuses ran (or had nothing to sell): its withdrawal leaves the paper account.
 PAID_OUT = frozenset({PlanStatus.DONE, PlanStatus.STOPPED, PlanStatus.NOTHING_TO_DO})
 
@@ -68,6 +69,24 @@ class Options:
         return self.prices.spec() if self.prices is not None else self.paper_prices
 
 
+@dataclass(frozen=True)
+class VenueReads:
+    """Snapshots and market rules from open venues: all that a command which only reads
+    (`check`, `alerts`) takes from them, with no journal to write to."""
+
+    policy: Policy
+    venues: Mapping[str, Venue]
+    backoff: Backoff
+    wallet: Mapping[str, float] = field(default_factory=dict)
+
+    def snapshot(self) -> Snapshot:
+        return take_snapshot(list(self.venues.values()), self.policy.quote,
+                             set(self.policy.asset_targets()), self.backoff, self.wallet)
+
+    def markets(self) -> dict[tuple[str, str], MarketRule]:
+        return market_rules(list(self.venues.values()), self.backoff)
+
+
 @dataclass
 class VenueActions:
     """Snapshots and market rules from open venues, and an Executor over them."""
@@ -85,11 +104,14 @@ class VenueActions:
     _turn: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def snapshot(self) -> Snapshot:
-        return take_snapshot(list(self.venues.values()), self.policy.quote,
-                             set(self.policy.asset_targets()), self.backoff, self.wallet)
+        return self.reads().snapshot()
 
     def markets(self) -> dict[tuple[str, str], MarketRule]:
-        return market_rules(list(self.venues.values()), self.backoff)
+        return self.reads().markets()
+
+    def reads(self) -> VenueReads:
+        """The same venues, read as a command that only reads reads them (one snapshot)."""
+        return VenueReads(self.policy, self.venues, self.backoff, self.wallet)
 
     def hold(self, purpose: str, wait: float | None = None) -> list[str]:
         """Take these venues' lease (LeaseBusy after `wait` s), then recover and pay the
@@ -201,21 +223,30 @@ def lease_wait(environ: Mapping[str, str] | None = None) -> float:
 def open_actions(options: Options, policy: Policy, journal: Journal,
                  progress: Progress = lambda _message: None) -> VenueActions:
     """The venues named in `options`, opened (a new paper account funded) and wrapped."""
-    venues = open_venues(options, policy, journal, progress)
-    return VenueActions(policy, journal, venues,
-                        Backoff(attempts=policy.execution.read_attempts),
-                        read_amounts(options.holdings, "--holdings"), options.environ, progress,
-                        sandbox=options.sandbox)
+    reads = open_reads(options, policy, journal, progress)
+    return VenueActions(policy, journal, reads.venues, reads.backoff, reads.wallet,
+                        options.environ, progress, sandbox=options.sandbox)
 
 
-def open_venues(options: Options, policy: Policy, journal: Journal, progress: Progress
+def open_reads(options: Options, policy: Policy, journal: Journal | None,
+               progress: Progress = lambda _message: None) -> VenueReads:
+    """The venues named in `options`, opened to be read; `journal` may be None (or a
+    read-only one) when none of them is a paper account, which lives in the journal."""
+    return VenueReads(policy, open_venues(options, policy, journal, progress),
+                      Backoff(attempts=policy.execution.read_attempts),
+                      read_amounts(options.holdings, "--holdings"))
+
+
+def open_venues(options: Options, policy: Policy, journal: Journal | None, progress: Progress
                 ) -> dict[str, Venue]:
     """The venues named in the options (the paper one funded if new), by name."""
     out: dict[str, Venue] = {}
     for name in options.venues:
+        if is_paper(name) and journal is None:
+            raise ValueError(f"{name}: a paper account is kept in the journal: open one")
         try:
-            out[name] = (_paper(options, policy, journal, progress, name) if is_paper(name)
-                         else _ccxt(name, options))
+            out[name] = (_paper(options, policy, journal, progress, name)
+                         if is_paper(name) and journal is not None else _ccxt(name, options))
         except (PriceSourceError, VenueError) as exc:
             raise InputError(str(exc)) from None
     return out

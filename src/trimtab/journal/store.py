@@ -13,7 +13,7 @@ through `session()`, which imports the ORM on first use.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -138,7 +138,8 @@ class Journal:
                 snapshot_id=snap, triggered=triggered, document=_json(analysis))))
         return snap, ana
 
-    def add_plan(self, row: PlanRow, dates: Sequence[ContributionDate] = ()) -> PlanRow:
+    def add_plan(self, row: PlanRow, dates: Sequence[ContributionDate] = (),
+                 also: Callable[[Session], None] | None = None) -> PlanRow:
         """Journal a new plan; it must start in one of the start statuses.
 
         A proposed plan supersedes every plan still waiting for approval on any of its
@@ -148,7 +149,8 @@ class Journal:
         contribution dates the plan invests: each is taken (open -> planned, with the
         plan's id). All of it is one transaction, so a crash leaves either the plan with
         its dates or neither; DateTaken, and nothing journaled or superseded, when a date
-        is no longer open.
+        is no longer open. `also` writes, in that same transaction, what must be journaled
+        with the plan or not at all (a paper deposit's credit).
         """
         if PlanStatus(row.status) not in PLAN_START:
             raise IllegalTransition(f"a plan cannot start as {row.status}")
@@ -169,6 +171,8 @@ class Journal:
                 if not _take(session, key, at, row.id):
                     raise DateTaken(f"the contribution due {at:%Y-%m-%d %H:%M} UTC was "
                                     "planned by another process")
+            if also is not None:
+                also(session)
             session.expunge(row)
         return row
 

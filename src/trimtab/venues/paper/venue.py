@@ -148,13 +148,24 @@ class PaperVenue:
         units = Decimal(repr(float(amount)))
         try:
             with self.journal.session() as session:
-                session.add(PaperTransferRow(account=self.name, reference=reference[:300],
-                                             asset=asset, amount=str(units)))
-                session.flush()
-                adjust(session, self.name, asset, units)
+                self._transfer(session, asset, units, reference)
         except IntegrityError:
             return None  # moved before, under this reference
         return float(units)
+
+    def credit_with(self, session: Session, asset: str, amount: float, reference: str
+                    ) -> None:
+        """Credit `amount` of `asset` once per `reference` inside the caller's transaction
+        (the one that journals a plan): the credit commits, or rolls back, with what it
+        belongs to, so that no crash leaves one without the other. IntegrityError (the
+        whole transaction refused) when `reference` was moved before."""
+        self._transfer(session, asset, Decimal(repr(float(amount))), reference)
+
+    def _transfer(self, session: Session, asset: str, units: Decimal, reference: str) -> None:
+        session.add(PaperTransferRow(account=self.name, reference=reference[:300],
+                                     asset=asset, amount=str(units)))
+        session.flush()  # the reference's unique key refuses a second move here
+        adjust(session, self.name, asset, units)
 
     def _deposit(self, session: Session, amounts: Mapping[str, float]) -> None:
         for asset, amount in amounts.items():
