@@ -24,6 +24,7 @@ from trimtab.app.chat import ChatApprovals, serve_chat
 from trimtab.chat.telegram import TelegramDesk
 from trimtab.execution.states import PlanStatus
 from trimtab.journal import opening
+from trimtab.venues.retry import Backoff
 
 TOKEN = "123456:test-token"
 OWNER, STRANGER = 42, 666
@@ -31,6 +32,11 @@ OWNER, STRANGER = 42, 666
 
 class Refused(Exception):
     """The Bot API answers the call with ok: false (its description is the message)."""
+
+    def __init__(self, description: str, code: int = 400,
+                 parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.code, self.parameters = code, parameters
 
 
 class BotApi:
@@ -41,6 +47,10 @@ class BotApi:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.polled = threading.Event()  # set at every getUpdates: one bot cycle is over
         self.refused: set[str] = set()  # methods answered with Telegram's 400
+        # method -> the HTTP statuses of its next calls (502, 429, ...), then served again
+        self.outages: dict[str, list[int]] = {}
+        self.failed: list[str] = []  # the calls an outage refused, by method
+        self.retry_after = 7  # what a 429 asks for, in seconds
 
     def tap(self, chat_id: int, data: str) -> None:
         n = len(self.updates) + 1
@@ -50,7 +60,15 @@ class BotApi:
             "message": {"message_id": 7, "date": 0, "chat": {"id": chat_id, "type": "private"},
                         "text": "plan"}}})
 
-    def answer(self, method: str, params: dict[str, Any]) -> Any:
+    def answer(self, method: str, params: dict[str, Any], path: str = "") -> Any:
+        if self.outages.get(method):
+            self.failed.append(method)
+            code = self.outages[method].pop(0)
+            if code == 429:
+                raise Refused(f"Too Many Requests: retry after {self.retry_after}", 429,
+                              {"retry_after": self.retry_after})
+            # a proxy in front of the Bot API that echoes the URL, token included
+            raise Refused(f"Bad Gateway: upstream timed out for {path}", code)
         self.calls.append((method, params))
         if method in self.refused:
             raise Refused("Bad Request: query is too old and response timeout expired or "
@@ -86,9 +104,13 @@ def bot_api() -> Iterator[tuple[BotApi, str]]:
             token, _, method = self.path.removeprefix("/bot").partition("/")
             assert token == TOKEN
             try:
-                answer, status = {"ok": True, "result": api.answer(method, params)}, 200
+                answer, status = {"ok": True, "result": api.answer(method, params,
+                                                                   self.path)}, 200
             except Refused as exc:
-                answer, status = {"ok": False, "error_code": 400, "description": str(exc)}, 400
+                answer = {"ok": False, "error_code": exc.code, "description": str(exc)}
+                if exc.parameters:
+                    answer["parameters"] = exc.parameters
+                status = exc.code
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -299,3 +321,53 @@ def test_a_tap_whose_query_expired_during_the_execution_still_gets_the_reply(
     assert journal.plan(plan_id).status == PlanStatus.DONE
     replies = [str(p["text"]) for m, p in api.calls if m == "sendMessage"]
     assert len(replies) == 1 and replies[0].startswith(f"plan {plan_id}: executed: "), replies
+
+
+def test_telegram_failing_for_a_while_is_waited_out_and_the_announcement_arrives_once(
+        bot_api: tuple[BotApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Telegram answering 502 or 429 (to the announcement, then to getUpdates) used to end
+    the bot. Now each failure is one log line without the token, the bot waits (the 429's
+    retry_after as Telegram asked, the 502s with backoff) and carries on: the plan is
+    announced once it can be, and the tap that waited in Telegram is answered."""
+    from trimtab.cli.main import main as every_command
+
+    api, base_url = bot_api
+    monkeypatch.setenv("TRIMTAB_TELEGRAM_TOKEN", TOKEN)
+    every_command(log_format="plain")  # the logging `trimtab bot` runs with, as any command
+    journal, plan_id = proposed(tmp_path)
+    chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
+    api.outages = {"sendMessage": [502, 429], "getUpdates": [502, 502, 429]}
+    api.tap(OWNER, f"approve:{plan_id}")
+    slept: list[float] = []
+    pauses = Backoff(base_delay=0.5, max_delay=60.0, sleep=slept.append)  # no real waits
+    desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+    asyncio.run(serve_chat(desk, chat, api.polled, pauses))  # stops after its first poll
+    assert api.failed == ["sendMessage"] * 2 + ["getUpdates"] * 3
+    assert announcements(api) == [(OWNER, plan_id)]  # sent once it could be, not twice
+    assert chat.to_announce() == []
+    assert journal.plan(plan_id).status == PlanStatus.DONE
+    assert sent(journal) == [f"trimtab{plan_id}x001"]
+    assert slept == pauses.waits and len(slept) == 5
+    assert slept[1] == slept[4] == 7.0  # the 429s: what Telegram asked for
+    # backoff, doubling while Telegram keeps failing: 0.5·2ⁿ plus jitter under 0.5
+    assert 0.5 <= slept[0] <= 1.0 and 2.0 <= slept[2] <= 2.5 and 4.0 <= slept[3] <= 4.5
+    lines = [line for line in capsys.readouterr().err.splitlines() if "trying again" in line]
+    assert len(lines) == 5, lines
+    assert "announcing plan" in lines[0] and "fetching the taps" in lines[2]
+    assert "Bad Gateway" in lines[0] and "429" in lines[1]
+    assert all(TOKEN not in line and "test-token" not in line for line in lines), lines
+    assert "***" in lines[0]  # the URL the proxy echoed, its token masked
+
+
+def test_a_telegram_429_asking_for_hours_is_waited_at_most_the_cap(
+        bot_api: tuple[BotApi, str], tmp_path: Path) -> None:
+    """retry_after is honoured within the backoff's cap: a bot never sleeps for hours."""
+    api, base_url = bot_api
+    api.outages = {"getUpdates": [429]}
+    api.retry_after = 10_000
+    slept: list[float] = []
+    chat = ChatApprovals(approvals(proposed(tmp_path)[0]), frozenset({OWNER}))
+    desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+    asyncio.run(serve_chat(desk, chat, api.polled, Backoff(max_delay=3.0, sleep=slept.append)))
+    assert slept == [3.0]

@@ -6,7 +6,8 @@ through `Approvals`, the one path the CLI and the dashboard take too.
 What was announced to which chat is kept in the journal (chat_announcements),
 so a restarted bot does not announce a waiting plan again. Journal reads and
 approvals (which may execute orders) run in worker threads, off the event
-loop, so a slow venue never stalls the polling.
+loop, so a slow venue never stalls the polling. Telegram's glitches (a timeout,
+no connection, a 5xx, a 429) are waited out with backoff: the bot runs for days.
 """
 
 from __future__ import annotations
@@ -22,14 +23,19 @@ from sqlalchemy.exc import IntegrityError
 
 from trimtab.app.approvals import Approvals, Origin
 from trimtab.app.history import recent_plans
-from trimtab.chat.telegram import APPROVE, REJECT, TelegramDesk
+from trimtab.chat.telegram import APPROVE, REJECT, TelegramDesk, TelegramUnreachable
 from trimtab.config.crash_log import write_crash_log
 from trimtab.execution.states import RUNNING, WAITING, PlanStatus
 from trimtab.journal.models import AnnouncementRow
 from trimtab.journal.opening import open_reader
 from trimtab.journal.store import Journal, JournalBusy
+from trimtab.venues.retry import Backoff
 
 log = logging.getLogger(__name__)
+
+# The bot's waits after Telegram failed: 1 s doubling to 2 min (a 429's retry_after
+# too is capped there); the exponent stops growing, so an outage of days never overflows.
+PAUSE_BASE_S, PAUSE_MAX_S, MAX_DOUBLINGS = 1.0, 120.0, 16
 
 
 @dataclass
@@ -127,15 +133,47 @@ class ChatApprovals:
                         "sent again at the next poll", plan_id, chat_id, exc)
 
 
-async def serve_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Event) -> None:
-    """Announce waiting plans and answer taps until `stop` is set."""
+def pauses_until(stop: threading.Event) -> Backoff:
+    """The bot's backoff: its sleep ends early when `stop` is set (a SIGTERM mid-wait)."""
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+    return Backoff(base_delay=PAUSE_BASE_S, max_delay=PAUSE_MAX_S, sleep=sleep)
+
+
+async def serve_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Event,
+                     backoff: Backoff | None = None) -> None:
+    """Announce waiting plans and answer taps until `stop` is set.
+
+    Telegram timing out, unreachable, answering 5xx or 429 used to end the bot. Now
+    the glitch is one log line, the bot waits (`backoff`: doubling with jitter, capped;
+    Telegram's retry_after when it names one, capped too) and carries on. An
+    announcement that failed is not recorded, so the next cycle sends it again, as
+    when the journal is busy; a poll that failed consumed no update.
+    """
+    pauses = backoff or pauses_until(stop)
+    failures = 0
     async with desk.bot:
         while not stop.is_set():
-            for plan_id, text, chats in await asyncio.to_thread(chat.to_announce):
-                for chat_id in chats:
-                    await desk.announce(chat_id, text, plan_id)
-                    await asyncio.to_thread(chat.announced, plan_id, chat_id)
-            await desk.poll_once()
+            try:
+                await _cycle(desk, chat)
+            except TelegramUnreachable as exc:
+                wait = (pauses.delay(failures) if exc.retry_after is None
+                        else min(pauses.max_delay, max(0.0, exc.retry_after)))
+                failures = min(failures + 1, MAX_DOUBLINGS)
+                log.warning("%s; trying again in %.1f s", exc, wait)
+                pauses.waits.append(wait)
+                await asyncio.to_thread(pauses.sleep, wait)
+            else:
+                failures = 0
+
+
+async def _cycle(desk: TelegramDesk, chat: ChatApprovals) -> None:
+    """Announce what some chat has not been sent yet, then answer the taps once."""
+    for plan_id, text, chats in await asyncio.to_thread(chat.to_announce):
+        for chat_id in chats:
+            await desk.announce(chat_id, text, plan_id)
+            await asyncio.to_thread(chat.announced, plan_id, chat_id)
+    await desk.poll_once()
 
 
 def run_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Event) -> None:

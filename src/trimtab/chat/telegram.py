@@ -4,16 +4,22 @@ This adapter only moves messages. Every tap goes to one `decide` callback
 (chat id, action, plan id) that `app.chat` binds to the approvals path, so
 a plan approved by two taps, or from the CLI and a phone at once, executes
 once: the approval is a conditional UPDATE in the journal, not a flag here.
+Telegram's transient failures are translated here, once, into
+`TelegramUnreachable`, which the bot's loop waits out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from trimtab.config.crash_log import write_crash_log
 
@@ -23,6 +29,41 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 Decide = Callable[[int, str, str], str | None]
 
 log = logging.getLogger(__name__)
+
+
+class TelegramUnreachable(Exception):
+    """Telegram could not be reached or asked to slow down: the call may be made again.
+
+    python-telegram-bot raises NetworkError for a timeout, a refused or dropped
+    connection and any 5xx, and RetryAfter for a 429 that names the seconds to wait
+    (`retry_after`, None when Telegram named none). Anything else (a bad token, a
+    chat that blocked the bot) is not a glitch and stays a TelegramError.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@contextmanager
+def _transient(doing: str) -> Iterator[None]:
+    """Translate Telegram's transient failures while `doing` into TelegramUnreachable."""
+    try:
+        yield
+    except RetryAfter as exc:
+        seconds = _retry_after(exc)
+        raise TelegramUnreachable(f"{doing}: Telegram asks to wait {seconds:g} s (429)",
+                                  seconds) from exc
+    except NetworkError as exc:
+        raise TelegramUnreachable(f"{doing}: {type(exc).__name__}: {exc}") from exc
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    """The seconds of a 429, whichever type this python-telegram-bot gives them in."""
+    with warnings.catch_warnings():  # PTB 22 warns that the int becomes a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def buttons(plan_id: str) -> InlineKeyboardMarkup:
@@ -42,9 +83,14 @@ class TelegramDesk:
         self.offset: int | None = None
 
     async def poll_once(self) -> int:
-        """Fetch pending updates and answer every tap; how many updates there were."""
-        updates = await self.bot.get_updates(offset=self.offset, timeout=self.poll_timeout,
-                                             allowed_updates=["callback_query"])
+        """Fetch pending updates and answer every tap; how many updates there were.
+
+        Raises TelegramUnreachable when the updates could not be fetched (nothing was
+        consumed: the same updates come at the next poll).
+        """
+        with _transient("fetching the taps"):
+            updates = await self.bot.get_updates(offset=self.offset, timeout=self.poll_timeout,
+                                                 allowed_updates=["callback_query"])
         for update in updates:
             self.offset = update.update_id + 1  # an update is answered once, even on error
             query = update.callback_query
@@ -86,5 +132,10 @@ class TelegramDesk:
             log.error("the failure could not be said to chat %s either: %s", chat_id, again)
 
     async def announce(self, chat_id: int, text: str, plan_id: str) -> None:
-        """Send a plan waiting for approval, with its two buttons."""
-        await self.bot.send_message(chat_id, text, reply_markup=buttons(plan_id))
+        """Send a plan waiting for approval, with its two buttons.
+
+        Raises TelegramUnreachable when it could not be sent (the caller records it as
+        announced only after this returns, so it is sent again).
+        """
+        with _transient(f"announcing plan {plan_id} to chat {chat_id}"):
+            await self.bot.send_message(chat_id, text, reply_markup=buttons(plan_id))
