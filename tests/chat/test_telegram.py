@@ -371,3 +371,20 @@ def test_a_telegram_429_asking_for_hours_is_waited_at_most_the_cap(
     desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
     asyncio.run(serve_chat(desk, chat, api.polled, Backoff(max_delay=3.0, sleep=slept.append)))
     assert slept == [3.0]
+
+
+def test_a_bot_started_while_telegram_fails_waits_for_it_and_then_answers(
+        bot_api: tuple[BotApi, str], tmp_path: Path) -> None:
+    """The bot's first call (getMe) failing used to end it at once: a bot started with
+    the machine, before its network is up, never ran. Now it waits like any glitch."""
+    api, base_url = bot_api
+    journal, plan_id = proposed(tmp_path)
+    chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
+    chat.announced(plan_id, OWNER)
+    api.outages = {"getMe": [503, 429]}
+    api.tap(OWNER, f"reject:{plan_id}")
+    slept: list[float] = []
+    desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+    asyncio.run(serve_chat(desk, chat, api.polled, Backoff(sleep=slept.append)))
+    assert api.failed == ["getMe", "getMe"] and len(slept) == 2 and slept[1] == 7.0
+    assert journal.plan(plan_id).status == PlanStatus.REJECTED

@@ -152,9 +152,10 @@ async def serve_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Ev
     """
     pauses = backoff or pauses_until(stop)
     failures = 0
-    async with desk.bot:
+    try:
         while not stop.is_set():
             try:
+                await desk.start()  # once; a bot started while offline waits here too
                 await _cycle(desk, chat)
             except TelegramUnreachable as exc:
                 wait = (pauses.delay(failures) if exc.retry_after is None
@@ -165,6 +166,8 @@ async def serve_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Ev
                 await asyncio.to_thread(pauses.sleep, wait)
             else:
                 failures = 0
+    finally:
+        await desk.close()
 
 
 async def _cycle(desk: TelegramDesk, chat: ChatApprovals) -> None:

@@ -82,6 +82,19 @@ class TelegramDesk:
         self.poll_timeout = poll_timeout
         self.offset: int | None = None
 
+    async def start(self) -> None:
+        """Open the Bot API session (getMe); nothing once it is open.
+
+        Raises TelegramUnreachable when Telegram could not be reached, so that a bot
+        started before the network is up waits for it like any other glitch.
+        """
+        with _transient("starting the bot"):
+            await self.bot.initialize()
+
+    async def close(self) -> None:
+        """Close the session, if it was opened."""
+        await self.bot.shutdown()
+
     async def poll_once(self) -> int:
         """Fetch pending updates and answer every tap; how many updates there were.
 
