@@ -388,3 +388,24 @@ def test_a_bot_started_while_telegram_fails_waits_for_it_and_then_answers(
     asyncio.run(serve_chat(desk, chat, api.polled, Backoff(sleep=slept.append)))
     assert api.failed == ["getMe", "getMe"] and len(slept) == 2 and slept[1] == 7.0
     assert journal.plan(plan_id).status == PlanStatus.REJECTED
+
+
+def test_an_announcement_telegram_refuses_is_not_sent_again_and_the_bot_goes_on(
+        bot_api: tuple[BotApi, str], tmp_path: Path) -> None:
+    """Telegram answers 400 (a chat that does not exist, a message it refuses): it used
+    to end the bot, at every start. Now the plan is not sent there again in this run (nor
+    retried as a glitch: python-telegram-bot's 400 is a NetworkError), and the bot polls.
+    Two runs of the loop: the refused announcement was tried once."""
+    api, base_url = bot_api
+    journal, plan_id = proposed(tmp_path)
+    chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
+    api.refused.add("sendMessage")
+    slept: list[float] = []
+    desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+    asyncio.run(serve_chat(desk, chat, api.polled, Backoff(sleep=slept.append)))
+    api.polled.clear()
+    asyncio.run(serve_chat(desk, chat, api.polled, Backoff(sleep=slept.append)))
+    assert [m for m, _ in api.calls].count("getUpdates") == 2 and slept == []
+    assert len(announcements(api)) == 1  # refused once, not sent again in this run
+    assert [p for p, _, _ in chat.to_announce()] == []
+    assert journal.plan(plan_id).status == PlanStatus.PROPOSED  # still waits, for the CLI

@@ -23,7 +23,13 @@ from sqlalchemy.exc import IntegrityError
 
 from trimtab.app.approvals import Approvals, Origin
 from trimtab.app.history import recent_plans
-from trimtab.chat.telegram import APPROVE, REJECT, TelegramDesk, TelegramUnreachable
+from trimtab.chat.telegram import (
+    APPROVE,
+    REJECT,
+    MessageRefused,
+    TelegramDesk,
+    TelegramUnreachable,
+)
 from trimtab.config.crash_log import write_crash_log
 from trimtab.execution.states import RUNNING, WAITING, PlanStatus
 from trimtab.journal.models import AnnouncementRow
@@ -50,6 +56,8 @@ class ChatApprovals:
     approvals: Approvals
     chats: frozenset[int]
     reader: Journal = field(init=False, repr=False)
+    # (plan id, chat id) Telegram refused for good: not sent again until a restart
+    refused: set[tuple[str, int]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.reader = open_reader(self.approvals.journal)
@@ -110,7 +118,8 @@ class ChatApprovals:
                     AnnouncementRow.plan_id.in_([p.plan_id for p in waiting])))}
         out = []
         for plan in waiting:
-            chats = sorted(c for c in self.chats if (plan.plan_id, str(c)) not in done)
+            chats = sorted(c for c in self.chats if (plan.plan_id, str(c)) not in done
+                           and (plan.plan_id, c) not in self.refused)
             if chats:
                 lines = [f"{o.side} {o.amount} {o.symbol} on {o.venue}" for o in plan.orders]
                 out.append((plan.plan_id, f"trimtab plan {plan.plan_id} waits for approval:\n"
@@ -171,10 +180,20 @@ async def serve_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Ev
 
 
 async def _cycle(desk: TelegramDesk, chat: ChatApprovals) -> None:
-    """Announce what some chat has not been sent yet, then answer the taps once."""
+    """Announce what some chat has not been sent yet, then answer the taps once.
+
+    A chat that refuses a plan (it blocked the bot, a 400) used to end the bot for
+    every chat, at every start: now it is one log line, and that plan is not sent to
+    that chat again until the bot restarts (it is not recorded as announced).
+    """
     for plan_id, text, chats in await asyncio.to_thread(chat.to_announce):
         for chat_id in chats:
-            await desk.announce(chat_id, text, plan_id)
+            try:
+                await desk.announce(chat_id, text, plan_id)
+            except MessageRefused as exc:
+                log.warning("%s; not sent again until the bot restarts", exc)
+                chat.refused.add((plan_id, chat_id))
+                continue
             await asyncio.to_thread(chat.announced, plan_id, chat_id)
     await desk.poll_once()
 

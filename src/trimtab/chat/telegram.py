@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from trimtab.config.crash_log import write_crash_log
@@ -36,8 +36,9 @@ class TelegramUnreachable(Exception):
 
     python-telegram-bot raises NetworkError for a timeout, a refused or dropped
     connection and any 5xx, and RetryAfter for a 429 that names the seconds to wait
-    (`retry_after`, None when Telegram named none). Anything else (a bad token, a
-    chat that blocked the bot) is not a glitch and stays a TelegramError.
+    (`retry_after`, None when Telegram named none). Its BadRequest (a 400) is a
+    NetworkError too, but asking again gets the same answer: it is not a glitch,
+    and neither is anything else (a bad token, a chat that blocked the bot).
     """
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
@@ -45,11 +46,19 @@ class TelegramUnreachable(Exception):
         self.retry_after = retry_after
 
 
+class MessageRefused(Exception):
+    """Telegram refused a message to one chat: the chat blocked the bot or does not
+    exist (403), or the message itself is refused (400). Not a glitch: sending it again
+    gets the same answer; not the other chats' concern either."""
+
+
 @contextmanager
 def _transient(doing: str) -> Iterator[None]:
     """Translate Telegram's transient failures while `doing` into TelegramUnreachable."""
     try:
         yield
+    except BadRequest:
+        raise
     except RetryAfter as exc:
         seconds = _retry_after(exc)
         raise TelegramUnreachable(f"{doing}: Telegram asks to wait {seconds:g} s (429)",
@@ -148,7 +157,12 @@ class TelegramDesk:
         """Send a plan waiting for approval, with its two buttons.
 
         Raises TelegramUnreachable when it could not be sent (the caller records it as
-        announced only after this returns, so it is sent again).
+        announced only after this returns, so it is sent again), MessageRefused when
+        Telegram refused it for good.
         """
-        with _transient(f"announcing plan {plan_id} to chat {chat_id}"):
-            await self.bot.send_message(chat_id, text, reply_markup=buttons(plan_id))
+        doing = f"announcing plan {plan_id} to chat {chat_id}"
+        try:
+            with _transient(doing):
+                await self.bot.send_message(chat_id, text, reply_markup=buttons(plan_id))
+        except (BadRequest, Forbidden) as exc:
+            raise MessageRefused(f"{doing}: refused: {exc}") from exc
