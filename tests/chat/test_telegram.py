@@ -47,7 +47,8 @@ class BotApi:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.polled = threading.Event()  # set at every getUpdates: one bot cycle is over
         self.refused: set[str] = set()  # methods answered with Telegram's 400
-        # method -> the HTTP statuses of its next calls (502, 429, ...), then served again
+        # method -> the HTTP statuses of its next calls (502, 429, ...; 0: the connection
+        # is closed without an answer), then served again
         self.outages: dict[str, list[int]] = {}
         self.failed: list[str] = []  # the calls an outage refused, by method
         self.retry_after = 7  # what a 429 asks for, in seconds
@@ -107,6 +108,9 @@ def bot_api() -> Iterator[tuple[BotApi, str]]:
                 answer, status = {"ok": True, "result": api.answer(method, params,
                                                                    self.path)}, 200
             except Refused as exc:
+                if exc.code == 0:  # the network dropped the call
+                    self.close_connection = True
+                    return
                 answer = {"ok": False, "error_code": exc.code, "description": str(exc)}
                 if exc.parameters:
                     answer["parameters"] = exc.parameters
@@ -376,17 +380,18 @@ def test_a_telegram_429_asking_for_hours_is_waited_at_most_the_cap(
 def test_a_bot_started_while_telegram_fails_waits_for_it_and_then_answers(
         bot_api: tuple[BotApi, str], tmp_path: Path) -> None:
     """The bot's first call (getMe) failing used to end it at once: a bot started with
-    the machine, before its network is up, never ran. Now it waits like any glitch."""
+    the machine, before its network is up, never ran. Now it waits like any glitch: a
+    connection dropped without an answer, a 503, a 429."""
     api, base_url = bot_api
     journal, plan_id = proposed(tmp_path)
     chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
     chat.announced(plan_id, OWNER)
-    api.outages = {"getMe": [503, 429]}
+    api.outages = {"getMe": [0, 503, 429]}
     api.tap(OWNER, f"reject:{plan_id}")
     slept: list[float] = []
     desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
     asyncio.run(serve_chat(desk, chat, api.polled, Backoff(sleep=slept.append)))
-    assert api.failed == ["getMe", "getMe"] and len(slept) == 2 and slept[1] == 7.0
+    assert api.failed == ["getMe"] * 3 and len(slept) == 3 and slept[2] == 7.0
     assert journal.plan(plan_id).status == PlanStatus.REJECTED
 
 
