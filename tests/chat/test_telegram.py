@@ -414,3 +414,20 @@ def test_an_announcement_telegram_refuses_is_not_sent_again_and_the_bot_goes_on(
     assert len(announcements(api)) == 1  # refused once, not sent again in this run
     assert [p for p, _, _ in chat.to_announce()] == []
     assert journal.plan(plan_id).status == PlanStatus.PROPOSED  # still waits, for the CLI
+
+
+def test_a_reply_telegram_fails_to_take_is_logged_not_called_a_failed_tap(
+        bot_api: tuple[BotApi, str], tmp_path: Path, crash_log: Path) -> None:
+    """The plan is executed, then Telegram answers the reply with a 502: that used to be
+    handled as a tap that failed (an "internal error" line, a traceback in the crash log)
+    although the decision was made. Now the reply is logged and the decision stands."""
+    api, base_url = bot_api
+    journal, plan_id = proposed(tmp_path)
+    chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
+    api.outages = {"sendMessage": [502, 502]}
+    api.tap(OWNER, f"approve:{plan_id}")
+    asyncio.run(one_cycle(TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)))
+    assert journal.plan(plan_id).status == PlanStatus.DONE
+    assert api.failed == ["sendMessage"] and not crash_log.exists()
+    toasts = [str(p["text"]) for m, p in api.calls if m == "answerCallbackQuery"]
+    assert len(toasts) == 1 and toasts[0].startswith(f"plan {plan_id}: executed: ")

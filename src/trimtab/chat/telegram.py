@@ -136,7 +136,10 @@ class TelegramDesk:
             await query.answer(reply[:190])
         except TelegramError as exc:  # e.g. the query expired during a long execution
             log.warning("the tap's toast was not shown (%s); the reply follows", exc)
-        await self.bot.send_message(chat_id, reply)
+        try:
+            await self.bot.send_message(chat_id, reply)
+        except TelegramError as exc:  # the decision stands: only the telling of it failed
+            log.warning("the reply to chat %s was not sent (%s): %s", chat_id, exc, reply)
 
     async def _failed(self, data: str, chat_id: int, exc: Exception) -> None:
         """Answer a tap whose handling raised with one line (its traceback to the crash
