@@ -431,3 +431,27 @@ def test_a_reply_telegram_fails_to_take_is_logged_not_called_a_failed_tap(
     assert api.failed == ["sendMessage"] and not crash_log.exists()
     toasts = [str(p["text"]) for m, p in api.calls if m == "answerCallbackQuery"]
     assert len(toasts) == 1 and toasts[0].startswith(f"plan {plan_id}: executed: ")
+
+
+def test_a_rejected_token_ends_the_bot_in_one_line_that_does_not_show_it(
+        bot_api: tuple[BotApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        crash_log: Path) -> None:
+    """python-telegram-bot says "The token `123456:...` was rejected by the server": that
+    line went to the terminal (stderr, a service's log) as an internal error. Now it is
+    one line that names the variable, never the token, and exit status 2."""
+    from typer.testing import CliRunner
+
+    from trimtab.chat import telegram
+    from trimtab.cli.main import app
+
+    api, base_url = bot_api
+    journal, _ = proposed(tmp_path)
+    monkeypatch.setattr(telegram, "DEFAULT_BASE_URL", base_url)
+    monkeypatch.setenv("TRIMTAB_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("TRIMTAB_TELEGRAM_CHATS", str(OWNER))
+    api.outages = {"getMe": [401]}
+    result = CliRunner().invoke(app, ["bot", "--journal", str(journal.engine.url)])
+    assert result.exit_code == 2, result.output
+    assert "rejected the bot's token (TRIMTAB_TELEGRAM_TOKEN)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "test-token" not in result.output and not crash_log.exists()

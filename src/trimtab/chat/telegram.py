@@ -18,7 +18,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.warnings import PTBDeprecationWarning
 
 from trimtab.config.crash_log import write_crash_log
@@ -52,13 +59,22 @@ class MessageRefused(Exception):
     gets the same answer; not the other chats' concern either."""
 
 
+class TokenRejected(Exception):
+    """Telegram rejected the bot's token (401, 404): no wait helps. Its message never
+    carries the token (python-telegram-bot's own does, and it reached the terminal)."""
+
+
 @contextmanager
-def _transient(doing: str) -> Iterator[None]:
-    """Translate Telegram's transient failures while `doing` into TelegramUnreachable."""
+def _translated(doing: str) -> Iterator[None]:
+    """Translate Telegram's transient failures while `doing` into TelegramUnreachable,
+    and a rejected token into TokenRejected."""
     try:
         yield
     except BadRequest:
         raise
+    except InvalidToken:
+        raise TokenRejected(f"{doing}: Telegram rejected the bot's token "
+                            "(TRIMTAB_TELEGRAM_TOKEN): check it with @BotFather") from None
     except RetryAfter as exc:
         seconds = _retry_after(exc)
         raise TelegramUnreachable(f"{doing}: Telegram asks to wait {seconds:g} s (429)",
@@ -84,9 +100,9 @@ def buttons(plan_id: str) -> InlineKeyboardMarkup:
 class TelegramDesk:
     """Long-polls the Bot API for button taps and sends plans with their buttons."""
 
-    def __init__(self, token: str, decide: Decide, base_url: str = DEFAULT_BASE_URL,
+    def __init__(self, token: str, decide: Decide, base_url: str | None = None,
                  poll_timeout: int = 30) -> None:
-        self.bot = Bot(token, base_url=base_url)
+        self.bot = Bot(token, base_url=base_url or DEFAULT_BASE_URL)
         self.decide = decide
         self.poll_timeout = poll_timeout
         self.offset: int | None = None
@@ -97,7 +113,7 @@ class TelegramDesk:
         Raises TelegramUnreachable when Telegram could not be reached, so that a bot
         started before the network is up waits for it like any other glitch.
         """
-        with _transient("starting the bot"):
+        with _translated("starting the bot"):
             await self.bot.initialize()
 
     async def close(self) -> None:
@@ -110,7 +126,7 @@ class TelegramDesk:
         Raises TelegramUnreachable when the updates could not be fetched (nothing was
         consumed: the same updates come at the next poll).
         """
-        with _transient("fetching the taps"):
+        with _translated("fetching the taps"):
             updates = await self.bot.get_updates(offset=self.offset, timeout=self.poll_timeout,
                                                  allowed_updates=["callback_query"])
         for update in updates:
@@ -165,7 +181,7 @@ class TelegramDesk:
         """
         doing = f"announcing plan {plan_id} to chat {chat_id}"
         try:
-            with _transient(doing):
+            with _translated(doing):
                 await self.bot.send_message(chat_id, text, reply_markup=buttons(plan_id))
         except (BadRequest, Forbidden) as exc:
             raise MessageRefused(f"{doing}: refused: {exc}") from exc
