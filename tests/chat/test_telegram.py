@@ -24,6 +24,7 @@ from trimtab.app.chat import ChatApprovals, serve_chat
 from trimtab.chat.telegram import TelegramDesk
 from trimtab.execution.states import PlanStatus
 from trimtab.journal import opening
+from trimtab.venues.retry import Backoff
 
 TOKEN = "123456:test-token"
 OWNER, STRANGER = 42, 666
@@ -31,6 +32,11 @@ OWNER, STRANGER = 42, 666
 
 class Refused(Exception):
     """The Bot API answers the call with ok: false (its description is the message)."""
+
+    def __init__(self, description: str, code: int = 400,
+                 parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.code, self.parameters = code, parameters
 
 
 class BotApi:
@@ -41,6 +47,11 @@ class BotApi:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.polled = threading.Event()  # set at every getUpdates: one bot cycle is over
         self.refused: set[str] = set()  # methods answered with Telegram's 400
+        # method -> the HTTP statuses of its next calls (502, 429, ...; 0: the connection
+        # is closed without an answer), then served again
+        self.outages: dict[str, list[int]] = {}
+        self.failed: list[str] = []  # the calls an outage refused, by method
+        self.retry_after = 7  # what a 429 asks for, in seconds
 
     def tap(self, chat_id: int, data: str) -> None:
         n = len(self.updates) + 1
@@ -50,7 +61,15 @@ class BotApi:
             "message": {"message_id": 7, "date": 0, "chat": {"id": chat_id, "type": "private"},
                         "text": "plan"}}})
 
-    def answer(self, method: str, params: dict[str, Any]) -> Any:
+    def answer(self, method: str, params: dict[str, Any], path: str = "") -> Any:
+        if self.outages.get(method):
+            self.failed.append(method)
+            code = self.outages[method].pop(0)
+            if code == 429:
+                raise Refused(f"Too Many Requests: retry after {self.retry_after}", 429,
+                              {"retry_after": self.retry_after})
+            # a proxy in front of the Bot API that echoes the URL, token included
+            raise Refused(f"Bad Gateway: upstream timed out for {path}", code)
         self.calls.append((method, params))
         if method in self.refused:
             raise Refused("Bad Request: query is too old and response timeout expired or "
@@ -86,9 +105,16 @@ def bot_api() -> Iterator[tuple[BotApi, str]]:
             token, _, method = self.path.removeprefix("/bot").partition("/")
             assert token == TOKEN
             try:
-                answer, status = {"ok": True, "result": api.answer(method, params)}, 200
+                answer, status = {"ok": True, "result": api.answer(method, params,
+                                                                   self.path)}, 200
             except Refused as exc:
-                answer, status = {"ok": False, "error_code": 400, "description": str(exc)}, 400
+                if exc.code == 0:  # the network dropped the call
+                    self.close_connection = True
+                    return
+                answer = {"ok": False, "error_code": exc.code, "description": str(exc)}
+                if exc.parameters:
+                    answer["parameters"] = exc.parameters
+                status = exc.code
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -299,3 +325,133 @@ def test_a_tap_whose_query_expired_during_the_execution_still_gets_the_reply(
     assert journal.plan(plan_id).status == PlanStatus.DONE
     replies = [str(p["text"]) for m, p in api.calls if m == "sendMessage"]
     assert len(replies) == 1 and replies[0].startswith(f"plan {plan_id}: executed: "), replies
+
+
+def test_telegram_failing_for_a_while_is_waited_out_and_the_announcement_arrives_once(
+        bot_api: tuple[BotApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Telegram answering 502 or 429 (to the announcement, then to getUpdates) used to end
+    the bot. Now each failure is one log line without the token, the bot waits (the 429's
+    retry_after as Telegram asked, the 502s with backoff) and carries on: the plan is
+    announced once it can be, and the tap that waited in Telegram is answered."""
+    from trimtab.cli.main import main as every_command
+
+    api, base_url = bot_api
+    monkeypatch.setenv("TRIMTAB_TELEGRAM_TOKEN", TOKEN)
+    every_command(log_format="plain")  # the logging `trimtab bot` runs with, as any command
+    journal, plan_id = proposed(tmp_path)
+    chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
+    api.outages = {"sendMessage": [502, 429], "getUpdates": [502, 502, 429]}
+    api.tap(OWNER, f"approve:{plan_id}")
+    slept: list[float] = []
+    pauses = Backoff(base_delay=0.5, max_delay=60.0, sleep=slept.append)  # no real waits
+    desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+    asyncio.run(serve_chat(desk, chat, api.polled, pauses))  # stops after its first poll
+    assert api.failed == ["sendMessage"] * 2 + ["getUpdates"] * 3
+    assert announcements(api) == [(OWNER, plan_id)]  # sent once it could be, not twice
+    assert chat.to_announce() == []
+    assert journal.plan(plan_id).status == PlanStatus.DONE
+    assert sent(journal) == [f"trimtab{plan_id}x001"]
+    assert slept == pauses.waits and len(slept) == 5
+    assert slept[1] == slept[4] == 7.0  # the 429s: what Telegram asked for
+    # backoff, doubling while Telegram keeps failing: 0.5·2ⁿ plus jitter under 0.5
+    assert 0.5 <= slept[0] <= 1.0 and 2.0 <= slept[2] <= 2.5 and 4.0 <= slept[3] <= 4.5
+    lines = [line for line in capsys.readouterr().err.splitlines() if "trying again" in line]
+    assert len(lines) == 5, lines
+    assert "announcing plan" in lines[0] and "fetching the taps" in lines[2]
+    assert "Bad Gateway" in lines[0] and "429" in lines[1]
+    assert all(TOKEN not in line and "test-token" not in line for line in lines), lines
+    assert "***" in lines[0]  # the URL the proxy echoed, its token masked
+
+
+def test_a_telegram_429_asking_for_hours_is_waited_at_most_the_cap(
+        bot_api: tuple[BotApi, str], tmp_path: Path) -> None:
+    """retry_after is honoured within the backoff's cap: a bot never sleeps for hours."""
+    api, base_url = bot_api
+    api.outages = {"getUpdates": [429]}
+    api.retry_after = 10_000
+    slept: list[float] = []
+    chat = ChatApprovals(approvals(proposed(tmp_path)[0]), frozenset({OWNER}))
+    desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+    asyncio.run(serve_chat(desk, chat, api.polled, Backoff(max_delay=3.0, sleep=slept.append)))
+    assert slept == [3.0]
+
+
+def test_a_bot_started_while_telegram_fails_waits_for_it_and_then_answers(
+        bot_api: tuple[BotApi, str], tmp_path: Path) -> None:
+    """The bot's first call (getMe) failing used to end it at once: a bot started with
+    the machine, before its network is up, never ran. Now it waits like any glitch: a
+    connection dropped without an answer, a 503, a 429."""
+    api, base_url = bot_api
+    journal, plan_id = proposed(tmp_path)
+    chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
+    chat.announced(plan_id, OWNER)
+    api.outages = {"getMe": [0, 503, 429]}
+    api.tap(OWNER, f"reject:{plan_id}")
+    slept: list[float] = []
+    desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+    asyncio.run(serve_chat(desk, chat, api.polled, Backoff(sleep=slept.append)))
+    assert api.failed == ["getMe"] * 3 and len(slept) == 3 and slept[2] == 7.0
+    assert journal.plan(plan_id).status == PlanStatus.REJECTED
+
+
+def test_an_announcement_telegram_refuses_is_not_sent_again_and_the_bot_goes_on(
+        bot_api: tuple[BotApi, str], tmp_path: Path) -> None:
+    """Telegram answers 400 (a chat that does not exist, a message it refuses): it used
+    to end the bot, at every start. Now the plan is not sent there again in this run (nor
+    retried as a glitch: python-telegram-bot's 400 is a NetworkError), and the bot polls.
+    Two runs of the loop: the refused announcement was tried once."""
+    api, base_url = bot_api
+    journal, plan_id = proposed(tmp_path)
+    chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
+    api.refused.add("sendMessage")
+    slept: list[float] = []
+    desk = TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)
+    asyncio.run(serve_chat(desk, chat, api.polled, Backoff(sleep=slept.append)))
+    api.polled.clear()
+    asyncio.run(serve_chat(desk, chat, api.polled, Backoff(sleep=slept.append)))
+    assert [m for m, _ in api.calls].count("getUpdates") == 2 and slept == []
+    assert len(announcements(api)) == 1  # refused once, not sent again in this run
+    assert [p for p, _, _ in chat.to_announce()] == []
+    assert journal.plan(plan_id).status == PlanStatus.PROPOSED  # still waits, for the CLI
+
+
+def test_a_reply_telegram_fails_to_take_is_logged_not_called_a_failed_tap(
+        bot_api: tuple[BotApi, str], tmp_path: Path, crash_log: Path) -> None:
+    """The plan is executed, then Telegram answers the reply with a 502: that used to be
+    handled as a tap that failed (an "internal error" line, a traceback in the crash log)
+    although the decision was made. Now the reply is logged and the decision stands."""
+    api, base_url = bot_api
+    journal, plan_id = proposed(tmp_path)
+    chat = ChatApprovals(approvals(journal), frozenset({OWNER}))
+    api.outages = {"sendMessage": [502, 502]}
+    api.tap(OWNER, f"approve:{plan_id}")
+    asyncio.run(one_cycle(TelegramDesk(TOKEN, chat.decide, base_url=base_url, poll_timeout=0)))
+    assert journal.plan(plan_id).status == PlanStatus.DONE
+    assert api.failed == ["sendMessage"] and not crash_log.exists()
+    toasts = [str(p["text"]) for m, p in api.calls if m == "answerCallbackQuery"]
+    assert len(toasts) == 1 and toasts[0].startswith(f"plan {plan_id}: executed: ")
+
+
+def test_a_rejected_token_ends_the_bot_in_one_line_that_does_not_show_it(
+        bot_api: tuple[BotApi, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        crash_log: Path) -> None:
+    """python-telegram-bot says "The token `123456:...` was rejected by the server": that
+    line went to the terminal (stderr, a service's log) as an internal error. Now it is
+    one line that names the variable, never the token, and exit status 2."""
+    from typer.testing import CliRunner
+
+    from trimtab.chat import telegram
+    from trimtab.cli.main import app
+
+    api, base_url = bot_api
+    journal, _ = proposed(tmp_path)
+    monkeypatch.setattr(telegram, "DEFAULT_BASE_URL", base_url)
+    monkeypatch.setenv("TRIMTAB_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("TRIMTAB_TELEGRAM_CHATS", str(OWNER))
+    api.outages = {"getMe": [401]}
+    result = CliRunner().invoke(app, ["bot", "--journal", str(journal.engine.url)])
+    assert result.exit_code == 2, result.output
+    assert "rejected the bot's token (TRIMTAB_TELEGRAM_TOKEN)" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "test-token" not in result.output and not crash_log.exists()

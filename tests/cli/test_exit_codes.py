@@ -109,3 +109,24 @@ def test_a_journal_locked_mid_execution_is_one_busy_line_exit_1_and_the_next_run
     monkeypatch.setattr(Journal, "add_order", real_add)
     assert trimtab(monkeypatch, *rebalance_args(tmp_path)) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "done"
+
+
+def test_an_internal_error_line_masks_the_secrets_its_text_carries(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The one line of an unexpected error goes to stderr (a service's log) past the log's
+    secret filter; an error's text can carry a Bot API URL (the token is in its path) or
+    a venue's key: it showed them. Now they are masked as in the log."""
+    monkeypatch.setenv("TRIMTAB_TELEGRAM_TOKEN", "123456:bot-secret")
+    monkeypatch.setenv("TRIMTAB_BINANCE_API_KEY", "venue-key-42")
+
+    def leaky(self: Journal, row: OrderRow) -> OrderRow:
+        raise RuntimeError("POST https://api.telegram.org/bot123456:bot-secret/sendMessage "
+                           "key=venue-key-42 https://user:pw@hooks.example")
+
+    monkeypatch.setattr(Journal, "add_order", leaky)
+    start = ["--paper-start", str(ROOT / "examples" / "paper-start.json")]
+    assert trimtab(monkeypatch, *rebalance_args(tmp_path, *start)) == 3
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith("internal error: RuntimeError: POST https://api.telegram.org/bot***/")
+    assert "bot-secret" not in last and "venue-key-42" not in last and "pw@" not in last

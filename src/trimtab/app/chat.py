@@ -6,7 +6,8 @@ through `Approvals`, the one path the CLI and the dashboard take too.
 What was announced to which chat is kept in the journal (chat_announcements),
 so a restarted bot does not announce a waiting plan again. Journal reads and
 approvals (which may execute orders) run in worker threads, off the event
-loop, so a slow venue never stalls the polling.
+loop, so a slow venue never stalls the polling. Telegram's glitches (a timeout,
+no connection, a 5xx, a 429) are waited out with backoff: the bot runs for days.
 """
 
 from __future__ import annotations
@@ -22,14 +23,25 @@ from sqlalchemy.exc import IntegrityError
 
 from trimtab.app.approvals import Approvals, Origin
 from trimtab.app.history import recent_plans
-from trimtab.chat.telegram import APPROVE, REJECT, TelegramDesk
+from trimtab.chat.telegram import (
+    APPROVE,
+    REJECT,
+    MessageRefused,
+    TelegramDesk,
+    TelegramUnreachable,
+)
 from trimtab.config.crash_log import write_crash_log
 from trimtab.execution.states import RUNNING, WAITING, PlanStatus
 from trimtab.journal.models import AnnouncementRow
 from trimtab.journal.opening import open_reader
 from trimtab.journal.store import Journal, JournalBusy
+from trimtab.venues.retry import Backoff
 
 log = logging.getLogger(__name__)
+
+# The bot's waits after Telegram failed: 1 s doubling to 2 min (a 429's retry_after
+# too is capped there); the exponent stops growing, so an outage of days never overflows.
+PAUSE_BASE_S, PAUSE_MAX_S, MAX_DOUBLINGS = 1.0, 120.0, 16
 
 
 @dataclass
@@ -44,6 +56,8 @@ class ChatApprovals:
     approvals: Approvals
     chats: frozenset[int]
     reader: Journal = field(init=False, repr=False)
+    # (plan id, chat id) Telegram refused for good: not sent again until a restart
+    refused: set[tuple[str, int]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.reader = open_reader(self.approvals.journal)
@@ -104,7 +118,8 @@ class ChatApprovals:
                     AnnouncementRow.plan_id.in_([p.plan_id for p in waiting])))}
         out = []
         for plan in waiting:
-            chats = sorted(c for c in self.chats if (plan.plan_id, str(c)) not in done)
+            chats = sorted(c for c in self.chats if (plan.plan_id, str(c)) not in done
+                           and (plan.plan_id, c) not in self.refused)
             if chats:
                 lines = [f"{o.side} {o.amount} {o.symbol} on {o.venue}" for o in plan.orders]
                 out.append((plan.plan_id, f"trimtab plan {plan.plan_id} waits for approval:\n"
@@ -127,15 +142,60 @@ class ChatApprovals:
                         "sent again at the next poll", plan_id, chat_id, exc)
 
 
-async def serve_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Event) -> None:
-    """Announce waiting plans and answer taps until `stop` is set."""
-    async with desk.bot:
+def pauses_until(stop: threading.Event) -> Backoff:
+    """The bot's backoff: its sleep ends early when `stop` is set (a SIGTERM mid-wait)."""
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+    return Backoff(base_delay=PAUSE_BASE_S, max_delay=PAUSE_MAX_S, sleep=sleep)
+
+
+async def serve_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Event,
+                     backoff: Backoff | None = None) -> None:
+    """Announce waiting plans and answer taps until `stop` is set.
+
+    Telegram timing out, unreachable, answering 5xx or 429 used to end the bot. Now
+    the glitch is one log line, the bot waits (`backoff`: doubling with jitter, capped;
+    Telegram's retry_after when it names one, capped too) and carries on. An
+    announcement that failed is not recorded, so the next cycle sends it again, as
+    when the journal is busy; a poll that failed consumed no update.
+    """
+    pauses = backoff or pauses_until(stop)
+    failures = 0
+    try:
         while not stop.is_set():
-            for plan_id, text, chats in await asyncio.to_thread(chat.to_announce):
-                for chat_id in chats:
-                    await desk.announce(chat_id, text, plan_id)
-                    await asyncio.to_thread(chat.announced, plan_id, chat_id)
-            await desk.poll_once()
+            try:
+                await desk.start()  # once; a bot started while offline waits here too
+                await _cycle(desk, chat)
+            except TelegramUnreachable as exc:
+                wait = (pauses.delay(failures) if exc.retry_after is None
+                        else min(pauses.max_delay, max(0.0, exc.retry_after)))
+                failures = min(failures + 1, MAX_DOUBLINGS)
+                log.warning("%s; trying again in %.1f s", exc, wait)
+                pauses.waits.append(wait)
+                await asyncio.to_thread(pauses.sleep, wait)
+            else:
+                failures = 0
+    finally:
+        await desk.close()
+
+
+async def _cycle(desk: TelegramDesk, chat: ChatApprovals) -> None:
+    """Announce what some chat has not been sent yet, then answer the taps once.
+
+    A chat that refuses a plan (it blocked the bot, a 400) used to end the bot for
+    every chat, at every start: now it is one log line, and that plan is not sent to
+    that chat again until the bot restarts (it is not recorded as announced).
+    """
+    for plan_id, text, chats in await asyncio.to_thread(chat.to_announce):
+        for chat_id in chats:
+            try:
+                await desk.announce(chat_id, text, plan_id)
+            except MessageRefused as exc:
+                log.warning("%s; not sent again until the bot restarts", exc)
+                chat.refused.add((plan_id, chat_id))
+                continue
+            await asyncio.to_thread(chat.announced, plan_id, chat_id)
+    await desk.poll_once()
 
 
 def run_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Event) -> None:

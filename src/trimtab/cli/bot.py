@@ -28,7 +28,7 @@ def bot(journal: JournalOption = None, sandbox: SandboxOption = False) -> None:
     from trimtab.app.chat import ChatApprovals, run_chat
     from trimtab.app.inputs import InputError
     from trimtab.app.rebalance import open_or_fail
-    from trimtab.chat.telegram import TelegramDesk
+    from trimtab.chat.telegram import TelegramDesk, TokenRejected
 
     current = settings()
     if current.telegram_token is None or not current.telegram_chats:
@@ -47,4 +47,7 @@ def bot(journal: JournalOption = None, sandbox: SandboxOption = False) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     console.print(f"trimtab bot: answering chats {', '.join(map(str, current.telegram_chats))}")
-    run_chat(desk, chat, stop)
+    try:
+        run_chat(desk, chat, stop)
+    except TokenRejected as exc:
+        fail(str(exc))
