@@ -130,3 +130,7 @@ def test_an_internal_error_line_masks_the_secrets_its_text_carries(
     last = capsys.readouterr().err.splitlines()[-1]
     assert last.startswith("internal error: RuntimeError: POST https://api.telegram.org/bot***/")
     assert "bot-secret" not in last and "venue-key-42" not in last and "pw@" not in last
+    crash_log = last.split("the traceback is in ")[1].split(". Unfinished")[0]
+    kept = Path(crash_log).read_text()  # the traceback is there, masked as every log is
+    assert "RuntimeError" in kept and "Traceback" in kept
+    assert "bot-secret" not in kept and "venue-key-42" not in kept and "pw@" not in kept

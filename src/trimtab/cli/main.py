@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import importlib
-import os
 import sys
 from typing import Annotated, Any
 
@@ -211,26 +210,13 @@ def _journal_busy(exc: BaseException) -> bool:
     return store is not None and isinstance(exc, store.JournalBusy)
 
 
-def _masked(line: str) -> str:
-    """`line` with every secret trimtab knows of masked, as the log's filter masks them:
-    the error line goes to stderr (a service's log) past that filter. An error's text can
-    carry a URL with a token in it, as python-telegram-bot's Bot API URLs do."""
-    from trimtab.config.logs import MaskSecrets, secrets_of
-    from trimtab.config.settings import load_settings
-
-    try:
-        secrets = secrets_of(load_settings(), os.environ)
-    except Exception:  # the settings themselves are broken: mask what a URL shows
-        secrets = []
-    return MaskSecrets(secrets).mask(line)
-
-
 def internal_error(exc: BaseException) -> int:
     """Say what failed in one line (the traceback to the crash log); returns 3."""
     from trimtab.config.crash_log import write_crash_log
+    from trimtab.config.logs import mask_known_secrets
 
     log = write_crash_log(exc)
-    first = _masked((str(exc).strip().splitlines() or [""])[0])[:300]
+    first = mask_known_secrets((str(exc).strip().splitlines() or [""])[0])[:300]
     if type(exc).__module__.startswith("sqlalchemy"):
         what = ("journal error: the journal could not be read or written (a full disk, a "
                 "damaged or unreachable database)")

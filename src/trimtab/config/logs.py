@@ -90,3 +90,17 @@ def setup_logging(settings: Settings, log_format: str | None = None,
     logger.setLevel(settings.log_level)
     logger.propagate = False
     return handler
+
+
+def mask_known_secrets(text: str) -> str:
+    """`text` with every secret trimtab knows of masked, as the log's filter masks them,
+    for what goes out past that filter: the one line of an internal error (stderr: a
+    service's log) and the crash log's tracebacks. An error's text can carry a URL with
+    a token in it, as python-telegram-bot's Bot API URLs do."""
+    from trimtab.config.settings import load_settings
+
+    try:
+        secrets = secrets_of(load_settings(), os.environ)
+    except Exception:  # the settings themselves are broken: mask what a URL shows
+        secrets = []
+    return MaskSecrets(secrets).mask(text)
