@@ -171,8 +171,7 @@ async def serve_chat(desk: TelegramDesk, chat: ChatApprovals, stop: threading.Ev
                         else min(pauses.max_delay, max(0.0, exc.retry_after)))
                 failures = min(failures + 1, MAX_DOUBLINGS)
                 log.warning("%s; trying again in %.1f s", exc, wait)
-                pauses.waits.append(wait)
-                await asyncio.to_thread(pauses.sleep, wait)
+                await asyncio.to_thread(pauses.pause, wait)
             else:
                 failures = 0
     finally:

@@ -34,6 +34,11 @@ class Backoff:
         exponential = min(self.max_delay, self.base_delay * 2.0 ** attempt)
         return exponential + self.rng.uniform(0.0, self.base_delay)
 
+    def pause(self, wait: float) -> None:
+        """Wait `wait` seconds, and keep it in `waits` (what tests and logs read)."""
+        self.waits.append(wait)
+        self.sleep(wait)
+
     def call(self, operation: Callable[[], T]) -> T:
         """`operation()`, retried on Retryable until it succeeds or the attempts run out."""
         for attempt in range(self.attempts):
@@ -42,7 +47,5 @@ class Backoff:
             except Retryable:
                 if attempt == self.attempts - 1:
                     raise
-                wait = self.delay(attempt)
-                self.waits.append(wait)
-                self.sleep(wait)
+                self.pause(self.delay(attempt))
         raise AssertionError("unreachable: attempts must be at least 1")
